@@ -1,0 +1,218 @@
+"""Run directories: one format for training output, shipped checkpoints and Hub repos.
+
+```
+config.json          {"architecture": ..., "model": {init kwargs}, "train": {...}, "data": {...}}
+model.safetensors    weights (G, D and EMA-G) — the only file loaded from untrusted sources
+trainer_state.pt     optimizers, step, RNG and sampler state (torch.load(weights_only=True)) for exact resume
+events.jsonl         append-only, one JSON object per event
+samples/             fixed-noise grids (step_000200.png ...) and progress.gif
+README.md            model card
+```
+Every file is written to a temporary file and renamed, so a killed run never leaves a half-written checkpoint.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as safetensors_load
+from safetensors.torch import save as safetensors_save
+
+from .errors import CheckpointError, GansError
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+STATE_FILE = "trainer_state.pt"
+EVENTS_FILE = "events.jsonl"
+SAMPLES_DIR = "samples"
+CARD_FILE = "README.md"
+GIF_FILE = "progress.gif"
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def atomic_write(path: str | Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; run dirs are meant to be shared and served
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise CheckpointError(f"{path} is missing: is {path.parent} a run directory?") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise CheckpointError(f"{path} is not valid JSON ({error}); the checkpoint is corrupt") from None
+
+
+def weights_bytes(model: torch.nn.Module) -> bytes:
+    state = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
+    return safetensors_save(state)
+
+
+def save_model_files(model, directory: Path, train: dict | None = None, data: dict | None = None) -> None:
+    """Write ``config.json`` and ``model.safetensors`` for ``model`` into ``directory`` (keeps existing train/data)."""
+    directory = Path(directory)
+    config_path = directory / CONFIG_FILE
+    config = json.loads(config_path.read_text()) if config_path.exists() else {}
+    config.update(architecture=model.architecture, model=model.config())
+    if train is not None:
+        config["train"] = train
+    if data is not None:
+        config["data"] = data
+    atomic_write(directory / WEIGHTS_FILE, weights_bytes(model))
+    atomic_write(config_path, json.dumps(config, indent=2, sort_keys=True))
+
+
+class RunDir:
+    """A training run's folder on disk, with atomic writers and tolerant readers."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    # ---- paths
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG_FILE
+
+    @property
+    def weights_path(self) -> Path:
+        return self.path / WEIGHTS_FILE
+
+    @property
+    def state_path(self) -> Path:
+        return self.path / STATE_FILE
+
+    @property
+    def events_path(self) -> Path:
+        return self.path / EVENTS_FILE
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.path / SAMPLES_DIR
+
+    @property
+    def gif_path(self) -> Path:
+        return self.samples_dir / GIF_FILE
+
+    def sample_path(self, step: int) -> Path:
+        return self.samples_dir / f"step_{step:07d}.png"
+
+    def sample_paths(self) -> list[Path]:
+        return sorted(self.samples_dir.glob("step_*.png"))
+
+    def exists(self) -> bool:
+        return self.config_path.exists()
+
+    # ---- config and weights
+    def read_config(self) -> dict:
+        return read_json(self.config_path)
+
+    def save(self, model, train: dict | None = None, data: dict | None = None) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        save_model_files(model, self.path, train, data)
+
+    def save_trainer_state(self, state: dict) -> None:
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        atomic_write(self.state_path, buffer.getvalue())
+
+    def load_trainer_state(self) -> dict:
+        if not self.state_path.exists():
+            raise CheckpointError(f"{self.state_path} is missing: this run cannot be resumed")
+        try:
+            return torch.load(self.state_path, map_location="cpu", weights_only=True)
+        except Exception as error:  # pickle/zip errors of a damaged file
+            raise CheckpointError(f"{self.state_path} is corrupt and cannot be read ({type(error).__name__})") from None
+
+    # ---- events
+    def append_event(self, event: dict) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.events_path, "a") as handle:
+            handle.write(json.dumps(event) + "\n")
+
+    def read_events(self) -> list[dict]:
+        """All complete events; a line cut short by a crash is ignored."""
+        if not self.events_path.exists():
+            return []
+        events = []
+        for line in self.events_path.read_text().splitlines():
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return events
+
+
+def resolve_run(path_or_id: str | Path, **hub_kwargs) -> Path:
+    """A local run directory for a path, or for a Hugging Face Hub repo id (downloaded into the HF cache)."""
+    path = Path(path_or_id).expanduser()
+    if path.is_dir():
+        return path
+    text = str(path_or_id)
+    if path.exists():
+        raise CheckpointError(f"{text} is a file; give the run directory that holds {CONFIG_FILE} and {WEIGHTS_FILE}")
+    if not _HUB_ID.match(text) or text.startswith((".", "/", "~")):
+        raise CheckpointError(f"no run directory at {text}")
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(
+            snapshot_download(text, allow_patterns=[CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, f"{SAMPLES_DIR}/*"], **hub_kwargs)
+        )
+    except Exception as error:
+        raise CheckpointError(
+            f"no local run directory {text!r}, and it could not be fetched from the Hugging Face Hub "
+            f"({type(error).__name__}); check the repo id, your network, or HF_TOKEN for private repos"
+        ) from None
+
+
+def load(path_or_id: str | Path, device: str | torch.device = "cpu", **hub_kwargs):
+    """Rebuild a model from a run directory or a Hub repo id: config.json → ``gans.create`` → safetensors weights."""
+    from .registry import create
+
+    run = resolve_run(path_or_id, **hub_kwargs)
+    config = read_json(run / CONFIG_FILE)
+    if not isinstance(config, dict) or "architecture" not in config or not isinstance(config.get("model"), dict):
+        raise CheckpointError(f"{run / CONFIG_FILE} has no 'architecture' and 'model' entries; it is not a gans run")
+    try:
+        model = create(config["architecture"], **config["model"])
+    except GansError as error:
+        raise CheckpointError(f"{run / CONFIG_FILE} describes a model that cannot be built: {error}") from None
+    except TypeError as error:
+        raise CheckpointError(f"{run / CONFIG_FILE} has arguments this version does not know: {error}") from None
+    weights = run / WEIGHTS_FILE
+    if not weights.exists():
+        raise CheckpointError(f"{weights} is missing: the run has no saved weights yet")
+    try:
+        state = safetensors_load(weights.read_bytes())
+    except (SafetensorError, Exception) as error:
+        raise CheckpointError(f"{weights} is corrupt and cannot be read ({error})") from None
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as error:
+        first_line = str(error).splitlines()[0]
+        raise CheckpointError(f"{weights} does not match {run / CONFIG_FILE}: {first_line}") from None
+    model.run_config = config
+    model.run_path = run
+    return model.to(device)

@@ -1,0 +1,272 @@
+"""``python -m gans``: list, train, sample, interpolate.
+
+User errors (unknown names, bad values, missing or corrupt files) print one ``error: ...`` line and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from .errors import ConfigError, GansError
+
+EXIT_USER_ERROR = 2
+
+
+# ---- helpers ------------------------------------------------------------------------------------------------
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
+    return value
+
+
+def _model_arg(text: str) -> tuple[str, object]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key, raw = text.split("=", 1)
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw  # a bare string such as loss=hinge
+    return key.strip(), value
+
+
+def _write_image(image, path: Path) -> None:
+    from .checkpoints import atomic_write
+    from .images import png_bytes
+
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        atomic_write(path, png_bytes(image))
+    elif suffix in (".jpg", ".jpeg", ".webp", ".bmp"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image.convert("RGB").save(path)
+    else:
+        raise ConfigError(f"cannot write {path.name}: use a .png, .jpg, .webp or .bmp file name")
+
+
+class ProgressBar:
+    """A tqdm bar fed by training events."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.bar = None
+
+    def __call__(self, event: dict) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if event["type"] == "start":
+            self.bar = tqdm(total=event["steps"], initial=event["step"], unit="step", dynamic_ncols=True,
+                            desc=f"{event['architecture']} on {event['device']}")
+        elif event["type"] == "step" and self.bar is not None:
+            self.bar.update(event["step"] - self.bar.n)
+            self.bar.set_postfix(loss_d=f"{event['loss_d']:.3f}", loss_g=f"{event['loss_g']:.3f}",
+                                 img_s=f"{event['images_per_sec']:.0f}", refresh=False)
+        elif event["type"] in ("end", "error") and self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _stop_on_interrupt():
+    """First Ctrl-C (or SIGTERM): stop after the current step and save a checkpoint. Second Ctrl-C: abort."""
+    import signal
+    import threading
+
+    event = threading.Event()
+
+    def handler(signum, frame):
+        if event.is_set():
+            raise KeyboardInterrupt
+        event.set()
+        print("\nstopping after this step and saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
+    return event
+
+
+# ---- commands -----------------------------------------------------------------------------------------------
+def cmd_list(args) -> int:
+    from . import list_datasets, list_models
+    from .registry import model_factory
+
+    print("Models:")
+    for name in list_models():
+        doc = (model_factory(name).__doc__ or "").strip().splitlines()[0]
+        print(f"  {name:<10} {doc}")
+    print("\nDatasets:")
+    for info in list_datasets():
+        mark = "available" if info.available else "not available"
+        print(f"  {info.name:<20} {mark:<14} {info.description}")
+        print(f"  {'':<20} {'':<14} {info.reason}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from .training import DataConfig, TrainConfig, resume, train
+    from .training.distributed import DistributedContext
+
+    context = DistributedContext.from_env()
+    progress = ProgressBar(enabled=context.is_main and not args.quiet)
+    stop_requested = _stop_on_interrupt()
+    command = "python -m gans " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    try:
+        if args.resume:
+            if args.model:
+                raise ConfigError("give either a MODEL to start a new run or --resume DIR, not both")
+            result = resume(args.resume, steps=args.steps, callbacks=[progress], should_stop=stop_requested.is_set,
+                            command=command, device=args.device)
+        else:
+            if not args.model:
+                raise ConfigError("name a MODEL to train (see `python -m gans list`) or --resume DIR")
+            cfg = TrainConfig(seed=args.seed, device=args.device or "auto")
+            for name in ("steps", "batch_size", "lr", "lr_d", "log_every", "sample_every", "checkpoint_every"):
+                if getattr(args, name) is not None:
+                    setattr(cfg, name, getattr(args, name))
+            model_kwargs = dict(args.model_arg or [])
+            for name in ("image_size", "channels", "loss", "n_critic", "clip_value", "gp_weight", "width"):
+                if getattr(args, name) is not None:
+                    model_kwargs[name] = getattr(args, name)
+            if args.ema is not None:
+                model_kwargs["ema_decay"] = args.ema
+            if args.spectral_norm:
+                model_kwargs["spectral_norm"] = True
+            result = train(args.model, DataConfig(args.data, args.data_path), cfg, args.out, model_kwargs,
+                           callbacks=[progress], should_stop=stop_requested.is_set, command=command)
+        if context.enabled:
+            print(f"rank {context.rank}/{context.world_size} final weights sha256 {result['weights_sha256']}",
+                  file=sys.stderr, flush=True)
+        if context.is_main:
+            print(f"{result['status']} at step {result['step']}: {result['run_dir']}")
+            if result["status"] == "stopped":
+                print(f"continue with: python -m gans train --resume {result['run_dir']} --steps N")
+        return 0
+    finally:
+        context.shutdown()
+
+
+def cmd_sample(args) -> int:
+    from . import load
+    from .images import grid_image
+
+    model = load(args.run, device=args.device)
+    labels = None if args.class_index is None else [args.class_index] * args.n
+    images = model.sample(args.n, seed=args.seed, labels=labels, truncation=args.truncation)
+    _write_image(grid_image(images, nrow=args.nrow, scale=args.scale), Path(args.output))
+    print(f"wrote {args.n} samples to {args.output}")
+    return 0
+
+
+def cmd_interpolate(args) -> int:
+    from . import load
+    from .checkpoints import atomic_write
+    from .images import gif_bytes, grid_image
+    from .latent import interpolate
+
+    model = load(args.run, device=args.device)
+    seed_a, seed_b = args.seeds
+    z = interpolate(model.latent(seed_a, 1, args.truncation), model.latent(seed_b, 1, args.truncation),
+                    args.frames, args.mode)
+    labels = None if args.class_index is None else [args.class_index] * args.frames
+    frames = model.generate(z, labels)
+    output = Path(args.output)
+    if output.suffix.lower() == ".gif":
+        pictures = [grid_image(frame[None], nrow=1, scale=args.scale) for frame in frames]
+        atomic_write(output, gif_bytes(pictures + pictures[-2:0:-1], duration_ms=args.duration))
+    else:
+        _write_image(grid_image(frames, nrow=args.frames, scale=args.scale), output)
+    print(f"wrote {args.frames} frames from seed {seed_a} to seed {seed_b} to {output}")
+    return 0
+
+
+# ---- parser -------------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m gans", description="GAN Studio: train and use classic GANs.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("list", help="models and datasets (with availability)").set_defaults(func=cmd_list)
+
+    train = commands.add_parser("train", help="train a model, or continue a run with --resume")
+    train.add_argument("model", nargs="?", help="registered model name (see `list`)")
+    train.add_argument("--resume", metavar="DIR", help="continue this run directory up to --steps total steps")
+    train.add_argument("--data", default="fashion-mnist-mini", help="dataset name (default: fashion-mnist-mini)")
+    train.add_argument("--data-path", help="folder or .zip of images for --data folder")
+    train.add_argument("--steps", type=_positive_int, help="total training steps (default 2000)")
+    train.add_argument("--batch-size", type=_positive_int)
+    train.add_argument("--image-size", type=int, help="28, 32 or 64")
+    train.add_argument("--channels", type=int, help="1 or 3 (default: the dataset's)")
+    train.add_argument("--lr", type=_positive_float, help="learning rate (default: the model's)")
+    train.add_argument("--lr-d", type=_positive_float, help="discriminator learning rate (default: --lr)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
+    train.add_argument("--out", help="run directory (default: $GANS_RUNS_DIR/MODEL-TIME or runs/...)")
+    train.add_argument("--loss", help="bce, ls, wasserstein or hinge")
+    train.add_argument("--n-critic", type=_positive_int)
+    train.add_argument("--clip-value", type=_positive_float)
+    train.add_argument("--gp-weight", type=float)
+    train.add_argument("--width", type=_positive_int, help="base channel count of the networks")
+    train.add_argument("--ema", type=float, metavar="DECAY", help="keep an EMA of G's weights (e.g. 0.999)")
+    train.add_argument("--spectral-norm", action="store_true", help="spectral norm in the discriminator")
+    train.add_argument("--model-arg", type=_model_arg, action="append", metavar="KEY=VALUE",
+                       help="any other model argument, e.g. --model-arg conditioning=concat")
+    train.add_argument("--log-every", type=_positive_int)
+    train.add_argument("--sample-every", type=_positive_int)
+    train.add_argument("--checkpoint-every", type=_positive_int)
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(func=cmd_train)
+
+    def add_generation_args(sub, output_help: str) -> None:
+        sub.add_argument("run", metavar="RUN_OR_ID", help="run directory or Hugging Face Hub repo id")
+        sub.add_argument("--class", dest="class_index", type=int, metavar="K", help="class of a conditional model")
+        sub.add_argument("--truncation", type=_positive_float, metavar="T")
+        sub.add_argument("--scale", type=_positive_int, default=1, help="enlarge the picture N times")
+        sub.add_argument("--device", default="cpu")
+        sub.add_argument("-o", "--output", required=True, help=output_help)
+
+    sample = commands.add_parser("sample", help="a grid of samples")
+    sample.add_argument("-n", type=_positive_int, default=64, help="number of samples (default 64)")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--nrow", type=_positive_int, help="images per row")
+    add_generation_args(sample, "grid image (.png)")
+    sample.set_defaults(func=cmd_sample)
+
+    inter = commands.add_parser("interpolate", help="a walk between two seeds as a strip or a GIF")
+    inter.add_argument("--seeds", type=int, nargs=2, metavar=("A", "B"), required=True)
+    inter.add_argument("--frames", type=int, default=16)
+    inter.add_argument("--mode", choices=("slerp", "lerp"), default="slerp")
+    inter.add_argument("--duration", type=_positive_int, default=120, help="GIF frame time in ms")
+    add_generation_args(inter, "strip (.png) or animation (.gif)")
+    inter.set_defaults(func=cmd_interpolate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except GansError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

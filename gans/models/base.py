@@ -1,0 +1,180 @@
+"""The model contract shared by every GAN in the library.
+
+A model is an ``nn.Module`` whose ``__init__`` keyword arguments (plain JSON values) are its whole config.
+``PyTorchModelHubMixin`` records them (``self.config()``); ``gans.load`` rebuilds the model from them.
+
+Every model implements:
+- ``configure_optimizers(train_cfg) -> dict[str, Optimizer]``
+- ``train_step(batch, optimizers, step) -> dict[str, float]`` — it owns its own D/G order.
+- generation: ``sample(n, seed=..., labels=..., truncation=...)`` (tensors in [-1, 1]).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import NamedTuple
+
+import torch
+from huggingface_hub import PyTorchModelHubMixin
+from torch import nn
+
+from ..errors import ConfigError
+
+SUPPORTED_IMAGE_SIZES = (28, 32, 64)
+OPTIMIZERS = ("adam", "rmsprop")
+
+
+class Batch(NamedTuple):
+    """One training batch: images in [-1, 1] of shape (N, C, H, W) and int64 labels (N,) or None."""
+
+    images: torch.Tensor
+    labels: torch.Tensor | None = None
+
+
+class GAN(nn.Module, PyTorchModelHubMixin):
+    """Base class: config capture, EMA of the generator, optimizers, Hub save hooks and latent sampling."""
+
+    architecture: str | None = None  # the registry name, set by ``gans.create``
+    #: how many real batches one ``train_step`` consumes (n_critic for WGAN-style critics)
+    batches_per_step: int = 1
+
+    # ---- config -----------------------------------------------------------------------------------------
+    def config(self) -> dict:
+        """The init keyword arguments, as plain JSON values."""
+        return json.loads(json.dumps(dict(self._hub_mixin_config)))
+
+    @property
+    def num_classes(self) -> int:
+        return int(self.config().get("num_classes", 0))
+
+    @property
+    def conditional(self) -> bool:
+        return self.num_classes > 0
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    # ---- EMA of the generator (Karras et al. 2018; Yazıcı et al. 2019) ---------------------------------------
+    def _setup_ema(self, decay: float) -> None:
+        if not 0.0 <= decay < 1.0:
+            raise ConfigError(f"ema_decay must be in [0, 1) (0 turns EMA off), got {decay}")
+        self.ema_decay = decay
+        self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False) if decay > 0 else None
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        """Move the EMA generator towards the trained one. Called by the Trainer after every step."""
+        if self.generator_ema is None:
+            return
+        for ema_param, param in zip(self.generator_ema.parameters(), self.generator.parameters()):
+            ema_param.lerp_(param, 1.0 - self.ema_decay)
+        for ema_buffer, buffer in zip(self.generator_ema.buffers(), self.generator.buffers()):
+            ema_buffer.copy_(buffer)
+
+    def inference_generator(self) -> nn.Module:
+        """The generator used for sampling: the EMA copy when there is one."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+    # ---- optimisation ---------------------------------------------------------------------------------------
+    def make_optimizer(self, parameters, lr: float) -> torch.optim.Optimizer:
+        cfg = self.config()
+        if cfg["optimizer"] == "rmsprop":
+            return torch.optim.RMSprop(parameters, lr=lr)
+        return torch.optim.Adam(parameters, lr=lr, betas=tuple(cfg["betas"]))
+
+    def configure_optimizers(self, train_cfg) -> dict[str, torch.optim.Optimizer]:
+        """One optimizer for G and one for D. ``train_cfg.lr`` / ``lr_d`` override the model's default lr."""
+        lr_g = train_cfg.lr if train_cfg.lr is not None else self.config()["lr"]
+        lr_d = train_cfg.lr_d if train_cfg.lr_d is not None else lr_g
+        return {
+            "generator": self.make_optimizer(self.generator.parameters(), lr_g),
+            "discriminator": self.make_optimizer(self.discriminator.parameters(), lr_d),
+        }
+
+    def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
+        raise NotImplementedError
+
+    # ---- generation ---------------------------------------------------------------------------------------
+    def latent(self, seed: int, n: int = 1, truncation: float | None = None) -> torch.Tensor:
+        """Deterministic latent vectors (n, latent_dim) for ``seed`` (on the CPU, so every device agrees).
+
+        With ``truncation`` t > 0, components with |z| > t are redrawn until they fall inside (BigGAN's
+        truncation trick, Brock et al. 2019): smaller t trades variety for typicality.
+        """
+        generator = torch.Generator().manual_seed(int(seed))
+        z = torch.randn(n, self.config()["latent_dim"], generator=generator)
+        if truncation is not None:
+            if truncation <= 0:
+                raise ConfigError(f"truncation must be > 0, got {truncation}")
+            outside = z.abs() > truncation
+            while outside.any():
+                z[outside] = torch.randn(int(outside.sum()), generator=generator)
+                outside = z.abs() > truncation
+        return z
+
+    def default_labels(self, n: int, labels=None) -> torch.Tensor | None:
+        """Class labels for ``n`` samples: None for unconditional models, 0,1,2,... cycling when not given."""
+        if not self.conditional:
+            return None
+        if labels is None:
+            return torch.arange(n) % self.num_classes
+        labels = torch.as_tensor(labels, dtype=torch.long).reshape(-1)
+        if labels.numel() == 1:
+            labels = labels.expand(n)
+        if labels.numel() != n or labels.min() < 0 or labels.max() >= self.num_classes:
+            raise ConfigError(f"class labels must be {n} integers in 0..{self.num_classes - 1}")
+        return labels
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, labels=None) -> torch.Tensor:
+        """Images in [-1, 1] on the CPU for latent vectors ``z`` (and class labels for conditional models)."""
+        generator = self.inference_generator()
+        was_training = generator.training
+        generator.eval()
+        try:
+            labels = self.default_labels(z.size(0), labels)
+            device = self.device
+            out = generator(z.to(device), None if labels is None else labels.to(device))
+        finally:
+            generator.train(was_training)
+        return out.float().cpu()
+
+    def sample(self, n: int, seed: int = 0, labels=None, truncation: float | None = None) -> torch.Tensor:
+        """``n`` images in [-1, 1] from the fixed noise of ``seed``."""
+        if n < 1:
+            raise ConfigError(f"number of samples must be at least 1, got {n}")
+        return self.generate(self.latent(seed, n, truncation), labels)
+
+    # ---- Hub mixin hooks: one run-directory format everywhere ----------------------------------------------
+    def _save_pretrained(self, save_directory: Path) -> None:
+        from ..checkpoints import save_model_files
+
+        save_model_files(self, Path(save_directory))
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, **kwargs):  # type: ignore[override]
+        """Same as ``gans.load``: a run directory or a Hugging Face Hub repo id."""
+        from ..checkpoints import load
+
+        return load(pretrained_model_name_or_path, **kwargs)
+
+
+def check_common(latent_dim: int, image_size: int, channels: int, lr: float, optimizer: str, betas) -> None:
+    """Validate the hyper-parameters every image GAN shares; raise ``ConfigError`` with what to do."""
+    if latent_dim < 1:
+        raise ConfigError(f"latent_dim must be at least 1, got {latent_dim}")
+    if image_size not in SUPPORTED_IMAGE_SIZES:
+        raise ConfigError(
+            f"image size {image_size} is not supported; choose one of {', '.join(map(str, SUPPORTED_IMAGE_SIZES))}"
+        )
+    if channels not in (1, 3):
+        raise ConfigError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels}")
+    if not lr > 0:
+        raise ConfigError(f"learning rate must be > 0, got {lr}")
+    if optimizer not in OPTIMIZERS:
+        raise ConfigError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+        raise ConfigError(f"betas must be two numbers in [0, 1), got {betas}")

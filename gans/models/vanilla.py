@@ -1,0 +1,78 @@
+"""The original GAN (Goodfellow et al. 2014): fully connected generator and discriminator on flattened images.
+
+G: z → 256 → 512 → 1024 → C·H·W with ReLU and Tanh at the output. D: C·H·W → 1024 → 512 → 256 → 1 with
+LeakyReLU(0.2) and dropout 0.3 (the paper's maxout units replaced by the now-usual LeakyReLU).
+``batchnorm=True`` gives the popular variant with LeakyReLU + BatchNorm1d in G.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..errors import ConfigError
+from ..layers import spectral
+from ..registry import register
+from .adversarial import AdversarialGAN
+from .base import check_common
+
+
+class MLPGenerator(nn.Module):
+    def __init__(self, latent_dim: int, image_size: int, channels: int, hidden: int, batchnorm: bool):
+        super().__init__()
+        self.shape = (channels, image_size, image_size)
+        layers, width = [], latent_dim
+        for out in (hidden, hidden * 2, hidden * 4):
+            layers.append(nn.Linear(width, out))
+            if batchnorm:
+                layers += [nn.BatchNorm1d(out), nn.LeakyReLU(0.2, inplace=True)]
+            else:
+                layers.append(nn.ReLU(inplace=True))
+            width = out
+        layers += [nn.Linear(width, channels * image_size * image_size), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(z).view(-1, *self.shape)  # (N, C, H, W)
+
+
+class MLPDiscriminator(nn.Module):
+    def __init__(self, image_size: int, channels: int, hidden: int, use_spectral_norm: bool):
+        super().__init__()
+        layers, width = [nn.Flatten()], channels * image_size * image_size
+        for out in (hidden * 4, hidden * 2, hidden):
+            layers += [spectral(nn.Linear(width, out), use_spectral_norm), nn.LeakyReLU(0.2, inplace=True), nn.Dropout(0.3)]
+            width = out
+        layers.append(spectral(nn.Linear(width, 1), use_spectral_norm))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(images).flatten()  # (N,)
+
+
+@register("vanilla")
+class VanillaGAN(AdversarialGAN):
+    """Goodfellow et al. 2014 with the non-saturating generator loss the paper recommends in practice."""
+
+    def __init__(
+        self,
+        latent_dim: int = 100,
+        image_size: int = 28,
+        channels: int = 1,
+        hidden: int = 256,
+        batchnorm: bool = False,
+        loss: str = "bce",
+        spectral_norm: bool = False,
+        optimizer: str = "adam",
+        lr: float = 2e-4,
+        betas: tuple = (0.5, 0.999),
+        ema_decay: float = 0.0,
+    ):
+        super().__init__()
+        check_common(latent_dim, image_size, channels, lr, optimizer, betas)
+        if hidden < 1:
+            raise ConfigError(f"hidden must be at least 1, got {hidden}")
+        self.generator = MLPGenerator(latent_dim, image_size, channels, hidden, batchnorm)
+        self.discriminator = MLPDiscriminator(image_size, channels, hidden, spectral_norm)
+        self._setup_objective(loss, n_critic=1, clip_value=None, gp_weight=0.0, d_norm="none")
+        self._setup_ema(ema_decay)

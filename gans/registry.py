@@ -1,0 +1,49 @@
+"""Model registry (timm-style): ``@register("dcgan")`` on a class or a preset function.
+
+``create(name, **kwargs)`` builds a model; the registered name is saved as ``architecture`` in a run's
+``config.json`` so ``gans.load`` can rebuild it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Callable
+
+from .errors import UnknownNameError
+
+_MODELS: dict[str, Callable] = {}
+
+
+def register(name: str):
+    """Register a model class or preset function under ``name``."""
+
+    def decorator(factory):
+        if name in _MODELS:
+            raise ValueError(f"model {name!r} is registered twice")
+        _MODELS[name] = factory
+        return factory
+
+    return decorator
+
+
+def list_models() -> list[str]:
+    """Names of every registered model, sorted."""
+    return sorted(_MODELS)
+
+
+def model_factory(name: str) -> Callable:
+    """The class or preset function registered under ``name``."""
+    if name not in _MODELS:
+        close = difflib.get_close_matches(name, _MODELS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise UnknownNameError(
+            f"unknown model {name!r}.{hint} Available models: {', '.join(list_models())}."
+        )
+    return _MODELS[name]
+
+
+def create(name: str, **kwargs):
+    """Build the model registered under ``name`` with the given init keyword arguments."""
+    model = model_factory(name)(**kwargs)
+    model.architecture = name
+    return model

@@ -1,0 +1,89 @@
+"""``train`` and ``resume``: the functions the CLI, the Runner and the studio call."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import torch
+
+from ..checkpoints import RunDir, load
+from ..errors import ConfigError
+from ..registry import create, model_factory
+from .config import DataConfig, TrainConfig
+from .trainer import Trainer
+
+
+def default_runs_dir() -> Path:
+    """Where new runs go: ``$GANS_RUNS_DIR`` or ./runs."""
+    return Path(os.environ.get("GANS_RUNS_DIR", "runs"))
+
+
+def new_run_dir(architecture: str) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = default_runs_dir() / f"{architecture}-{stamp}"
+    suffix = 1
+    while path.exists():
+        suffix += 1
+        path = default_runs_dir() / f"{architecture}-{stamp}-{suffix}"
+    return path
+
+
+def build_model(architecture: str, seed: int = 0, **model_kwargs):
+    """``gans.create`` with the global RNG seeded first, so the same seed gives the same initial weights."""
+    model_factory(architecture)  # unknown names fail before any work
+    torch.manual_seed(seed)
+    return create(architecture, **model_kwargs)
+
+
+def load_training_data(data_cfg: DataConfig, image_size: int | None = None, channels: int | None = None):
+    """The dataset, at ``image_size`` and ``channels`` when given (native otherwise)."""
+    from ..data import load_dataset
+
+    return load_dataset(data_cfg.name, path=data_cfg.path, image_size=image_size, channels=channels)
+
+
+def train(architecture: str, data: DataConfig | None = None, cfg: TrainConfig | None = None,
+          out: str | Path | None = None, model_kwargs: dict | None = None, callbacks=(), should_stop=None,
+          command: str = "") -> dict:
+    """Train a new model; returns the Trainer's final status. Class-conditional models take the dataset's
+    number of classes unless ``num_classes`` is given."""
+    data_cfg, cfg = data or DataConfig(), (cfg or TrainConfig()).validate()
+    model_kwargs = dict(model_kwargs or {})
+    model_factory(architecture)  # unknown names fail before the data is read
+    dataset = load_training_data(data_cfg, model_kwargs.get("image_size"))
+    model_kwargs.setdefault("channels", int(dataset.images.shape[1]))  # RGB data → RGB model unless told
+    model = build_model(architecture, cfg.seed, **model_kwargs)
+    size, channels = model.config()["image_size"], model.config()["channels"]
+    dataset = dataset.prepare(size, channels)
+    if model.conditional and "num_classes" not in model_kwargs and dataset.num_classes != model.num_classes:
+        if dataset.num_classes == 0:
+            raise ConfigError(f"{architecture} is class-conditional and needs a labelled dataset; "
+                              f"{data_cfg.name} has no labels (folder datasets: one sub-folder per class)")
+        model = build_model(architecture, cfg.seed, **model_kwargs, num_classes=dataset.num_classes)
+    trainer = Trainer(cfg, callbacks, should_stop)
+    out = Path(out) if out else Path(trainer.dist.agree(str(new_run_dir(architecture))))
+    if RunDir(out).exists():
+        raise ConfigError(f"{out} already holds a run; choose another --out or continue it with --resume {out}")
+    return trainer.fit(model, dataset, out, data_cfg, resume=False, command=command)
+
+
+def resume(run_dir: str | Path, steps: int | None = None, callbacks=(), should_stop=None, command: str = "",
+           device: str | None = None) -> dict:
+    """Continue the run in ``run_dir`` up to ``steps`` total steps (default: its original target)."""
+    run = RunDir(run_dir)
+    config = run.read_config()
+    cfg = TrainConfig.from_dict(config.get("train", {}))
+    if steps is not None:
+        cfg.steps = steps
+    if device is not None:
+        cfg.device = device
+    state_step = int(run.load_trainer_state()["step"])
+    if cfg.steps <= state_step:
+        raise ConfigError(f"the run is already at step {state_step}; give --steps larger than that to continue")
+    model = load(run.path)
+    data_cfg = DataConfig.from_dict(config.get("data", {}))
+    dataset = load_training_data(data_cfg, model.config()["image_size"], model.config()["channels"])
+    trainer = Trainer(cfg, callbacks, should_stop)
+    return trainer.fit(model, dataset, run.path, data_cfg, resume=True, command=command)

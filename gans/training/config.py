@@ -1,0 +1,62 @@
+"""Training settings: plain dataclasses, saved as the ``train`` and ``data`` entries of ``config.json``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from ..errors import ConfigError
+
+
+@dataclass
+class TrainConfig:
+    """How to train. ``lr``/``lr_d`` of None keep the model's own defaults (e.g. 5e-5 for WGAN).
+    ``batch_size`` is per process when training on several GPUs with torchrun."""
+
+    steps: int = 2000
+    batch_size: int = 64
+    lr: float | None = None
+    lr_d: float | None = None
+    seed: int = 0
+    device: str = "auto"
+    log_every: int = 10
+    sample_every: int = 200
+    checkpoint_every: int = 500
+    num_samples: int = 64
+    amp: bool = True  # bf16 autocast, used on CUDA only (on CPU bf16 is far slower than fp32)
+
+    def validate(self) -> "TrainConfig":
+        if self.steps < 1:
+            raise ConfigError(f"steps must be at least 1, got {self.steps}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
+        for name in ("lr", "lr_d"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ConfigError(f"learning rate {name} must be > 0, got {value}")
+        for name in ("log_every", "sample_every", "checkpoint_every", "num_samples"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+@dataclass
+class DataConfig:
+    """Which dataset: a registered name, and a path for ``folder`` datasets."""
+
+    name: str = "fashion-mnist-mini"
+    path: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "DataConfig":
+        return cls(name=values.get("name", cls.name), path=values.get("path"))

@@ -1,0 +1,39 @@
+"""The model card (README.md) of a run directory: what, data, command, steps, time, hardware, samples."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+
+from ..checkpoints import CARD_FILE, RunDir, atomic_write
+
+
+def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: float, hardware: str,
+                     last_stats: dict, command: str = "") -> None:
+    samples = run.sample_paths()
+    lines = [
+        "---",
+        "library_name: gans",
+        "tags: [gan, image-generation, gan-studio]",
+        "---",
+        f"# {model.architecture} trained with GAN Studio",
+        "",
+        f"- **Architecture:** `{model.architecture}` ({type(model).__name__}), "
+        f"{sum(p.numel() for p in model.generator.parameters()):,} generator parameters",
+        f"- **Data:** `{data_cfg.name}`" + (f" from `{data_cfg.path}`" if data_cfg.path else ""),
+        f"- **Steps:** {step} of {cfg.steps} (batch {cfg.batch_size}, seed {cfg.seed})",
+        f"- **Wall time of the last session:** {seconds:.0f} s on {hardware}, torch {torch.__version__}",
+    ]
+    if command:
+        lines.append(f"- **Command:** `{command}`")
+    if last_stats:
+        lines.append("- **Last losses:** " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(last_stats.items())))
+    lines += ["", "## Model config", "", "```json", json.dumps(model.config(), indent=2, sort_keys=True), "```", ""]
+    if samples:
+        lines += ["## Samples (fixed noise)", "", f"![samples at step {step}](samples/{samples[-1].name})", ""]
+    if run.gif_path.exists():
+        lines += [f"Training progress: ![progress](samples/{run.gif_path.name})", ""]
+    lines += ["## Use", "", "```python", "import gans", f'model = gans.load("{run.path.name}")',
+              "images = model.sample(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```", ""]
+    atomic_write(run.path / CARD_FILE, "\n".join(lines))

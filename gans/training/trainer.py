@@ -1,0 +1,235 @@
+"""The one training loop (stylegan3-style, visible top to bottom).
+
+fetch batch → ``model.train_step`` → EMA → events → periodic samples / checkpoint → ``should_stop``?
+
+Events are dicts with a ``type`` (start, step, sample, checkpoint, end, error); each goes to every callback
+and to ``events.jsonl`` in the run directory. Resuming restores weights, optimizers, step, RNG and sampler
+state, so N + N steps with a stop in between equal 2N straight steps.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import time
+from typing import Callable, Iterable
+
+import torch
+
+from ..checkpoints import RunDir, atomic_write
+from ..devices import describe_device, resolve_device
+from ..errors import CheckpointError, ConfigError, TrainingError
+from ..images import gif_bytes, grid_image, png_bytes
+from ..models.base import Batch
+from .config import DataConfig, TrainConfig
+from .distributed import DistributedContext, weights_fingerprint
+from .model_card import write_model_card
+
+Callback = Callable[[dict], None]
+
+
+class BatchSampler:
+    """Shuffled epochs of indices from its own seeded generator, so its state can be saved and restored."""
+
+    def __init__(self, size: int, seed: int):
+        self.size = size
+        self.generator = torch.Generator().manual_seed(seed)
+        self.order = torch.randperm(size, generator=self.generator)
+        self.position = 0
+
+    def next(self, count: int) -> torch.Tensor:
+        """The next ``count`` indices, continuing into a new shuffled epoch when one runs out."""
+        parts = []
+        while count > 0:
+            if self.position >= self.size:
+                self.order = torch.randperm(self.size, generator=self.generator)
+                self.position = 0
+            take = min(count, self.size - self.position)
+            parts.append(self.order[self.position : self.position + take])
+            self.position += take
+            count -= take
+        return torch.cat(parts)
+
+    def state_dict(self) -> dict:
+        return {"generator": self.generator.get_state(), "order": self.order, "position": self.position}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.set_state(state["generator"])
+        self.order = state["order"]
+        self.position = int(state["position"])
+
+
+def _to_model_range(images: torch.Tensor) -> torch.Tensor:
+    return images.float().div_(127.5).sub_(1.0)
+
+
+class Trainer:
+    """Runs ``model.train_step`` for ``cfg.steps`` steps and writes the run directory."""
+
+    def __init__(self, cfg: TrainConfig, callbacks: Iterable[Callback] = (), should_stop: Callable[[], bool] | None = None):
+        self.cfg = cfg.validate()
+        self.callbacks = list(callbacks)
+        self.should_stop = should_stop or (lambda: False)
+        self.dist = DistributedContext.from_env()
+
+    # ---- events
+    def emit(self, run: RunDir, event: dict) -> None:
+        event = {"time": time.time(), **event}
+        if self.dist.is_main:
+            run.append_event(event)
+        for callback in self.callbacks:
+            callback(event)
+
+    # ---- the loop
+    def fit(self, model, data, run_dir, data_cfg: DataConfig | None = None, resume: bool = False, command: str = "") -> dict:
+        """Train ``model`` on ``data`` (an ``ImageData`` already at the model's size) into ``run_dir``.
+
+        Returns the final status: {"status": "finished"|"stopped", "step": ..., "run_dir": ...}. Raises
+        ``TrainingError`` after an ``error`` event when a loss becomes NaN/Inf (the last checkpoint stays good).
+        """
+        cfg, run = self.cfg, RunDir(run_dir)
+        data_cfg = data_cfg or DataConfig()
+        device = resolve_device(self.dist.device_name(cfg.device))
+        use_amp = cfg.amp and device.type == "cuda"
+        model.to(device)
+        if device.type == "cuda":
+            model.to(memory_format=torch.channels_last)
+        self._check_data(model, data)
+
+        optimizers = model.configure_optimizers(cfg)
+        for optimizer in optimizers.values():
+            self.dist.average_gradients_before_step(optimizer)
+        per_rank = cfg.batch_size * model.batches_per_step
+        sampler = BatchSampler(len(data), cfg.seed)
+        step = 0
+        if resume:
+            state = run.load_trainer_state()
+            if state.get("weights_sha256") != weights_fingerprint(model):
+                raise CheckpointError(f"{run.weights_path} and {run.state_path} are from different saves; "
+                                      "the run cannot be resumed exactly")
+            step = int(state["step"])
+            for name, optimizer in optimizers.items():
+                optimizer.load_state_dict(state["optimizers"][name])
+            sampler.load_state_dict(state["sampler"])
+            torch.set_rng_state(state["rng"]["torch"])
+            if device.type == "cuda" and state["rng"].get("cuda") is not None:
+                torch.cuda.set_rng_state(state["rng"]["cuda"], device)
+        else:
+            torch.manual_seed(cfg.seed + self.dist.rank)  # each rank draws its own noise
+            if device.type == "cuda":
+                torch.cuda.manual_seed(cfg.seed + self.dist.rank)
+        self.dist.broadcast_module(model)
+        fixed_noise = model.latent(cfg.seed, cfg.num_samples)
+        model.train()
+
+        if self.dist.is_main:
+            run.save(model, train=cfg.to_dict(), data=data_cfg.to_dict())
+        self.emit(run, {"type": "start", "step": step, "steps": cfg.steps, "resume": resume,
+                        "device": describe_device(device), "world_size": self.dist.world_size,
+                        "architecture": model.architecture, "run_dir": str(run.path)})
+        if not resume:  # a step-0 checkpoint: resumable and a "last good" state from the very start
+            self._save_checkpoint(run, model, optimizers, sampler, step)
+
+        started, window_start, window_images = time.time(), time.time(), 0
+        status = "finished"
+        last_stats: dict = {}
+        while step < cfg.steps:
+            if self.should_stop():
+                status = "stopped"
+                break
+            indices = sampler.next(per_rank * self.dist.world_size)
+            indices = indices[self.dist.rank * per_rank : (self.dist.rank + 1) * per_rank]
+            images = _to_model_range(data.images[indices]).to(device, non_blocking=True)
+            labels = data.labels[indices].to(device) if data.labels is not None else None
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_amp):
+                stats = model.train_step(Batch(images, labels), optimizers, step)
+            model.update_ema()
+            self.dist.broadcast_buffers(model)
+            step += 1
+            window_images += len(indices) * self.dist.world_size
+
+            bad = [name for name, value in stats.items() if not math.isfinite(value)]
+            if bad:
+                message = (f"loss {', '.join(bad)} became {stats[bad[0]]} at step {step}: training diverged. "
+                           f"The last good checkpoint is kept in {run.path}; try a lower learning rate.")
+                self.emit(run, {"type": "error", "step": step, "message": message, "stats": _jsonable(stats)})
+                raise TrainingError(message)
+            last_stats = stats
+
+            if step % cfg.log_every == 0 or step == cfg.steps or step == 1:
+                elapsed = max(time.time() - window_start, 1e-9)
+                self.emit(run, {"type": "step", "step": step, "steps": cfg.steps, **stats,
+                                "images_per_sec": window_images / elapsed})
+                window_start, window_images = time.time(), 0
+            if step % cfg.sample_every == 0:
+                self._save_sample(run, model, fixed_noise, step)
+            if step % cfg.checkpoint_every == 0 and step < cfg.steps:
+                self._save_checkpoint(run, model, optimizers, sampler, step)
+
+        if not run.sample_paths() or run.sample_paths()[-1] != run.sample_path(step):
+            self._save_sample(run, model, fixed_noise, step)
+        self._save_checkpoint(run, model, optimizers, sampler, step)
+        wall = time.time() - started
+        if self.dist.is_main:
+            self._write_gif(run)
+            write_model_card(run, model, cfg, data_cfg, step, wall, describe_device(device), last_stats, command)
+        fingerprint = weights_fingerprint(model)
+        self.emit(run, {"type": "end", "status": status, "step": step, "steps": cfg.steps,
+                        "seconds": wall, "weights_sha256": fingerprint})
+        return {"status": status, "step": step, "run_dir": str(run.path), "weights_sha256": fingerprint}
+
+    # ---- helpers
+    def _check_data(self, model, data) -> None:
+        cfg = model.config()
+        size, channels = cfg["image_size"], cfg["channels"]
+        if tuple(data.images.shape[1:]) != (channels, size, size):
+            raise ConfigError(f"data has shape {tuple(data.images.shape[1:])} but the model wants "
+                              f"{(channels, size, size)}; prepare the data at the model's size")
+        if model.conditional:
+            if data.labels is None:
+                raise ConfigError(f"{model.architecture} is class-conditional and needs a labelled dataset "
+                                  f"(folder datasets: one sub-folder per class)")
+            if data.num_classes != model.num_classes:
+                raise ConfigError(f"the model has {model.num_classes} classes but the data has {data.num_classes}")
+        if len(data) < self.cfg.batch_size:
+            raise ConfigError(f"the dataset has {len(data)} images, fewer than the batch size {self.cfg.batch_size}")
+
+    def _save_sample(self, run: RunDir, model, fixed_noise, step: int) -> None:
+        if not self.dist.is_main:
+            return
+        grid = grid_image(model.generate(fixed_noise))
+        atomic_write(run.sample_path(step), png_bytes(grid))
+        self.emit(run, {"type": "sample", "step": step, "path": str(run.sample_path(step).relative_to(run.path))})
+
+    def _save_checkpoint(self, run: RunDir, model, optimizers, sampler: BatchSampler, step: int) -> None:
+        if not self.dist.is_main:
+            return
+        # Weights, then state with the weights' fingerprint: a crash between the two writes is detected on resume.
+        run.save(model)
+        cuda_rng = torch.cuda.get_rng_state() if torch.cuda.is_available() else None
+        run.save_trainer_state({
+            "step": step,
+            "weights_sha256": weights_fingerprint(model),
+            "optimizers": {name: opt.state_dict() for name, opt in optimizers.items()},
+            "sampler": sampler.state_dict(),
+            "rng": {"torch": torch.get_rng_state(), "cuda": cuda_rng},
+        })
+        self.emit(run, {"type": "checkpoint", "step": step})
+
+    def _write_gif(self, run: RunDir) -> None:
+        from PIL import Image
+
+        frames = []
+        for path in run.sample_paths():
+            with Image.open(path) as image:
+                frames.append(image.convert("RGB"))
+        if frames:
+            atomic_write(run.gif_path, gif_bytes(frames, duration_ms=250))
+
+
+def _jsonable(stats: dict) -> dict:
+    return {k: (v if math.isfinite(v) else str(v)) for k, v in stats.items()}
+
+
+def environment_summary() -> str:
+    return f"{platform.system()} {platform.machine()}, torch {torch.__version__}"

@@ -1,0 +1,12 @@
+"""Shared fixtures: every test runs with its own runs folder and no network."""
+
+import pytest
+import torch
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch, tmp_path_factory):
+    """Runs and caches of a test never touch the user's folders."""
+    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path_factory.mktemp("runs")))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    torch.set_num_threads(2)

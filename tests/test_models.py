@@ -1,0 +1,173 @@
+"""Every registered model: shapes, one train step, save → load, and its configuration checks."""
+
+import pytest
+import torch
+
+import gans
+from gans import losses
+from gans.errors import ConfigError
+from gans.models.base import Batch
+from gans.training import TrainConfig
+
+from .helpers import tiny_model
+
+MODELS = gans.list_models()
+
+
+def real_batch(model, n=8, seed=0):
+    cfg = model.config()
+    generator = torch.Generator().manual_seed(seed)
+    shape = (n * model.batches_per_step, cfg["channels"], cfg["image_size"], cfg["image_size"])
+    images = torch.rand(shape, generator=generator) * 2 - 1
+    labels = torch.randint(0, model.num_classes, (shape[0],), generator=generator) if model.conditional else None
+    return Batch(images, labels)
+
+
+def test_registry_lists_the_six_families():
+    assert {"vanilla", "dcgan", "wgan", "wgan-gp", "lsgan", "cgan"} <= set(MODELS)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_sample_shapes_and_range(name):
+    model = tiny_model(name)
+    cfg = model.config()
+    images = model.sample(5, seed=1)
+    assert images.shape == (5, cfg["channels"], cfg["image_size"], cfg["image_size"])
+    assert images.min() >= -1 and images.max() <= 1
+    assert torch.equal(images, model.sample(5, seed=1)), "same seed, same samples"
+    assert not torch.equal(images, model.sample(5, seed=2))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_one_train_step_changes_both_networks_and_returns_finite_losses(name):
+    model = tiny_model(name)
+    optimizers = model.configure_optimizers(TrainConfig())
+    before_g = [p.detach().clone() for p in model.generator.parameters()]
+    before_d = [p.detach().clone() for p in model.discriminator.parameters()]
+    stats = model.train_step(real_batch(model), optimizers, step=0)
+    assert {"loss_d", "loss_g"} <= stats.keys()
+    assert all(torch.isfinite(torch.tensor(v)) for v in stats.values())
+    assert any(not torch.equal(a, b) for a, b in zip(before_g, model.generator.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(before_d, model.discriminator.parameters()))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_save_then_load_gives_identical_outputs(name, tmp_path):
+    model = tiny_model(name, ema_decay=0.9)
+    model.train_step(real_batch(model), model.configure_optimizers(TrainConfig()), step=0)
+    model.update_ema()
+    model.save_pretrained(tmp_path / "run")
+    loaded = gans.load(tmp_path / "run")
+    assert type(loaded) is type(model) and loaded.architecture == name
+    assert loaded.config() == model.config()
+    assert torch.equal(loaded.sample(4, seed=3), model.sample(4, seed=3))
+    for (key, a), b in zip(model.state_dict().items(), loaded.state_dict().values()):
+        assert torch.equal(a, b), key
+
+
+@pytest.mark.parametrize("size", [28, 32, 64])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_dcgan_sizes_and_channels(size, channels):
+    model = tiny_model("dcgan", image_size=size, channels=channels)
+    assert model.sample(2).shape == (2, channels, size, size)
+    assert model.discriminator(torch.zeros(3, channels, size, size)).shape == (3,)
+
+
+@pytest.mark.parametrize("size", [28, 32, 64])
+def test_vanilla_sizes(size):
+    assert tiny_model("vanilla", image_size=size, channels=3).sample(2).shape == (2, 3, size, size)
+
+
+def test_vanilla_batchnorm_variant_uses_batchnorm_and_leaky_relu():
+    model = tiny_model("vanilla", batchnorm=True)
+    kinds = {type(m) for m in model.generator.modules()}
+    assert torch.nn.BatchNorm1d in kinds and torch.nn.LeakyReLU in kinds
+
+
+def test_presets_carry_the_papers_settings():
+    wgan, wgan_gp = gans.create("wgan").config(), gans.create("wgan-gp").config()
+    assert (wgan["loss"], wgan["clip_value"], wgan["n_critic"], wgan["optimizer"], wgan["lr"]) == (
+        "wasserstein", 0.01, 5, "rmsprop", 5e-5)
+    assert (wgan_gp["gp_weight"], wgan_gp["n_critic"], wgan_gp["betas"], wgan_gp["lr"]) == (10.0, 5, [0.0, 0.9], 1e-4)
+    assert gans.create("lsgan").config()["loss"] == "ls"
+    assert isinstance(gans.create("wgan").configure_optimizers(TrainConfig())["discriminator"], torch.optim.RMSprop)
+    # preset defaults can still be overridden
+    assert gans.create("wgan", n_critic=2).config()["n_critic"] == 2
+
+
+def test_wgan_clips_critic_weights():
+    model = tiny_model("wgan")
+    model.train_step(real_batch(model), model.configure_optimizers(TrainConfig(lr=1.0)), step=0)
+    assert max(p.abs().max().item() for p in model.discriminator.parameters()) <= 0.01 + 1e-7
+
+
+def test_wgan_gp_really_applies_the_penalty(monkeypatch):
+    """The penalty must reach the critic's gradients (two reference implementations silently dropped it)."""
+    grads = {}
+    for weight in (0.0, 10.0):
+        model = tiny_model("wgan-gp", n_critic=1, gp_weight=weight)
+        optimizers = model.configure_optimizers(TrainConfig())
+        monkeypatch.setattr(optimizers["discriminator"], "step", lambda *a, **k: None)  # keep the grads
+        torch.manual_seed(0)
+        stats = model.train_step(real_batch(model), optimizers, step=0)
+        grads[weight] = torch.cat([p.grad.flatten() for p in model.discriminator.parameters()])
+        assert ("gp" in stats) == (weight > 0)
+    assert not torch.allclose(grads[0.0], grads[10.0])
+
+
+def test_conditional_samples_follow_the_requested_class():
+    model = tiny_model("cgan")
+    one_class = model.sample(3, seed=0, labels=[2, 2, 2])
+    assert not torch.equal(one_class, model.sample(3, seed=0, labels=[5, 5, 5]))
+    assert torch.equal(model.sample(3, seed=0, labels=2), one_class)
+    with pytest.raises(ConfigError, match="0..9"):
+        model.sample(2, labels=[0, 10])
+
+
+@pytest.mark.parametrize("conditioning", ["projection", "concat"])
+def test_cgan_conditionings(conditioning):
+    model = tiny_model("cgan", conditioning=conditioning)
+    stats = model.train_step(real_batch(model), model.configure_optimizers(TrainConfig()), step=0)
+    assert torch.isfinite(torch.tensor(stats["loss_d"]))
+
+
+def test_spectral_norm_and_hinge_options():
+    model = tiny_model("dcgan", spectral_norm=True, loss="hinge")
+    assert any(hasattr(m, "parametrizations") for m in model.discriminator.modules())
+    stats = model.train_step(real_batch(model), model.configure_optimizers(TrainConfig()), step=0)
+    assert torch.isfinite(torch.tensor(stats["loss_d"]))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"image_size": 48}, "image size 48 is not supported"),
+    ({"channels": 2}, "channels must be 1"),
+    ({"lr": -1e-4}, "learning rate must be > 0"),
+    ({"loss": "kl"}, "unknown loss"),
+    ({"n_critic": 0}, "n_critic"),
+    ({"gp_weight": 10.0, "d_norm": "batch"}, "without batch norm"),
+    ({"ema_decay": 1.5}, "ema_decay"),
+    ({"d_norm": "weird"}, "unknown norm"),
+])
+def test_invalid_hyper_parameters_are_clear_errors(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        gans.create("dcgan", width=4, **kwargs)
+
+
+def test_unknown_model_name_suggests_a_close_one():
+    with pytest.raises(gans.UnknownNameError, match="Did you mean 'dcgan'"):
+        gans.create("dcgna")
+
+
+def test_losses_module_names_every_objective_a_model_accepts():
+    for loss in losses.LOSSES:
+        assert tiny_model("dcgan", loss=loss).loss == loss
+
+
+def test_ema_generator_follows_the_trained_one():
+    model = tiny_model("dcgan", ema_decay=0.5)
+    ema_before = [p.clone() for p in model.generator_ema.parameters()]
+    model.train_step(real_batch(model), model.configure_optimizers(TrainConfig()), step=0)
+    model.update_ema()
+    for before, ema, live in zip(ema_before, model.generator_ema.parameters(), model.generator.parameters()):
+        assert torch.allclose(ema, 0.5 * before + 0.5 * live)
+    assert model.inference_generator() is model.generator_ema
