@@ -1,0 +1,146 @@
+"""Dataset registry: adding a dataset is one decorated loader function.
+
+```python
+@register_dataset("my-data", description="...", num_classes=10, availability=lambda: (True, "built in"))
+def load_my_data(*, path, split, image_size, download) -> ImageData:
+    ...
+```
+
+``load_dataset`` checks the name and split, calls the loader, then resizes / converts channels if asked.
+``list_datasets`` reports, cheaply (file-existence checks only), which datasets are usable on this machine.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Callable
+
+from ..errors import DatasetError, UnknownNameError
+from .image_data import ImageData
+
+#: loader(*, path, split, image_size, download) -> ImageData
+Loader = Callable[..., ImageData]
+#: availability() -> (available, reason): where the files were found, or what to do to get them
+Availability = Callable[[], tuple[bool, str]]
+
+
+class UnknownDatasetError(UnknownNameError, DatasetError):
+    """A dataset name that is not registered (catchable as either parent)."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What ``list_datasets`` says about one dataset on this machine."""
+
+    name: str
+    description: str
+    available: bool
+    reason: str  # where it was found, or why it is not available and what to do
+    num_classes: int  # 0 when unlabelled or when it depends on the data (folders)
+    splits: tuple[str, ...] = ("train",)
+
+
+@dataclass(frozen=True)
+class _RegisteredDataset:
+    name: str
+    description: str
+    num_classes: int
+    splits: tuple[str, ...]
+    loader: Loader
+    availability: Availability
+
+
+_DATASETS: dict[str, _RegisteredDataset] = {}
+
+
+def register_dataset(
+    name: str,
+    *,
+    description: str,
+    num_classes: int,
+    splits: tuple[str, ...] = ("train",),
+    availability: Availability | None = None,
+):
+    """Decorator registering ``loader(*, path, split, image_size, download) -> ImageData`` under ``name``.
+
+    ``image_size`` is a hint (the folder loader decodes straight to it); ``load_dataset`` resizes afterwards
+    anyway. ``availability`` defaults to "always available".
+    """
+
+    def decorator(loader: Loader) -> Loader:
+        if name in _DATASETS:
+            raise ValueError(f"dataset {name!r} is registered twice")
+        _DATASETS[name] = _RegisteredDataset(
+            name=name,
+            description=description,
+            num_classes=num_classes,
+            splits=tuple(splits),
+            loader=loader,
+            availability=availability or (lambda: (True, "loaded on demand")),
+        )
+        return loader
+
+    return decorator
+
+
+def list_datasets() -> list[DatasetInfo]:
+    """Every registered dataset, in registration order, with its availability on this machine (no network)."""
+    infos = []
+    for dataset in _DATASETS.values():
+        try:
+            available, reason = dataset.availability()
+        except OSError as error:  # e.g. a data folder we may not read
+            available, reason = False, f"cannot check the data folders: {error}"
+        infos.append(
+            DatasetInfo(
+                name=dataset.name,
+                description=dataset.description,
+                available=available,
+                reason=reason,
+                num_classes=dataset.num_classes,
+                splits=dataset.splits,
+            )
+        )
+    return infos
+
+
+def load_dataset(
+    name: str,
+    *,
+    path: str | None = None,
+    split: str = "train",
+    image_size: int | None = None,
+    channels: int | None = None,
+    download: bool = True,
+) -> ImageData:
+    """Load a registered dataset into memory as uint8 ``ImageData``.
+
+    ``path`` is the folder or .zip for ``"folder"``, or a folder holding the files of the other datasets
+    (searched instead of the usual places). When ``image_size`` or ``channels`` is given the images are
+    resized / converted (``ImageData.prepare``); otherwise they keep their native size and channels.
+    ``download=False`` never touches the network.
+    """
+    dataset = _lookup(name)
+    if split not in dataset.splits:
+        raise DatasetError(
+            f"{dataset.name} has no split {split!r}; its splits are: {', '.join(dataset.splits)}"
+        )
+    # Checked before loading, so a typo does not wait for a download to be reported.
+    if image_size is not None and (not isinstance(image_size, int) or image_size < 1):
+        raise DatasetError(f"image_size must be a positive integer, got {image_size!r}")
+    if channels is not None and channels not in (1, 3):
+        raise DatasetError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}")
+    data = dataset.loader(path=path, split=split, image_size=image_size, download=download)
+    if image_size is not None or channels is not None:
+        data = data.prepare(image_size or data.image_size, channels or data.channels)
+    return data
+
+
+def _lookup(name: str) -> _RegisteredDataset:
+    key = str(name).strip().lower().replace("_", "-")
+    if key in _DATASETS:
+        return _DATASETS[key]
+    close = difflib.get_close_matches(key, _DATASETS, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise UnknownDatasetError(f"unknown dataset {name!r}.{hint} Available datasets: {', '.join(_DATASETS)}.")
