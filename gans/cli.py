@@ -92,6 +92,7 @@ def _stop_on_interrupt():
     import threading
 
     event = threading.Event()
+    event.restore = lambda: None
 
     def handler(signum, frame):
         if event.is_set():
@@ -100,8 +101,8 @@ def _stop_on_interrupt():
         print("\nstopping after this step and saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr)
 
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, handler)
-        signal.signal(signal.SIGTERM, handler)
+        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+        event.restore = lambda: [signal.signal(sig, old) for sig, old in previous.items()]
     return event
 
 
@@ -162,6 +163,7 @@ def cmd_train(args) -> int:
                 print(f"continue with: python -m gans train --resume {result['run_dir']} --steps N")
         return 0
     finally:
+        stop_requested.restore()
         context.shutdown()
 
 

@@ -1,0 +1,201 @@
+"""The Trainer: exact resume, events, stop, NaN handling, atomic checkpoints, and the background Runner."""
+
+import json
+import math
+
+import pytest
+import torch
+
+import gans
+from gans.checkpoints import RunDir
+from gans.errors import CheckpointError, ConfigError, TrainingError
+from gans.training import DataConfig, Runner, TrainConfig, Trainer, resume, train
+from gans.training.distributed import weights_fingerprint
+
+from .helpers import tiny_kwargs
+
+TINY = tiny_kwargs("dcgan", image_size=28)
+
+
+def tiny_cfg(**overrides) -> TrainConfig:
+    values = dict(steps=20, batch_size=8, seed=3, device="cpu", log_every=5, sample_every=10, checkpoint_every=10,
+                  num_samples=16)
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+def weights(run_dir):
+    return gans.load(run_dir).state_dict()
+
+
+def assert_same_weights(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+def test_stop_and_resume_equals_a_straight_run(tmp_path):
+    """200 steps, stop, resume to 400 == 400 straight (the issue's acceptance test, on a tiny model)."""
+    common = dict(steps=200, checkpoint_every=100, sample_every=100, log_every=50)
+    train("dcgan", cfg=tiny_cfg(**common), out=tmp_path / "split", model_kwargs=TINY)
+    result = resume(tmp_path / "split", steps=400)
+    assert result == {**result, "status": "finished", "step": 400}
+    train("dcgan", cfg=tiny_cfg(**{**common, "steps": 400}), out=tmp_path / "straight", model_kwargs=TINY)
+    assert_same_weights(weights(tmp_path / "split"), weights(tmp_path / "straight"))
+    # and the samples of both runs at step 400 are the same picture
+    split, straight = RunDir(tmp_path / "split"), RunDir(tmp_path / "straight")
+    assert split.sample_path(400).read_bytes() == straight.sample_path(400).read_bytes()
+
+
+def test_exact_resume_with_ema_and_a_critic(tmp_path):
+    kwargs = tiny_kwargs("wgan-gp", image_size=28, ema_decay=0.9)
+    train("wgan-gp", cfg=tiny_cfg(steps=6, checkpoint_every=3), out=tmp_path / "a", model_kwargs=kwargs)
+    resume(tmp_path / "a", steps=12)
+    train("wgan-gp", cfg=tiny_cfg(steps=12, checkpoint_every=3), out=tmp_path / "b", model_kwargs=kwargs)
+    assert_same_weights(weights(tmp_path / "a"), weights(tmp_path / "b"))
+
+
+def test_events_samples_gif_and_model_card(tmp_path):
+    seen = []
+    result = train("dcgan", cfg=tiny_cfg(), out=tmp_path / "run", model_kwargs=TINY, callbacks=[seen.append])
+    run = RunDir(tmp_path / "run")
+    events = run.read_events()
+    assert [e["type"] for e in events] == [e["type"] for e in seen], "callbacks and events.jsonl agree"
+    types = [e["type"] for e in events]
+    assert types[0] == "start" and types[-1] == "end" and events[-1]["status"] == "finished"
+    steps = [e["step"] for e in events if e["type"] == "step"]
+    assert steps == [1, 5, 10, 15, 20]
+    assert all(math.isfinite(e["loss_d"]) and e["images_per_sec"] > 0 for e in events if e["type"] == "step")
+    assert [p.name for p in run.sample_paths()] == ["step_0000010.png", "step_0000020.png"]
+    assert run.gif_path.exists() and len(gans.images.read_gif_frames(run.gif_path)) == 2
+    config = json.loads(run.config_path.read_text())
+    assert config["architecture"] == "dcgan" and config["train"]["steps"] == 20
+    assert config["data"] == {"name": "fashion-mnist-mini", "path": None}
+    card = (run.path / "README.md").read_text()
+    assert "dcgan" in card and "fashion-mnist-mini" in card and "step_0000020.png" in card
+    assert result["weights_sha256"] == weights_fingerprint(gans.load(run.path))
+
+
+def test_should_stop_saves_a_checkpoint_that_resumes(tmp_path):
+    seen = []
+    result = train("dcgan", cfg=tiny_cfg(steps=50, checkpoint_every=1000), out=tmp_path / "run", model_kwargs=TINY,
+                   callbacks=[seen.append], should_stop=lambda: len([e for e in seen if e["type"] == "step"]) >= 2)
+    assert result["status"] == "stopped" and result["step"] == 5
+    state = RunDir(tmp_path / "run").load_trainer_state()
+    assert state["step"] == 5
+    assert resume(tmp_path / "run", steps=8)["step"] == 8
+
+
+def test_nan_loss_stops_with_an_error_event_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    from gans.models.adversarial import AdversarialGAN
+
+    original = AdversarialGAN.train_step
+
+    def poisoned(self, batch, optimizers, step):
+        stats = original(self, batch, optimizers, step)
+        if step == 12:  # step index 12 → the 13th step, after the checkpoint at step 10
+            with torch.no_grad():
+                for p in self.generator.parameters():
+                    p.fill_(float("nan"))
+            stats["loss_g"] = float("nan")
+        return stats
+
+    monkeypatch.setattr(AdversarialGAN, "train_step", poisoned)
+    with pytest.raises(TrainingError, match="diverged"):
+        train("dcgan", cfg=tiny_cfg(steps=30), out=tmp_path / "run", model_kwargs=TINY)
+    run = RunDir(tmp_path / "run")
+    events = run.read_events()
+    assert events[-1]["type"] == "error" and events[-1]["step"] == 13 and "loss_g" in events[-1]["message"]
+    assert run.load_trainer_state()["step"] == 10
+    model = gans.load(run.path)
+    assert all(torch.isfinite(p).all() for p in model.parameters()), "the saved weights are the good ones"
+
+
+def test_resume_refuses_mismatched_weights_and_state(tmp_path):
+    train("dcgan", cfg=tiny_cfg(steps=4), out=tmp_path / "run", model_kwargs=TINY)
+    model = gans.load(tmp_path / "run")
+    with torch.no_grad():
+        next(model.parameters()).add_(1.0)
+    RunDir(tmp_path / "run").save(model)  # weights no longer match trainer_state.pt
+    with pytest.raises(CheckpointError, match="different saves"):
+        resume(tmp_path / "run", steps=8)
+
+
+def test_resume_needs_more_steps(tmp_path):
+    train("dcgan", cfg=tiny_cfg(steps=4), out=tmp_path / "run", model_kwargs=TINY)
+    with pytest.raises(ConfigError, match="already at step 4"):
+        resume(tmp_path / "run", steps=4)
+
+
+def test_refuses_to_overwrite_a_run(tmp_path):
+    train("dcgan", cfg=tiny_cfg(steps=2), out=tmp_path / "run", model_kwargs=TINY)
+    with pytest.raises(ConfigError, match="already holds a run"):
+        train("dcgan", cfg=tiny_cfg(steps=2), out=tmp_path / "run", model_kwargs=TINY)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("batch_size", 0, "batch size must be at least 1"),
+    ("steps", 0, "steps must be at least 1"),
+    ("lr", -0.1, "learning rate"),
+])
+def test_invalid_train_config(field, value, message):
+    with pytest.raises(ConfigError, match=message):
+        tiny_cfg(**{field: value}).validate()
+
+
+def test_conditional_model_takes_the_datasets_classes(tmp_path):
+    result = train("cgan", cfg=tiny_cfg(steps=2), out=tmp_path / "run", model_kwargs=tiny_kwargs("cgan", image_size=28))
+    assert gans.load(result["run_dir"]).num_classes == 10
+
+
+def test_checkpoint_files_are_written_atomically(tmp_path, monkeypatch):
+    """A crash in the middle of writing a checkpoint leaves the previous one intact and no temp files."""
+    train("dcgan", cfg=tiny_cfg(steps=2), out=tmp_path / "run", model_kwargs=TINY)
+    run = RunDir(tmp_path / "run")
+    good = run.weights_path.read_bytes()
+    import os
+
+    def crash(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        run.save(gans.load(run.path))
+    assert run.weights_path.read_bytes() == good
+    assert not [p for p in run.path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_runner_runs_in_the_background_and_stops(tmp_path):
+    runner = Runner()
+    runner.start("dcgan", DataConfig(), tiny_cfg(steps=100000, log_every=1), tmp_path / "run", TINY)
+    with pytest.raises(gans.GansError, match="already running"):
+        runner.start("dcgan", DataConfig(), tiny_cfg(), tmp_path / "other", TINY)
+    events = []
+    for _ in range(600):
+        events += runner.events()
+        if any(e["type"] == "step" and e["step"] >= 3 for e in events):
+            break
+        runner.wait(0.05)
+    assert runner.status()["state"] == "running" and runner.status()["run_dir"] == str(tmp_path / "run")
+    runner.stop(wait=True, timeout=60)
+    status = runner.status()
+    assert status["state"] == "stopped" and status["step"] >= 3
+    assert RunDir(tmp_path / "run").load_trainer_state()["step"] == status["step"]
+    runner.resume(tmp_path / "run", steps=status["step"] + 2)
+    assert runner.wait(60)["state"] == "finished"
+
+
+def test_runner_reports_errors(tmp_path):
+    runner = Runner()
+    runner.start("dcgan", DataConfig("no-such-data"), tiny_cfg(), tmp_path / "run", TINY)
+    status = runner.wait(60)
+    assert status["state"] == "error" and "no-such-data" in status["error"]
+
+
+def test_trainer_checks_data_shape(tmp_path):
+    from gans.data import load_dataset
+
+    data = load_dataset("fashion-mnist-mini", image_size=32, channels=1)
+    model = gans.create("dcgan", **TINY)  # 28 px
+    with pytest.raises(ConfigError, match="wants"):
+        Trainer(tiny_cfg()).fit(model, data, tmp_path / "run")
