@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 import torch
 
 from ..checkpoints import RunDir, atomic_write
+from ..data import to_model_range
 from ..devices import describe_device, resolve_device
 from ..errors import CheckpointError, ConfigError, TrainingError
 from ..images import gif_bytes, grid_image, png_bytes
@@ -57,10 +58,6 @@ class BatchSampler:
         self.generator.set_state(state["generator"])
         self.order = state["order"]
         self.position = int(state["position"])
-
-
-def _to_model_range(images: torch.Tensor) -> torch.Tensor:
-    return images.float().div_(127.5).sub_(1.0)
 
 
 class Trainer:
@@ -139,7 +136,7 @@ class Trainer:
                 break
             indices = sampler.next(per_rank * self.dist.world_size)
             indices = indices[self.dist.rank * per_rank : (self.dist.rank + 1) * per_rank]
-            images = _to_model_range(data.images[indices]).to(device, non_blocking=True)
+            images = to_model_range(data.images[indices]).to(device, non_blocking=True)
             labels = data.labels[indices].to(device) if data.labels is not None else None
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_amp):
                 stats = model.train_step(Batch(images, labels), optimizers, step)
