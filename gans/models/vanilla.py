@@ -52,7 +52,7 @@ class MLPDiscriminator(nn.Module):
 
 @register("vanilla")
 class VanillaGAN(AdversarialGAN):
-    """Goodfellow et al. 2014 with the non-saturating generator loss the paper recommends in practice."""
+    """The original MLP GAN (Goodfellow et al. 2014), non-saturating loss; batchnorm=True for the BN variant"""
 
     def __init__(
         self,
