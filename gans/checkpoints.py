@@ -35,6 +35,7 @@ SAMPLES_DIR = "samples"
 CARD_FILE = "README.md"
 GIF_FILE = "progress.gif"
 
+STATE_KEYS = frozenset({"step", "model", "optimizers", "sampler", "rng"})
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -141,15 +142,25 @@ class RunDir:
         if not self.state_path.exists():
             raise CheckpointError(f"{self.state_path} is missing: this run cannot be resumed")
         try:
-            return torch.load(self.state_path, map_location="cpu", weights_only=True)
+            state = torch.load(self.state_path, map_location="cpu", weights_only=True)
         except Exception as error:  # pickle/zip errors of a damaged file
             raise CheckpointError(f"{self.state_path} is corrupt and cannot be read ({type(error).__name__})") from None
+        missing = STATE_KEYS - set(state) if isinstance(state, dict) else STATE_KEYS
+        if missing:
+            raise CheckpointError(f"{self.state_path} lacks {', '.join(sorted(missing))}: it is damaged or from "
+                                  "another program, and the run cannot be resumed")
+        return state
 
     # ---- events
     def append_event(self, event: dict) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.events_path, "a") as handle:
-            handle.write(json.dumps(event) + "\n")
+        with open(self.events_path, "a+b") as handle:
+            # A crash may have cut the last line short: start on a fresh line so this event stays readable.
+            prefix = b""
+            if handle.seek(0, os.SEEK_END) > 0:
+                handle.seek(-1, os.SEEK_END)
+                prefix = b"" if handle.read(1) == b"\n" else b"\n"
+            handle.write(prefix + (json.dumps(event) + "\n").encode())
 
     def read_events(self) -> list[dict]:
         """All complete events; a line cut short by a crash is ignored."""
@@ -191,6 +202,9 @@ def load(path_or_id: str | Path, device: str | torch.device = "cpu", **hub_kwarg
     """Rebuild a model from a run directory or a Hub repo id: config.json → ``gans.create`` → safetensors weights."""
     from .registry import create
 
+    from .devices import resolve_device
+
+    device = resolve_device(str(device))
     run = resolve_run(path_or_id, **hub_kwargs)
     config = read_json(run / CONFIG_FILE)
     if not isinstance(config, dict) or "architecture" not in config or not isinstance(config.get("model"), dict):

@@ -14,6 +14,11 @@ from pathlib import Path
 from .errors import ConfigError, GansError
 
 EXIT_USER_ERROR = 2
+DEFAULT_DATA = "fashion-mnist-mini"
+# Flags that describe a new run; --resume refuses them rather than silently ignoring them.
+NEW_RUN_FLAGS = ("--data", "--data-path", "--batch-size", "--image-size", "--channels", "--lr", "--lr-d", "--seed",
+                 "--out", "--loss", "--n-critic", "--clip-value", "--gp-weight", "--width", "--ema", "--spectral-norm",
+                 "--model-arg", "--log-every", "--sample-every", "--checkpoint-every")
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------
@@ -53,13 +58,16 @@ def _write_image(image, path: Path) -> None:
     from .images import png_bytes
 
     suffix = path.suffix.lower()
-    if suffix == ".png":
-        atomic_write(path, png_bytes(image))
-    elif suffix in (".jpg", ".jpeg", ".webp", ".bmp"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        image.convert("RGB").save(path)
-    else:
+    if suffix not in (".png", ".jpg", ".jpeg", ".webp", ".bmp"):
         raise ConfigError(f"cannot write {path.name}: use a .png, .jpg, .webp or .bmp file name")
+    try:
+        if suffix == ".png":
+            atomic_write(path, png_bytes(image))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            image.convert("RGB").save(path)
+    except OSError as error:
+        raise ConfigError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 class ProgressBar:
@@ -135,12 +143,16 @@ def cmd_train(args) -> int:
         if args.resume:
             if args.model:
                 raise ConfigError("give either a MODEL to start a new run or --resume DIR, not both")
+            ignored = [flag for flag in NEW_RUN_FLAGS if getattr(args, flag.lstrip("-").replace("-", "_")) not in (None, False)]
+            if ignored:
+                raise ConfigError(f"--resume continues a run with its own settings; only --steps and --device may "
+                                  f"change ({', '.join(ignored)} given)")
             result = resume(args.resume, steps=args.steps, callbacks=[progress], should_stop=stop_requested.is_set,
                             command=command, device=args.device)
         else:
             if not args.model:
                 raise ConfigError("name a MODEL to train (see `python -m gans list`) or --resume DIR")
-            cfg = TrainConfig(seed=args.seed, device=args.device or "auto")
+            cfg = TrainConfig(seed=args.seed or 0, device=args.device or "auto")
             for name in ("steps", "batch_size", "lr", "lr_d", "log_every", "sample_every", "checkpoint_every"):
                 if getattr(args, name) is not None:
                     setattr(cfg, name, getattr(args, name))
@@ -152,7 +164,7 @@ def cmd_train(args) -> int:
                 model_kwargs["ema_decay"] = args.ema
             if args.spectral_norm:
                 model_kwargs["spectral_norm"] = True
-            result = train(args.model, DataConfig(args.data, args.data_path), cfg, args.out, model_kwargs,
+            result = train(args.model, DataConfig(args.data or DEFAULT_DATA, args.data_path), cfg, args.out, model_kwargs,
                            callbacks=[progress], should_stop=stop_requested.is_set, command=command)
         if context.enabled:
             print(f"rank {context.rank}/{context.world_size} final weights sha256 {result['weights_sha256']}",
@@ -211,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a model, or continue a run with --resume")
     train.add_argument("model", nargs="?", help="registered model name (see `list`)")
     train.add_argument("--resume", metavar="DIR", help="continue this run directory up to --steps total steps")
-    train.add_argument("--data", default="fashion-mnist-mini", help="dataset name (default: fashion-mnist-mini)")
+    train.add_argument("--data", help=f"dataset name (default: {DEFAULT_DATA})")
     train.add_argument("--data-path", help="folder or .zip of images for --data folder")
     train.add_argument("--steps", type=_positive_int, help="total training steps (default 2000)")
     train.add_argument("--batch-size", type=_positive_int)
@@ -219,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--channels", type=int, help="1 or 3 (default: the dataset's)")
     train.add_argument("--lr", type=_positive_float, help="learning rate (default: the model's)")
     train.add_argument("--lr-d", type=_positive_float, help="discriminator learning rate (default: --lr)")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int, help="random seed (default 0)")
     train.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
     train.add_argument("--out", help="run directory (default: $GANS_RUNS_DIR/MODEL-TIME or runs/...)")
     train.add_argument("--loss", help="bce, ls, wasserstein or hinge")
@@ -268,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except GansError as error:
         print(f"error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as error:  # an output path that cannot be written, a full disk...
+        print(f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 from typing import Callable
 
-from .errors import UnknownNameError
+from .errors import ConfigError, UnknownNameError
 
 _MODELS: dict[str, Callable] = {}
 
@@ -21,6 +22,8 @@ def register(name: str):
         if name in _MODELS:
             raise ValueError(f"model {name!r} is registered twice")
         _MODELS[name] = factory
+        if isinstance(factory, type):
+            factory.architecture = name  # so a model built from its class can be saved and loaded back
         return factory
 
     return decorator
@@ -44,6 +47,18 @@ def model_factory(name: str) -> Callable:
 
 def create(name: str, **kwargs):
     """Build the model registered under ``name`` with the given init keyword arguments."""
-    model = model_factory(name)(**kwargs)
+    factory = model_factory(name)
+    try:
+        model = factory(**kwargs)
+    except TypeError as error:  # an unknown argument name, or a value of the wrong type
+        raise ConfigError(f"invalid arguments for model {name!r} ({error}); valid arguments: "
+                          f"{', '.join(model_arguments(name))}") from None
     model.architecture = name
     return model
+
+
+def model_arguments(name: str) -> list[str]:
+    """The keyword arguments the model registered under ``name`` accepts."""
+    factory = model_factory(name)
+    target = factory if isinstance(factory, type) else getattr(factory, "model_class", factory)
+    return [p for p in inspect.signature(target).parameters if p not in ("self", "kwargs")]

@@ -110,12 +110,36 @@ def test_sample_a_class_of_a_conditional_model(conditional_run, tmp_path):
     (["train", "dcgan", "--data", "imagenet", "--steps", "1"], "unknown dataset 'imagenet'"),
     (["train", "dcgan", "--image-size", "48", "--steps", "1"], "image size 48 is not supported"),
     (["train", "dcgan", "--data", "folder", "--data-path", "/no/such/folder", "--steps", "1"], "/no/such/folder"),
+    (["train", "dcgan", "--model-arg", "foo=1", "--steps", "1"], "valid arguments: latent_dim, image_size"),
+    (["train", "dcgan", "--model-arg", "latent_dim=abc", "--steps", "1"], "invalid arguments for model 'dcgan'"),
 ])
 def test_user_errors_are_one_clear_line(args, message, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and message in err and "Traceback" not in err
     assert len(err.splitlines()) == 1
+
+
+def test_generation_mistakes_are_clear_errors(trained_run, tmp_path, capsys):
+    cases = [
+        (["sample", str(trained_run), "--class", "3", "-o", str(tmp_path / "x.png")], "not class-conditional"),
+        (["sample", str(trained_run), "--device", "nosuch", "-o", str(tmp_path / "x.png")], "unknown device"),
+        (["sample", str(trained_run), "--seed", str(2**70), "-o", str(tmp_path / "x.png")], "seed must be"),
+        (["sample", str(trained_run), "--truncation", "0.00001", "-o", str(tmp_path / "x.png")], "at least 0.02"),
+        (["sample", str(trained_run), "-o", str(tmp_path / "x.tiff")], "use a .png"),
+        (["sample", str(trained_run), "-o", "/proc/no/such/dir/x.png"], "/proc/no/such/dir"),
+        (["interpolate", str(trained_run), "--seeds", "1", "2", "--frames", "1", "-o", str(tmp_path / "x.png")],
+         "at least 2 frames"),
+    ]
+    for args, message in cases:
+        assert main(args) == 2, args
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and message in err and len(err.splitlines()) == 1, (args, err)
+
+
+def test_resume_refuses_flags_it_would_ignore(trained_run, capsys):
+    assert main(["train", "--resume", str(trained_run), "--steps", "8", "--batch-size", "16"]) == 2
+    assert "only --steps and --device may change (--batch-size given)" in capsys.readouterr().err
 
 
 def test_argument_errors_from_the_real_program(tmp_path):

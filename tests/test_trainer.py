@@ -111,14 +111,72 @@ def test_nan_loss_stops_with_an_error_event_and_keeps_the_last_good_checkpoint(t
     assert all(torch.isfinite(p).all() for p in model.parameters()), "the saved weights are the good ones"
 
 
-def test_resume_refuses_mismatched_weights_and_state(tmp_path):
+def test_a_crash_between_weights_and_state_still_resumes_exactly(tmp_path):
+    """Killed after model.safetensors of a checkpoint was written but before trainer_state.pt: resume uses the
+    state file's own weights, so the run still equals a straight one."""
     train("dcgan", cfg=tiny_cfg(steps=4), out=tmp_path / "run", model_kwargs=TINY)
-    model = gans.load(tmp_path / "run")
+    half_written = gans.load(tmp_path / "run")
     with torch.no_grad():
-        next(model.parameters()).add_(1.0)
-    RunDir(tmp_path / "run").save(model)  # weights no longer match trainer_state.pt
-    with pytest.raises(CheckpointError, match="different saves"):
-        resume(tmp_path / "run", steps=8)
+        next(half_written.parameters()).add_(1.0)  # the next checkpoint's weights, without its state
+    RunDir(tmp_path / "run").save(half_written)
+    resume(tmp_path / "run", steps=8)
+    train("dcgan", cfg=tiny_cfg(steps=8), out=tmp_path / "straight", model_kwargs=TINY)
+    assert_same_weights(weights(tmp_path / "run"), weights(tmp_path / "straight"))
+
+
+def test_broken_weights_never_overwrite_the_last_good_checkpoint(tmp_path, monkeypatch):
+    """Weights that turn infinite in the very step before a checkpoint (losses still finite) are not saved."""
+    from gans.models.adversarial import AdversarialGAN
+
+    original = AdversarialGAN.train_step
+
+    def poisoned(self, batch, optimizers, step):
+        stats = original(self, batch, optimizers, step)
+        if step == 19:  # the 20th step, the one a checkpoint follows
+            with torch.no_grad():
+                next(self.discriminator.parameters()).fill_(float("inf"))
+        return stats
+
+    monkeypatch.setattr(AdversarialGAN, "train_step", poisoned)
+    with pytest.raises(TrainingError, match="NaN/Inf"):
+        train("dcgan", cfg=tiny_cfg(steps=30), out=tmp_path / "run", model_kwargs=TINY)
+    run = RunDir(tmp_path / "run")
+    assert run.load_trainer_state()["step"] == 10
+    assert all(torch.isfinite(p).all() for p in gans.load(run.path).parameters())
+    assert run.read_events()[-1]["type"] == "error"
+
+
+def test_unexpected_failures_end_the_event_log_with_an_error(tmp_path, monkeypatch):
+    from gans.models.adversarial import AdversarialGAN
+
+    def out_of_memory(self, batch, optimizers, step):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(AdversarialGAN, "train_step", out_of_memory)
+    with pytest.raises(RuntimeError):
+        train("dcgan", cfg=tiny_cfg(), out=tmp_path / "run", model_kwargs=TINY)
+    last = RunDir(tmp_path / "run").read_events()[-1]
+    assert last["type"] == "error" and "out of memory" in last["message"]
+
+
+def test_events_after_a_torn_line_stay_readable(tmp_path):
+    run = RunDir(tmp_path / "run")
+    run.append_event({"type": "step", "step": 1})
+    with open(run.events_path, "a") as handle:
+        handle.write('{"type": "step", "st')  # a crash in the middle of a line
+    run.append_event({"type": "start", "step": 1})
+    assert run.read_events() == [{"type": "step", "step": 1}, {"type": "start", "step": 1}]
+
+
+def test_damaged_trainer_state_is_a_clear_error(tmp_path):
+    train("dcgan", cfg=tiny_cfg(steps=2), out=tmp_path / "run", model_kwargs=TINY)
+    run = RunDir(tmp_path / "run")
+    run.save_trainer_state({"step": 2})
+    with pytest.raises(CheckpointError, match="lacks"):
+        resume(run.path, steps=4)
+    run.state_path.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="corrupt"):
+        resume(run.path, steps=4)
 
 
 def test_resume_needs_more_steps(tmp_path):
@@ -137,6 +195,7 @@ def test_refuses_to_overwrite_a_run(tmp_path):
     ("batch_size", 0, "batch size must be at least 1"),
     ("steps", 0, "steps must be at least 1"),
     ("lr", -0.1, "learning rate"),
+    ("steps", "abc", "wrong type"),
 ])
 def test_invalid_train_config(field, value, message):
     with pytest.raises(ConfigError, match=message):

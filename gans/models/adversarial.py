@@ -37,7 +37,7 @@ class AdversarialGAN(GAN):
         self.batches_per_step = n_critic
 
     def _noise(self, n: int, device) -> torch.Tensor:
-        return torch.randn(n, self.config()["latent_dim"], device=device)
+        return torch.randn(n, self._settings["latent_dim"], device=device)
 
     def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
         """``n_critic`` discriminator updates (one per real chunk of the batch), then one generator update."""

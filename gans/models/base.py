@@ -12,6 +12,7 @@ Every model implements:
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from pathlib import Path
 from typing import NamedTuple
@@ -23,6 +24,7 @@ from torch import nn
 from ..errors import ConfigError
 
 SUPPORTED_IMAGE_SIZES = (28, 32, 64)
+MIN_TRUNCATION = 0.02  # below this, redrawing until |z| <= t takes too long and leaves no variety anyway
 OPTIMIZERS = ("adam", "rmsprop")
 
 
@@ -42,12 +44,21 @@ class GAN(nn.Module, PyTorchModelHubMixin):
 
     # ---- config -----------------------------------------------------------------------------------------
     def config(self) -> dict:
-        """The init keyword arguments, as plain JSON values."""
-        return json.loads(json.dumps(dict(self._hub_mixin_config)))
+        """The init keyword arguments, as plain JSON values (a fresh copy the caller may change)."""
+        return json.loads(self._config_json)
+
+    @functools.cached_property
+    def _config_json(self) -> str:
+        return json.dumps(dict(self._hub_mixin_config), sort_keys=True)
+
+    @functools.cached_property
+    def _settings(self) -> dict:
+        """The config, read once, for hot paths (every training step reads latent_dim)."""
+        return self.config()
 
     @property
     def num_classes(self) -> int:
-        return int(self.config().get("num_classes", 0))
+        return int(self._settings.get("num_classes", 0))
 
     @property
     def conditional(self) -> bool:
@@ -80,14 +91,14 @@ class GAN(nn.Module, PyTorchModelHubMixin):
 
     # ---- optimisation ---------------------------------------------------------------------------------------
     def make_optimizer(self, parameters, lr: float) -> torch.optim.Optimizer:
-        cfg = self.config()
+        cfg = self._settings
         if cfg["optimizer"] == "rmsprop":
             return torch.optim.RMSprop(parameters, lr=lr)
         return torch.optim.Adam(parameters, lr=lr, betas=tuple(cfg["betas"]))
 
     def configure_optimizers(self, train_cfg) -> dict[str, torch.optim.Optimizer]:
         """One optimizer for G and one for D. ``train_cfg.lr`` / ``lr_d`` override the model's default lr."""
-        lr_g = train_cfg.lr if train_cfg.lr is not None else self.config()["lr"]
+        lr_g = train_cfg.lr if train_cfg.lr is not None else self._settings["lr"]
         lr_d = train_cfg.lr_d if train_cfg.lr_d is not None else lr_g
         return {
             "generator": self.make_optimizer(self.generator.parameters(), lr_g),
@@ -104,11 +115,13 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         With ``truncation`` t > 0, components with |z| > t are redrawn until they fall inside (BigGAN's
         truncation trick, Brock et al. 2019): smaller t trades variety for typicality.
         """
+        if not 0 <= int(seed) < 2**63:
+            raise ConfigError(f"seed must be between 0 and 2**63 - 1, got {seed}")
         generator = torch.Generator().manual_seed(int(seed))
-        z = torch.randn(n, self.config()["latent_dim"], generator=generator)
+        z = torch.randn(n, self._settings["latent_dim"], generator=generator)
         if truncation is not None:
-            if truncation <= 0:
-                raise ConfigError(f"truncation must be > 0, got {truncation}")
+            if not truncation >= MIN_TRUNCATION:
+                raise ConfigError(f"truncation must be at least {MIN_TRUNCATION}, got {truncation}")
             outside = z.abs() > truncation
             while outside.any():
                 z[outside] = torch.randn(int(outside.sum()), generator=generator)
@@ -118,6 +131,8 @@ class GAN(nn.Module, PyTorchModelHubMixin):
     def default_labels(self, n: int, labels=None) -> torch.Tensor | None:
         """Class labels for ``n`` samples: None for unconditional models, 0,1,2,... cycling when not given."""
         if not self.conditional:
+            if labels is not None:
+                raise ConfigError(f"{self.architecture} is not class-conditional: it takes no class")
             return None
         if labels is None:
             return torch.arange(n) % self.num_classes
@@ -153,6 +168,14 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         from ..checkpoints import save_model_files
 
         save_model_files(self, Path(save_directory))
+
+    def save_pretrained(self, save_directory, **kwargs):  # type: ignore[override]
+        """Write ``config.json`` + ``model.safetensors`` into ``save_directory``, keeping the ``train`` and
+        ``data`` entries of a run directory's config (the mixin's version would delete config.json first)."""
+        if kwargs.get("push_to_hub"):
+            return super().save_pretrained(save_directory, **kwargs)
+        self._save_pretrained(Path(save_directory))
+        return None
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, **kwargs):  # type: ignore[override]

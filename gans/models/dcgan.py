@@ -86,6 +86,15 @@ class DCGANDiscriminator(nn.Module):
         if self.conditioning == "projection":
             self.class_embedding = spectral(nn.Embedding(num_classes, hidden), use_spectral_norm)
 
+    @torch.no_grad()
+    def init_projection(self) -> None:
+        """Small class embeddings (N(0, 0.02) like the convs): with PyTorch's N(0, 1) default and sum pooling
+        the projection term would dwarf the unconditional score at the start of training."""
+        if self.conditioning == "projection":
+            embedding = self.class_embedding
+            weight = embedding.parametrizations.weight.original if hasattr(embedding, "parametrizations") else embedding.weight
+            nn.init.normal_(weight, 0.0, 0.02)
+
     def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.conditioning == "concat":
             plane = self.label_plane(labels).view(-1, 1, self.image_size, self.image_size)
@@ -139,6 +148,7 @@ class DCGAN(AdversarialGAN):
             image_size, channels, width, d_norm, spectral_norm, num_classes, conditioning
         )
         self.apply(dcgan_init)
+        self.discriminator.init_projection()
         self._setup_objective(loss, n_critic, clip_value, gp_weight, d_norm)
         self._setup_ema(ema_decay)
 
@@ -151,6 +161,7 @@ def _preset(name: str, doc: str, **defaults):
 
     factory.__doc__ = doc
     factory.defaults = defaults
+    factory.model_class = DCGAN
     register(name)(factory)
     return factory
 

@@ -51,12 +51,12 @@ def train(architecture: str, data: DataConfig | None = None, cfg: TrainConfig | 
     number of classes unless ``num_classes`` is given."""
     data_cfg, cfg = data or DataConfig(), (cfg or TrainConfig()).validate()
     model_kwargs = dict(model_kwargs or {})
-    model_factory(architecture)  # unknown names fail before the data is read
-    dataset = load_training_data(data_cfg, model_kwargs.get("image_size"))
-    model_kwargs.setdefault("channels", int(dataset.images.shape[1]))  # RGB data → RGB model unless told
-    model = build_model(architecture, cfg.seed, **model_kwargs)
-    size, channels = model.config()["image_size"], model.config()["channels"]
-    dataset = dataset.prepare(size, channels)
+    model = build_model(architecture, cfg.seed, **model_kwargs)  # bad arguments fail before any data is read
+    dataset = load_training_data(data_cfg, model.config()["image_size"])
+    if "channels" not in model_kwargs and dataset.channels != model.config()["channels"]:
+        model_kwargs["channels"] = dataset.channels  # RGB data → RGB model unless told otherwise
+        model = build_model(architecture, cfg.seed, **model_kwargs)
+    dataset = dataset.prepare(model.config()["image_size"], model.config()["channels"])
     if model.conditional and "num_classes" not in model_kwargs and dataset.num_classes != model.num_classes:
         if dataset.num_classes == 0:
             raise ConfigError(f"{architecture} is class-conditional and needs a labelled dataset; "

@@ -25,6 +25,11 @@ class TrainConfig:
     amp: bool = True  # bf16 autocast, used on CUDA only (on CPU bf16 is far slower than fp32)
 
     def validate(self) -> "TrainConfig":
+        for item in fields(self):
+            value = getattr(self, item.name)
+            expected = {"int": int, "float | None": (int, float, type(None)), "str": str, "bool": bool}[item.type]
+            if not isinstance(value, expected) or (item.type == "int" and isinstance(value, bool)):
+                raise ConfigError(f"training setting {item.name} has the wrong type: {value!r}")
         if self.steps < 1:
             raise ConfigError(f"steps must be at least 1, got {self.steps}")
         if self.batch_size < 1:

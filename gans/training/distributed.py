@@ -76,6 +76,25 @@ class DistributedContext:
 
         optimizer.register_step_pre_hook(hook)
 
+    def any(self, flag: bool) -> bool:
+        """True on every rank when ``flag`` is true on any rank (stop and divergence are decided together)."""
+        if not self.enabled:
+            return bool(flag)
+        tensor = torch.tensor([1 if flag else 0], dtype=torch.int32, device=self._collective_device())
+        dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
+        return bool(tensor.item())
+
+    def gather(self, value) -> list:
+        """Every rank's ``value``, in rank order (a list of one outside torchrun)."""
+        if not self.enabled:
+            return [value]
+        values = [None] * self.world_size
+        dist.all_gather_object(values, value)
+        return values
+
+    def _collective_device(self) -> torch.device:
+        return torch.device("cuda", self.local_rank) if dist.get_backend() == "nccl" else torch.device("cpu")
+
     def agree(self, value):
         """Rank 0's ``value`` on every rank (e.g. a run directory name made from the clock)."""
         if not self.enabled:

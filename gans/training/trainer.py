@@ -10,7 +10,6 @@ state, so N + N steps with a stop in between equal 2N straight steps.
 from __future__ import annotations
 
 import math
-import platform
 import time
 from typing import Callable, Iterable
 
@@ -98,20 +97,10 @@ class Trainer:
             self.dist.average_gradients_before_step(optimizer)
         per_rank = cfg.batch_size * model.batches_per_step
         sampler = BatchSampler(len(data), cfg.seed)
-        step = 0
         if resume:
-            state = run.load_trainer_state()
-            if state.get("weights_sha256") != weights_fingerprint(model):
-                raise CheckpointError(f"{run.weights_path} and {run.state_path} are from different saves; "
-                                      "the run cannot be resumed exactly")
-            step = int(state["step"])
-            for name, optimizer in optimizers.items():
-                optimizer.load_state_dict(state["optimizers"][name])
-            sampler.load_state_dict(state["sampler"])
-            torch.set_rng_state(state["rng"]["torch"])
-            if device.type == "cuda" and state["rng"].get("cuda") is not None:
-                torch.cuda.set_rng_state(state["rng"]["cuda"], device)
+            step = self._restore(run, model, optimizers, sampler, device)
         else:
+            step = 0
             torch.manual_seed(cfg.seed + self.dist.rank)  # each rank draws its own noise
             if device.type == "cuda":
                 torch.cuda.manual_seed(cfg.seed + self.dist.rank)
@@ -124,60 +113,87 @@ class Trainer:
         self.emit(run, {"type": "start", "step": step, "steps": cfg.steps, "resume": resume,
                         "device": describe_device(device), "world_size": self.dist.world_size,
                         "architecture": model.architecture, "run_dir": str(run.path)})
-        if not resume:  # a step-0 checkpoint: resumable and a "last good" state from the very start
-            self._save_checkpoint(run, model, optimizers, sampler, step)
-
         started, window_start, window_images = time.time(), time.time(), 0
         status = "finished"
         last_stats: dict = {}
-        while step < cfg.steps:
-            if self.should_stop():
-                status = "stopped"
-                break
-            indices = sampler.next(per_rank * self.dist.world_size)
-            indices = indices[self.dist.rank * per_rank : (self.dist.rank + 1) * per_rank]
-            images = to_model_range(data.images[indices]).to(device, non_blocking=True)
-            labels = data.labels[indices].to(device) if data.labels is not None else None
-            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_amp):
-                stats = model.train_step(Batch(images, labels), optimizers, step)
-            model.update_ema()
-            self.dist.broadcast_buffers(model)
-            step += 1
-            window_images += len(indices) * self.dist.world_size
-
-            bad = [name for name, value in stats.items() if not math.isfinite(value)]
-            if bad:
-                message = (f"loss {', '.join(bad)} became {stats[bad[0]]} at step {step}: training diverged. "
-                           f"The last good checkpoint is kept in {run.path}; try a lower learning rate.")
-                self.emit(run, {"type": "error", "step": step, "message": message, "stats": _jsonable(stats)})
-                raise TrainingError(message)
-            last_stats = stats
-
-            if step % cfg.log_every == 0 or step == cfg.steps or step == 1:
-                elapsed = max(time.time() - window_start, 1e-9)
-                self.emit(run, {"type": "step", "step": step, "steps": cfg.steps, **stats,
-                                "images_per_sec": window_images / elapsed})
-                window_start, window_images = time.time(), 0
-            if step % cfg.sample_every == 0:
-                self._save_sample(run, model, fixed_noise, step)
-            if step % cfg.checkpoint_every == 0 and step < cfg.steps:
+        try:
+            if not resume:  # a step-0 checkpoint: resumable, and a "last good" state from the very start
                 self._save_checkpoint(run, model, optimizers, sampler, step)
+            while step < cfg.steps:
+                if self.dist.any(self.should_stop()):  # every rank stops at the same step
+                    status = "stopped"
+                    break
+                indices = sampler.next(per_rank * self.dist.world_size)
+                indices = indices[self.dist.rank * per_rank : (self.dist.rank + 1) * per_rank]
+                images = to_model_range(data.images[indices]).to(device, non_blocking=True)
+                labels = data.labels[indices].to(device) if data.labels is not None else None
+                with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_amp):
+                    stats = model.train_step(Batch(images, labels), optimizers, step)
+                model.update_ema()
+                self.dist.broadcast_buffers(model)
+                step += 1
+                window_images += len(indices) * self.dist.world_size
 
-        if not run.sample_paths() or run.sample_paths()[-1] != run.sample_path(step):
-            self._save_sample(run, model, fixed_noise, step)
-        self._save_checkpoint(run, model, optimizers, sampler, step)
-        wall = time.time() - started
-        if self.dist.is_main:
-            self._write_gif(run)
-            write_model_card(run, model, cfg, data_cfg, step, wall, describe_device(device), last_stats, command)
+                bad = [name for name, value in stats.items() if not math.isfinite(value)]
+                if self.dist.any(bool(bad)):
+                    what = f"loss {', '.join(bad)} became {stats[bad[0]]}" if bad else "another rank's loss diverged"
+                    self._diverged(run, step, what, stats)
+                last_stats = stats
+
+                if step % cfg.log_every == 0 or step == cfg.steps or step == 1:
+                    elapsed = max(time.time() - window_start, 1e-9)
+                    self.emit(run, {"type": "step", "step": step, "steps": cfg.steps, **stats,
+                                    "images_per_sec": window_images / elapsed})
+                    window_start, window_images = time.time(), 0
+                if step % cfg.sample_every == 0:
+                    self._save_sample(run, model, fixed_noise, step)
+                if step % cfg.checkpoint_every == 0 and step < cfg.steps:
+                    self._save_checkpoint(run, model, optimizers, sampler, step)
+
+            if not run.sample_paths() or run.sample_paths()[-1] != run.sample_path(step):
+                self._save_sample(run, model, fixed_noise, step)
+            self._save_checkpoint(run, model, optimizers, sampler, step)
+            wall = time.time() - started
+            if self.dist.is_main:
+                self._write_gif(run)
+                write_model_card(run, model, cfg, data_cfg, step, wall, describe_device(device), last_stats, command)
+        except TrainingError:
+            raise  # its error event is already written
+        except Exception as error:  # out of memory, a full disk...: the run dir must say the run is over
+            self.emit(run, {"type": "error", "step": step, "message": f"{type(error).__name__}: {error}"})
+            raise
         fingerprint = weights_fingerprint(model)
         self.emit(run, {"type": "end", "status": status, "step": step, "steps": cfg.steps,
                         "seconds": wall, "weights_sha256": fingerprint})
         return {"status": status, "step": step, "run_dir": str(run.path), "weights_sha256": fingerprint}
 
+    def _restore(self, run: RunDir, model, optimizers, sampler: BatchSampler, device: torch.device) -> int:
+        """Load everything a checkpoint saved; returns its step. Weights come from trainer_state.pt itself, so
+        a crash between writing model.safetensors and trainer_state.pt still resumes from a consistent state."""
+        state = run.load_trainer_state()
+        try:
+            model.load_state_dict(state["model"])
+            for name, optimizer in optimizers.items():
+                optimizer.load_state_dict(state["optimizers"][name])
+        except (KeyError, RuntimeError, ValueError) as error:
+            raise CheckpointError(f"{run.state_path} does not match this model ({type(error).__name__}); "
+                                  "it cannot be resumed") from None
+        sampler.load_state_dict(state["sampler"])
+        rng = state["rng"][self.dist.rank % len(state["rng"])]  # each rank gets back its own generator
+        torch.set_rng_state(rng["torch"])
+        if device.type == "cuda" and rng.get("cuda") is not None:
+            torch.cuda.set_rng_state(rng["cuda"], device)
+        return int(state["step"])
+
+    def _diverged(self, run: RunDir, step: int, what: str, stats: dict) -> None:
+        message = (f"{what} at step {step}: training diverged. The last good checkpoint is kept in {run.path}; "
+                   "try a lower learning rate.")
+        self.emit(run, {"type": "error", "step": step, "message": message, "stats": _jsonable(stats)})
+        raise TrainingError(message)
+
     # ---- helpers
     def _check_data(self, model, data) -> None:
-        cfg = model.config()
+        cfg = model._settings
         size, channels = cfg["image_size"], cfg["channels"]
         if tuple(data.images.shape[1:]) != (channels, size, size):
             raise ConfigError(f"data has shape {tuple(data.images.shape[1:])} but the model wants "
@@ -199,17 +215,21 @@ class Trainer:
         self.emit(run, {"type": "sample", "step": step, "path": str(run.sample_path(step).relative_to(run.path))})
 
     def _save_checkpoint(self, run: RunDir, model, optimizers, sampler: BatchSampler, step: int) -> None:
+        """Save weights and the full training state. Every rank takes part (RNG states are gathered)."""
+        broken = [name for name, p in model.state_dict().items() if p.is_floating_point() and not torch.isfinite(p).all()]
+        if broken:  # never overwrite the last good checkpoint with broken weights
+            self._diverged(run, step, f"weights {broken[0]} became NaN/Inf", {})
+        cuda_rng = torch.cuda.get_rng_state() if torch.cuda.is_available() else None
+        rng_per_rank = self.dist.gather({"torch": torch.get_rng_state(), "cuda": cuda_rng})
         if not self.dist.is_main:
             return
-        # Weights, then state with the weights' fingerprint: a crash between the two writes is detected on resume.
         run.save(model)
-        cuda_rng = torch.cuda.get_rng_state() if torch.cuda.is_available() else None
         run.save_trainer_state({
             "step": step,
-            "weights_sha256": weights_fingerprint(model),
+            "model": {name: tensor.detach().cpu().clone() for name, tensor in model.state_dict().items()},
             "optimizers": {name: opt.state_dict() for name, opt in optimizers.items()},
             "sampler": sampler.state_dict(),
-            "rng": {"torch": torch.get_rng_state(), "cuda": cuda_rng},
+            "rng": rng_per_rank,
         })
         self.emit(run, {"type": "checkpoint", "step": step})
 
@@ -226,7 +246,3 @@ class Trainer:
 
 def _jsonable(stats: dict) -> dict:
     return {k: (v if math.isfinite(v) else str(v)) for k, v in stats.items()}
-
-
-def environment_summary() -> str:
-    return f"{platform.system()} {platform.machine()}, torch {torch.__version__}"
