@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from pathlib import Path
 
 import torch
 
-import gans
-import gans.devices
-from gans.checkpoints import RunDir
-from gans.training import DataConfig, TrainConfig, train
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable from a checkout without installing
+import gans  # noqa: E402
+from gans.checkpoints import RunDir  # noqa: E402
+from gans.devices import describe_device, resolve_device  # noqa: E402
+from gans.training import DataConfig, TrainConfig, train  # noqa: E402
 
 
 def main() -> None:
@@ -41,7 +43,7 @@ def main() -> None:
                     f"{last['loss_g']:.3f} | {seconds:.0f} | `{RunDir(out).sample_paths()[-1]}` |")
         print(rows[-1], flush=True)
 
-    print(f"\nCPU/GPU: {gans.devices.describe_device(gans.devices.resolve_device(args.device))}, torch {torch.__version__}")
+    print(f"\nCPU/GPU: {describe_device(resolve_device(args.device))}, torch {torch.__version__}")
     print("| model | steps | losses finite | last loss_d | last loss_g | seconds | final grid |")
     print("| --- | ---: | --- | ---: | ---: | ---: | --- |")
     print("\n".join(rows))
