@@ -70,7 +70,8 @@ def test_events_samples_gif_and_model_card(tmp_path):
     assert run.gif_path.exists() and len(gans.images.read_gif_frames(run.gif_path)) == 2
     config = json.loads(run.config_path.read_text())
     assert config["architecture"] == "dcgan" and config["train"]["steps"] == 20
-    assert config["data"] == {"name": "fashion-mnist-mini", "path": None}
+    assert config["data"]["name"] == "fashion-mnist-mini" and config["data"]["path"] is None
+    assert config["data"]["class_names"][9] == "Ankle boot"
     card = (run.path / "README.md").read_text()
     assert "dcgan" in card and "fashion-mnist-mini" in card and "step_0000020.png" in card
     assert result["weights_sha256"] == weights_fingerprint(gans.load(run.path))

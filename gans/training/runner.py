@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -22,15 +23,18 @@ class Runner:
         self._events: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._status: dict = {"state": "idle"}
+        self._deadline: float | None = None
 
     # ---- control
-    def start(self, architecture: str, data=None, cfg=None, out=None, model_kwargs=None) -> None:
-        """Train a new model in the background."""
-        self._launch(api.train, architecture, data=data, cfg=cfg, out=out, model_kwargs=model_kwargs)
+    def start(self, architecture: str, data=None, cfg=None, out=None, model_kwargs=None,
+              max_seconds: float | None = None) -> None:
+        """Train a new model in the background (stopping, with a checkpoint, after ``max_seconds``)."""
+        self._launch(api.train, architecture, data=data, cfg=cfg, out=out, model_kwargs=model_kwargs,
+                     max_seconds=max_seconds)
 
-    def resume(self, run_dir: str | Path, steps: int | None = None) -> None:
+    def resume(self, run_dir: str | Path, steps: int | None = None, max_seconds: float | None = None) -> None:
         """Continue a run in the background."""
-        self._launch(api.resume, run_dir, steps=steps)
+        self._launch(api.resume, run_dir, steps=steps, max_seconds=max_seconds)
 
     def stop(self, wait: bool = True, timeout: float | None = None) -> None:
         """Ask the job to stop (it saves a checkpoint first); optionally wait for it."""
@@ -62,10 +66,11 @@ class Runner:
                 return drained
 
     # ---- worker
-    def _launch(self, function, *args, **kwargs) -> None:
+    def _launch(self, function, *args, max_seconds: float | None = None, **kwargs) -> None:
         if self.is_running():
             raise GansError("a training job is already running; stop it before starting another")
         self._stop.clear()
+        self._deadline = None if max_seconds is None else time.monotonic() + max_seconds
         with self._lock:
             self._status = {"state": "running", "step": 0}
         self._thread = threading.Thread(target=self._work, args=(function, args, kwargs), daemon=True,
@@ -80,9 +85,12 @@ class Runner:
                 self._status.update(step=event["step"], last=event)
         self._events.put(event)
 
+    def _should_stop(self) -> bool:
+        return self._stop.is_set() or (self._deadline is not None and time.monotonic() > self._deadline)
+
     def _work(self, function, args, kwargs) -> None:
         try:
-            result = function(*args, callbacks=[self._on_event], should_stop=self._stop.is_set, **kwargs)
+            result = function(*args, callbacks=[self._on_event], should_stop=self._should_stop, **kwargs)
             with self._lock:
                 self._status.update(state=result["status"], step=result["step"], run_dir=result["run_dir"])
         except GansError as error:

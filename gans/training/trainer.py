@@ -109,7 +109,7 @@ class Trainer:
         model.train()
 
         if self.dist.is_main:
-            run.save(model, train=cfg.to_dict(), data=data_cfg.to_dict())
+            run.save(model, train=cfg.to_dict(), data={**data_cfg.to_dict(), "class_names": data.class_names})
         self.emit(run, {"type": "start", "step": step, "steps": cfg.steps, "resume": resume,
                         "device": describe_device(device), "world_size": self.dist.world_size,
                         "architecture": model.architecture, "run_dir": str(run.path)})
