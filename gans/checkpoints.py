@@ -34,6 +34,7 @@ EVENTS_FILE = "events.jsonl"
 SAMPLES_DIR = "samples"
 CARD_FILE = "README.md"
 GIF_FILE = "progress.gif"
+PREVIEW_FILE = "latest.png"
 
 STATE_KEYS = frozenset({"step", "model", "optimizers", "sampler", "rng"})
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -116,6 +117,10 @@ class RunDir:
     def gif_path(self) -> Path:
         return self.samples_dir / GIF_FILE
 
+    @property
+    def preview_path(self) -> Path:
+        return self.samples_dir / PREVIEW_FILE
+
     def sample_path(self, step: int) -> Path:
         return self.samples_dir / f"step_{step:07d}.png"
 
@@ -173,6 +178,19 @@ class RunDir:
             except json.JSONDecodeError:
                 continue
         return events
+
+
+def zip_run(path: str | Path) -> bytes:
+    """A zip of a run directory (config, weights, trainer state, events, samples, model card) for download."""
+    import zipfile
+
+    root = Path(path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(root.rglob("*")):
+            if file.is_file() and not file.name.endswith(".tmp"):
+                archive.write(file, f"{root.name}/{file.relative_to(root)}")
+    return buffer.getvalue()
 
 
 def resolve_run(path_or_id: str | Path, **hub_kwargs) -> Path:

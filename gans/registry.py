@@ -57,6 +57,17 @@ def create(name: str, **kwargs):
     return model
 
 
+def model_defaults(name: str) -> dict:
+    """Default init arguments of the model registered under ``name`` (preset defaults applied), without
+    building it — what a settings form starts from."""
+    factory = model_factory(name)
+    target = factory if isinstance(factory, type) else getattr(factory, "model_class", factory)
+    defaults = {p.name: p.default for p in inspect.signature(target).parameters.values()
+                if p.default is not inspect.Parameter.empty}
+    defaults.update(getattr(factory, "defaults", {}))
+    return defaults
+
+
 def model_arguments(name: str) -> list[str]:
     """The keyword arguments the model registered under ``name`` accepts."""
     factory = model_factory(name)

@@ -1,4 +1,4 @@
-"""Small helpers shared by the pages (Streamlit caching around the gans library)."""
+"""Small helpers shared by the pages: cached library objects and the sidebar."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ def device_label() -> str:
     from gans.devices import describe_device, resolve_device
 
     return describe_device(resolve_device("auto"))
+
+
+@st.cache_resource
+def job_manager():
+    """The server's one training job manager, shared by every browser session."""
+    from gans.training.jobs import JobManager
+
+    return JobManager()
 
 
 @st.cache_data(ttl=30)
@@ -30,3 +38,15 @@ def model_table() -> list[dict]:
 
     return [{"model": name, "what": (model_factory(name).__doc__ or "").strip().splitlines()[0]}
             for name in gans.list_models()]
+
+
+def sidebar_status() -> None:
+    """Device in use and the server's running job, if any."""
+    st.caption(f"Device: {device_label()}")
+    status = job_manager().status()
+    if status["busy"]:
+        from gans.training.progress import read_progress
+
+        progress = read_progress(status["run_dir"])
+        st.caption(f"Training **{progress.run_dir.name}**: step {progress.step} of {progress.steps}")
+        st.progress(progress.fraction)

@@ -22,6 +22,7 @@ class TrainConfig:
     sample_every: int = 200
     checkpoint_every: int = 500
     num_samples: int = 64
+    preview_seconds: float | None = None  # also write samples/latest.png this often (the studio's live grid)
     amp: bool = True  # bf16 autocast, used on CUDA only (on CPU bf16 is far slower than fp32)
 
     def validate(self) -> "TrainConfig":
@@ -34,10 +35,12 @@ class TrainConfig:
             raise ConfigError(f"steps must be at least 1, got {self.steps}")
         if self.batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
-        for name in ("lr", "lr_d"):
+        for name, label in (("lr", "learning rate"), ("lr_d", "discriminator learning rate")):
             value = getattr(self, name)
             if value is not None and not value > 0:
-                raise ConfigError(f"learning rate {name} must be > 0, got {value}")
+                raise ConfigError(f"{label} must be > 0, got {value}")
+        if self.preview_seconds is not None and not self.preview_seconds > 0:
+            raise ConfigError(f"preview_seconds must be > 0 (or unset), got {self.preview_seconds}")
         for name in ("log_every", "sample_every", "checkpoint_every", "num_samples"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")

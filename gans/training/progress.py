@@ -73,7 +73,17 @@ def read_progress(run_dir: str | Path) -> RunProgress:
     progress.curves = curves
     samples = run.sample_paths()
     progress.latest_sample = samples[-1] if samples else None
+    preview = run.preview_path
+    if preview.exists() and (progress.latest_sample is None or _mtime(preview) > _mtime(progress.latest_sample)):
+        progress.latest_sample = preview
     return progress
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # replaced between the listing and now
+        return 0.0
 
 
 def smooth(values: list[float], weight: float) -> list[float]:

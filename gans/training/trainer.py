@@ -114,6 +114,7 @@ class Trainer:
                         "device": describe_device(device), "world_size": self.dist.world_size,
                         "architecture": model.architecture, "run_dir": str(run.path)})
         started, window_start, window_images = time.time(), time.time(), 0
+        last_preview = time.time()
         status = "finished"
         last_stats: dict = {}
         try:
@@ -147,6 +148,10 @@ class Trainer:
                     window_start, window_images = time.time(), 0
                 if step % cfg.sample_every == 0:
                     self._save_sample(run, model, fixed_noise, step)
+                elif cfg.preview_seconds and time.time() - last_preview >= cfg.preview_seconds and self.dist.is_main:
+                    # Sampling uses the fixed noise and eval mode only, so it never changes the training itself.
+                    atomic_write(run.preview_path, png_bytes(grid_image(model.generate(fixed_noise))))
+                    last_preview = time.time()
                 if step % cfg.checkpoint_every == 0 and step < cfg.steps:
                     self._save_checkpoint(run, model, optimizers, sampler, step)
 

@@ -1,0 +1,102 @@
+"""Exploring a trained generator: walks between two seeds, class walks and enlarged frames.
+
+The studio's Explore page calls these; so can a notebook. Nothing here knows about Streamlit.
+
+>>> model = gans.load("checkpoints/dcgan-fashion-mnist-mini")
+>>> frames = walk_images(model, seed_a=0, seed_b=1, frames=8)     # (8, C, H, W) in [-1, 1]
+>>> open("walk.gif", "wb").write(walk_gif(frames))
+"""
+
+from __future__ import annotations
+
+import torch
+from PIL import Image
+
+from .errors import ConfigError
+from .images import gif_bytes, to_pil, to_uint8
+from .latent import MODES, interpolate, lerp, slerp
+
+
+def seed_latents(model, seed_a: int, seed_b: int, truncation: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The latent vectors (1, latent_dim) of seeds A and B: the same ones ``model.sample(1, seed=...)`` uses."""
+    return model.latent(seed_a, 1, truncation), model.latent(seed_b, 1, truncation)
+
+
+def latent_at(model, seed_a: int, seed_b: int, t: float, mode: str = "slerp",
+              truncation: float | None = None) -> torch.Tensor:
+    """The latent (1, latent_dim) a fraction ``t`` of the way from seed A (t = 0) to seed B (t = 1)."""
+    if mode not in MODES:
+        raise ConfigError(f"unknown interpolation mode {mode!r}; choose slerp or lerp")
+    if not 0.0 <= t <= 1.0:
+        raise ConfigError(f"the interpolation position t must be between 0 and 1, got {t}")
+    a, b = seed_latents(model, seed_a, seed_b, truncation)
+    if t == 0.0:
+        return a  # exactly the ends, as ``interpolate`` gives them
+    if t == 1.0:
+        return b
+    return (slerp if mode == "slerp" else lerp)(a, b, t)
+
+
+def walk_labels(model, frames: int, label: int | None) -> torch.Tensor | None:
+    """One class for every frame of a walk (class 0 when none is picked); None for unconditional models."""
+    if not model.conditional:
+        return model.default_labels(frames, label)  # None, or a clear error for a class on an unconditional model
+    return model.default_labels(frames, 0 if label is None else label)
+
+
+def image_at(model, seed_a: int, seed_b: int, t: float, mode: str = "slerp", label: int | None = None,
+             truncation: float | None = None) -> torch.Tensor:
+    """The image (1, C, H, W) in [-1, 1] at position ``t`` of the walk from seed A to seed B."""
+    z = latent_at(model, seed_a, seed_b, t, mode, truncation)
+    return model.generate(z, walk_labels(model, 1, label))
+
+
+def walk_images(model, seed_a: int, seed_b: int, frames: int = 8, mode: str = "slerp", label: int | None = None,
+                truncation: float | None = None) -> torch.Tensor:
+    """``frames`` images (frames, C, H, W) in [-1, 1] walking from seed A to seed B, both ends included.
+
+    The first frame is ``model.sample(1, seed=seed_a)`` and the last ``model.sample(1, seed=seed_b)`` (with the
+    same class and truncation). Spherical interpolation (``slerp``) keeps Gaussian latents at a typical norm.
+    """
+    a, b = seed_latents(model, seed_a, seed_b, truncation)
+    z = interpolate(a, b, frames, mode)
+    return model.generate(z, walk_labels(model, frames, label))
+
+
+def class_walk(model, seed: int, truncation: float | None = None) -> torch.Tensor:
+    """The same latent of ``seed`` drawn as every class: (num_classes, C, H, W) in [-1, 1], class 0 first.
+
+    Shows what the model learned about classes apart from style (the latent keeps pose, thickness, ...).
+    """
+    if not model.conditional:
+        raise ConfigError(f"{model.architecture} is not class-conditional: a class walk needs a conditional model "
+                          "such as cgan")
+    z = model.latent(seed, 1, truncation).expand(model.num_classes, -1)
+    return model.generate(z, torch.arange(model.num_classes))
+
+
+def display_scale(image_size: int, target_pixels: int = 256) -> int:
+    """How many times to enlarge an ``image_size`` picture so it is about ``target_pixels`` wide (at least 1)."""
+    return max(1, target_pixels // max(1, image_size))
+
+
+def enlarge(image: torch.Tensor, scale: int) -> Image.Image:
+    """One image (1, C, H, W) or (C, H, W) in [-1, 1] as a PIL image ``scale`` times larger, nearest-neighbour
+    so every generated pixel stays a crisp square."""
+    if image.dim() == 3:
+        image = image.unsqueeze(0)
+    picture = to_pil(to_uint8(image[:1])[0])
+    if scale > 1:
+        picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
+    return picture
+
+
+def walk_gif(images: torch.Tensor, scale: int = 4, duration_ms: int = 120, bounce: bool = True) -> bytes:
+    """An animated, looping GIF of walk frames (N, C, H, W), each enlarged ``scale`` times.
+
+    With ``bounce`` the walk plays A → B and back to A, so the loop has no jump.
+    """
+    frames = [enlarge(image, scale) for image in images]
+    if bounce and len(frames) > 2:
+        frames += frames[-2:0:-1]
+    return gif_bytes(frames, duration_ms)
