@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="GAN Studio", page_icon="🎨", layout="wide")
+st.set_page_config(page_title="GAN Studio", page_icon=":material/palette:", layout="wide")
 
 from pathlib import Path  # noqa: E402
 
-PAGES = [("pages/home.py", "Home", "🏠"), ("pages/train.py", "Train", "🏋️"), ("pages/explore.py", "Explore", "🧭")]
+# Material icons ship with Streamlit's own font, so they render everywhere (emoji need a system emoji font).
+PAGES = [("pages/home.py", "Home", ":material/home:"), ("pages/train.py", "Train", ":material/model_training:"),
+         ("pages/explore.py", "Explore", ":material/explore:")]
 navigation = st.navigation([
     st.Page(path, title=title, icon=icon, default=index == 0)
     for index, (path, title, icon) in enumerate(PAGES)

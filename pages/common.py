@@ -41,12 +41,16 @@ def model_table() -> list[dict]:
 
 
 def sidebar_status() -> None:
-    """Device in use and the server's running job, if any."""
+    """Device in use and the server's running job, if any (refreshed every 2 s while a job runs)."""
     st.caption(f"Device: {device_label()}")
+    st.fragment(run_every=2.0 if job_manager().busy else None)(_job_status)()
+
+
+def _job_status() -> None:
     status = job_manager().status()
     if status["busy"]:
         from gans.training.progress import read_progress
 
         progress = read_progress(status["run_dir"])
-        st.caption(f"Training **{progress.run_dir.name}**: step {progress.step} of {progress.steps}")
+        st.caption(f"Training **{progress.run_dir.name}**: step {progress.step} of {progress.steps or '…'}")
         st.progress(progress.fraction)

@@ -66,38 +66,52 @@ def same_folder(a: str, b: str) -> bool:
     return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
 
 
+def take_open_request() -> str | None:
+    """Select the run the Train page asked to open (``st.session_state["explore_run"]``, a run folder path).
+
+    The request is taken once, so the user's later picks stick and a new request, even for the same run, opens it
+    again; the run is remembered as ``explore_opened_run`` so it stays in the picker when it lies outside the runs
+    folder."""
+    requested = st.session_state.pop("explore_run", None)
+    if requested:
+        st.session_state["explore_opened_run"] = str(requested)
+        st.session_state["explore_checkpoint"] = str(requested)  # matched to the picker's spelling below
+    return requested
+
+
 def checkpoint_choices() -> dict[str, str]:
-    """Picker options: run folder → label, shipped checkpoints first, then local runs, then the run the Train page
-    asked to open (``st.session_state["explore_run"]``) when it lies elsewhere."""
+    """Picker options: run folder → label; shipped checkpoints first, then local runs newest first, then the run
+    opened from the Train page when it lies elsewhere."""
     choices = {str(info.path): info.label for info in list_checkpoints()}
-    requested = st.session_state.get("explore_run")
-    if requested and not any(same_folder(requested, path) for path in choices):
-        info = describe(requested)
+    opened = st.session_state.get("explore_opened_run")
+    if opened and not any(same_folder(opened, path) for path in choices):
+        info = describe(opened)
         if info is not None:
             choices[str(info.path)] = info.label
     return choices
 
 
-def preselect(choices: dict[str, str]) -> None:
-    """Select the run the Train page asked to open (once per request); else keep the user's pick if it still exists;
-    else the first shipped checkpoint (or the Hub box when there is none)."""
-    requested = st.session_state.get("explore_run")
-    if requested and requested != st.session_state.get("explore_opened_run"):
-        match = next((path for path in choices if same_folder(requested, path)), None)
-        if match is not None:
-            st.session_state["explore_checkpoint"] = match
-            st.session_state["explore_opened_run"] = requested
-    if st.session_state.get("explore_checkpoint") not in [*choices, HUB_CHOICE]:
-        st.session_state["explore_checkpoint"] = next(iter(choices), HUB_CHOICE)
+def keep_a_valid_pick(choices: dict[str, str]) -> None:
+    """Keep the current pick when it is still there (under the picker's spelling of its path); else select the
+    first shipped checkpoint, or the Hub box when there is no checkpoint at all."""
+    picked = st.session_state.get("explore_checkpoint")
+    if picked in [*choices, HUB_CHOICE]:
+        return
+    match = next((path for path in choices if picked and same_folder(picked, path)), None)
+    st.session_state["explore_checkpoint"] = match or next(iter(choices), HUB_CHOICE)
 
 
 def pick_checkpoint() -> str:
     """The picked run folder or Hub repo id; stops the page while there is nothing to show."""
+    requested = take_open_request()
     choices = checkpoint_choices()
     if not choices:
         st.info("No checkpoints yet. Train one on the Train page, or from a terminal: "
                 "`python -m gans train dcgan --steps 2000`. You can also load a model from the Hugging Face Hub.")
-    preselect(choices)
+    keep_a_valid_pick(choices)
+    if requested and not same_folder(requested, st.session_state["explore_checkpoint"]):
+        st.warning(f"{requested} has no saved model yet (it needs config.json and model.safetensors); "
+                   "showing another checkpoint instead.")
     choice = st.selectbox("Checkpoint", [*choices, HUB_CHOICE], key="explore_checkpoint", persist_state=KEEP,
                           format_func=lambda path: choices.get(path, "A Hugging Face Hub repo id…"))
     if choice != HUB_CHOICE:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages.common import dataset_table, model_table
 
-st.title("🎨 GAN Studio")
+st.title("GAN Studio")
 st.write(
     "Every classic GAN in one clean package. Train them on real data, watch them learn, explore what they made. "
     "The in-browser trainer and the latent explorer are on their way; the library and its command line work today."

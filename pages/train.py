@@ -22,7 +22,7 @@ from pages.common import job_manager
 IMAGE_SIZES = (28, 32, 64)
 LOSSES = ("bce", "ls", "wasserstein", "hinge")
 
-st.title("🏋️ Train")
+st.title("Train")
 manager = job_manager()
 
 
@@ -76,7 +76,7 @@ def settings_form() -> None:
             if "spectral_norm" in defaults:
                 model_kwargs["spectral_norm"] = b.checkbox("Spectral norm in D", value=defaults["spectral_norm"],
                                                            key=f"train_sn_{model}")
-        submitted = st.form_submit_button("▶ Start training", type="primary")
+        submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
     if not submitted:
         return
     if dataset == "folder" and not folder.strip():
@@ -162,7 +162,7 @@ def live_view() -> None:
                      width="stretch")
 
     if running:
-        if st.button("■ Stop (saves a checkpoint)", key="train_stop"):
+        if st.button("Stop (saves a checkpoint)", key="train_stop", icon=":material/stop:"):
             manager.stop(wait=True, timeout=120)
             st.rerun()
     else:
@@ -178,7 +178,7 @@ def finished_actions(run_dir: Path, progress) -> None:
     resume_col, explore_col = st.columns(2)
     with resume_col:
         target = st.number_input("Continue to step", value=progress.step + 1000, step=100, key="train_resume_steps")
-        if st.button("▶ Resume", key="train_resume"):
+        if st.button("Resume", key="train_resume", icon=":material/play_arrow:"):
             try:
                 manager.resume(run_dir, int(target))
             except JobBusyError as error:
@@ -188,7 +188,7 @@ def finished_actions(run_dir: Path, progress) -> None:
             else:
                 st.rerun()
     with explore_col:
-        if st.button("🧭 Open in Explore", key="train_open_explore"):
+        if st.button("Open in Explore", key="train_open_explore", icon=":material/explore:"):
             st.session_state["explore_run"] = str(run_dir)
             st.switch_page("pages/explore.py")
     grid = progress.latest_sample

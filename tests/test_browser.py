@@ -1,0 +1,115 @@
+"""The newcomer's path in a real browser: `streamlit run app.py` on 127.0.0.1 and Debian's Chromium via Playwright.
+
+Open the app → Train → Start on the default dataset → the loss chart updates → Stop → Explore → move the
+interpolation slider → the picture changes. Screenshots go to artifacts/browser/ (kept by CI as test artifacts).
+In CI (CI=true) a missing Chromium fails the test; locally it skips.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts" / "browser"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real Streamlit server on 127.0.0.1 with its own runs folder."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run must install Debian's chromium package")
+        pytest.skip("Chromium not installed (apt install chromium)")
+    runs = tmp_path_factory.mktemp("browser-runs")
+    port = free_port()
+    env = {**os.environ, "GANS_RUNS_DIR": str(runs), "HF_HUB_OFFLINE": "1"}
+    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
+         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        log.seek(0)
+        pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
+    yield url, runs
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        yield page
+        browser.close()
+
+
+def chart_points(page) -> int:
+    """How many steps the live loss chart currently plots."""
+    return page.evaluate(
+        "() => { const p = document.querySelector('.js-plotly-plot'); return p && p.data && p.data.length ? p.data[0].x.length : 0 }"
+    )
+
+
+def test_newcomer_trains_then_explores(server, page):
+    url, runs = server
+    page.goto(url)
+    page.get_by_text("GAN Studio").first.wait_for()
+    page.screenshot(path=ARTIFACTS / "1-home.png")
+
+    page.get_by_role("link", name="Train").click()
+    page.get_by_role("button", name="Start training").wait_for()
+    page.get_by_label("Batch size", exact=True).fill("16")
+    page.get_by_label("Steps", exact=True).fill("100000")
+    page.get_by_role("button", name="Start training").click()
+
+    page.locator(".js-plotly-plot").first.wait_for(timeout=90_000)
+    first = chart_points(page)
+    deadline = time.time() + 60
+    while chart_points(page) <= first and time.time() < deadline:
+        page.wait_for_timeout(500)
+    assert chart_points(page) > first, "the loss chart keeps updating while training"
+    page.screenshot(path=ARTIFACTS / "2-training.png")
+
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_role("button", name="Resume").wait_for(timeout=120_000)
+    page.screenshot(path=ARTIFACTS / "3-stopped.png")
+    run_dirs = [p for p in runs.iterdir() if (p / "trainer_state.pt").exists()]
+    assert len(run_dirs) == 1

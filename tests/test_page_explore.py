@@ -1,0 +1,209 @@
+"""The Explore page, driven by streamlit.testing: the shipped checkpoint, seed walks, the grid, a conditional run,
+Hub ids, and opening a run from the Train page."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gans.training import TrainConfig, train
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "explore.py")
+SHIPPED = ROOT / "checkpoints" / "dcgan-fashion-mnist-mini"
+HUB_CHOICE = "<hub>"
+
+
+def open_page(**session) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in session.items():
+        app.session_state[key] = value
+    return app.run()
+
+
+def large_frame(app: AppTest) -> str:
+    """The URL of the frame at t. Streamlit names media by a hash of their bytes: same URL ⇔ same picture."""
+    frames = [image for image in app.image if "between seed" in image.captions[0]]
+    assert len(frames) == 1, "exactly one large frame"
+    return frames[0].value[0]
+
+
+def grid_caption(app: AppTest) -> str:
+    return next(image.captions[0] for image in app.image if "samples" in image.captions[0])
+
+
+def grid_url(app: AppTest) -> str:
+    return next(image.value[0] for image in app.image if "samples" in image.captions[0])
+
+
+@pytest.fixture(scope="module")
+def conditional_run(tmp_path_factory) -> Path:
+    """A tiny class-conditional run (2 steps on fashion-mnist-mini), trained once for this file."""
+    runs = tmp_path_factory.mktemp("explore-runs")
+    train("cgan", cfg=TrainConfig(steps=2, batch_size=8, device="cpu"), out=runs / "cgan",
+          model_kwargs={"width": 4, "latent_dim": 8, "embed_dim": 4, "image_size": 28})
+    return runs / "cgan"
+
+
+def test_page_opens_the_shipped_checkpoint_with_its_facts_frame_walk_and_grid():
+    app = open_page()
+    assert not app.exception and not app.error
+    assert app.selectbox(key="explore_checkpoint").value == str(SHIPPED)
+    facts = app.markdown[0].value
+    assert "dcgan" in facts and "fashion-mnist-mini" in facts and "2,000" in facts and "32×32" in facts
+    assert large_frame(app).endswith(".png")
+    walk = next(image for image in app.image if image.captions[0] == "t = 0.00")
+    assert len(walk.value) == 8, "a strip of 8 frames by default"
+    assert grid_caption(app) == "36 samples · seed 0"
+    assert app.get("download_button")[0].label.startswith("Download the walk")
+    assert [box.key for box in app.selectbox] == ["explore_checkpoint"], "no class picker: unconditional"
+
+
+def frame_of(app: AppTest, seed_a: int, seed_b: int, t: float) -> str:
+    app.number_input(key="explore_seed_a").set_value(seed_a)
+    app.number_input(key="explore_seed_b").set_value(seed_b)
+    app.slider(key="explore_t").set_value(t).run()
+    assert not app.exception and not app.error
+    return large_frame(app)
+
+
+def test_moving_t_from_0_to_1_goes_from_seed_a_to_seed_b():
+    app = open_page()
+    start, end = frame_of(app, 5, 9, 0.0), frame_of(app, 5, 9, 1.0)
+    assert end != start, "moving t changes the large frame"
+    assert frame_of(app, 5, 9, 0.5) not in (start, end)
+    # With seed A = seed B every t shows that seed's picture: this pins t=0 to seed A and t=1 to seed B.
+    seed_5, seed_9 = frame_of(app, 5, 5, 0.0), frame_of(app, 9, 9, 0.0)
+    assert frame_of(app, 5, 5, 1.0) == seed_5
+    assert (start, end) == (seed_5, seed_9)
+
+
+def test_mode_and_truncation_change_the_middle_frame():
+    app = open_page()
+    app.slider(key="explore_t").set_value(0.5).run()
+    slerp_middle = large_frame(app)
+    app.radio(key="explore_mode").set_value("lerp").run()
+    lerp_middle = large_frame(app)
+    assert lerp_middle != slerp_middle
+    grid = grid_url(app)
+    app.get("select_slider")[0].set_value(0.5).run()
+    assert not app.exception and not app.error
+    assert large_frame(app) != lerp_middle and grid_url(app) != grid, "truncation changes the frame and the grid"
+    assert grid_caption(app) == "36 samples · seed 0"
+
+
+def test_reseed_draws_a_new_grid_seed_and_shows_it():
+    app = open_page()
+    first, first_grid = app.session_state["explore_grid_seed"], grid_url(app)
+    app.button(key="explore_reseed").click().run()
+    second = app.session_state["explore_grid_seed"]
+    assert second != first and grid_url(app) != first_grid
+    assert grid_caption(app) == f"36 samples · seed {second}"
+    assert not app.exception
+
+
+def test_conditional_run_has_a_class_picker_and_a_class_walk(conditional_run, monkeypatch):
+    monkeypatch.setenv("GANS_RUNS_DIR", str(conditional_run.parent))
+    app = open_page()
+    app.selectbox(key="explore_checkpoint").set_value(str(conditional_run)).run()
+    assert not app.exception and not app.error
+    assert "10 classes" in app.markdown[0].value
+    picker = app.selectbox(key="explore_class")
+    assert picker.options[:2] == ["T-shirt/top", "Trouser"]
+    class_walk = next(image for image in app.image if image.captions[0] == "T-shirt/top")
+    assert len(class_walk.value) == 10 and class_walk.captions[-1] == "Ankle boot"
+
+    first_class = large_frame(app)
+    picker.set_value(9).run()
+    assert large_frame(app) != first_class, "the picked class drives the interpolation"
+    assert not app.exception
+
+
+def test_train_pages_explore_run_preselects_that_run(conditional_run, monkeypatch):
+    monkeypatch.setenv("GANS_RUNS_DIR", str(conditional_run.parent))
+    app = open_page(explore_run=str(conditional_run))
+    assert app.selectbox(key="explore_checkpoint").value == str(conditional_run)
+    assert app.selectbox(key="explore_class")
+    assert "explore_run" not in app.session_state, "the request is taken once"
+
+    app.selectbox(key="explore_checkpoint").set_value(str(SHIPPED)).run()
+    app.run()
+    assert app.selectbox(key="explore_checkpoint").value == str(SHIPPED), "the user's own pick then sticks"
+
+    app.session_state["explore_run"] = str(conditional_run)  # "Open in Explore" on the same run again
+    app.run()
+    assert app.selectbox(key="explore_checkpoint").value == str(conditional_run)
+    assert not app.exception and not app.warning
+
+
+def test_a_run_outside_the_runs_folder_can_be_opened_too(conditional_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path / "elsewhere"))
+    app = open_page(explore_run=str(conditional_run))
+    assert app.selectbox(key="explore_checkpoint").value == str(conditional_run)
+    assert not app.exception and not app.error
+
+
+def test_a_run_without_weights_yet_is_a_warning_and_the_shipped_checkpoint_shows(tmp_path):
+    (tmp_path / "starting").mkdir()
+    app = open_page(explore_run=str(tmp_path / "starting"))
+    assert not app.exception and not app.error
+    assert "no saved model yet" in app.warning[0].value
+    assert app.selectbox(key="explore_checkpoint").value == str(SHIPPED)
+    assert large_frame(app)
+
+
+def test_the_pick_survives_a_new_run_appearing(conditional_run, tmp_path, monkeypatch):
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("GANS_RUNS_DIR", str(runs))
+    app = open_page(explore_run=str(conditional_run))
+    shutil.copytree(conditional_run, runs / "cgan-copy")
+    app.run()
+    assert app.selectbox(key="explore_checkpoint").value == str(conditional_run)
+    assert len(app.selectbox(key="explore_checkpoint").options) == 4  # shipped, new run, opened run, Hub box
+    assert not app.exception and not app.error
+
+
+def test_an_unreachable_hub_id_is_an_error_message_and_the_page_keeps_working():
+    app = open_page()
+    app.selectbox(key="explore_checkpoint").set_value(HUB_CHOICE).run()
+    assert not app.exception and not app.error
+    app.text_input(key="explore_hub_id").input("nobody/no-such-gan").run()
+    assert not app.exception
+    assert "Hugging Face Hub" in app.error[0].value
+    assert not app.image
+
+    app.selectbox(key="explore_checkpoint").set_value(str(SHIPPED)).run()
+    assert not app.exception and not app.error
+    assert large_frame(app)
+
+
+def test_without_any_checkpoint_the_page_says_how_to_get_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(tmp_path / "no-shipped"))
+    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path / "no-runs"))
+    app = open_page()
+    assert not app.exception and not app.error
+    assert "No checkpoints yet" in app.info[0].value
+    assert app.text_input(key="explore_hub_id"), "the Hub box is still offered"
+    assert not app.image
+
+
+def test_open_in_explore_from_another_page_keeps_the_explorer_settings(conditional_run, tmp_path, monkeypatch):
+    """Through st.navigation, as in the app: the Train page sets ``explore_run`` and switches to Explore."""
+    monkeypatch.setenv("GANS_RUNS_DIR", str(conditional_run.parent))
+    (tmp_path / "other.py").write_text("import streamlit as st\nst.write('another page')\n")
+    (tmp_path / "app.py").write_text(
+        "import streamlit as st\n"
+        f"st.navigation([st.Page({str(tmp_path / 'other.py')!r}, default=True), st.Page({PAGE!r})]).run()\n"
+    )
+    app = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=60).run()
+    app.switch_page(PAGE).run()
+    assert app.selectbox(key="explore_checkpoint").value == str(SHIPPED)
+    app.number_input(key="explore_seed_a").set_value(42).run()
+
+    app.switch_page(str(tmp_path / "other.py")).run()
+    app.session_state["explore_run"] = str(conditional_run)
+    app.switch_page(PAGE).run()
+    assert not app.exception and not app.error
+    assert app.selectbox(key="explore_checkpoint").value == str(conditional_run)
+    assert app.number_input(key="explore_seed_a").value == 42, "the seeds survive the visit to another page"
