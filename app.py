@@ -4,15 +4,11 @@ import streamlit as st
 
 st.set_page_config(page_title="GAN Studio", page_icon=":material/palette:", layout="wide")
 
-from pathlib import Path  # noqa: E402
-
 # Material icons ship with Streamlit's own font, so they render everywhere (emoji need a system emoji font).
 PAGES = [("pages/home.py", "Home", ":material/home:"), ("pages/train.py", "Train", ":material/model_training:"),
          ("pages/explore.py", "Explore", ":material/explore:")]
 navigation = st.navigation([
-    st.Page(path, title=title, icon=icon, default=index == 0)
-    for index, (path, title, icon) in enumerate(PAGES)
-    if Path(__file__).with_name("pages").joinpath(Path(path).name).exists()  # TEMP until explore.py lands
+    st.Page(path, title=title, icon=icon, default=index == 0) for index, (path, title, icon) in enumerate(PAGES)
 ])
 
 from pages.common import sidebar_status  # noqa: E402  (after set_page_config)
