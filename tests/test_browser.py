@@ -108,6 +108,16 @@ def test_newcomer_trains_then_explores(server, page):
     assert chart_points(page) > first, "the loss chart keeps updating while training"
     page.screenshot(path=ARTIFACTS / "2-training.png")
 
+    # a refresh comes back attached to the same run, with its whole curve
+    before_reload = chart_points(page)
+    page.reload()
+    page.locator(".js-plotly-plot").first.wait_for(timeout=90_000)
+    deadline = time.time() + 30
+    while chart_points(page) < before_reload and time.time() < deadline:
+        page.wait_for_timeout(300)
+    assert chart_points(page) >= before_reload
+    assert len([p for p in runs.iterdir() if p.is_dir()]) == 1
+
     page.get_by_role("button", name="Stop").click()
     page.get_by_role("button", name="Resume").wait_for(timeout=120_000)
     page.screenshot(path=ARTIFACTS / "3-stopped.png")
