@@ -143,13 +143,19 @@ def new_grid_seed() -> None:
 
 @st.fragment
 def frame_at_t(model, model_key, seed_a, seed_b, mode, label, truncation) -> None:
-    """The t slider and the large frame: the only part that reruns while t moves."""
+    """The t slider and the large frame: the only part that reruns while t moves (so it catches its own errors)."""
     t = st.slider("t: from seed A (0) to seed B (1)", 0.0, 1.0, 0.0, 0.01, key="explore_t", persist_state=KEEP)
-    picture = frame_picture(model, model_key, seed_a, seed_b, t, mode, label, truncation)
+    try:
+        picture = frame_picture(model, model_key, seed_a, seed_b, t, mode, label, truncation)
+    except gans.GansError as error:
+        st.error(str(error))
+        return
     st.image(picture, caption=f"t = {t:.2f} between seed {seed_a} and seed {seed_b}", output_format="PNG")
 
 
 def explorer(model, model_key: tuple, info: CheckpointInfo) -> None:
+    """Seeds, mode, truncation and class on the left, the frame at t on the right; then the walk strip with its GIF,
+    the class walk (conditional models) and a random grid. ``model_key`` names the model in the picture caches."""
     controls, view = st.columns([1, 2], gap="large")
     with controls:
         seed_a = int(st.number_input("Seed A", 0, MAX_SEED, 0, key="explore_seed_a", persist_state=KEEP))
@@ -191,7 +197,7 @@ def explorer(model, model_key: tuple, info: CheckpointInfo) -> None:
 
 
 # ---- the page --------------------------------------------------------------------------------------------------
-st.title("🔭 Explore")
+st.title("🧭 Explore")
 st.caption("Walk a trained generator's latent space: from one seed to another, across classes, and at random.")
 
 source = pick_checkpoint()
