@@ -88,6 +88,16 @@ def chart_points(page) -> int:
     )
 
 
+def test_a_deep_link_on_a_fresh_server_gets_the_whole_studio(server, page):
+    """First request of a fresh server straight to /explore: the page runs inside app.py's shell (navigation and
+    sidebar), not alone (which is what Streamlit's legacy mode does when a pages/ folder sits beside app.py)."""
+    url, _ = server
+    page.goto(f"{url}/explore")
+    page.get_by_text("Device:").first.wait_for()
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Train" in nav and "Explore" in nav and "common" not in nav
+
+
 def test_newcomer_trains_then_explores(server, page):
     url, runs = server
     page.goto(url)

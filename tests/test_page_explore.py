@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from gans.training import TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "explore.py")
+PAGE = str(ROOT / "views" / "explore.py")
 SHIPPED = ROOT / "checkpoints" / "dcgan-fashion-mnist-mini"
 HUB_CHOICE = "<hub>"
 

@@ -18,9 +18,9 @@ def app(tmp_path, monkeypatch):
     monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path))
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("views/train.py").run()
     yield at
-    from pages.common import job_manager
+    from views.common import job_manager
 
     job_manager().stop(wait=True, timeout=120)
     st.cache_resource.clear()
@@ -67,7 +67,7 @@ def test_a_second_start_is_refused_while_a_job_runs(app, tmp_path):
     fill_tiny_settings(app)
     app.button[0].click().run()
     second = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    second.switch_page("pages/train.py").run()
+    second.switch_page("views/train.py").run()
     fill_tiny_settings(second)
     second.button[0].click().run()
     assert not second.exception

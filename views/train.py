@@ -17,7 +17,7 @@ from gans.registry import model_defaults
 from gans.training import DataConfig, TrainConfig
 from gans.training.jobs import JobBusyError
 from gans.training.progress import read_progress, smooth
-from pages.common import job_manager
+from views.common import job_manager
 
 IMAGE_SIZES = (28, 32, 64)
 LOSSES = ("bce", "ls", "wasserstein", "hinge")
@@ -190,7 +190,7 @@ def finished_actions(run_dir: Path, progress) -> None:
     with explore_col:
         if st.button("Open in Explore", key="train_open_explore", icon=":material/explore:"):
             st.session_state["explore_run"] = str(run_dir)
-            st.switch_page("pages/explore.py")
+            st.switch_page("views/explore.py")
     grid = progress.latest_sample
     gif = run_dir / "samples" / "progress.gif"
     a, b, c = st.columns(3)

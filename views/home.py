@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import dataset_table, model_table
+from views.common import dataset_table, model_table
 
 st.title("GAN Studio")
 st.write(
