@@ -133,3 +133,19 @@ def test_newcomer_trains_then_explores(server, page):
     page.screenshot(path=ARTIFACTS / "3-stopped.png")
     run_dirs = [p for p in runs.iterdir() if (p / "trainer_state.pt").exists()]
     assert len(run_dirs) == 1
+
+    # Explore the run just trained: moving the interpolation slider changes the picture
+    page.get_by_role("button", name="Open in Explore").click()
+    slider = page.get_by_role("slider", name="t: from seed A")
+    slider.wait_for()
+    page.get_by_text(run_dirs[0].name).first.wait_for()
+    big_frame = page.get_by_test_id("stImage").first.locator("img")
+    before = big_frame.get_attribute("src")
+    page.screenshot(path=ARTIFACTS / "4-explore.png")
+    slider.focus()
+    page.keyboard.press("End")  # t = 1: seed B
+    deadline = time.time() + 30
+    while big_frame.get_attribute("src") == before and time.time() < deadline:
+        page.wait_for_timeout(200)
+    assert big_frame.get_attribute("src") != before, "the frame changes when t moves"
+    page.screenshot(path=ARTIFACTS / "5-explore-moved.png")

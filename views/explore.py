@@ -197,7 +197,7 @@ def explorer(model, model_key: tuple, info: CheckpointInfo) -> None:
 
 
 # ---- the page --------------------------------------------------------------------------------------------------
-st.title("🧭 Explore")
+st.title("Explore")
 st.caption("Walk a trained generator's latent space: from one seed to another, across classes, and at random.")
 
 source = pick_checkpoint()
