@@ -1,0 +1,114 @@
+"""How fast the Explore page answers a move of the interpolation slider, on a 32 px model on this CPU.
+
+1. Library: the work one slider move triggers — latent at t, generator forward, 8× nearest-neighbour enlarge,
+   PNG encode — timed over many slider positions.
+2. Browser: a real ``streamlit run app.py`` server and Debian's Chromium (Playwright); the slider is moved with the
+   keyboard and the time until the large picture's ``src`` changes is measured (server round trip, fragment rerun,
+   image transfer and render included).
+
+    python benchmarks/explore_latency.py [--checkpoint checkpoints/dcgan-fashion-mnist-mini] [--moves 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import gans  # noqa: E402
+from gans.explore import display_scale, enlarge, image_at  # noqa: E402
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-quic"]
+
+
+def library_ms(checkpoint: str, positions: int) -> list[float]:
+    model = gans.load(checkpoint)
+    scale = display_scale(model.config()["image_size"])
+    times = []
+    for index in range(positions + 3):
+        started = time.perf_counter()
+        picture = enlarge(image_at(model, 0, 1, index / (positions + 2)), scale)
+        picture.save(io.BytesIO(), format="PNG")
+        if index >= 3:  # the first calls warm up the allocator and caches
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def browser_ms(moves: int) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
+         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env={**os.environ, "GANS_RUNS_DIR": "/nonexistent-runs"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        times = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(f"http://127.0.0.1:{port}/explore")
+            slider = page.get_by_role("slider", name="t: from seed A")
+            slider.wait_for()
+            frame = page.get_by_test_id("stImage").first.locator("img")
+            frame.wait_for()
+            slider.focus()
+            for _ in range(moves):
+                before = frame.get_attribute("src")
+                started = time.perf_counter()
+                page.keyboard.press("ArrowRight")
+                while frame.get_attribute("src") == before:
+                    page.wait_for_timeout(5)
+                times.append((time.perf_counter() - started) * 1000)
+            browser.close()
+        return times
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def summary(times: list[float]) -> dict:
+    ordered = sorted(times)
+    return {"median_ms": round(statistics.median(ordered), 1), "p90_ms": round(ordered[int(0.9 * (len(ordered) - 1))], 1),
+            "max_ms": round(ordered[-1], 1), "n": len(ordered)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint", default=str(ROOT / "checkpoints" / "dcgan-fashion-mnist-mini"))
+    parser.add_argument("--moves", type=int, default=20)
+    parser.add_argument("--skip-browser", action="store_true")
+    args = parser.parse_args()
+    result = {"library": summary(library_ms(args.checkpoint, 50))}
+    if not args.skip_browser:
+        result["browser"] = summary(browser_ms(args.moves))
+    print(json.dumps(result))
+    print("\n| path | median | p90 | max |\n| --- | ---: | ---: | ---: |")
+    for name, values in result.items():
+        print(f"| {name} | {values['median_ms']} ms | {values['p90_ms']} ms | {values['max_ms']} ms |")
+
+
+if __name__ == "__main__":
+    main()
