@@ -13,14 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,9 +24,7 @@ sys.path.insert(0, str(ROOT))
 from gans.checkpoints import RunDir  # noqa: E402
 from gans.training import DataConfig, TrainConfig, train  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-quic"]
+from studio import studio_page  # noqa: E402  (benchmarks/studio.py)
 
 
 def steady_images_per_sec(run_dir: Path, warmup_steps: int) -> float:
@@ -47,44 +41,17 @@ def cli_speed(steps: int, batch_size: int, folder: Path) -> float:
 
 
 def app_speed(steps: int, batch_size: int, folder: Path) -> float:
-    from playwright.sync_api import sync_playwright
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     runs = folder / "app-runs"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "GANS_RUNS_DIR": str(runs)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+    with studio_page(runs, "train") as page:
+        page.get_by_label("Steps", exact=True).fill(str(steps))
+        page.get_by_label("Batch size", exact=True).fill(str(batch_size))
+        page.get_by_role("button", name="Start training").click()
+        deadline = time.time() + 3600
+        while time.time() < deadline:
+            if [p for p in runs.glob("*") if any(e["type"] == "end" for e in RunDir(p).read_events())]:
                 break
-            except OSError:
-                time.sleep(0.3)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(120_000)
-            page.goto(f"{url}/train")
-            page.get_by_label("Steps", exact=True).fill(str(steps))
-            page.get_by_label("Batch size", exact=True).fill(str(batch_size))
-            page.get_by_role("button", name="Start training").click()
-            deadline = time.time() + 3600
-            while time.time() < deadline:
-                done = [p for p in runs.glob("*") if any(e["type"] == "end" for e in RunDir(p).read_events())]
-                if done:
-                    break
-                page.wait_for_timeout(1000)  # the page stays open and live the whole time
-            browser.close()
-        run_dir = next(runs.glob("*"))
-        return steady_images_per_sec(run_dir, warmup_steps=5)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+            page.wait_for_timeout(1000)  # the page stays open and live the whole time
+    return steady_images_per_sec(next(runs.glob("*")), warmup_steps=5)
 
 
 def main() -> None:

@@ -14,13 +14,9 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,9 +24,7 @@ sys.path.insert(0, str(ROOT))
 import gans  # noqa: E402
 from gans.explore import display_scale, enlarge, image_at  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-quic"]
+from studio import studio_page  # noqa: E402  (benchmarks/studio.py)
 
 
 def library_ms(checkpoint: str, positions: int) -> list[float]:
@@ -47,46 +41,21 @@ def library_ms(checkpoint: str, positions: int) -> list[float]:
 
 
 def browser_ms(moves: int) -> list[float]:
-    from playwright.sync_api import sync_playwright
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "GANS_RUNS_DIR": "/nonexistent-runs"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
-        times = []
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(60_000)
-            page.goto(f"http://127.0.0.1:{port}/explore")
-            slider = page.get_by_role("slider", name="t: from seed A")
-            slider.wait_for()
-            frame = page.get_by_test_id("stImage").first.locator("img")
-            frame.wait_for()
-            slider.focus()
-            for _ in range(moves):
-                before = frame.get_attribute("src")
-                started = time.perf_counter()
-                page.keyboard.press("ArrowRight")
-                while frame.get_attribute("src") == before:
-                    page.wait_for_timeout(5)
-                times.append((time.perf_counter() - started) * 1000)
-            browser.close()
-        return times
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    times = []
+    with studio_page("/nonexistent-runs", "explore", timeout_ms=60_000) as page:
+        slider = page.get_by_role("slider", name="t: from seed A")
+        slider.wait_for()
+        frame = page.get_by_test_id("stImage").first.locator("img")
+        frame.wait_for()
+        slider.focus()
+        for _ in range(moves):
+            before = frame.get_attribute("src")
+            started = time.perf_counter()
+            page.keyboard.press("ArrowRight")
+            while frame.get_attribute("src") == before:
+                page.wait_for_timeout(5)
+            times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 def summary(times: list[float]) -> dict:
