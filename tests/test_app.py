@@ -1,34 +1,85 @@
-"""The Streamlit app, driven by streamlit.testing (the studio pages get their own tests with their issue)."""
+"""The Streamlit app's shell and home page, driven by streamlit.testing (each studio page has its own test file)."""
 
+import os
+import shutil
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 import gans
+from gans.catalog import describe
 from gans.training import TrainConfig, train
 
 from .helpers import tiny_kwargs
 
 ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_GRID = ROOT / "checkpoints" / "dcgan-fashion-mnist-mini" / "samples" / "step_0002000.png"
 
 
-def test_home_page_lists_models_datasets_and_shows_recent_run_samples(tmp_path, monkeypatch):
-    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path))
-    train("dcgan", cfg=TrainConfig(steps=2, batch_size=8, device="cpu"), out=tmp_path / "dcgan-demo",
-          model_kwargs=tiny_kwargs("dcgan"))
+def open_app() -> AppTest:
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not app.exception
+    return app
+
+
+def media_url(path: Path) -> str:
+    """The URL Streamlit gives the PNG at ``path``: media are named by a hash of their bytes, so an image element
+    with this URL shows exactly this file."""
+    app = AppTest.from_string(f"import streamlit as st\nst.image({str(path)!r}, output_format='PNG')").run()
+    return app.image[0].value[0]
+
+
+def grids(app: AppTest) -> list[tuple[str, str]]:
+    """(caption, URL) of every picture on the page, top to bottom."""
+    return [(image.captions[0], image.value[0]) for image in app.image]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory) -> Path:
+    """A 2-step tiny DCGAN run with a sample grid, trained once for this file."""
+    out = tmp_path_factory.mktemp("home-runs") / "dcgan-demo"
+    train("dcgan", cfg=TrainConfig(steps=2, batch_size=8, device="cpu"), out=out, model_kwargs=tiny_kwargs("dcgan"))
+    assert describe(out).latest_grid is not None
+    return out
+
+
+def test_home_page_links_to_train_and_explore_and_lists_models_datasets_and_commands():
+    app = open_app()
     assert app.title[0].value.endswith("GAN Studio")
+    links = {link.value: link.proto.page for link in app.get("page_link")}
+    assert set(links.values()) == {"train", "explore"}, links
+    assert {link.proto.icon for link in app.get("page_link")} == {":material/model_training:", ":material/explore:"}
     models = app.dataframe[0].value
     assert set(models["model"]) == set(gans.list_models())
     datasets = app.dataframe[1].value
     assert "fashion-mnist-mini" in set(datasets["dataset"])
-    assert app.get("image"), "the recent run's sample grid is shown"
-    assert any("Device:" in c.value for c in app.sidebar.caption)
+    assert "python -m gans train" in app.code[0].value
+    assert any("Device:" in caption.value for caption in app.sidebar.caption)
+    assert "on their way" not in " ".join(block.value for block in app.markdown)
+    assert not app.info, "there is a shipped checkpoint, so nothing to apologise for"
 
 
-def test_home_page_without_runs_says_how_to_start(tmp_path, monkeypatch):
-    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path / "empty"))
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    assert not app.exception
-    assert "No runs yet" in app.info[0].value
+def test_home_page_shows_the_shipped_grid_first_then_the_two_newest_runs(tiny_run, tmp_path, monkeypatch):
+    runs = tmp_path / "runs"
+    for age, name in enumerate(["newest", "middle", "oldest"]):
+        shutil.copytree(tiny_run, runs / name)
+        weights = runs / name / "model.safetensors"
+        os.utime(weights, (weights.stat().st_atime, weights.stat().st_mtime - 100 * age))
+    monkeypatch.setenv("GANS_RUNS_DIR", str(runs))
+    app = open_app()
+    shown = grids(app)
+    assert [caption.split(" ")[0] for caption, _ in shown] == ["dcgan-fashion-mnist-mini", "newest", "middle"]
+    assert "shipped" in shown[0][0] and shown[0][1] == media_url(SHIPPED_GRID), "the shipped DCGAN's own grid"
+    assert shown[1][1] == media_url(describe(runs / "newest").latest_grid)
+
+
+def test_home_page_without_any_checkpoint_points_to_the_train_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(tmp_path / "no-shipped"))
+    (tmp_path / "no-shipped").mkdir()
+    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path / "no-runs"))
+    app = open_app()
+    assert "Train page" in app.info[0].value
+    assert not app.image
+    assert "train" in {link.proto.page for link in app.get("page_link")}
+    assert app.dataframe[0].value is not None and app.code, "the tables and the commands are still there"

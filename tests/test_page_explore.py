@@ -178,6 +178,26 @@ def test_an_unreachable_hub_id_is_an_error_message_and_the_page_keeps_working():
     assert large_frame(app)
 
 
+@pytest.mark.parametrize("text", ["../../etc", "/etc", "~/runs", "checkpoints/../runs", "checkpoints"])
+def test_the_hub_box_takes_only_hub_repo_ids_never_a_server_path(text, monkeypatch):
+    import gans
+
+    loaded = []
+    monkeypatch.setattr(gans, "load", lambda *args, **kwargs: loaded.append(args) or pytest.fail("gans.load called"))
+    app = open_page()
+    app.selectbox(key="explore_checkpoint").set_value(HUB_CHOICE).run()
+    app.text_input(key="explore_hub_id").input(text).run()
+    assert not app.exception
+    assert [error.value for error in app.error] == ["Enter a Hugging Face Hub repo id such as owner/name"]
+    assert not loaded and not app.image and not app.markdown
+
+
+def test_the_widgets_use_material_icons_not_emoji():
+    app = open_page()
+    assert app.button(key="explore_reseed").icon == ":material/casino:"
+    assert app.get("download_button")[0].proto.icon == ":material/download:"
+
+
 def test_without_any_checkpoint_the_page_says_how_to_get_one(tmp_path, monkeypatch):
     monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(tmp_path / "no-shipped"))
     monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path / "no-runs"))

@@ -13,6 +13,7 @@ import streamlit as st
 import gans
 from gans import explore
 from gans.catalog import CheckpointInfo, describe, list_checkpoints
+from gans.checkpoints import is_hub_id
 from gans.images import grid_image
 
 HUB_CHOICE = "<hub>"  # the picker's last option: a Hugging Face Hub repo id typed in a text box
@@ -101,8 +102,9 @@ def keep_a_valid_pick(choices: dict[str, str]) -> None:
     st.session_state["explore_checkpoint"] = match or next(iter(choices), HUB_CHOICE)
 
 
-def pick_checkpoint() -> str:
-    """The picked run folder or Hub repo id; stops the page while there is nothing to show."""
+def pick_checkpoint() -> tuple[str, bool]:
+    """The picked run folder or Hub repo id, and whether it is a Hub id; stops the page while there is nothing to
+    show. The Hub box takes repo ids only, never a path on the server."""
     requested = take_open_request()
     choices = checkpoint_choices()
     if not choices:
@@ -115,12 +117,15 @@ def pick_checkpoint() -> str:
     choice = st.selectbox("Checkpoint", [*choices, HUB_CHOICE], key="explore_checkpoint", persist_state=KEEP,
                           format_func=lambda path: choices.get(path, "A Hugging Face Hub repo id…"))
     if choice != HUB_CHOICE:
-        return choice
+        return choice, False
     hub_id = st.text_input("Hugging Face Hub repo id", key="explore_hub_id", persist_state=KEEP,
                            placeholder="user/my-dcgan", help="A repo saved by gans (config.json + model.safetensors)")
     if not hub_id.strip():
         st.stop()
-    return hub_id.strip()
+    if not is_hub_id(hub_id):
+        st.error("Enter a Hugging Face Hub repo id such as owner/name")
+        st.stop()
+    return hub_id.strip(), True
 
 
 def model_facts(info: CheckpointInfo) -> str:
@@ -180,7 +185,7 @@ def explorer(model, model_key: tuple, info: CheckpointInfo) -> None:
     pictures, gif = walk_pictures(model, model_key, seed_a, seed_b, frames, mode, label, truncation)
     st.image(pictures, caption=[f"t = {index / (frames - 1):.2f}" for index in range(frames)], output_format="PNG")
     st.download_button("Download the walk (GIF)", gif, file_name=f"walk-seed{seed_a}-seed{seed_b}-{mode}.gif",
-                       mime="image/gif", on_click="ignore", key="explore_gif", icon="⬇️")
+                       mime="image/gif", on_click="ignore", key="explore_gif", icon=":material/download:")
 
     if model.conditional:
         st.subheader("Class walk")
@@ -191,7 +196,7 @@ def explorer(model, model_key: tuple, info: CheckpointInfo) -> None:
     st.subheader("Random samples")
     st.session_state.setdefault("explore_grid_seed", 0)
     grid_seed = st.session_state["explore_grid_seed"]
-    st.button("🎲 Reseed", key="explore_reseed", on_click=new_grid_seed)
+    st.button("Reseed", key="explore_reseed", on_click=new_grid_seed, icon=":material/casino:")
     st.image(grid_picture(model, model_key, grid_seed, truncation), caption=f"{GRID_SIZE} samples · seed {grid_seed}",
              output_format="PNG")
 
@@ -200,8 +205,8 @@ def explorer(model, model_key: tuple, info: CheckpointInfo) -> None:
 st.title("Explore")
 st.caption("Walk a trained generator's latent space: from one seed to another, across classes, and at random.")
 
-source = pick_checkpoint()
-checkpoint = describe(source)  # None for a Hub id: described once downloaded, below
+source, from_hub = pick_checkpoint()
+checkpoint = None if from_hub else describe(source)  # a Hub id is described once downloaded, below
 try:
     model = load_model(source, checkpoint.modified if checkpoint else 0.0)
     checkpoint = describe(model.run_path, source="hub" if checkpoint is None else checkpoint.source)

@@ -1,27 +1,40 @@
-"""Home: what the studio does, with real sample grids from recent runs."""
+"""Home: what the studio does, where to go next, and real sample grids from the shipped checkpoints and recent runs."""
 
 import streamlit as st
 
+from gans.catalog import list_checkpoints
 from views.common import dataset_table, model_table
+
+GRID_WIDTH = 280  # every grid at one display width, so 28 px and 32 px models look alike
+RECENT_RUNS = 2  # local runs shown beside the shipped checkpoints
+GRIDS_PER_ROW = 3
 
 st.title("GAN Studio")
 st.write(
-    "Every classic GAN in one clean package. Train them on real data, watch them learn, explore what they made. "
-    "The in-browser trainer and the latent explorer are on their way; the library and its command line work today."
+    "Every classic GAN in one clean package. Train one on real data right here in the browser and watch it learn, "
+    "then explore what it made: walk its latent space from one seed to another, across classes, and at random."
 )
 
-from gans.training import default_runs_dir  # noqa: E402
+train_column, explore_column, _ = st.columns([1, 1, 2])
+with train_column:
+    st.page_link("views/train.py", label="Train a GAN", icon=":material/model_training:")
+with explore_column:
+    st.page_link("views/explore.py", label="Explore a generator", icon=":material/explore:")
 
-runs = sorted((p for p in default_runs_dir().glob("*") if (p / "samples").is_dir()),
-              key=lambda p: p.stat().st_mtime, reverse=True)[:3]
-if runs:
-    st.subheader("Recent runs")
-    for column, run in zip(st.columns(len(runs)), runs):
-        grids = sorted((run / "samples").glob("step_*.png"))
-        if grids:
-            column.image(str(grids[-1]), caption=f"{run.name} · {grids[-1].stem.replace('_', ' ')}")
-else:
-    st.info("No runs yet. Train one from a terminal: `python -m gans train dcgan --steps 2000`.")
+checkpoints = list_checkpoints()
+shipped = [info for info in checkpoints if info.source == "shipped"]
+recent_runs = [info for info in checkpoints if info.source != "shipped"][:RECENT_RUNS]  # newest first
+with_grids = [info for info in shipped + recent_runs if info.latest_grid is not None]
+
+if not checkpoints:
+    st.info("No checkpoints yet: train your first GAN on the Train page, then explore it here.",
+            icon=":material/model_training:")
+elif with_grids:
+    st.subheader("What the models draw")
+    for start in range(0, len(with_grids), GRIDS_PER_ROW):
+        row = with_grids[start:start + GRIDS_PER_ROW]
+        for column, info in zip(st.columns(GRIDS_PER_ROW), row):
+            column.image(str(info.latest_grid), caption=info.label, width=GRID_WIDTH, output_format="PNG")
 
 st.subheader("Models")
 st.dataframe(model_table(), hide_index=True, width="stretch")
