@@ -193,6 +193,12 @@ def zip_run(path: str | Path) -> bytes:
     return buffer.getvalue()
 
 
+def is_hub_id(text: str) -> bool:
+    """True for a Hugging Face Hub repo id such as ``owner/name`` (never a local path like ``../x`` or ``/x``)."""
+    text = str(text).strip()
+    return bool(_HUB_ID.match(text)) and not text.startswith((".", "/", "~")) and ".." not in text
+
+
 def resolve_run(path_or_id: str | Path, **hub_kwargs) -> Path:
     """A local run directory for a path, or for a Hugging Face Hub repo id (downloaded into the HF cache)."""
     path = Path(path_or_id).expanduser()
@@ -201,7 +207,7 @@ def resolve_run(path_or_id: str | Path, **hub_kwargs) -> Path:
     text = str(path_or_id)
     if path.exists():
         raise CheckpointError(f"{text} is a file; give the run directory that holds {CONFIG_FILE} and {WEIGHTS_FILE}")
-    if not _HUB_ID.match(text) or text.startswith((".", "/", "~")):
+    if not is_hub_id(text):
         raise CheckpointError(f"no run directory at {text}")
     from huggingface_hub import snapshot_download
 
@@ -228,7 +234,10 @@ def load(path_or_id: str | Path, device: str | torch.device = "cpu", **hub_kwarg
     if not isinstance(config, dict) or "architecture" not in config or not isinstance(config.get("model"), dict):
         raise CheckpointError(f"{run / CONFIG_FILE} has no 'architecture' and 'model' entries; it is not a gans run")
     try:
-        model = create(config["architecture"], **config["model"])
+        # Built on the meta device: no memory, and no draw from the global RNG that a training thread in the
+        # same process (the studio) is using; the real tensors are assigned from the file below.
+        with torch.device("meta"):
+            model = create(config["architecture"], **config["model"])
     except GansError as error:
         raise CheckpointError(f"{run / CONFIG_FILE} describes a model that cannot be built: {error}") from None
     except TypeError as error:
@@ -241,10 +250,12 @@ def load(path_or_id: str | Path, device: str | torch.device = "cpu", **hub_kwarg
     except (SafetensorError, Exception) as error:
         raise CheckpointError(f"{weights} is corrupt and cannot be read ({error})") from None
     try:
-        model.load_state_dict(state)
+        model.load_state_dict(state, assign=True)
     except RuntimeError as error:
         first_line = str(error).splitlines()[0]
         raise CheckpointError(f"{weights} does not match {run / CONFIG_FILE}: {first_line}") from None
+    if any(t.is_meta for t in (*model.parameters(), *model.buffers())):
+        raise CheckpointError(f"{weights} lacks some of the model's tensors; the checkpoint is incomplete")
     model.run_config = config
     model.run_path = run
-    return model.to(device)
+    return model.float().to(device)

@@ -14,6 +14,8 @@ from gans.training.distributed import weights_fingerprint
 
 from .helpers import tiny_kwargs
 
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+
 TINY = tiny_kwargs("dcgan", image_size=28)
 
 
@@ -182,7 +184,7 @@ def test_damaged_trainer_state_is_a_clear_error(tmp_path):
 
 def test_resume_needs_more_steps(tmp_path):
     train("dcgan", cfg=tiny_cfg(steps=4), out=tmp_path / "run", model_kwargs=TINY)
-    with pytest.raises(ConfigError, match="already at step 4"):
+    with pytest.raises(ConfigError, match="already at step 4; choose a total number of steps above 4"):
         resume(tmp_path / "run", steps=4)
 
 
@@ -259,3 +261,18 @@ def test_trainer_checks_data_shape(tmp_path):
     model = gans.create("dcgan", **TINY)  # 28 px
     with pytest.raises(ConfigError, match="wants"):
         Trainer(tiny_cfg()).fit(model, data, tmp_path / "run")
+
+
+def test_loading_models_while_training_does_not_change_the_run(tmp_path):
+    """The studio loads checkpoints (Explore) and checks settings (a refused Start) while a job trains in the same
+    process: neither may draw from the random generator the training uses."""
+    from gans.training.api import check_model_arguments
+
+    def meddle(event):
+        if event["type"] == "step" and event["step"] in (2, 4):
+            gans.load(ROOT / "checkpoints" / "dcgan-fashion-mnist-mini")
+            check_model_arguments("dcgan", width=4)
+
+    train("dcgan", cfg=tiny_cfg(steps=6, log_every=1), out=tmp_path / "meddled", model_kwargs=TINY, callbacks=[meddle])
+    train("dcgan", cfg=tiny_cfg(steps=6, log_every=1), out=tmp_path / "quiet", model_kwargs=TINY)
+    assert_same_weights(weights(tmp_path / "meddled"), weights(tmp_path / "quiet"))

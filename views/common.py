@@ -41,13 +41,19 @@ def model_table() -> list[dict]:
 
 
 def sidebar_status() -> None:
-    """Device in use and the server's running job, if any (refreshed every 2 s while a job runs)."""
+    """Device in use and the server's running job, if any (polled, so a job started elsewhere shows up)."""
     st.caption(f"Device: {device_label()}")
-    st.fragment(run_every=2.0 if job_manager().busy else None)(_job_status)()
+    st.fragment(run_every=2.0)(_job_status)()
 
 
 def _job_status() -> None:
-    status = job_manager().status()
+    from gans.errors import GansError
+
+    try:
+        status = job_manager().status()
+    except GansError as error:  # a bad GANS_MAX_* setting: say so on every page instead of a traceback
+        st.error(str(error))
+        return
     if status["busy"]:
         from gans.training.progress import read_progress
 

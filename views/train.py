@@ -16,14 +16,18 @@ from gans.checkpoints import zip_run
 from gans.registry import model_defaults
 from gans.training import DataConfig, TrainConfig
 from gans.training.jobs import JobBusyError
-from gans.training.progress import read_progress, smooth
+from gans.training.progress import read_progress, smooth, thin
 from views.common import job_manager
 
 IMAGE_SIZES = (28, 32, 64)
 LOSSES = ("bce", "ls", "wasserstein", "hinge")
 
 st.title("Train")
-manager = job_manager()
+try:
+    manager = job_manager()
+except gans.GansError as error:  # e.g. GANS_MAX_STEPS=abc on a deployment
+    st.error(f"Training is not available on this server: {error}")
+    st.stop()
 
 
 # ---- the settings form ------------------------------------------------------------------------------------------
@@ -42,7 +46,7 @@ def settings_form() -> None:
         left, right = st.columns(2)
         dataset = left.selectbox(
             "Dataset", names, index=names.index("fashion-mnist-mini"), key="train_dataset",
-            format_func=lambda n: n if infos[n].available else f"{n} (not available here)",
+            format_func=lambda n: n if infos[n].available else f"{n} (not on this machine)",
         )
         folder = left.text_input("Folder or .zip of images (for the folder dataset)", key="train_folder")
         steps = left.number_input("Steps", value=2000, step=100, key="train_steps")
@@ -76,15 +80,15 @@ def settings_form() -> None:
             if "spectral_norm" in defaults:
                 model_kwargs["spectral_norm"] = b.checkbox("Spectral norm in D", value=defaults["spectral_norm"],
                                                            key=f"train_sn_{model}")
+        limits = manager.limits.describe()
+        if limits:
+            st.caption(f"This server allows {limits}.")
         submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
     if not submitted:
         return
-    if dataset == "folder" and not folder.strip():
-        st.error("The folder dataset needs the path of a folder or .zip of images.")
-        return
     if not infos[dataset].available and dataset != "folder":
-        st.error(f"{dataset} is not available on this machine: {infos[dataset].reason}")
-        return
+        # Online servers download it on first use; offline the job fails with the library's one-line message.
+        st.warning(infos[dataset].reason)
     # Curves need every step logged and the grid a fresh preview each second; the GIF keeps ~20 grids.
     cfg = TrainConfig(steps=int(steps), batch_size=int(batch_size), lr=float(lr), lr_d=float(lr_d) or None,
                       seed=int(seed), log_every=1, sample_every=max(int(steps) // 20, 1) if steps > 0 else 200,
@@ -104,20 +108,24 @@ def settings_form() -> None:
 # ---- the live view ----------------------------------------------------------------------------------------------
 def watched_run() -> Path | None:
     """The server's running job wins (that is how a refresh or a second browser reattaches); else this
-    session's last run."""
+    session's last run, else the server's last run. Only folders that exist: a job that failed before
+    writing anything leaves no run to show."""
     status = manager.status()
-    if status["busy"] and status["run_dir"]:
-        return Path(status["run_dir"])
-    chosen = st.session_state.get("train_run") or status["run_dir"]
-    return Path(chosen) if chosen else None
+    candidates = [status["run_dir"]] if status["busy"] else [st.session_state.get("train_run"), status["run_dir"]]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
 
 
 def loss_chart(curves: dict, weight: float) -> go.Figure:
+    curves = thin({key: smooth(values, weight) if key != "step" else values for key, values in curves.items()
+                   if key in ("step", "loss_d", "loss_g")})
     figure = go.Figure()
     for name in ("loss_d", "loss_g"):
         if name in curves:
             label = "D loss" if name == "loss_d" else "G loss"
-            figure.add_trace(go.Scatter(x=curves["step"], y=smooth(curves[name], weight), mode="lines", name=label))
+            figure.add_trace(go.Scatter(x=curves["step"], y=curves[name], mode="lines", name=label))
     figure.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="step", yaxis_title="loss",
                          legend=dict(orientation="h", y=1.12))
     return figure
@@ -130,8 +138,22 @@ def format_seconds(seconds: float | None) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
+def run_settings(run_dir: Path) -> str:
+    """One line with the run's model and training settings (the form may show other values)."""
+    try:
+        config = gans.RunDir(run_dir).read_config()
+    except gans.GansError:
+        return ""
+    train, data = config.get("train", {}), config.get("data", {})
+    return (f"{config.get('architecture')} on {data.get('name')} · {train.get('steps')} steps · batch "
+            f"{train.get('batch_size')} · {config.get('model', {}).get('image_size')} px · seed {train.get('seed')}")
+
+
 def live_view() -> None:
+    status = manager.status()
     run_dir = watched_run()
+    if status.get("state") == "error" and (run_dir is None or str(run_dir) != status.get("run_dir")):
+        st.error(f"The last job failed: {status['error']}")  # before it wrote a run directory
     if run_dir is None:
         st.info("No run yet: choose a model and press Start. The embedded Fashion-MNIST subset works offline.")
         return
@@ -140,10 +162,10 @@ def live_view() -> None:
     if progress.state == "running" and not running:
         progress.state = "interrupted"  # the log never ended: the server stopped mid-run
     st.subheader(f"Run {run_dir.name}")
+    st.caption(run_settings(run_dir))
     speed = f"{progress.images_per_sec:.0f} images/s" if progress.images_per_sec else "starting…"
     st.progress(progress.fraction, text=f"step {progress.step} of {progress.steps} · {speed} · "
                                         f"ETA {format_seconds(progress.eta_seconds)} · {progress.state}")
-    status = manager.status()
     if status.get("state") == "error" and status.get("error") and manager.run_dir == run_dir:
         st.error(status["error"])
     elif progress.error:
@@ -161,10 +183,13 @@ def live_view() -> None:
             st.image(str(progress.latest_sample), caption=f"fixed noise · {progress.latest_sample.stem.replace('_', ' ')}",
                      width="stretch")
 
-    if running:
+    if running and manager.stopping:
+        st.info("Stopping: saving a checkpoint…")
+    elif running:
+        # Anyone on this server may stop the job (see the README on public deployments).
         if st.button("Stop (saves a checkpoint)", key="train_stop", icon=":material/stop:"):
-            manager.stop(wait=True, timeout=120)
-            st.rerun()
+            manager.stop(wait=False)  # the worker saves and ends; the next poll shows it stopped
+            st.rerun(scope="fragment")
     else:
         finished_actions(run_dir, progress)
     if running != st.session_state.get("train_was_running", False):
@@ -177,7 +202,9 @@ def finished_actions(run_dir: Path, progress) -> None:
         return
     resume_col, explore_col = st.columns(2)
     with resume_col:
-        target = st.number_input("Continue to step", value=progress.step + 1000, step=100, key="train_resume_steps")
+        default = progress.steps if progress.steps > progress.step else progress.step + 1000
+        target = st.number_input("Continue to step", value=default, min_value=progress.step + 1, step=100,
+                                 key=f"train_resume_steps_{run_dir.name}")
         if st.button("Resume", key="train_resume", icon=":material/play_arrow:"):
             try:
                 manager.resume(run_dir, int(target))
@@ -194,15 +221,18 @@ def finished_actions(run_dir: Path, progress) -> None:
     grid = progress.latest_sample
     gif = run_dir / "samples" / "progress.gif"
     a, b, c = st.columns(3)
-    a.download_button("Checkpoint (.zip)", zip_run(run_dir), f"{run_dir.name}.zip", "application/zip",
-                      key="train_download_zip")
+    # Callables: the zip (tens of MB) is built only when the button is pressed, not on every rerun.
+    a.download_button("Checkpoint (.zip)", lambda: zip_run(run_dir), f"{run_dir.name}.zip", "application/zip",
+                      key="train_download_zip", icon=":material/download:")
     if gif.exists():
-        b.download_button("Progress GIF", gif.read_bytes(), f"{run_dir.name}.gif", "image/gif", key="train_download_gif")
+        b.download_button("Progress GIF", gif.read_bytes, f"{run_dir.name}.gif", "image/gif",
+                          key="train_download_gif", icon=":material/download:")
     if grid is not None:
-        c.download_button("Final grid (PNG)", grid.read_bytes(), f"{run_dir.name}.png", "image/png",
-                          key="train_download_png")
+        c.download_button("Final grid (PNG)", grid.read_bytes, f"{run_dir.name}.png", "image/png",
+                          key="train_download_png", icon=":material/download:")
 
 
 settings_form()
 st.divider()
-st.fragment(run_every=1.0 if manager.busy else None)(live_view)()
+# Every second while training; every 3 s when idle, so a job started from another tab shows up here too.
+st.fragment(run_every=1.0 if manager.busy else 3.0)(live_view)()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import torch
 
+from ..catalog import runs_dir
 from ..checkpoints import RunDir, load
 from ..errors import ConfigError
 from ..registry import create, model_factory
@@ -15,18 +15,13 @@ from .config import DataConfig, TrainConfig
 from .trainer import Trainer
 
 
-def default_runs_dir() -> Path:
-    """Where new runs go: ``$GANS_RUNS_DIR`` or ./runs."""
-    return Path(os.environ.get("GANS_RUNS_DIR", "runs"))
-
-
 def new_run_dir(architecture: str) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = default_runs_dir() / f"{architecture}-{stamp}"
+    path = runs_dir() / f"{architecture}-{stamp}"
     suffix = 1
     while path.exists():
         suffix += 1
-        path = default_runs_dir() / f"{architecture}-{stamp}-{suffix}"
+        path = runs_dir() / f"{architecture}-{stamp}-{suffix}"
     return path
 
 
@@ -35,6 +30,13 @@ def build_model(architecture: str, seed: int = 0, **model_kwargs):
     model_factory(architecture)  # unknown names fail before any work
     torch.manual_seed(seed)
     return create(architecture, **model_kwargs)
+
+
+def check_model_arguments(architecture: str, **model_kwargs) -> None:
+    """Raise ``ConfigError`` for arguments the model rejects, without allocating it or touching the global RNG
+    (a training thread in the same process may be drawing from it)."""
+    with torch.device("meta"):
+        create(architecture, **model_kwargs)
 
 
 def load_training_data(data_cfg: DataConfig, image_size: int | None = None, channels: int | None = None):
@@ -81,7 +83,8 @@ def resume(run_dir: str | Path, steps: int | None = None, callbacks=(), should_s
         cfg.device = device
     state_step = int(run.load_trainer_state()["step"])
     if cfg.steps <= state_step:
-        raise ConfigError(f"the run is already at step {state_step}; give --steps larger than that to continue")
+        raise ConfigError(f"the run is already at step {state_step}; choose a total number of steps above "
+                          f"{state_step} to continue it")
     model = load(run.path)
     data_cfg = DataConfig.from_dict(config.get("data", {}))
     dataset = load_training_data(data_cfg, model.config()["image_size"], model.config()["channels"])

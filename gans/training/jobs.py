@@ -12,8 +12,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ConfigError, GansError
-from .api import build_model, new_run_dir
+from ..errors import ConfigError, DatasetError, GansError
+from .api import check_model_arguments, new_run_dir
 from .config import DataConfig, TrainConfig
 from .progress import read_progress
 from .runner import Runner
@@ -27,6 +27,7 @@ class JobBusyError(GansError):
 class Limits:
     max_steps: int | None = None
     max_minutes: float | None = None
+    max_batch_size: int | None = None
 
     @classmethod
     def from_env(cls) -> "Limits":
@@ -42,15 +43,43 @@ class Limits:
                 raise ConfigError(f"{name} must be > 0, got {raw}")
             return value
 
-        return cls(max_steps=number("GANS_MAX_STEPS", int), max_minutes=number("GANS_MAX_MINUTES", float))
+        return cls(max_steps=number("GANS_MAX_STEPS", int), max_minutes=number("GANS_MAX_MINUTES", float),
+                   max_batch_size=number("GANS_MAX_BATCH_SIZE", int))
 
-    def check_steps(self, steps: int) -> None:
-        if self.max_steps is not None and steps > self.max_steps:
+    def check(self, cfg: TrainConfig) -> None:
+        if self.max_steps is not None and cfg.steps > self.max_steps:
             raise ConfigError(f"this server allows at most {self.max_steps} steps per job (GANS_MAX_STEPS)")
+        if self.max_batch_size is not None and cfg.batch_size > self.max_batch_size:
+            raise ConfigError(f"this server allows batches of at most {self.max_batch_size} (GANS_MAX_BATCH_SIZE)")
+
+    def describe(self) -> str:
+        """The active limits in words ('' when there are none)."""
+        parts = []
+        if self.max_steps is not None:
+            parts.append(f"at most {self.max_steps} steps")
+        if self.max_batch_size is not None:
+            parts.append(f"batches of at most {self.max_batch_size}")
+        if self.max_minutes is not None:
+            parts.append(f"{self.max_minutes:g} minutes per job")
+        return ", ".join(parts)
 
     @property
     def max_seconds(self) -> float | None:
         return None if self.max_minutes is None else self.max_minutes * 60
+
+
+def check_data(data: DataConfig) -> None:
+    """Cheap checks before a job starts (a known name; a folder path that exists); loading happens in the job."""
+    from ..data import list_datasets
+
+    names = [info.name for info in list_datasets()]
+    if data.name not in names:
+        raise DatasetError(f"unknown dataset {data.name!r}; choose one of {', '.join(names)}")
+    if data.name == "folder":
+        if not data.path:
+            raise DatasetError("the folder dataset needs the path of a folder or .zip of images")
+        if not Path(data.path).expanduser().exists():
+            raise DatasetError(f"{data.path} does not exist; give the path of a folder or .zip of images")
 
 
 class JobManager:
@@ -66,6 +95,11 @@ class JobManager:
     def busy(self) -> bool:
         return self.runner.is_running()
 
+    @property
+    def stopping(self) -> bool:
+        """A stop was asked for and the job is still saving its checkpoint."""
+        return self.busy and self.runner.stop_requested
+
     def _refuse_if_busy(self) -> None:
         if self.busy:
             progress = read_progress(self.run_dir) if self.run_dir else None
@@ -75,20 +109,21 @@ class JobManager:
 
     def start(self, architecture: str, data: DataConfig, cfg: TrainConfig, model_kwargs: dict | None = None) -> Path:
         """Check the settings (so the form can show errors at once), then train in the background."""
-        cfg.validate()
-        self.limits.check_steps(cfg.steps)
-        build_model(architecture, cfg.seed, **(model_kwargs or {}))  # raises ConfigError for bad arguments
         with self._lock:
             self._refuse_if_busy()
+            cfg.validate()
+            self.limits.check(cfg)
+            check_model_arguments(architecture, **(model_kwargs or {}))
+            check_data(data)
             out = new_run_dir(architecture)
             self.runner.start(architecture, data, cfg, out, model_kwargs, max_seconds=self.limits.max_seconds)
             self.run_dir = out
         return out
 
     def resume(self, run_dir: str | Path, steps: int) -> None:
-        self.limits.check_steps(steps)
         with self._lock:
             self._refuse_if_busy()
+            self.limits.check(TrainConfig(steps=steps, batch_size=1))
             self.runner.resume(run_dir, steps, max_seconds=self.limits.max_seconds)
             self.run_dir = Path(run_dir)
 

@@ -1,13 +1,20 @@
-"""Reading a run's progress back from its directory (so a page refresh or a second browser sees the same run)."""
+"""Reading a run's progress back from its directory (so a page refresh or a second browser sees the same run).
+
+``events.jsonl`` only grows, so each run has one ``ProgressTracker`` that remembers how far it has read and
+parses only the new lines: a live view polling every second stays cheap however long the run is.
+"""
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checkpoints import RunDir
 
-LIFECYCLE = ("start", "end", "error")
+SPEED_WINDOW = 30  # step events averaged for images/s and the ETA, so single slow steps do not make them jump
 
 
 @dataclass
@@ -17,6 +24,7 @@ class RunProgress:
     step: int = 0
     steps: int = 0
     images_per_sec: float | None = None
+    seconds_per_step: float | None = None
     error: str | None = None
     curves: dict[str, list[float]] = field(default_factory=dict)  # "step" plus one list per logged stat
     latest_sample: Path | None = None
@@ -28,55 +36,111 @@ class RunProgress:
 
     @property
     def eta_seconds(self) -> float | None:
-        """Seconds left at the current speed, counting images per step from the logged rate."""
-        if self.state != "running" or not self.images_per_sec or not self.curves.get("step"):
+        """Seconds left at the recent average speed (None when not running or not yet known)."""
+        if self.state != "running" or not self.seconds_per_step:
             return None
-        return max(self.steps - self.step, 0) * self._seconds_per_step
-
-    _seconds_per_step: float = 0.0
+        return max(self.steps - self.step, 0) * self.seconds_per_step
 
 
-def read_progress(run_dir: str | Path) -> RunProgress:
-    """Everything a live view shows, from ``events.jsonl`` and ``samples/``."""
-    run = RunDir(run_dir)
-    progress = RunProgress(run_dir=run.path)
-    curves: dict[str, list[float]] = {}
-    last_step_event, last_time = None, None
-    for event in run.read_events():
-        kind = event.get("type")
+class ProgressTracker:
+    """Incremental reader of one run's ``events.jsonl``."""
+
+    def __init__(self, run_dir: str | Path):
+        self.run = RunDir(run_dir)
+        self._lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._offset = 0
+        self._progress = RunProgress(run_dir=self.run.path)
+        self._recent: deque = deque(maxlen=SPEED_WINDOW)  # (time, step, images_per_sec) of recent step events
+
+    def read(self) -> RunProgress:
+        """The progress including every complete line written since the last call."""
+        with self._lock:
+            try:
+                size = self.run.events_path.stat().st_size
+            except OSError:
+                size = 0
+            if size < self._offset:  # the folder was replaced: start over
+                self._reset()
+            if size > self._offset:
+                with open(self.run.events_path, "rb") as handle:
+                    handle.seek(self._offset)
+                    chunk = handle.read(size - self._offset)
+                complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits for the next call
+                self._offset += len(complete)
+                for line in complete.splitlines():
+                    try:
+                        self._apply(json.loads(line))
+                    except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                        continue  # a line torn by a crash
+            progress = self._progress
+            progress.latest_sample = _latest_sample(self.run)
+            return RunProgress(**{**progress.__dict__, "curves": {k: list(v) for k, v in progress.curves.items()}})
+
+    def _apply(self, event: dict) -> None:
+        progress, kind = self._progress, event.get("type")
         if kind == "start":
             progress.state, progress.steps, progress.device = "running", event.get("steps", 0), event.get("device")
             progress.error = None
+            self._recent.clear()
             # a resumed run's log continues: drop any points past the resume step (they were not kept)
             cut = event.get("step", 0)
-            if curves.get("step"):
-                keep = sum(1 for s in curves["step"] if s <= cut)
-                curves = {k: v[:keep] for k, v in curves.items()}
+            if progress.curves.get("step"):
+                keep = sum(1 for s in progress.curves["step"] if s <= cut)
+                progress.curves = {k: v[:keep] for k, v in progress.curves.items()}
         elif kind == "step":
-            for key, value in event.items():
-                if key in ("type", "time", "steps"):
-                    continue
-                if isinstance(value, (int, float)):
-                    curves.setdefault(key, [float("nan")] * (len(curves.get("step", [])))).append(float(value))
-            length = len(curves["step"])
-            for values in curves.values():  # stats that appear only sometimes (gp) stay aligned
-                values.extend([float("nan")] * (length - len(values)))
-            if last_step_event is not None and event["step"] > last_step_event["step"]:
-                progress._seconds_per_step = (event["time"] - last_time) / (event["step"] - last_step_event["step"])
-            last_step_event, last_time = event, event.get("time")
-            progress.step = int(event["step"])
-            progress.images_per_sec = event.get("images_per_sec")
+            self._add_point(event)
         elif kind == "end":
             progress.state, progress.step = event.get("status", "finished"), int(event.get("step", progress.step))
         elif kind == "error":
             progress.state, progress.error = "error", event.get("message")
-    progress.curves = curves
-    samples = run.sample_paths()
-    progress.latest_sample = samples[-1] if samples else None
-    preview = run.preview_path
-    if preview.exists() and (progress.latest_sample is None or _mtime(preview) > _mtime(progress.latest_sample)):
-        progress.latest_sample = preview
+
+    def _add_point(self, event: dict) -> None:
+        progress, curves = self._progress, self._progress.curves
+        length = len(curves.get("step", []))
+        for key, value in event.items():
+            if key not in ("type", "time", "steps") and isinstance(value, (int, float)):
+                curves.setdefault(key, [float("nan")] * length).append(float(value))
+        for values in curves.values():  # stats logged only sometimes (gp) stay aligned with "step"
+            values.extend([float("nan")] * (length + 1 - len(values)))
+        progress.step = int(event["step"])
+        self._recent.append((event["time"], progress.step, event.get("images_per_sec", 0.0)))
+        if len(self._recent) >= 2:
+            (t0, s0, _), (t1, s1, _) = self._recent[0], self._recent[-1]
+            progress.seconds_per_step = (t1 - t0) / (s1 - s0) if s1 > s0 else None
+            # images over time across the window: each event's rate weighted by the time it covers
+            spans = [(b[0] - a[0], b[2]) for a, b in zip(self._recent, list(self._recent)[1:])]
+            total = sum(span for span, _ in spans)
+            progress.images_per_sec = sum(span * rate for span, rate in spans) / total if total > 0 else None
+        else:
+            progress.images_per_sec = event.get("images_per_sec")
+
+
+_TRACKERS: dict[Path, ProgressTracker] = {}
+_TRACKERS_LOCK = threading.Lock()
+
+
+def read_progress(run_dir: str | Path) -> RunProgress:
+    """Everything a live view shows about ``run_dir``, read incrementally (one tracker per run per process)."""
+    key = Path(run_dir).resolve()
+    with _TRACKERS_LOCK:
+        tracker = _TRACKERS.get(key)
+        if tracker is None:
+            tracker = _TRACKERS[key] = ProgressTracker(key)
+    progress = tracker.read()
+    progress.run_dir = Path(run_dir)
     return progress
+
+
+def _latest_sample(run: RunDir) -> Path | None:
+    samples = run.sample_paths()
+    latest = samples[-1] if samples else None
+    preview = run.preview_path
+    if preview.exists() and (latest is None or _mtime(preview) > _mtime(latest)):
+        latest = preview
+    return latest
 
 
 def _mtime(path: Path) -> float:
@@ -84,6 +148,18 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:  # replaced between the listing and now
         return 0.0
+
+
+def thin(curves: dict[str, list[float]], max_points: int = 2000) -> dict[str, list[float]]:
+    """Every k-th point (the last one kept) so a chart never sends more than about ``max_points`` per line."""
+    count = len(curves.get("step", []))
+    if count <= max_points:
+        return curves
+    stride = -(-count // max_points)
+    picks = list(range(0, count, stride))
+    if picks[-1] != count - 1:
+        picks.append(count - 1)
+    return {key: [values[i] for i in picks] for key, values in curves.items()}
 
 
 def smooth(values: list[float], weight: float) -> list[float]:

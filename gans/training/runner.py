@@ -48,6 +48,10 @@ class Runner:
         return self.status()
 
     # ---- observation
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
     def is_running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 

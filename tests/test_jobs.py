@@ -1,0 +1,135 @@
+"""The studio's library side: one job per server, limits, progress read back from a run directory."""
+
+import json
+import time
+
+import pytest
+
+from gans.errors import ConfigError, DatasetError
+from gans.training import DataConfig, TrainConfig, train
+from gans.training.jobs import JobBusyError, JobManager, Limits
+from gans.training.progress import ProgressTracker, read_progress, smooth, thin
+
+from .helpers import tiny_kwargs
+
+TINY = tiny_kwargs("dcgan", image_size=28)
+
+
+def tiny_cfg(**overrides):
+    return TrainConfig(**{"steps": 100000, "batch_size": 8, "device": "cpu", "log_every": 1, **overrides})
+
+
+def wait_until(condition, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline and not condition():
+        time.sleep(0.05)
+    return condition()
+
+
+def test_one_job_per_server_and_stop(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path))
+    manager = JobManager(Limits())
+    run_dir = manager.start("dcgan", DataConfig(), tiny_cfg(), TINY)
+    try:
+        assert wait_until(lambda: read_progress(run_dir).step >= 2)
+        with pytest.raises(JobBusyError, match=rf"already running on this server \({run_dir.name}, step \d+ of 100000\)"):
+            manager.start("dcgan", DataConfig(), tiny_cfg(), TINY)
+        assert manager.busy and not manager.stopping
+    finally:
+        manager.stop(wait=False)
+    assert wait_until(lambda: not manager.busy)
+    assert read_progress(run_dir).state == "stopped"
+    assert [p for p in tmp_path.iterdir()] == [run_dir], "the refused start created nothing"
+
+
+@pytest.mark.parametrize("data, message", [
+    (DataConfig("folder", "/no/such/folder"), "does not exist"),
+    (DataConfig("folder", None), "needs the path"),
+    (DataConfig("imagenet"), "unknown dataset 'imagenet'"),
+])
+def test_bad_data_is_refused_before_a_job_starts(tmp_path, monkeypatch, data, message):
+    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path))
+    manager = JobManager(Limits())
+    with pytest.raises(DatasetError, match=message):
+        manager.start("dcgan", data, tiny_cfg(), TINY)
+    assert not manager.busy and not list(tmp_path.iterdir())
+
+
+def test_limits_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("GANS_MAX_STEPS", "50")
+    monkeypatch.setenv("GANS_MAX_BATCH_SIZE", "32")
+    monkeypatch.setenv("GANS_MAX_MINUTES", "0.5")
+    limits = Limits.from_env()
+    assert (limits.max_steps, limits.max_batch_size, limits.max_seconds) == (50, 32, 30.0)
+    assert limits.describe() == "at most 50 steps, batches of at most 32, 0.5 minutes per job"
+    manager = JobManager(limits)
+    with pytest.raises(ConfigError, match="at most 50 steps"):
+        manager.start("dcgan", DataConfig(), tiny_cfg(steps=51), TINY)
+    with pytest.raises(ConfigError, match="batches of at most 32"):
+        manager.start("dcgan", DataConfig(), tiny_cfg(steps=10, batch_size=64), TINY)
+    monkeypatch.setenv("GANS_MAX_STEPS", "abc")
+    with pytest.raises(ConfigError, match="GANS_MAX_STEPS='abc' is not a number"):
+        Limits.from_env()
+
+
+def test_time_limit_stops_the_job_with_a_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path))
+    manager = JobManager(Limits(max_minutes=0.5 / 60))  # half a second
+    run_dir = manager.start("dcgan", DataConfig(), tiny_cfg(), TINY)
+    assert wait_until(lambda: not manager.busy)
+    progress = read_progress(run_dir)
+    assert progress.state == "stopped" and progress.step < 100000
+
+
+def test_progress_reads_incrementally_and_agrees_with_a_fresh_read(tmp_path):
+    run = tmp_path / "run"
+    tracker = ProgressTracker(run)
+    train("dcgan", cfg=tiny_cfg(steps=6, sample_every=3), out=run, model_kwargs=TINY)
+    first = tracker.read()
+    assert first.state == "finished" and first.curves["step"] == [1, 2, 3, 4, 5, 6]
+    from gans.training import resume
+
+    resume(run, steps=9)
+    later = tracker.read()  # only the new lines are parsed
+    fresh = ProgressTracker(run).read()
+    assert later.curves == fresh.curves and later.curves["step"] == list(range(1, 10))
+    assert later.state == fresh.state == "finished" and later.step == 9 and later.steps == 9
+    assert later.latest_sample.name == "step_0000009.png"
+
+
+def test_speed_and_eta_average_over_recent_steps(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    events = [{"type": "start", "step": 0, "steps": 100, "time": 0.0}]
+    # one slow step among fast ones: 10 steps/s, 640 images/s, except a 2 s stall at step 5
+    clock = 0.0
+    for step in range(1, 11):
+        clock += 2.0 if step == 5 else 0.1
+        events.append({"type": "step", "step": step, "time": clock, "loss_d": 1.0, "loss_g": 1.0,
+                       "images_per_sec": 32.0 if step == 5 else 640.0})
+    (run / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    progress = ProgressTracker(run).read()
+    assert progress.seconds_per_step == pytest.approx((clock - 0.1) / 9)
+    assert 32 < progress.images_per_sec < 640
+    assert progress.eta_seconds == pytest.approx(90 * progress.seconds_per_step)
+
+
+def test_a_torn_last_line_waits_for_the_next_read(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    path = run / "events.jsonl"
+    path.write_text('{"type": "start", "step": 0, "steps": 5, "time": 0}\n{"type": "step", "st')
+    tracker = ProgressTracker(run)
+    assert tracker.read().step == 0
+    with open(path, "a") as handle:
+        handle.write('ep": 1, "time": 1, "loss_d": 0.5, "loss_g": 0.7}\n')
+    assert tracker.read().step == 1
+
+
+def test_thin_and_smooth():
+    curves = {"step": list(range(10000)), "loss_d": [float(i) for i in range(10000)]}
+    thinned = thin(curves, max_points=1000)
+    assert len(thinned["step"]) <= 1001 and thinned["step"][-1] == 9999 and thinned["loss_d"][0] == 0.0
+    assert smooth([1.0, 1.0, 1.0], 0.9) == pytest.approx([1.0, 1.0, 1.0])  # debiased: no ramp from 0
+    assert smooth([0.0, 10.0], 0.5) == pytest.approx([0.0, 10.0 * 0.5 / 0.75])
