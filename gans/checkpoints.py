@@ -199,13 +199,17 @@ def is_hub_id(text: str) -> bool:
     return bool(_HUB_ID.match(text)) and not text.startswith((".", "/", "~")) and ".." not in text
 
 
-def resolve_run(path_or_id: str | Path, **hub_kwargs) -> Path:
-    """A local run directory for a path, or for a Hugging Face Hub repo id (downloaded into the HF cache)."""
+def resolve_run(path_or_id: str | Path, hub_only: bool = False, **hub_kwargs) -> Path:
+    """A local run directory for a path, or for a Hugging Face Hub repo id (downloaded into the HF cache).
+    ``hub_only`` never looks at local paths (for ids typed by visitors of a public server)."""
     path = Path(path_or_id).expanduser()
-    if path.is_dir():
-        return path
     text = str(path_or_id)
-    if path.exists():
+    if hub_only:
+        if not is_hub_id(text):
+            raise CheckpointError(f"{text!r} is not a Hugging Face Hub repo id (owner/name)")
+    elif path.is_dir():
+        return path
+    if path.exists() and not hub_only:
         raise CheckpointError(f"{text} is a file; give the run directory that holds {CONFIG_FILE} and {WEIGHTS_FILE}")
     if not is_hub_id(text):
         raise CheckpointError(f"no run directory at {text}")
@@ -222,14 +226,14 @@ def resolve_run(path_or_id: str | Path, **hub_kwargs) -> Path:
         ) from None
 
 
-def load(path_or_id: str | Path, device: str | torch.device = "cpu", **hub_kwargs):
+def load(path_or_id: str | Path, device: str | torch.device = "cpu", hub_only: bool = False, **hub_kwargs):
     """Rebuild a model from a run directory or a Hub repo id: config.json → ``gans.create`` → safetensors weights."""
     from .registry import create
 
     from .devices import resolve_device
 
     device = resolve_device(str(device))
-    run = resolve_run(path_or_id, **hub_kwargs)
+    run = resolve_run(path_or_id, hub_only=hub_only, **hub_kwargs)
     config = read_json(run / CONFIG_FILE)
     if not isinstance(config, dict) or "architecture" not in config or not isinstance(config.get("model"), dict):
         raise CheckpointError(f"{run / CONFIG_FILE} has no 'architecture' and 'model' entries; it is not a gans run")

@@ -104,7 +104,7 @@ def test_newcomer_trains_then_explores(server, page):
     page.get_by_text("GAN Studio").first.wait_for()
     page.screenshot(path=ARTIFACTS / "1-home.png")
 
-    page.get_by_role("link", name="Train").click()
+    page.get_by_test_id("stPageLink-NavLink").filter(has_text="Train").first.click()  # the home page's link
     page.get_by_role("button", name="Start training").wait_for()
     page.get_by_label("Batch size", exact=True).fill("16")
     page.get_by_label("Steps", exact=True).fill("100000")
@@ -128,7 +128,7 @@ def test_newcomer_trains_then_explores(server, page):
     assert chart_points(page) >= before_reload
     assert len([p for p in runs.iterdir() if p.is_dir()]) == 1
 
-    page.get_by_role("button", name="Stop").click()
+    page.get_by_role("button", name="Stop (saves a checkpoint)").click()
     page.get_by_role("button", name="Resume").wait_for(timeout=120_000)
     page.screenshot(path=ARTIFACTS / "3-stopped.png")
     run_dirs = [p for p in runs.iterdir() if (p / "trainer_state.pt").exists()]
@@ -138,10 +138,14 @@ def test_newcomer_trains_then_explores(server, page):
     page.get_by_role("button", name="Open in Explore").click()
     slider = page.get_by_role("slider", name="t: from seed A")
     slider.wait_for()
-    page.get_by_text(run_dirs[0].name).first.wait_for()
+    picker = page.get_by_role("combobox", name="Checkpoint")
+    deadline = time.time() + 30
+    while run_dirs[0].name not in picker.input_value() and time.time() < deadline:
+        page.wait_for_timeout(300)
+    page.screenshot(path=ARTIFACTS / "4-explore.png")
+    assert run_dirs[0].name in picker.input_value(), "Explore opens on the run just trained"
     big_frame = page.get_by_test_id("stImage").first.locator("img")
     before = big_frame.get_attribute("src")
-    page.screenshot(path=ARTIFACTS / "4-explore.png")
     slider.focus()
     page.keyboard.press("End")  # t = 1: seed B
     deadline = time.time() + 30

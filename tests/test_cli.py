@@ -186,3 +186,15 @@ def test_offline_hub_id_is_a_clear_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "could not be fetched from the Hugging Face Hub" in err
 
+
+
+def test_hub_only_loading_never_reads_a_local_folder(trained_run, tmp_path, monkeypatch):
+    import shutil
+
+    shutil.copytree(trained_run, tmp_path / "owner" / "run")  # a local folder that looks like a Hub id
+    monkeypatch.chdir(tmp_path)
+    assert gans.load("owner/run") is not None  # by default a local folder wins
+    with pytest.raises(gans.CheckpointError, match="could not be fetched from the Hugging Face Hub"):
+        gans.load("owner/run", hub_only=True)  # offline in tests: the Hub is tried, the folder is not read
+    with pytest.raises(gans.CheckpointError, match="not a Hugging Face Hub repo id"):
+        gans.load("../run", hub_only=True)

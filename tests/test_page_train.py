@@ -57,8 +57,8 @@ def test_start_watch_stop_resume(app, tmp_path):
 
     app.button(key="train_stop").click().run()
     assert not app.exception
-    progress = read_progress(runs[0])
-    assert progress.state == "stopped"
+    assert wait_for(lambda: read_progress(runs[0]).state == "stopped"), "Stop saves a checkpoint and ends the job"
+    app.run()
     assert app.button(key="train_resume") is not None
     assert app.get("download_button"), "checkpoint, GIF and grid downloads are offered"
 

@@ -25,10 +25,10 @@ KEEP = "session"  # widget values survive a visit to another page
 
 # ---- cached work: the model and every picture -----------------------------------------------------------------
 @st.cache_resource(max_entries=4, show_spinner="Loading the model…")
-def load_model(source: str, weights_modified: float):
+def load_model(source: str, weights_modified: float, from_hub: bool = False):
     """The model at ``source`` (a run folder or a Hub repo id). ``weights_modified`` is only part of the cache key:
-    a run that saved new weights since gets loaded again."""
-    return gans.load(source, device="cpu")
+    a run that saved new weights since gets loaded again. Typed Hub ids never resolve to a local folder."""
+    return gans.load(source, device="cpu", hub_only=from_hub)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -208,7 +208,7 @@ st.caption("Walk a trained generator's latent space: from one seed to another, a
 source, from_hub = pick_checkpoint()
 checkpoint = None if from_hub else describe(source)  # a Hub id is described once downloaded, below
 try:
-    model = load_model(source, checkpoint.modified if checkpoint else 0.0)
+    model = load_model(source, checkpoint.modified if checkpoint else 0.0, from_hub)
     checkpoint = describe(model.run_path, source="hub" if checkpoint is None else checkpoint.source)
     if checkpoint is None:
         raise gans.CheckpointError(f"{source} holds no loadable model")

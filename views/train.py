@@ -189,7 +189,7 @@ def live_view() -> None:
         # Anyone on this server may stop the job (see the README on public deployments).
         if st.button("Stop (saves a checkpoint)", key="train_stop", icon=":material/stop:"):
             manager.stop(wait=False)  # the worker saves and ends; the next poll shows it stopped
-            st.rerun(scope="fragment")
+            st.rerun()
     else:
         finished_actions(run_dir, progress)
     if running != st.session_state.get("train_was_running", False):
