@@ -9,6 +9,7 @@ import argparse
 import json
 import shlex
 import sys
+import time
 from pathlib import Path
 
 from .errors import ConfigError, GansError
@@ -18,7 +19,8 @@ DEFAULT_DATA = "fashion-mnist-mini"
 # Flags that describe a new run; --resume refuses them rather than silently ignoring them.
 NEW_RUN_FLAGS = ("--data", "--data-path", "--batch-size", "--image-size", "--channels", "--lr", "--lr-d", "--seed",
                  "--out", "--loss", "--n-critic", "--clip-value", "--gp-weight", "--width", "--ema", "--spectral-norm",
-                 "--model-arg", "--log-every", "--sample-every", "--checkpoint-every")
+                 "--model-arg", "--log-every", "--sample-every", "--checkpoint-every", "--preview-seconds")
+# (--max-seconds is allowed with --resume: a time limit is not a setting of the run)
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------
@@ -138,6 +140,11 @@ def cmd_train(args) -> int:
     context = DistributedContext.from_env()
     progress = ProgressBar(enabled=context.is_main and not args.quiet)
     stop_requested = _stop_on_interrupt()
+    deadline = None if args.max_seconds is None else time.monotonic() + args.max_seconds
+
+    def should_stop() -> bool:
+        return stop_requested.is_set() or (deadline is not None and time.monotonic() > deadline)
+
     command = "python -m gans " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     try:
         if args.resume:
@@ -147,13 +154,14 @@ def cmd_train(args) -> int:
             if ignored:
                 raise ConfigError(f"--resume continues a run with its own settings; only --steps and --device may "
                                   f"change ({', '.join(ignored)} given)")
-            result = resume(args.resume, steps=args.steps, callbacks=[progress], should_stop=stop_requested.is_set,
+            result = resume(args.resume, steps=args.steps, callbacks=[progress], should_stop=should_stop,
                             command=command, device=args.device)
         else:
             if not args.model:
                 raise ConfigError("name a MODEL to train (see `python -m gans list`) or --resume DIR")
             cfg = TrainConfig(seed=args.seed or 0, device=args.device or "auto")
-            for name in ("steps", "batch_size", "lr", "lr_d", "log_every", "sample_every", "checkpoint_every"):
+            for name in ("steps", "batch_size", "lr", "lr_d", "log_every", "sample_every", "checkpoint_every",
+                         "preview_seconds"):
                 if getattr(args, name) is not None:
                     setattr(cfg, name, getattr(args, name))
             model_kwargs = dict(args.model_arg or [])
@@ -165,7 +173,7 @@ def cmd_train(args) -> int:
             if args.spectral_norm:
                 model_kwargs["spectral_norm"] = True
             result = train(args.model, DataConfig(args.data or DEFAULT_DATA, args.data_path), cfg, args.out, model_kwargs,
-                           callbacks=[progress], should_stop=stop_requested.is_set, command=command)
+                           callbacks=[progress], should_stop=should_stop, command=command)
         if context.enabled:
             print(f"rank {context.rank}/{context.world_size} final weights sha256 {result['weights_sha256']}",
                   file=sys.stderr, flush=True)
@@ -246,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--log-every", type=_positive_int)
     train.add_argument("--sample-every", type=_positive_int)
     train.add_argument("--checkpoint-every", type=_positive_int)
+    train.add_argument("--preview-seconds", type=_positive_float, help="also write samples/latest.png this often")
+    train.add_argument("--max-seconds", type=_positive_float,
+                       help="stop (with a checkpoint) after this much wall time, as the studio's job limit does")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(func=cmd_train)
 

@@ -58,6 +58,9 @@ def test_start_watch_stop_resume(app, tmp_path):
     app.button(key="train_stop").click().run()
     assert not app.exception
     assert wait_for(lambda: read_progress(runs[0]).state == "stopped"), "Stop saves a checkpoint and ends the job"
+    from views.common import job_manager
+
+    assert wait_for(lambda: not job_manager().busy)  # the job's process has exited
     app.run()
     assert app.button(key="train_resume") is not None
     assert app.get("download_button"), "checkpoint, GIF and grid downloads are offered"
@@ -76,6 +79,7 @@ def test_a_second_start_is_refused_while_a_job_runs(app, tmp_path):
     time.sleep(0.5)
     assert len([p for p in tmp_path.iterdir() if p.is_dir()]) == 1
     # the second session sees the running job's progress too
+    second.run()
     assert any("Run " in s.value for s in second.subheader)
 
 

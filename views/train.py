@@ -154,6 +154,9 @@ def live_view() -> None:
     run_dir = watched_run()
     if status.get("state") == "error" and (run_dir is None or str(run_dir) != status.get("run_dir")):
         st.error(f"The last job failed: {status['error']}")  # before it wrote a run directory
+    if run_dir is None and status["busy"]:
+        st.info("Starting the training job…")
+        return
     if run_dir is None:
         st.info("No run yet: choose a model and press Start. The embedded Fashion-MNIST subset works offline.")
         return

@@ -16,6 +16,7 @@ from ..errors import ConfigError, DatasetError, GansError
 from .api import check_model_arguments, new_run_dir
 from .config import DataConfig, TrainConfig
 from .progress import read_progress
+from .process_runner import ProcessRunner
 from .runner import Runner
 
 
@@ -85,9 +86,11 @@ def check_data(data: DataConfig) -> None:
 class JobManager:
     """Starts, stops and resumes the server's one background training job."""
 
-    def __init__(self, limits: Limits | None = None):
+    def __init__(self, limits: Limits | None = None, in_process: bool = False):
+        """``in_process=True`` trains in a thread of this process (the library's ``Runner``); the default, a
+        separate process, keeps a busy web server from slowing the job down."""
         self.limits = limits or Limits.from_env()
-        self.runner = Runner()
+        self.runner = Runner() if in_process else ProcessRunner()
         self.run_dir: Path | None = None
         self._lock = threading.Lock()
 

@@ -1,0 +1,117 @@
+"""``ProcessRunner``: the studio's training job as a separate ``python -m gans train`` process.
+
+Same start / resume / stop / status as the thread ``Runner``, but the job has its own interpreter: the web
+server's Python work (rerunning pages, serialising charts) then never holds the lock the training loop needs,
+which in a thread cost the job about half its speed while a page was open. The job is the command line itself:
+Stop sends SIGTERM, which the CLI turns into "finish this step, save a checkpoint, end"; the time limit is the
+CLI's --max-seconds, which does the same. Progress is read from the run directory, as for any run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ..checkpoints import RunDir
+from ..errors import GansError
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # so `python -m gans` works whatever the server's folder
+
+
+def train_command(architecture: str, data, cfg, out, model_kwargs: dict | None) -> list[str]:
+    """The ``python -m gans train`` arguments that run exactly this job."""
+    args = ["train", architecture, "--data", data.name, "--out", str(out), "--quiet",
+            "--steps", str(cfg.steps), "--batch-size", str(cfg.batch_size), "--seed", str(cfg.seed),
+            "--device", cfg.device, "--log-every", str(cfg.log_every), "--sample-every", str(cfg.sample_every),
+            "--checkpoint-every", str(cfg.checkpoint_every)]
+    if data.path:
+        args += ["--data-path", str(data.path)]
+    for flag, value in (("--lr", cfg.lr), ("--lr-d", cfg.lr_d), ("--preview-seconds", cfg.preview_seconds)):
+        if value is not None:
+            args += [flag, repr(float(value))]
+    for key, value in (model_kwargs or {}).items():
+        args += ["--model-arg", f"{key}={json.dumps(value)}"]
+    return args
+
+
+class ProcessRunner:
+    def __init__(self):
+        self._process: subprocess.Popen | None = None
+        self._log = None
+        self._run_dir: Path | None = None
+        self._stop_requested = False
+
+    # ---- control
+    def start(self, architecture: str, data, cfg, out, model_kwargs=None, max_seconds: float | None = None) -> None:
+        self._launch(train_command(architecture, data, cfg, out, model_kwargs), Path(out), max_seconds)
+
+    def resume(self, run_dir: str | Path, steps: int | None = None, max_seconds: float | None = None) -> None:
+        args = ["train", "--resume", str(run_dir), "--quiet"] + (["--steps", str(steps)] if steps else [])
+        self._launch(args, Path(run_dir), max_seconds)
+
+    def stop(self, wait: bool = True, timeout: float | None = None) -> None:
+        """Ask the job to stop after its current step (it saves a checkpoint); optionally wait for it."""
+        if self.is_running():
+            self._stop_requested = True
+            self._process.send_signal(signal.SIGTERM)
+            if wait:
+                self._process.wait(timeout)
+
+    def wait(self, timeout: float | None = None) -> dict:
+        if self._process is not None:
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        return self.status()
+
+    # ---- observation
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
+
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def status(self) -> dict:
+        if self._process is None:
+            return {"state": "idle"}
+        if self.is_running():
+            return {"state": "running", "run_dir": str(self._run_dir)}
+        code = self._process.returncode
+        if code == 0:
+            ends = [e for e in RunDir(self._run_dir).read_events() if e.get("type") == "end"]
+            state = ends[-1]["status"] if ends else "finished"
+            step = ends[-1]["step"] if ends else None
+            return {"state": state, "step": step, "run_dir": str(self._run_dir)}
+        return {"state": "error", "error": self._error_line(code), "run_dir": str(self._run_dir)}
+
+    def events(self) -> list[dict]:
+        return []  # a separate process: read the run directory (gans.training.progress) instead
+
+    # ---- helpers
+    def _launch(self, args: list[str], run_dir: Path, max_seconds: float | None) -> None:
+        if self.is_running():
+            raise GansError("a training job is already running; stop it before starting another")
+        self._log = tempfile.TemporaryFile(mode="w+")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
+                                                                          os.environ.get("PYTHONPATH")]))}
+        if max_seconds is not None:
+            args = [*args, "--max-seconds", repr(float(max_seconds))]
+        self._process = subprocess.Popen([sys.executable, "-m", "gans", *args], stdout=subprocess.DEVNULL,
+                                         stderr=self._log, env=env, text=True)
+        self._run_dir, self._stop_requested = run_dir, False
+
+    def _error_line(self, code: int) -> str:
+        self._log.seek(0)
+        lines = [line.strip() for line in self._log.read().splitlines() if line.strip()]
+        for line in reversed(lines):
+            if line.startswith("error: "):
+                return line[len("error: "):]
+        tail = lines[-1] if lines else "no output"
+        return f"the training process ended with exit code {code}: {tail}"
