@@ -43,7 +43,7 @@ def model_table() -> list[dict]:
 def sidebar_status() -> None:
     """Device in use and the server's running job, if any (polled, so a job started elsewhere shows up)."""
     st.caption(f"Device: {device_label()}")
-    st.fragment(run_every=2.0)(_job_status)()
+    st.fragment(run_every=3.0)(_job_status)()
 
 
 def _job_status() -> None:
