@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 import time
@@ -141,9 +142,12 @@ def cmd_train(args) -> int:
     progress = ProgressBar(enabled=context.is_main and not args.quiet)
     stop_requested = _stop_on_interrupt()
     deadline = None if args.max_seconds is None else time.monotonic() + args.max_seconds
+    parent = os.getppid() if args.stop_with_parent else None
 
     def should_stop() -> bool:
-        return stop_requested.is_set() or (deadline is not None and time.monotonic() > deadline)
+        # An orphaned studio job (its server was killed) is re-parented: stop it rather than train on unseen.
+        orphaned = parent is not None and os.getppid() != parent
+        return stop_requested.is_set() or orphaned or (deadline is not None and time.monotonic() > deadline)
 
     command = "python -m gans " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     try:
@@ -257,6 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--preview-seconds", type=_positive_float, help="also write samples/latest.png this often")
     train.add_argument("--max-seconds", type=_positive_float,
                        help="stop (with a checkpoint) after this much wall time, as the studio's job limit does")
+    train.add_argument("--stop-with-parent", action="store_true",
+                       help="stop (with a checkpoint) if the process that started this one exits (the studio's jobs)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(func=cmd_train)
 

@@ -133,3 +133,30 @@ def test_thin_and_smooth():
     assert len(thinned["step"]) <= 1001 and thinned["step"][-1] == 9999 and thinned["loss_d"][0] == 0.0
     assert smooth([1.0, 1.0, 1.0], 0.9) == pytest.approx([1.0, 1.0, 1.0])  # debiased: no ramp from 0
     assert smooth([0.0, 10.0], 0.5) == pytest.approx([0.0, 10.0 * 0.5 / 0.75])
+
+
+def test_a_job_whose_server_dies_stops_with_a_checkpoint(tmp_path):
+    """The studio's job is a separate process: if the server is killed, the job notices and ends cleanly
+    instead of training on, unseen, forever."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run_dir = tmp_path / "orphan"
+    server = f"""
+import os, sys, time
+sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+from gans.training import DataConfig, TrainConfig
+from gans.training.process_runner import ProcessRunner
+from gans.training.progress import read_progress
+runner = ProcessRunner()
+runner.start("dcgan", DataConfig(), TrainConfig(steps=100000, batch_size=8, device="cpu", log_every=1),
+             {str(run_dir)!r}, {TINY!r})
+deadline = time.time() + 120
+while read_progress({str(run_dir)!r}).step < 2 and time.time() < deadline:
+    time.sleep(0.1)
+os._exit(0)  # killed without a word to its job
+"""
+    subprocess.run([sys.executable, "-c", server], timeout=180, check=True)
+    assert read_progress(run_dir).step >= 2
+    assert wait_until(lambda: read_progress(run_dir).state == "stopped", timeout=60)

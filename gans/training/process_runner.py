@@ -103,6 +103,7 @@ class ProcessRunner:
                                                                           os.environ.get("PYTHONPATH")]))}
         if max_seconds is not None:
             args = [*args, "--max-seconds", repr(float(max_seconds))]
+        args = [*args, "--stop-with-parent"]
         self._process = subprocess.Popen([sys.executable, "-m", "gans", *args], stdout=subprocess.DEVNULL,
                                          stderr=self._log, env=env, text=True)
         self._run_dir, self._stop_requested = run_dir, False
