@@ -10,6 +10,7 @@ batch = to_model_range(data.images[:64])                    # float32 in [-1, 1]
 Adding a dataset is one ``@register_dataset`` loader function in a new module plus one import line below.
 """
 
+from .batch import Batch
 from .image_data import ImageData, to_model_range
 from .registry import DatasetInfo, UnknownDatasetError, list_datasets, load_dataset, register_dataset
 
@@ -21,6 +22,7 @@ from . import folder  # noqa: E402,F401  folder (any folder or .zip of images)
 DEFAULT_DATASET = "fashion-mnist-mini"
 
 __all__ = [
+    "Batch",
     "DEFAULT_DATASET",
     "DatasetInfo",
     "ImageData",

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import DatasetError
+from .batch import Batch
 
 # ITU-R BT.601 luma weights, the usual RGB -> gray conversion (also what PIL's convert("L") uses).
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)
@@ -60,6 +61,11 @@ class ImageData:
     def image_size(self) -> int:
         """Side of the (square) images; the height when they are not square."""
         return self.images.shape[2]
+
+    def batch(self, indices: torch.Tensor) -> Batch:
+        """The images at ``indices`` in the models' range [-1, 1], with their labels (what the Trainer feeds)."""
+        labels = self.labels[indices] if self.labels is not None else None
+        return Batch(to_model_range(self.images[indices]), labels)
 
     def prepare(self, image_size: int, channels: int) -> ImageData:
         """Images resized to ``image_size`` x ``image_size`` with ``channels`` channels (1 or 3).

@@ -15,24 +15,16 @@ import copy
 import functools
 import json
 from pathlib import Path
-from typing import NamedTuple
-
 import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
+from ..data.batch import Batch  # noqa: F401  (re-exported: models take a Batch)
 from ..errors import ConfigError
 
 SUPPORTED_IMAGE_SIZES = (28, 32, 64)
 MIN_TRUNCATION = 0.02  # below this, redrawing until |z| <= t takes too long and leaves no variety anyway
 OPTIMIZERS = ("adam", "rmsprop")
-
-
-class Batch(NamedTuple):
-    """One training batch: images in [-1, 1] of shape (N, C, H, W) and int64 labels (N,) or None."""
-
-    images: torch.Tensor
-    labels: torch.Tensor | None = None
 
 
 class GAN(nn.Module, PyTorchModelHubMixin):

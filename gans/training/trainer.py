@@ -16,11 +16,9 @@ from typing import Callable, Iterable
 import torch
 
 from ..checkpoints import RunDir, atomic_write
-from ..data import to_model_range
 from ..devices import describe_device, resolve_device
 from ..errors import CheckpointError, ConfigError, TrainingError
 from ..images import gif_bytes, grid_image, png_bytes
-from ..models.base import Batch
 from .config import DataConfig, TrainConfig
 from .distributed import DistributedContext, weights_fingerprint
 from .model_card import write_model_card
@@ -126,10 +124,9 @@ class Trainer:
                     break
                 indices = sampler.next(per_rank * self.dist.world_size)
                 indices = indices[self.dist.rank * per_rank : (self.dist.rank + 1) * per_rank]
-                images = to_model_range(data.images[indices]).to(device, non_blocking=True)
-                labels = data.labels[indices].to(device) if data.labels is not None else None
+                batch = data.batch(indices).to(device)  # random crops / flips (if any) draw from the global RNG
                 with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_amp):
-                    stats = model.train_step(Batch(images, labels), optimizers, step)
+                    stats = model.train_step(batch, optimizers, step)
                 model.update_ema()
                 self.dist.broadcast_buffers(model)
                 step += 1
