@@ -29,9 +29,20 @@ def register(name: str):
     return decorator
 
 
-def list_models() -> list[str]:
-    """Names of every registered model, sorted."""
-    return sorted(_MODELS)
+def list_models(task: str | None = None) -> list[str]:
+    """Names of every registered model, sorted; only those of ``task`` ("generate" or "translate") when given."""
+    return sorted(name for name in _MODELS if task is None or model_task(name) == task)
+
+
+def model_class(name: str) -> type:
+    """The class a registered name builds (presets name theirs in ``model_class``)."""
+    factory = model_factory(name)
+    return factory if isinstance(factory, type) else getattr(factory, "model_class")
+
+
+def model_task(name: str) -> str:
+    """"generate" for noise-to-image models (``sample``), "translate" for image-to-image ones (``translate``)."""
+    return getattr(model_class(name), "task", "generate")
 
 
 def model_factory(name: str) -> Callable:

@@ -11,7 +11,7 @@ from gans.training import TrainConfig
 
 from .helpers import tiny_model
 
-MODELS = gans.list_models()
+MODELS = gans.list_models(task="generate")  # image-to-image models: tests/test_translation_models.py
 
 
 def real_batch(model, n=8, seed=0):

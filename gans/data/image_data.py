@@ -33,6 +33,7 @@ class ImageData:
     class_names: list[str] | None
     name: str
     skipped: int = 0
+    kind = "images"  # (not a field) paired / unpaired data for image-to-image models live in gans.data.pairs
 
     def __post_init__(self):
         if self.images.dtype != torch.uint8 or self.images.ndim != 4 or self.images.shape[1] not in (1, 3):

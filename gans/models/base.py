@@ -31,6 +31,10 @@ class GAN(nn.Module, PyTorchModelHubMixin):
     """Base class: config capture, EMA of the generator, optimizers, Hub save hooks and latent sampling."""
 
     architecture: str | None = None  # the registry name, set by ``gans.create``
+    #: "generate" (noise → image: ``sample``) or "translate" (image → image: ``translate``)
+    task: str = "generate"
+    #: the kind of dataset it trains on: "images" (``ImageData``), "paired" or "unpaired" (``gans.data.pairs``)
+    data_kind: str = "images"
     #: how many real batches one ``train_step`` consumes (n_critic for WGAN-style critics)
     batches_per_step: int = 1
 
@@ -99,6 +103,53 @@ class GAN(nn.Module, PyTorchModelHubMixin):
 
     def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
         raise NotImplementedError
+
+    # ---- data and previews: the hooks the Trainer calls -----------------------------------------------------
+    def prepare_data(self, data):
+        """``data`` at the size and channels this model trains on."""
+        cfg = self._settings
+        return data.prepare(cfg["image_size"], cfg["channels"])
+
+    def settings_for_data(self, data) -> dict:
+        """Init arguments that follow from the data unless the user set them: RGB data → an RGB model; a
+        conditional model gets the data's number of classes."""
+        settings = {"channels": data.channels}
+        if self.conditional and data.num_classes:
+            settings["num_classes"] = data.num_classes
+        return settings
+
+    def check_data(self, data) -> None:
+        """Raise ``ConfigError`` when ``data`` cannot train this model (shape, labels)."""
+        cfg = self._settings
+        size, channels = cfg["image_size"], cfg["channels"]
+        if getattr(data, "kind", "images") != self.data_kind:
+            raise ConfigError(f"{self.architecture} trains on {self.data_kind} data, not on {data.kind} data")
+        if tuple(data.images.shape[1:]) != (channels, size, size):
+            raise ConfigError(f"data has shape {tuple(data.images.shape[1:])} but the model wants "
+                              f"{(channels, size, size)}; prepare the data at the model's size")
+        if self.conditional:
+            if data.labels is None:
+                raise ConfigError(f"{self.architecture} is class-conditional and needs a labelled dataset "
+                                  f"(folder datasets: one sub-folder per class)")
+            if data.num_classes != self.num_classes:
+                raise ConfigError(f"the model has {self.num_classes} classes but the data has {data.num_classes}")
+
+    def preview_inputs(self, data, seed: int, n: int):
+        """What the progress grids are made from, fixed for the whole run: here ``n`` latent vectors."""
+        return self.latent(seed, n)
+
+    def preview_grid(self, inputs):
+        """The PIL sample grid for ``preview_inputs`` (uses the EMA generator when there is one)."""
+        from ..images import grid_image
+
+        return grid_image(self.generate(inputs))
+
+    def training_state(self) -> dict:
+        """Tensors besides the weights that exact resuming needs (e.g. CycleGAN's image pools)."""
+        return {}
+
+    def load_training_state(self, state: dict) -> None:
+        """Restore what ``training_state`` returned."""
 
     # ---- generation ---------------------------------------------------------------------------------------
     def latent(self, seed: int, n: int = 1, truncation: float | None = None) -> torch.Tensor:

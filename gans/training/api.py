@@ -39,11 +39,11 @@ def check_model_arguments(architecture: str, **model_kwargs) -> None:
         create(architecture, **model_kwargs)
 
 
-def load_training_data(data_cfg: DataConfig, image_size: int | None = None, channels: int | None = None):
-    """The dataset, at ``image_size`` and ``channels`` when given (native otherwise)."""
+def load_training_data(data_cfg: DataConfig, image_size: int | None = None):
+    """The dataset at its native channels; ``image_size`` is a hint (folders decode straight to it)."""
     from ..data import load_dataset
 
-    return load_dataset(data_cfg.name, path=data_cfg.path, image_size=image_size, channels=channels)
+    return load_dataset(data_cfg.name, path=data_cfg.path, image_size=image_size)
 
 
 def train(architecture: str, data: DataConfig | None = None, cfg: TrainConfig | None = None,
@@ -55,15 +55,19 @@ def train(architecture: str, data: DataConfig | None = None, cfg: TrainConfig | 
     model_kwargs = dict(model_kwargs or {})
     model = build_model(architecture, cfg.seed, **model_kwargs)  # bad arguments fail before any data is read
     dataset = load_training_data(data_cfg, model.config()["image_size"])
-    if "channels" not in model_kwargs and dataset.channels != model.config()["channels"]:
-        model_kwargs["channels"] = dataset.channels  # RGB data → RGB model unless told otherwise
-        model = build_model(architecture, cfg.seed, **model_kwargs)
-    dataset = dataset.prepare(model.config()["image_size"], model.config()["channels"])
-    if model.conditional and "num_classes" not in model_kwargs and dataset.num_classes != model.num_classes:
-        if dataset.num_classes == 0:
-            raise ConfigError(f"{architecture} is class-conditional and needs a labelled dataset; "
-                              f"{data_cfg.name} has no labels (folder datasets: one sub-folder per class)")
-        model = build_model(architecture, cfg.seed, **model_kwargs, num_classes=dataset.num_classes)
+    kind = getattr(dataset, "kind", "images")
+    if kind != model.data_kind:
+        raise ConfigError(f"{architecture} trains on {model.data_kind} data but {data_cfg.name} is {kind} data; "
+                          f"choose a {model.data_kind} dataset")
+    if model.conditional and not dataset.num_classes and "num_classes" not in model_kwargs:
+        raise ConfigError(f"{architecture} is class-conditional and needs a labelled dataset; "
+                          f"{data_cfg.name} has no labels (folder datasets: one sub-folder per class)")
+    config = model.config()
+    changes = {key: value for key, value in model.settings_for_data(dataset).items()
+               if key not in model_kwargs and config.get(key) != value}
+    if changes:  # e.g. RGB data → an RGB model, unless the user said otherwise
+        model = build_model(architecture, cfg.seed, **model_kwargs, **changes)
+    dataset = model.prepare_data(dataset)
     trainer = Trainer(cfg, callbacks, should_stop)
     out = Path(out) if out else Path(trainer.dist.agree(str(new_run_dir(architecture))))
     if RunDir(out).exists():
@@ -87,6 +91,6 @@ def resume(run_dir: str | Path, steps: int | None = None, callbacks=(), should_s
                           f"{state_step} to continue it")
     model = load(run.path)
     data_cfg = DataConfig.from_dict(config.get("data", {}))
-    dataset = load_training_data(data_cfg, model.config()["image_size"], model.config()["channels"])
+    dataset = model.prepare_data(load_training_data(data_cfg, model.config()["image_size"]))
     trainer = Trainer(cfg, callbacks, should_stop)
     return trainer.fit(model, dataset, run.path, data_cfg, resume=True, command=command)

@@ -18,7 +18,7 @@ import torch
 from ..checkpoints import RunDir, atomic_write
 from ..devices import describe_device, resolve_device
 from ..errors import CheckpointError, ConfigError, TrainingError
-from ..images import gif_bytes, grid_image, png_bytes
+from ..images import gif_bytes, png_bytes
 from .config import DataConfig, TrainConfig
 from .distributed import DistributedContext, weights_fingerprint
 from .model_card import write_model_card
@@ -88,7 +88,9 @@ class Trainer:
         model.to(device)
         if device.type == "cuda":
             model.to(memory_format=torch.channels_last)
-        self._check_data(model, data)
+        model.check_data(data)
+        if len(data) < cfg.batch_size:
+            raise ConfigError(f"the dataset has {len(data)} images, fewer than the batch size {cfg.batch_size}")
 
         optimizers = model.configure_optimizers(cfg)
         for optimizer in optimizers.values():
@@ -103,7 +105,7 @@ class Trainer:
             if device.type == "cuda":
                 torch.cuda.manual_seed(cfg.seed + self.dist.rank)
         self.dist.broadcast_module(model)
-        fixed_noise = model.latent(cfg.seed, cfg.num_samples)
+        fixed_inputs = model.preview_inputs(data, cfg.seed, cfg.num_samples)  # fixed noise, or fixed input images
         model.train()
 
         if self.dist.is_main:
@@ -144,16 +146,16 @@ class Trainer:
                                     "images_per_sec": window_images / elapsed})
                     window_start, window_images = time.time(), 0
                 if step % cfg.sample_every == 0:
-                    self._save_sample(run, model, fixed_noise, step)
+                    self._save_sample(run, model, fixed_inputs, step)
                 elif cfg.preview_seconds and time.time() - last_preview >= cfg.preview_seconds and self.dist.is_main:
                     # Sampling uses the fixed noise and eval mode only, so it never changes the training itself.
-                    atomic_write(run.preview_path, png_bytes(grid_image(model.generate(fixed_noise))))
+                    atomic_write(run.preview_path, png_bytes(model.preview_grid(fixed_inputs)))
                     last_preview = time.time()
                 if step % cfg.checkpoint_every == 0 and step < cfg.steps:
                     self._save_checkpoint(run, model, optimizers, sampler, step)
 
             if not run.sample_paths() or run.sample_paths()[-1] != run.sample_path(step):
-                self._save_sample(run, model, fixed_noise, step)
+                self._save_sample(run, model, fixed_inputs, step)
             self._save_checkpoint(run, model, optimizers, sampler, step)
             wall = time.time() - started
             if self.dist.is_main:
@@ -180,6 +182,7 @@ class Trainer:
         except (KeyError, RuntimeError, ValueError) as error:
             raise CheckpointError(f"{run.state_path} does not match this model ({type(error).__name__}); "
                                   "it cannot be resumed") from None
+        model.load_training_state(state.get("model_extra", {}))
         sampler.load_state_dict(state["sampler"])
         rng = state["rng"][self.dist.rank % len(state["rng"])]  # each rank gets back its own generator
         torch.set_rng_state(rng["torch"])
@@ -194,25 +197,10 @@ class Trainer:
         raise TrainingError(message)
 
     # ---- helpers
-    def _check_data(self, model, data) -> None:
-        cfg = model._settings
-        size, channels = cfg["image_size"], cfg["channels"]
-        if tuple(data.images.shape[1:]) != (channels, size, size):
-            raise ConfigError(f"data has shape {tuple(data.images.shape[1:])} but the model wants "
-                              f"{(channels, size, size)}; prepare the data at the model's size")
-        if model.conditional:
-            if data.labels is None:
-                raise ConfigError(f"{model.architecture} is class-conditional and needs a labelled dataset "
-                                  f"(folder datasets: one sub-folder per class)")
-            if data.num_classes != model.num_classes:
-                raise ConfigError(f"the model has {model.num_classes} classes but the data has {data.num_classes}")
-        if len(data) < self.cfg.batch_size:
-            raise ConfigError(f"the dataset has {len(data)} images, fewer than the batch size {self.cfg.batch_size}")
-
-    def _save_sample(self, run: RunDir, model, fixed_noise, step: int) -> None:
+    def _save_sample(self, run: RunDir, model, fixed_inputs, step: int) -> None:
         if not self.dist.is_main:
             return
-        grid = grid_image(model.generate(fixed_noise))
+        grid = model.preview_grid(fixed_inputs)
         atomic_write(run.sample_path(step), png_bytes(grid))
         self.emit(run, {"type": "sample", "step": step, "path": str(run.sample_path(step).relative_to(run.path))})
 
@@ -232,6 +220,7 @@ class Trainer:
             "optimizers": {name: opt.state_dict() for name, opt in optimizers.items()},
             "sampler": sampler.state_dict(),
             "rng": rng_per_rank,
+            "model_extra": model.training_state(),
         })
         self.emit(run, {"type": "checkpoint", "step": step})
 

@@ -1,0 +1,106 @@
+"""Pix2Pix (Isola et al. 2017, "Image-to-Image Translation with Conditional Adversarial Networks").
+
+- Generator: U-Net with skip connections and dropout (``layers.UNetGenerator``).
+- Discriminator: 70×70 PatchGAN that sees the input and an output side by side (conditional): D(A, B).
+- Objective: adversarial + λ·L1(G(A), B) with λ = 100; the discriminator's objective is halved.
+- Data: paired images (facades, edges2shoes, or the offline ``edges2fashion``) with the paper's jitter:
+  resize to 286/256 of the size, random crop back, random horizontal flip (``gans.data.pairs``).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .. import losses
+from ..errors import ConfigError
+from ..layers import PatchDiscriminator, UNetGenerator, dcgan_init
+from ..registry import register
+from .base import Batch
+from .translation import TranslationGAN, check_translation_settings, default_unet_depth
+
+
+@register("pix2pix")
+class Pix2Pix(TranslationGAN):
+    """Paired image-to-image translation A → B."""
+
+    data_kind = "paired"
+    directions = ("a2b",)
+
+    def __init__(
+        self,
+        image_size: int = 64,
+        in_channels: int = 3,
+        out_channels: int = 3,
+        width: int = 64,
+        depth: int | None = None,
+        dropout: float = 0.5,
+        norm: str = "batch",
+        d_layers: int = 3,
+        l1_weight: float = 100.0,
+        loss: str = "bce",
+        jitter: bool = True,
+        lr: float = 2e-4,
+        betas: tuple[float, float] = (0.5, 0.999),
+        optimizer: str = "adam",
+    ):
+        super().__init__()
+        check_translation_settings(image_size, (in_channels, out_channels), lr, optimizer, betas)
+        depth = default_unet_depth(image_size) if depth is None else depth
+        if 2**depth > image_size:
+            raise ConfigError(f"a U-Net of depth {depth} needs images of at least {2**depth} px; "
+                              f"the image size is {image_size}")
+        if l1_weight < 0:
+            raise ConfigError(f"l1_weight must be >= 0, got {l1_weight}")
+        if loss not in losses.LOSSES or loss == "wasserstein":
+            raise ConfigError(f"pix2pix supports the losses bce, ls and hinge, got {loss!r}")
+        self.generator = UNetGenerator(in_channels, out_channels, width, depth, norm, dropout)
+        self.discriminator = PatchDiscriminator(in_channels + out_channels, width, d_layers, norm)
+        self.apply(dcgan_init)  # N(0, 0.02), as the paper's code
+        self.l1_weight, self.loss = l1_weight, loss
+
+    @property
+    def input_multiple(self) -> int:
+        return self.generator.multiple
+
+    def channels(self, direction: str = "a2b") -> tuple[int, int]:
+        self.check_direction(direction)
+        return self._settings["in_channels"], self._settings["out_channels"]
+
+    def _generator_for(self, direction: str):
+        return self.generator
+
+    def settings_for_data(self, data) -> dict:
+        return {"in_channels": data.a.shape[1], "out_channels": data.b.shape[1]}
+
+    def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
+        """One D update on (A, B) real vs (A, G(A)) fake, then one G update (adversarial + λ·L1)."""
+        opt_g, opt_d = optimizers["generator"], optimizers["discriminator"]
+        source, target = batch.images, batch.targets  # (N, Ca, H, W), (N, Cb, H, W)
+        fake = self.generator(source)
+
+        real_scores = self.discriminator(torch.cat([source, target], 1))  # (N, 1, H', W') patch logits
+        fake_scores = self.discriminator(torch.cat([source, fake.detach()], 1))
+        loss_d = 0.5 * losses.discriminator_loss(self.loss, real_scores.float(), fake_scores.float())
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+
+        adversarial = losses.generator_loss(self.loss, self.discriminator(torch.cat([source, fake], 1)).float())
+        l1 = F.l1_loss(fake.float(), target.float())
+        loss_g = adversarial + self.l1_weight * l1
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        return {
+            "loss_d": loss_d.item(),
+            "loss_g": loss_g.item(),
+            "adversarial": adversarial.item(),
+            "l1": l1.item(),
+            "d_real": real_scores.float().mean().item(),
+            "d_fake": fake_scores.float().mean().item(),
+        }
+
+    def _preview_rows(self, batch: Batch) -> list[torch.Tensor]:
+        """Input, translation, target."""
+        return [batch.images, self.translate(batch.images), batch.targets]
