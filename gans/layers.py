@@ -165,9 +165,10 @@ class ResidualBlock(nn.Module):
 
 class ResnetGenerator(nn.Module):
     """CycleGAN's generator (Zhu et al. 2017, after Johnson et al. 2016): c7s1-64, d128, d256, ``blocks``
-    residual blocks R256, u128, u64, c7s1-C with tanh. Input sides must be multiples of 4."""
+    residual blocks R256, u128, u64, c7s1-C with tanh. Input sides must be multiples of 8: two stride-2 convs
+    need multiples of 4, and the residual blocks' reflection padding needs at least 2×2 at a quarter size."""
 
-    multiple = 4
+    multiple = 8
 
     def __init__(self, in_channels: int, out_channels: int, width: int = 64, blocks: int = 9, norm: str = "batch"):
         super().__init__()
