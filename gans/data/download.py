@@ -1,7 +1,8 @@
 """Downloading dataset files into the cache, safely.
 
 - Sources are the official URLs, checked against their known MD5, or ``$GANS_DATASET_MIRROR`` (files at
-  ``<mirror>/<dataset-name>/<filename>``), whose files are not MD5-checked but must parse.
+  ``<mirror>/<dataset-name>/<filename>``), whose files are not MD5-checked but must parse. An official file
+  whose MD5 is not known (``RemoteFile.md5`` None) is treated like a mirror's: it must parse.
 - A download goes to a temporary file next to its destination and is renamed only once complete and checked,
   so an interrupted or failed download leaves nothing behind.
 - Only the standard library (urllib) is used.
@@ -34,25 +35,37 @@ FileCheck = Callable[[Path, str], None]
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """One file of a dataset: its name, the official URLs to try in order, and its known MD5."""
+    """One file of a dataset: its name, the official URLs to try in order, and its known MD5.
+
+    ``md5=None`` when the publisher gives none: the download is not MD5-checked, but it must pass the
+    dataset's parse check instead.
+    """
 
     filename: str
     urls: tuple[str, ...]
-    md5: str
+    md5: str | None
 
 
 class _DownloadFailed(Exception):
     """One URL could not be fetched; the message is a short reason."""
 
 
-def manual_setup_hint(dataset_name: str, filenames: list[str], apt_package: str | None = None) -> str:
-    """The 'what to do' sentence shared by every 'dataset not found / not downloadable' message."""
+def manual_setup_hint(
+    dataset_name: str,
+    filenames: list[str],
+    apt_package: str | None = None,
+    instead: str = "the embedded 'fashion-mnist-mini' dataset",
+) -> str:
+    """The 'what to do' sentence shared by every 'dataset not found / not downloadable' message.
+
+    ``instead`` names the dataset that works offline to suggest in its place.
+    """
     data_dir = user_data_dir()
     where = f"$GANS_DATA_DIR/{dataset_name}/" + (f" (here {data_dir / dataset_name})" if data_dir else "")
     options = [f"put the official files ({', '.join(filenames)}) in {where}"]
     if apt_package:
         options.append(f"run `apt install {apt_package}`")
-    options.append("use the embedded 'fashion-mnist-mini' dataset")
+    options.append(f"use {instead}")
     return "To fix: " + ", or ".join(options) + "."
 
 
@@ -84,7 +97,7 @@ def download_dataset_files(
         reasons = []
         for url in urls:
             try:
-                # An MD5-verified official file needs no parse check; a mirror's file does.
+                # An MD5-verified official file needs no parse check; a mirror's file, or one of unknown MD5, does.
                 _download(url, destination, md5=md5, check=None if md5 else check)
                 break
             except _DownloadFailed as failure:

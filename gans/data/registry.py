@@ -6,7 +6,10 @@ def load_my_data(*, path, split, image_size, download) -> ImageData:
     ...
 ```
 
-``load_dataset`` checks the name and split, calls the loader, then resizes / converts channels if asked.
+A dataset has a *kind*: ``"images"`` (``ImageData``, for noise-to-image models), ``"paired"`` (``PairedData``:
+input/target pairs for Pix2Pix) or ``"unpaired"`` (``UnpairedData``: two image sets for CycleGAN).
+``load_dataset`` checks the name and split, calls the loader, then resizes / converts channels of "images"
+datasets if asked; paired and unpaired data are prepared by the model, which knows its crop and jitter.
 ``list_datasets`` reports, cheaply (file-existence checks only), which datasets are usable on this machine.
 """
 
@@ -18,11 +21,16 @@ from typing import Callable
 
 from ..errors import DatasetError, UnknownNameError
 from .image_data import ImageData
+from .pairs import PairedData, UnpairedData
 
-#: loader(*, path, split, image_size, download) -> ImageData
-Loader = Callable[..., ImageData]
+#: What a loader returns: ImageData for kind "images", PairedData for "paired", UnpairedData for "unpaired".
+AnyData = ImageData | PairedData | UnpairedData
+#: loader(*, path, split, image_size, download) -> AnyData
+Loader = Callable[..., AnyData]
 #: availability() -> (available, reason): where the files were found, or what to do to get them
 Availability = Callable[[], tuple[bool, str]]
+#: The kinds of data a dataset can hold (see the module docstring).
+KINDS = ("images", "paired", "unpaired")
 
 
 class UnknownDatasetError(UnknownNameError, DatasetError):
@@ -39,6 +47,7 @@ class DatasetInfo:
     reason: str  # where it was found, or why it is not available and what to do
     num_classes: int  # 0 when unlabelled or when it depends on the data (folders)
     splits: tuple[str, ...] = ("train",)
+    kind: str = "images"  # "images", "paired" (Pix2Pix) or "unpaired" (CycleGAN)
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class _RegisteredDataset:
     splits: tuple[str, ...]
     loader: Loader
     availability: Availability
+    kind: str = "images"
 
 
 _DATASETS: dict[str, _RegisteredDataset] = {}
@@ -61,12 +71,17 @@ def register_dataset(
     num_classes: int,
     splits: tuple[str, ...] = ("train",),
     availability: Availability | None = None,
+    kind: str = "images",
 ):
-    """Decorator registering ``loader(*, path, split, image_size, download) -> ImageData`` under ``name``.
+    """Decorator registering ``loader(*, path, split, image_size, download)`` under ``name``.
 
-    ``image_size`` is a hint (the folder loader decodes straight to it); ``load_dataset`` resizes afterwards
-    anyway. ``availability`` defaults to "always available".
+    The loader returns ``ImageData`` for ``kind="images"``, ``PairedData`` for ``"paired"`` and
+    ``UnpairedData`` for ``"unpaired"``. ``image_size`` is a hint (folder loaders decode straight to it);
+    ``load_dataset`` resizes "images" datasets afterwards anyway. ``availability`` defaults to "always
+    available".
     """
+    if kind not in KINDS:
+        raise ValueError(f"dataset kind must be one of {', '.join(KINDS)}, got {kind!r}")
 
     def decorator(loader: Loader) -> Loader:
         if name in _DATASETS:
@@ -78,6 +93,7 @@ def register_dataset(
             splits=tuple(splits),
             loader=loader,
             availability=availability or (lambda: (True, "loaded on demand")),
+            kind=kind,
         )
         return loader
 
@@ -100,6 +116,7 @@ def list_datasets() -> list[DatasetInfo]:
                 reason=reason,
                 num_classes=dataset.num_classes,
                 splits=dataset.splits,
+                kind=dataset.kind,
             )
         )
     return infos
@@ -113,12 +130,14 @@ def load_dataset(
     image_size: int | None = None,
     channels: int | None = None,
     download: bool = True,
-) -> ImageData:
-    """Load a registered dataset into memory as uint8 ``ImageData``.
+) -> AnyData:
+    """Load a registered dataset into memory as uint8 ``ImageData`` (or ``PairedData`` / ``UnpairedData``).
 
     ``path`` is the folder or .zip for ``"folder"``, or a folder holding the files of the other datasets
-    (searched instead of the usual places). When ``image_size`` or ``channels`` is given the images are
-    resized / converted (``ImageData.prepare``); otherwise they keep their native size and channels.
+    (searched instead of the usual places). For "images" datasets, when ``image_size`` or ``channels`` is
+    given the images are resized / converted (``ImageData.prepare``); otherwise they keep their native size
+    and channels. Paired and unpaired datasets take ``image_size`` as a decoding hint only and ignore
+    ``channels``: the model calls their ``prepare(image_size, channels_a, channels_b)``.
     ``download=False`` never touches the network.
     """
     dataset = _lookup(name)
@@ -132,7 +151,7 @@ def load_dataset(
     if channels is not None and channels not in (1, 3):
         raise DatasetError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}")
     data = dataset.loader(path=path, split=split, image_size=image_size, download=download)
-    if image_size is not None or channels is not None:
+    if dataset.kind == "images" and (image_size is not None or channels is not None):
         data = data.prepare(image_size or data.image_size, channels or data.channels)
     return data
 
