@@ -1,4 +1,4 @@
-"""``python -m gans``: list, train, sample, interpolate.
+"""``python -m gans``: list, train, sample, interpolate, translate.
 
 User errors (unknown names, bad values, missing or corrupt files) print one ``error: ...`` line and exit 2.
 """
@@ -225,6 +225,25 @@ def cmd_interpolate(args) -> int:
     return 0
 
 
+def cmd_translate(args) -> int:
+    from . import load
+    from .translate import translate_file
+
+    model = load(args.run, device=args.device)
+    if getattr(model, "task", "generate") != "translate":
+        raise ConfigError(f"{args.run} holds a {model.architecture} model, which generates images from noise; "
+                          "translate needs a pix2pix or cyclegan run (use `sample` for this one)")
+    if args.tile is not None and args.tile % model.input_multiple:
+        raise ConfigError(f"--tile must be a multiple of {model.input_multiple} for this model, got {args.tile}")
+    result = translate_file(model, args.input, args.direction, tile=args.tile, overlap=args.overlap)
+    _write_image(result.output, Path(args.output))
+    if result.report.message:
+        print(result.report.message)
+    width, height = result.output.size
+    print(f"wrote {args.output} ({width}×{height}, {model.architecture} {args.direction})")
+    return 0
+
+
 # ---- parser -------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gans", description="GAN Studio: train and use classic GANs.")
@@ -288,6 +307,17 @@ def build_parser() -> argparse.ArgumentParser:
     inter.add_argument("--duration", type=_positive_int, default=120, help="GIF frame time in ms")
     add_generation_args(inter, "strip (.png) or animation (.gif)")
     inter.set_defaults(func=cmd_interpolate)
+
+    trans = commands.add_parser("translate", help="translate an image of any size with a pix2pix / cyclegan run")
+    trans.add_argument("run", metavar="RUN_OR_ID", help="run directory or Hugging Face Hub repo id")
+    trans.add_argument("input", help="image file (PNG, JPEG, BMP, GIF, WebP or TIFF)")
+    trans.add_argument("-o", "--output", required=True, help="output image (.png, .jpg, .webp or .bmp)")
+    trans.add_argument("--direction", choices=("a2b", "b2a"), default="a2b", help="b2a: CycleGAN only")
+    trans.add_argument("--tile", type=_positive_int, metavar="N",
+                       help="process in N×N tiles (bounds memory); large images are tiled automatically")
+    trans.add_argument("--overlap", type=int, default=32, help="tile overlap in pixels (default 32)")
+    trans.add_argument("--device", default="cpu")
+    trans.set_defaults(func=cmd_translate)
     return parser
 
 

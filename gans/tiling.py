@@ -115,44 +115,58 @@ def run_padded(fn: ImageFn, x: torch.Tensor, multiple: int) -> torch.Tensor:
 # ---- tiling -----------------------------------------------------------------------------------------------
 
 
-def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
-    """Where tiles start along one side of ``length`` pixels: every ``tile - overlap`` pixels, the last one moved
-    back to end exactly at the border (so no tile needs padding beyond the image). One tile when it all fits."""
+def tile_step(tile: int, overlap: int, multiple: int) -> int:
+    """Distance between tile starts: ``tile - overlap`` rounded down to a multiple of ``multiple`` (so the actual
+    overlap may be a little larger than asked)."""
+    return max(multiple, (tile - overlap) // multiple * multiple)
+
+
+def tile_starts(length: int, tile: int, overlap: int, multiple: int = 1) -> list[int]:
+    """Where tiles start along one side of ``length`` pixels (the side padded to a multiple of ``multiple``):
+    every ``tile_step`` pixels, the last one moved back to end exactly at the border. One tile when it all fits.
+
+    Every start is a multiple of ``multiple``, so each tile meets the network's strided convolutions at the same
+    phase as a single pass over the whole image does; otherwise tiles would disagree with it (and each other)
+    far beyond their borders."""
+    length = _round_up(length, multiple)
     if length <= tile:
         return [0]
-    return list(range(0, length - tile, tile - overlap)) + [length - tile]
+    return list(range(0, length - tile, tile_step(tile, overlap, multiple))) + [length - tile]
 
 
 def run_tiled(fn: ImageFn, x: torch.Tensor, multiple: int, tile: int, overlap: int) -> torch.Tensor:
     """``fn`` run tile by tile over ``x`` (N, C, H, W), blended into an output of the same height and width.
 
-    Tiles are ``tile``×``tile`` (a multiple of ``multiple``), spaced ``tile - overlap`` apart, the last row and
-    column moved back to end at the border; a side shorter than ``tile`` is one tile, padded by ``run_padded``.
+    The image is first reflect-padded to multiples of ``multiple`` (as a single pass would be); tiles are
+    ``tile``×``tile`` (a multiple of ``multiple``), start at multiples of ``multiple`` about ``tile - overlap``
+    apart, the last row and column moved back to end at the border; a side shorter than ``tile`` is one tile.
     Each tile's weight rises from ~0 at its inner edges to 1 over ``overlap`` pixels along a raised cosine (which
-    sums to exactly 1 across a regular overlap and barely counts the network's edge artefacts), and is 1 along the
-    image border; the output is sum(weight × tile output) / sum(weight). Tiles run one at a time under
-    ``torch.no_grad()`` and are accumulated on the CPU, so memory stays bounded; the result is float32 on the CPU.
+    barely counts the network's edge artefacts), and is 1 along the image border; the output is
+    sum(weight × tile output) / sum(weight). Tiles run one at a time under ``torch.no_grad()`` and are
+    accumulated on the CPU, so memory stays bounded; the result is float32 on the CPU.
     """
     _check_images(x)
     _check_tiling(multiple, tile, overlap)
     height, width = x.shape[-2:]
-    rows, cols = tile_starts(height, tile, overlap), tile_starts(width, tile, overlap)
+    padded, _ = pad_to_multiple(x, multiple)
+    padded_height, padded_width = padded.shape[-2:]
+    rows, cols = tile_starts(height, tile, overlap, multiple), tile_starts(width, tile, overlap, multiple)
     total = weights = None
     with torch.no_grad():
         for top in rows:
-            tile_height = min(tile, height)
-            row_weight = _edge_weights(top, tile_height, height, overlap)
+            tile_height = min(tile, padded_height)
+            row_weight = _edge_weights(top, tile_height, padded_height, overlap)
             for left in cols:
-                tile_width = min(tile, width)
-                weight = row_weight[:, None] * _edge_weights(left, tile_width, width, overlap)[None, :]
-                piece = x[..., top : top + tile_height, left : left + tile_width]
+                tile_width = min(tile, padded_width)
+                weight = row_weight[:, None] * _edge_weights(left, tile_width, padded_width, overlap)[None, :]
+                piece = padded[..., top : top + tile_height, left : left + tile_width]
                 out = run_padded(fn, piece, multiple).float().cpu()
                 if total is None:  # the channel count is known once the network has run
-                    total = torch.zeros(out.shape[0], out.shape[1], height, width)
-                    weights = torch.zeros(height, width)
+                    total = torch.zeros(out.shape[0], out.shape[1], padded_height, padded_width)
+                    weights = torch.zeros(padded_height, padded_width)
                 total[..., top : top + tile_height, left : left + tile_width] += out * weight
                 weights[top : top + tile_height, left : left + tile_width] += weight
-    return total / weights
+    return (total / weights)[..., :height, :width]
 
 
 def _edge_weights(start: int, size: int, length: int, overlap: int) -> torch.Tensor:
@@ -204,7 +218,8 @@ def translate_image(
         tile = _auto_tile(multiple, max_untiled_pixels)
         overlap = min(overlap, tile // 4)
     out = run_tiled(fn, x, multiple, tile, overlap)
-    tiles = len(tile_starts(height, tile, overlap)) * len(tile_starts(width, tile, overlap))
+    tiles = len(tile_starts(height, tile, overlap, multiple)) * len(tile_starts(width, tile, overlap, multiple))
+    overlap = tile - tile_step(tile, overlap, multiple)  # what was actually used (tile starts are aligned)
     if tiles == 1:  # the image fitted in one tile: nothing was split
         return out, TileReport(tiled=False, tiles=1, tile=None, input_size=(width, height))
     return out, TileReport(tiled=True, tiles=tiles, tile=tile, input_size=(width, height), overlap=overlap)

@@ -121,6 +121,9 @@ def test_tile_starts_cover_the_side_and_end_at_the_border():
     assert tile_starts(64, 64, 16) == [0]
     assert tile_starts(100, 64, 16) == [0, 36]
     assert tile_starts(200, 64, 24) == [0, 40, 80, 120, 136]
+    # With a network multiple, every start is a multiple of it (the side is padded to 208 first).
+    assert tile_starts(200, 64, 24, multiple=16) == [0, 32, 64, 96, 128, 144]
+    assert all(start % 16 == 0 for start in tile_starts(4000, 512, 32, multiple=16))
 
 
 # ---- (d) the memory guard ---------------------------------------------------------------------------------
@@ -131,13 +134,14 @@ def test_large_images_are_tiled_automatically():
     x = image(100, 130)
     out, report = translate_image(net, x, 16, overlap=8, max_untiled_pixels=48 * 48)
     assert out.shape == x.shape
-    # 48 px tiles, 40 px apart: rows start at 0, 40, 52 and columns at 0, 40, 80, 82.
-    assert report == TileReport(tiled=True, tiles=12, tile=48, input_size=(130, 100), overlap=8)
+    # Padded to 112×144; 48 px tiles start at multiples of 16, 32 px apart (so the overlap is 16, not 8):
+    # rows at 0, 32, 64 and columns at 0, 32, 64, 96.
+    assert report == TileReport(tiled=True, tiles=12, tile=48, input_size=(130, 100), overlap=16)
     assert report.message == (
-        "The image (130×100) was processed in 12 tiles of 48 px with 8 px overlap to bound memory."
+        "The image (130×100) was processed in 12 tiles of 48 px with 16 px overlap to bound memory."
     )
     with torch.no_grad():
-        assert (out - net(x)).abs().max() < 0.05  # tiling did not change the picture
+        assert (out - run_padded(net, x, 16)).abs().max() < 0.05  # tiling did not change the picture
 
 
 def test_default_guard_uses_512_px_tiles_and_never_downscales():

@@ -183,3 +183,52 @@ def test_pix2pix_rejects_bad_settings(kwargs, message):
 def test_cyclegan_rejects_bad_settings(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         gans.create("cyclegan", **kwargs)
+
+
+# ---- training through the library's Trainer on the offline demo tasks --------------------------------------
+
+from gans.checkpoints import RunDir  # noqa: E402
+from gans.training import DataConfig  # noqa: E402
+from gans.training.api import resume, train  # noqa: E402
+
+DEMO_DATA = {"pix2pix": "edges2fashion", "cyclegan": "sneaker2boot"}
+TINY = {"pix2pix": {"width": 4}, "cyclegan": {"width": 4, "blocks": 1, "pool_size": 4}}  # pool full by step 2
+
+
+def weights(path):
+    from safetensors.torch import load_file
+
+    return load_file(RunDir(path).weights_path)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_stop_and_resume_equals_a_straight_run_on_the_demo_task(name, tmp_path):
+    cfg = dict(batch_size=4, seed=3, log_every=1, sample_every=4, checkpoint_every=100, num_samples=4)
+    kwargs = {**TINY[name], "image_size": 32}
+    data = DataConfig(DEMO_DATA[name])
+    train(name, data, TrainConfig(steps=6, **cfg), tmp_path / "straight", kwargs)
+    # Stopped (as the studio's Stop does) after 3 of 6 steps: CycleGAN's lr schedule still plans for 6.
+    calls = iter(range(100))
+    stopped = train(name, data, TrainConfig(steps=6, **cfg), tmp_path / "split", kwargs,
+                    should_stop=lambda: next(calls) >= 3)
+    assert stopped["status"] == "stopped" and stopped["step"] == 3
+    resume(tmp_path / "split")
+    straight, split = weights(tmp_path / "straight"), weights(tmp_path / "split")
+    assert straight.keys() == split.keys()
+    for key in straight:
+        assert torch.equal(straight[key], split[key]), key
+    grid = RunDir(tmp_path / "split").sample_paths()[-1]
+    assert grid.read_bytes() == RunDir(tmp_path / "straight").sample_paths()[-1].read_bytes()
+    config = RunDir(tmp_path / "straight").read_config()
+    assert config["model"]["image_size"] == 32 and config["data"]["name"] == DEMO_DATA[name]
+    # The demo data is gray: the model followed it (1 channel in and out).
+    assert gans.load(tmp_path / "straight").channels("a2b") == (1, 1)
+
+
+def test_a_translation_model_refuses_noise_data_and_a_noise_model_refuses_pairs(tmp_path):
+    with pytest.raises(ConfigError, match="paired"):
+        train("pix2pix", DataConfig("fashion-mnist-mini"), TrainConfig(steps=1), tmp_path / "a", {"width": 4})
+    with pytest.raises(ConfigError, match="images data"):
+        train("dcgan", DataConfig("edges2fashion"), TrainConfig(steps=1), tmp_path / "b", {"width": 4})
+    with pytest.raises(ConfigError, match="unpaired"):
+        train("cyclegan", DataConfig("edges2fashion"), TrainConfig(steps=1), tmp_path / "c", {"width": 4})

@@ -105,6 +105,10 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         raise NotImplementedError
 
     # ---- data and previews: the hooks the Trainer calls -----------------------------------------------------
+    def data_size_hint(self) -> int:
+        """The image size datasets should decode to (folders decode straight to it)."""
+        return self._settings["image_size"]
+
     def prepare_data(self, data):
         """``data`` at the size and channels this model trains on."""
         cfg = self._settings

@@ -106,6 +106,12 @@ class TranslationGAN(GAN):
         raise ConfigError(f"{self.architecture} translates images and has no latent space: use translate()")
 
     # ---- Trainer hooks
+    def data_size_hint(self) -> int:
+        from ..data.pairs import jitter_load_size
+
+        cfg = self._settings
+        return jitter_load_size(cfg["image_size"]) if cfg.get("jitter", True) else cfg["image_size"]
+
     def prepare_data(self, data):
         cfg = self._settings
         a_channels, b_channels = self.channels("a2b")

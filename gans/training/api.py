@@ -54,7 +54,7 @@ def train(architecture: str, data: DataConfig | None = None, cfg: TrainConfig | 
     data_cfg, cfg = data or DataConfig(), (cfg or TrainConfig()).validate()
     model_kwargs = dict(model_kwargs or {})
     model = build_model(architecture, cfg.seed, **model_kwargs)  # bad arguments fail before any data is read
-    dataset = load_training_data(data_cfg, model.config()["image_size"])
+    dataset = load_training_data(data_cfg, model.data_size_hint())
     kind = getattr(dataset, "kind", "images")
     if kind != model.data_kind:
         raise ConfigError(f"{architecture} trains on {model.data_kind} data but {data_cfg.name} is {kind} data; "
@@ -91,6 +91,6 @@ def resume(run_dir: str | Path, steps: int | None = None, callbacks=(), should_s
                           f"{state_step} to continue it")
     model = load(run.path)
     data_cfg = DataConfig.from_dict(config.get("data", {}))
-    dataset = model.prepare_data(load_training_data(data_cfg, model.config()["image_size"]))
+    dataset = model.prepare_data(load_training_data(data_cfg, model.data_size_hint()))
     trainer = Trainer(cfg, callbacks, should_stop)
     return trainer.fit(model, dataset, run.path, data_cfg, resume=True, command=command)

@@ -20,7 +20,7 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
         f"# {model.architecture} trained with GAN Studio",
         "",
         f"- **Architecture:** `{model.architecture}` ({type(model).__name__}), "
-        f"{sum(p.numel() for p in model.generator.parameters()):,} generator parameters",
+        f"{generator_parameters(model):,} generator parameters",
         f"- **Data:** `{data_cfg.name}`" + (f" from `{data_cfg.path}`" if data_cfg.path else ""),
         f"- **Steps:** {step} of {cfg.steps} (batch {cfg.batch_size}, seed {cfg.seed})",
         f"- **Wall time of the last session:** {seconds:.0f} s on {hardware}, torch {torch.__version__}",
@@ -30,10 +30,24 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
     if last_stats:
         lines.append("- **Last losses:** " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(last_stats.items())))
     lines += ["", "## Model config", "", "```json", json.dumps(model.config(), indent=2, sort_keys=True), "```", ""]
+    translates = getattr(model, "task", "generate") == "translate"
     if samples:
-        lines += ["## Samples (fixed noise)", "", f"![samples at step {step}](samples/{samples[-1].name})", ""]
+        title = ("## Translations of fixed training inputs (" + ("input, output, target" if len(model.directions) == 1
+                 else "A, A → B, B, B → A") + ", one column each)") if translates else "## Samples (fixed noise)"
+        lines += [title, "", f"![samples at step {step}](samples/{samples[-1].name})", ""]
     if run.gif_path.exists():
         lines += [f"Training progress: ![progress](samples/{run.gif_path.name})", ""]
-    lines += ["## Use", "", "```python", "import gans", f'model = gans.load("{run.path.name}")',
-              "images = model.sample(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```", ""]
+    lines += ["## Use", "", "```python", "import gans", f'model = gans.load("{run.path.name}")']
+    if translates:
+        lines += ["from gans.translate import translate_file",
+                  'result = translate_file(model, "photo.jpg")  # any size; result.output is a PIL image',
+                  "```", "", "or `python -m gans translate " + run.path.name + " photo.jpg -o out.png`", ""]
+    else:
+        lines += ["images = model.sample(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```", ""]
     atomic_write(run.path / CARD_FILE, "\n".join(lines))
+
+
+def generator_parameters(model) -> int:
+    """Parameters of the generator(s) — both of CycleGAN's, not the EMA copy."""
+    return sum(p.numel() for name, p in model.named_parameters()
+               if name.startswith("generator") and not name.startswith("generator_ema"))
