@@ -37,6 +37,8 @@ class CheckpointInfo:
     num_classes: int
     class_names: list[str] = field(default_factory=list)
     modified: float = 0.0
+    task: str = "generate"  # "translate" for image-to-image models (pix2pix, cyclegan)
+    domains: list[str] = field(default_factory=list)  # names of domains A and B of a translation run, if known
 
     @property
     def label(self) -> str:
@@ -66,12 +68,23 @@ def describe(path: str | Path, source: str = "run") -> CheckpointInfo | None:
             step = int(event["step"])
             break
     data = (config.get("data") or {}).get("name", "unknown")
+    channels = model.get("channels", model.get("out_channels", model.get("channels_b", 0)))
     return CheckpointInfo(
         path=path, source=source, architecture=architecture, data=data, step=step,
-        image_size=int(model.get("image_size", 0)), channels=int(model.get("channels", 0)),
+        image_size=int(model.get("image_size", 0)), channels=int(channels or 0),
         num_classes=int(model.get("num_classes", 0) or 0), class_names=_class_names(config),
-        modified=(path / WEIGHTS_FILE).stat().st_mtime,
+        modified=(path / WEIGHTS_FILE).stat().st_mtime, task=_task(architecture),
+        domains=[str(d) for d in (config.get("data") or {}).get("domains") or []],
     )
+
+
+def _task(architecture: str) -> str:
+    from .registry import model_task
+
+    try:
+        return model_task(architecture)
+    except Exception:  # noqa: BLE001  an architecture this version does not know: loading will say so
+        return "generate"
 
 
 def _class_names(config: dict) -> list[str]:
@@ -81,14 +94,15 @@ def _class_names(config: dict) -> list[str]:
     return [str(n) for n in names][:count] if len(names) >= count else [str(i) for i in range(count)]
 
 
-def list_checkpoints(include_runs: bool = True) -> list[CheckpointInfo]:
-    """Shipped checkpoints first (by name), then local runs, newest first."""
+def list_checkpoints(include_runs: bool = True, task: str | None = None) -> list[CheckpointInfo]:
+    """Shipped checkpoints first (by name), then local runs, newest first; only models of ``task`` when given
+    ("generate": noise → image, "translate": image → image)."""
     found = []
     for folder, source in ((shipped_dir(), "shipped"), (runs_dir(), "run")):
         if source == "run" and not include_runs:
             continue
         infos = [describe(p, source) for p in sorted(folder.glob("*")) if p.is_dir()] if folder.is_dir() else []
-        infos = [info for info in infos if info is not None]
+        infos = [info for info in infos if info is not None and (task is None or info.task == task)]
         if source == "run":
             infos.sort(key=lambda info: info.modified, reverse=True)
         found += infos

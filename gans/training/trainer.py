@@ -109,7 +109,10 @@ class Trainer:
         model.train()
 
         if self.dist.is_main:
-            run.save(model, train=cfg.to_dict(), data={**data_cfg.to_dict(), "class_names": data.class_names})
+            data_facts = {"class_names": data.class_names}
+            if hasattr(data, "a_name"):  # unpaired data names its two domains (e.g. horse, zebra)
+                data_facts["domains"] = [data.a_name, data.b_name]
+            run.save(model, train=cfg.to_dict(), data={**data_cfg.to_dict(), **data_facts})
         self.emit(run, {"type": "start", "step": step, "steps": cfg.steps, "resume": resume,
                         "device": describe_device(device), "world_size": self.dist.world_size,
                         "architecture": model.architecture, "run_dir": str(run.path)})
