@@ -8,7 +8,8 @@ st.set_page_config(page_title="GAN Studio", page_icon=":material/palette:", layo
 # multipage mode on a fresh server, where a deep link such as /train runs the page without this shell.
 # Material icons ship with Streamlit's own font, so they render everywhere (emoji need a system emoji font).
 PAGES = [("views/home.py", "Home", ":material/home:"), ("views/train.py", "Train", ":material/model_training:"),
-         ("views/explore.py", "Explore", ":material/explore:")]
+         ("views/explore.py", "Explore", ":material/explore:"),
+         ("views/translate.py", "Translate", ":material/compare:")]
 navigation = st.navigation([
     st.Page(path, title=title, icon=icon, default=index == 0) for index, (path, title, icon) in enumerate(PAGES)
 ])

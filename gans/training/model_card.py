@@ -32,8 +32,8 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
     lines += ["", "## Model config", "", "```json", json.dumps(model.config(), indent=2, sort_keys=True), "```", ""]
     translates = getattr(model, "task", "generate") == "translate"
     if samples:
-        title = ("## Translations of fixed training inputs (" + ("input, output, target" if len(model.directions) == 1
-                 else "A, A → B, B, B → A") + ", one column each)") if translates else "## Samples (fixed noise)"
+        title = ("## Translations of fixed training inputs (rows: " + ("input, output, target" if len(model.directions) == 1
+                 else "A, A → B, B, B → A") + ")") if translates else "## Samples (fixed noise)"
         lines += [title, "", f"![samples at step {step}](samples/{samples[-1].name})", ""]
     if run.gif_path.exists():
         lines += [f"Training progress: ![progress](samples/{run.gif_path.name})", ""]
