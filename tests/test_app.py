@@ -9,7 +9,10 @@ from streamlit.testing.v1 import AppTest
 
 import gans
 from gans.catalog import describe
-from gans.training import TrainConfig, train
+from gans.registry import model_task
+from gans.training import DataConfig, TrainConfig, train
+
+from views.common import TASK_LABELS
 
 from .helpers import tiny_kwargs
 
@@ -44,14 +47,29 @@ def tiny_run(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def translation_runs(tmp_path_factory) -> Path:
+    """Tiny pix2pix and CycleGAN runs (2 steps on the offline demos) in one runs folder."""
+    runs = tmp_path_factory.mktemp("home-translation-runs")
+    for name, data in (("pix2pix", "edges2fashion"), ("cyclegan", "sneaker2boot")):
+        train(name, DataConfig(data), TrainConfig(steps=2, batch_size=2, device="cpu"), out=runs / name,
+              model_kwargs={"width": 4, "image_size": 32})
+    return runs
+
+
 def test_home_page_links_to_train_and_explore_and_lists_models_datasets_and_commands():
     app = open_app()
     assert app.title[0].value.endswith("GAN Studio")
     links = {link.value: link.proto.page for link in app.get("page_link")}
-    assert set(links.values()) == {"train", "explore"}, links
-    assert {link.proto.icon for link in app.get("page_link")} == {":material/model_training:", ":material/explore:"}
+    routed = {"train", "explore"} | ({"translate"} if "views/translate.py" in (ROOT / "app.py").read_text() else set())
+    assert set(links.values()) == routed, links
+    assert {link.proto.icon for link in app.get("page_link")} <= {":material/model_training:", ":material/explore:",
+                                                                  ":material/compare:"}
     models = app.dataframe[0].value
     assert set(models["model"]) == set(gans.list_models())
+    tasks = dict(zip(models["model"], models["task"]))
+    assert tasks == {name: TASK_LABELS.get(model_task(name), model_task(name)) for name in gans.list_models()}
+    assert tasks["pix2pix"] == tasks["cyclegan"] == "image → image" and tasks["dcgan"] == "noise → image"
     datasets = app.dataframe[1].value
     assert "fashion-mnist-mini" in set(datasets["dataset"])
     assert "python -m gans train" in app.code[0].value
@@ -83,3 +101,14 @@ def test_home_page_without_any_checkpoint_points_to_the_train_page(tmp_path, mon
     assert not app.image
     assert "train" in {link.proto.page for link in app.get("page_link")}
     assert app.dataframe[0].value is not None and app.code, "the tables and the commands are still there"
+
+
+def test_translation_grids_say_what_their_rows_are(translation_runs, monkeypatch):
+    monkeypatch.setenv("GANS_RUNS_DIR", str(translation_runs))
+    app = open_app()
+    captions = {caption.split(" ")[0]: caption for caption, _ in grids(app)}
+    assert set(captions) == {"dcgan-fashion-mnist-mini", "pix2pix", "cyclegan"}
+    assert "image → image" not in captions["dcgan-fashion-mnist-mini"]
+    assert captions["pix2pix"].endswith("image → image, rows: input · output · target")
+    assert captions["cyclegan"].endswith(
+        "image → image, rows: sneaker · sneaker → ankle boot · ankle boot · ankle boot → sneaker")

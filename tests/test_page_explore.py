@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gans.training import TrainConfig, train
+from gans.training import DataConfig, TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "views" / "explore.py")
@@ -44,6 +44,15 @@ def conditional_run(tmp_path_factory) -> Path:
     train("cgan", cfg=TrainConfig(steps=2, batch_size=8, device="cpu"), out=runs / "cgan",
           model_kwargs={"width": 4, "latent_dim": 8, "embed_dim": 4, "image_size": 28})
     return runs / "cgan"
+
+
+@pytest.fixture(scope="module")
+def translation_run(tmp_path_factory) -> Path:
+    """A tiny pix2pix run (2 steps on edges2fashion): an image-to-image model, which has no latent space."""
+    runs = tmp_path_factory.mktemp("translation-runs")
+    train("pix2pix", DataConfig("edges2fashion"), TrainConfig(steps=2, batch_size=2, device="cpu"),
+          out=runs / "pix2pix", model_kwargs={"width": 4, "image_size": 32})
+    return runs / "pix2pix"
 
 
 def test_page_opens_the_shipped_checkpoint_with_its_facts_frame_walk_and_grid():
@@ -227,3 +236,50 @@ def test_open_in_explore_from_another_page_keeps_the_explorer_settings(condition
     assert not app.exception and not app.error
     assert app.selectbox(key="explore_checkpoint").value == str(conditional_run)
     assert app.number_input(key="explore_seed_a").value == 42, "the seeds survive the visit to another page"
+
+
+# ---- image-to-image models go to the Translate page -----------------------------------------------------------
+def test_a_translation_run_is_not_offered(translation_run, conditional_run, tmp_path, monkeypatch):
+    runs = tmp_path / "runs"
+    shutil.copytree(translation_run, runs / "pix2pix")
+    shutil.copytree(conditional_run, runs / "cgan")
+    monkeypatch.setenv("GANS_RUNS_DIR", str(runs))
+    app = open_page()
+    assert not app.exception and not app.error
+    assert app.selectbox(key="explore_checkpoint").options == [
+        f"{SHIPPED.name} (shipped: dcgan on fashion-mnist-mini, step 2000)",
+        "cgan (run: cgan on fashion-mnist-mini, step 2)", "A Hugging Face Hub repo id…"]
+    assert large_frame(app), "the shipped generator is shown"
+
+
+def test_opening_a_translation_run_points_to_the_translate_page(translation_run, monkeypatch):
+    monkeypatch.setenv("GANS_RUNS_DIR", str(translation_run.parent))
+    app = open_page(explore_run=str(translation_run))
+    assert not app.exception and not app.error and not app.warning
+    assert "image-to-image" in app.info[0].value and "Translate" in app.info[0].value
+    assert app.button(key="explore_open_translate")
+    assert str(translation_run) not in app.selectbox(key="explore_checkpoint").options
+    assert app.selectbox(key="explore_checkpoint").value == str(SHIPPED), "the explorer still works below"
+    assert large_frame(app)
+
+    app.button(key="explore_open_translate").click().run()  # no Translate page in this bare test app
+    assert not app.exception
+    assert app.session_state["translate_run"] == str(translation_run)
+    assert "Translate page is not available" in app.error[0].value
+
+    app.selectbox(key="explore_checkpoint").set_value(HUB_CHOICE).run()
+    assert not app.info, "picking another checkpoint dismisses the notice"
+
+
+def test_a_hub_id_of_a_translation_model_points_to_the_translate_page(translation_run, monkeypatch):
+    import gans
+
+    real_load = gans.load
+    monkeypatch.setattr(gans, "load", lambda *args, **kwargs: real_load(translation_run, device="cpu"))
+    app = open_page()
+    app.selectbox(key="explore_checkpoint").set_value(HUB_CHOICE).run()
+    app.text_input(key="explore_hub_id").input("someone/pix2pix-edges").run()
+    assert not app.exception and not app.error
+    assert "someone/pix2pix-edges" in app.info[0].value and "**Translate** page" in app.info[0].value
+    assert "python -m gans translate someone/pix2pix-edges" in app.info[0].value
+    assert not app.image, "no latent walk is attempted"

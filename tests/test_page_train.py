@@ -7,6 +7,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+import gans
 from gans.training.progress import read_progress
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,8 +28,8 @@ def app(tmp_path, monkeypatch):
 
 
 def fill_tiny_settings(at, steps=4000):
-    at.number_input(key="train_steps").set_value(steps)
-    at.number_input(key="train_batch_size").set_value(8)
+    at.number_input(key="train_steps_generate").set_value(steps)
+    at.number_input(key="train_batch_size_generate").set_value(8)
     at.selectbox(key="train_image_size_dcgan").set_value(28)
 
 
@@ -43,7 +44,7 @@ def wait_for(condition, timeout=120):
 
 def test_start_watch_stop_resume(app, tmp_path):
     assert not app.exception
-    assert app.selectbox(key="train_dataset").value == "fashion-mnist-mini", "the embedded default is preselected"
+    assert app.selectbox(key="train_dataset_images").value == "fashion-mnist-mini", "the embedded default first"
     fill_tiny_settings(app)
     app.button[0].click().run()  # the form's Start button
     assert not app.exception and not app.error
@@ -63,6 +64,7 @@ def test_start_watch_stop_resume(app, tmp_path):
     assert wait_for(lambda: not job_manager().busy)  # the job's process has exited
     app.run()
     assert app.button(key="train_resume") is not None
+    assert app.button(key="train_open_explore").label == "Open in Explore"
     assert app.get("download_button"), "checkpoint, GIF and grid downloads are offered"
 
 
@@ -84,8 +86,8 @@ def test_a_second_start_is_refused_while_a_job_runs(app, tmp_path):
 
 
 @pytest.mark.parametrize("widget, value, message", [
-    ("train_batch_size", 0, "batch size must be at least 1"),
-    ("train_steps", 0, "steps must be at least 1"),
+    ("train_batch_size_generate", 0, "batch size must be at least 1"),
+    ("train_steps_generate", 0, "steps must be at least 1"),
     ("train_lr_dcgan", -0.001, "learning rate must be > 0"),
 ])
 def test_bad_values_show_a_clear_error(app, tmp_path, widget, value, message):
@@ -94,3 +96,113 @@ def test_bad_values_show_a_clear_error(app, tmp_path, widget, value, message):
     assert not app.exception
     assert any(message in e.value for e in app.error), [e.value for e in app.error]
     assert not [p for p in tmp_path.iterdir() if p.is_dir()], "nothing was started"
+
+
+# ---- image-to-image models -------------------------------------------------------------------------------------
+def datasets_of(kind: str) -> list[str]:
+    return [info.name for info in gans.list_datasets() if info.kind == kind]
+
+
+def offered(box) -> list[str]:
+    """The dataset names a picker offers (its labels may add "(not on this machine)")."""
+    return [label.split(" ")[0] for label in box.options]
+
+
+def choose_model(app, name: str) -> None:
+    app.selectbox(key="train_model").set_value(name).run()
+    assert not app.exception
+
+
+def test_every_registered_model_is_offered(app):
+    options = app.selectbox(key="train_model").options
+    assert [option.split(" ")[0] for option in options] == gans.list_models()
+    assert {"dcgan (noise → image)", "pix2pix (image → image)", "cyclegan (image → image)"} <= set(options)
+    assert offered(app.selectbox(key="train_dataset_images")) == datasets_of("images")
+    assert app.selectbox(key="train_image_size_dcgan").options == ["28", "32", "64"]
+    assert app.number_input(key="train_batch_size_generate").value == 64
+
+
+def test_pix2pix_offers_paired_datasets_translation_sizes_and_its_own_settings(app):
+    choose_model(app, "pix2pix")
+    dataset = app.selectbox(key="train_dataset_paired")
+    assert dataset.value == "edges2fashion", "the offline paired demo is preselected"
+    assert offered(dataset) == datasets_of("paired") and "fashion-mnist-mini" not in offered(dataset)
+    assert "A|B" in app.text_input(key="train_folder_paired").label
+    size = app.selectbox(key="train_image_size_pix2pix")
+    assert size.options == ["32", "64", "128", "256"] and size.value == 64
+    assert app.number_input(key="train_batch_size_translate").value == 16
+    assert app.number_input(key="train_l1_pix2pix").value == 100
+    assert app.selectbox(key="train_loss_pix2pix").options == ["bce", "ls", "hinge"]
+    assert app.number_input(key="train_width_pix2pix").value == 64
+    keys = {widget.key for widget in app.number_input}
+    assert "train_ema_pix2pix" not in keys and "train_ncritic_pix2pix" not in keys, "no noise-model settings"
+
+
+def test_cyclegan_offers_unpaired_datasets_and_its_loss_weights(app):
+    choose_model(app, "cyclegan")
+    dataset = app.selectbox(key="train_dataset_unpaired")
+    assert dataset.value == "sneaker2boot"
+    assert offered(dataset) == datasets_of("unpaired")
+    assert "trainA/" in app.text_input(key="train_folder_unpaired").label
+    assert app.selectbox(key="train_image_size_cyclegan").options == ["32", "64", "128", "256"]
+    assert app.number_input(key="train_cycle_cyclegan").value == 10
+    assert app.number_input(key="train_identity_cyclegan").value == 0.5
+    assert app.number_input(key="train_pool_cyclegan").value == 50
+    choose_model(app, "dcgan")
+    assert app.selectbox(key="train_dataset_images").value == "fashion-mnist-mini", "back to the noise models' data"
+
+
+def test_a_tiny_pix2pix_run_shows_chart_and_grid_then_opens_in_translate(app, tmp_path):
+    choose_model(app, "pix2pix")
+    app.number_input(key="train_steps_translate").set_value(6)
+    app.number_input(key="train_batch_size_translate").set_value(2)
+    app.selectbox(key="train_image_size_pix2pix").set_value(32)
+    app.number_input(key="train_width_pix2pix").set_value(4)
+    app.button[0].click().run()
+    assert not app.exception and not app.error
+    assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
+    run = next(p for p in tmp_path.iterdir() if p.is_dir())
+    assert wait_for(lambda: read_progress(run).state == "finished" and read_progress(run).latest_sample is not None,
+                    timeout=300), read_progress(run)
+    from views.common import job_manager
+
+    assert wait_for(lambda: not job_manager().busy)
+    app.run()
+    assert not app.exception and not app.error
+    assert app.get("plotly_chart"), "the loss chart is shown"
+    grid = app.image[0]
+    assert "rows: input · output · target" in grid.captions[0], grid.captions
+    assert "pix2pix on edges2fashion" in " ".join(caption.value for caption in app.caption)
+    assert app.button(key="train_open_translate").label == "Open in Translate"
+    assert "train_open_explore" not in {button.key for button in app.button}, "Explore only handles noise models"
+    app.button(key="train_open_translate").click().run()
+    assert not app.exception
+    if "views/translate.py" in (ROOT / "app.py").read_text():
+        assert [title.value for title in app.title] == ["Translate"], "the Translate page opened"
+        assert app.selectbox(key="translate_checkpoint").value == str(run), "on the run just trained"
+    else:  # a router without the Translate page: a clear message instead
+        assert app.session_state["translate_run"] == str(run)
+        assert any("Translate page is not available" in error.value for error in app.error)
+
+
+@pytest.mark.parametrize("model, widget, value, message", [
+    ("pix2pix", "train_l1_pix2pix", -1.0, "l1_weight must be >= 0"),
+    ("cyclegan", "train_pool_cyclegan", -1, "pool_size must be >= 0"),
+    ("cyclegan", "train_cycle_cyclegan", -10.0, "cycle_weight and identity_weight must be >= 0"),
+])
+def test_bad_translation_settings_show_a_clear_error(app, tmp_path, model, widget, value, message):
+    choose_model(app, model)
+    app.number_input(key=widget).set_value(value)
+    app.button[0].click().run()
+    assert not app.exception
+    assert any(message in e.value for e in app.error), [e.value for e in app.error]
+    assert not [p for p in tmp_path.iterdir() if p.is_dir()], "nothing was started"
+
+
+def test_a_folder_dataset_without_a_path_is_an_error(app, tmp_path):
+    choose_model(app, "pix2pix")
+    app.selectbox(key="train_dataset_paired").set_value("paired-folder")
+    app.button[0].click().run()
+    assert not app.exception
+    assert any("needs a path" in e.value for e in app.error), [e.value for e in app.error]
+    assert not [p for p in tmp_path.iterdir() if p.is_dir()]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+TASK_LABELS = {"generate": "noise → image", "translate": "image → image"}  # gans.registry.model_task → words
+
 
 @st.cache_resource
 def device_label() -> str:
@@ -25,8 +27,8 @@ def dataset_table() -> list[dict]:
     import gans
 
     return [
-        {"dataset": d.name, "available": "yes" if d.available else "no", "classes": str(d.num_classes or "-"),
-         "where / how": d.reason}
+        {"dataset": d.name, "kind": d.kind, "available": "yes" if d.available else "no",
+         "classes": str(d.num_classes or "-"), "where / how": d.reason}
         for d in gans.list_datasets()
     ]
 
@@ -34,10 +36,38 @@ def dataset_table() -> list[dict]:
 @st.cache_data
 def model_table() -> list[dict]:
     import gans
-    from gans.registry import model_factory
+    from gans.registry import model_factory, model_task
 
-    return [{"model": name, "what": (model_factory(name).__doc__ or "").strip().splitlines()[0]}
+    return [{"model": name, "task": TASK_LABELS.get(model_task(name), model_task(name)),
+             "what": (model_factory(name).__doc__ or "").strip().splitlines()[0]}
             for name in gans.list_models()]
+
+
+def translation_rows(architecture: str, domains: list[str] | None = None) -> str:
+    """What the rows of an image-to-image run's progress grid show, top to bottom (one column per example):
+    input · output · target for one-way models (pix2pix), A · A → B · B · B → A for two-way ones (CycleGAN)."""
+    from gans.registry import model_class
+
+    try:
+        two_way = len(getattr(model_class(architecture), "directions", ("a2b",))) > 1
+    except Exception:  # noqa: BLE001  an architecture this version does not know: the one-way wording
+        two_way = False
+    if not two_way:
+        return "input · output · target"
+    a, b = (domains or [])[:2] if len(domains or []) >= 2 else ("A", "B")
+    return f"{a} · {a} → {b} · {b} · {b} → {a}"
+
+
+def open_in_translate(run_dir) -> None:
+    """Hand ``run_dir`` to the Translate page and go there (as "Open in Explore" does with ``explore_run``)."""
+    from streamlit.errors import StreamlitAPIException
+
+    st.session_state["translate_run"] = str(run_dir)
+    try:
+        st.switch_page("views/translate.py")
+    except StreamlitAPIException:  # a server whose router has no Translate page yet
+        st.error("The Translate page is not available on this server; translate with "
+                 f"`python -m gans translate {run_dir} input.png -o output.png`.")
 
 
 def sidebar_status() -> None:

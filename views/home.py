@@ -1,9 +1,10 @@
 """Home: what the studio does, where to go next, and real sample grids from the shipped checkpoints and recent runs."""
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
-from gans.catalog import list_checkpoints
-from views.common import dataset_table, model_table
+from gans.catalog import CheckpointInfo, list_checkpoints
+from views.common import dataset_table, model_table, translation_rows
 
 GRID_WIDTH = 280  # every grid at one display width, so 28 px and 32 px models look alike
 RECENT_RUNS = 2  # local runs shown beside the shipped checkpoints
@@ -12,14 +13,29 @@ GRIDS_PER_ROW = 3
 st.title("GAN Studio")
 st.write(
     "Every classic GAN in one clean package. Train one on real data right here in the browser and watch it learn, "
-    "then explore what it made: walk its latent space from one seed to another, across classes, and at random."
+    "then explore what it made: walk its latent space from one seed to another, across classes, and at random. "
+    "Image-to-image models (pix2pix on paired data, CycleGAN on unpaired data) learn to turn one kind of picture "
+    "into another."
 )
 
-train_column, explore_column, _ = st.columns([1, 1, 2])
+train_column, explore_column, translate_column, _ = st.columns([1, 1, 1, 1])
 with train_column:
     st.page_link("views/train.py", label="Train a GAN", icon=":material/model_training:")
 with explore_column:
     st.page_link("views/explore.py", label="Explore a generator", icon=":material/explore:")
+with translate_column:
+    try:
+        st.page_link("views/translate.py", label="Translate an image", icon=":material/compare:")
+    except StreamlitAPIException:  # a router without the Translate page
+        pass
+
+
+def caption(info: CheckpointInfo) -> str:
+    """The checkpoint's label; a translation grid says what its rows are (one example per column)."""
+    if info.task == "translate":
+        return f"{info.label} · image → image, rows: {translation_rows(info.architecture, info.domains)}"
+    return info.label
+
 
 checkpoints = list_checkpoints()
 shipped = [info for info in checkpoints if info.source == "shipped"]
@@ -34,7 +50,7 @@ elif with_grids:
     for start in range(0, len(with_grids), GRIDS_PER_ROW):
         row = with_grids[start:start + GRIDS_PER_ROW]
         for column, info in zip(st.columns(GRIDS_PER_ROW), row):
-            column.image(str(info.latest_grid), caption=info.label, width=GRID_WIDTH, output_format="PNG")
+            column.image(str(info.latest_grid), caption=caption(info), width=GRID_WIDTH, output_format="PNG")
 
 st.subheader("Models")
 st.dataframe(model_table(), hide_index=True, width="stretch")
@@ -46,6 +62,8 @@ st.code(
     "python -m gans list\n"
     "python -m gans train dcgan --data fashion-mnist-mini --steps 2000 --out runs/my-dcgan\n"
     "python -m gans sample runs/my-dcgan -n 64 -o grid.png\n"
-    "python -m gans interpolate runs/my-dcgan --seeds 1 2 --frames 16 -o walk.gif",
+    "python -m gans interpolate runs/my-dcgan --seeds 1 2 --frames 16 -o walk.gif\n"
+    "python -m gans train pix2pix --data edges2fashion --steps 1000 --batch-size 16 --out runs/my-pix2pix\n"
+    "python -m gans translate runs/my-pix2pix edges.png -o garment.png",
     language="bash",
 )

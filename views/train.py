@@ -12,14 +12,29 @@ import streamlit as st
 
 import gans
 from gans.checkpoints import zip_run
-from gans.registry import model_defaults
+from gans.models.translation import TRANSLATION_IMAGE_SIZES
+from gans.registry import model_class, model_defaults, model_task
 from gans.training import DataConfig, TrainConfig
 from gans.training.jobs import JobBusyError
 from gans.training.progress import read_progress, smooth, thin
-from views.common import job_manager
+from views.common import TASK_LABELS, job_manager, open_in_translate, translation_rows
 
-IMAGE_SIZES = (28, 32, 64)
+IMAGE_SIZES = {"generate": (28, 32, 64), "translate": TRANSLATION_IMAGE_SIZES}
+ANY_IMAGE_SIZE = (28, 32, 64, 128, 256)  # a task this page does not know yet: the model checks its own size
 LOSSES = ("bce", "ls", "wasserstein", "hinge")
+PIX2PIX_LOSSES = ("bce", "ls", "hinge")  # pix2pix has no Wasserstein critic
+# What each kind of data trains (gans.registry.model_class(name).data_kind): the demo preselected for it, the
+# dataset that reads the user's own folder, and what that folder must hold.
+DEFAULT_DATASET = {"images": "fashion-mnist-mini", "paired": "edges2fashion", "unpaired": "sneaker2boot"}
+FOLDER_DATASET = {"images": "folder", "paired": "paired-folder", "unpaired": "unpaired-folder"}
+FOLDER_LABEL = {
+    "images": "Folder or .zip of images (for the folder dataset)",
+    "paired": "Folder or .zip of A|B pairs with train/ (for paired-folder)",
+    "unpaired": "Folder or .zip with trainA/ trainB/ (for unpaired-folder)",
+}
+# Image-to-image networks are larger per image (U-Net / ResNet generators at 64 px): smaller batches.
+DEFAULT_STEPS = {"generate": 2000, "translate": 1000}
+DEFAULT_BATCH_SIZE = {"generate": 64, "translate": 16}
 
 st.title("Train")
 try:
@@ -30,29 +45,92 @@ except gans.GansError as error:  # e.g. GANS_MAX_STEPS=abc on a deployment
 
 
 # ---- the settings form ------------------------------------------------------------------------------------------
-def dataset_choices() -> tuple[list[str], dict]:
-    infos = {info.name: info for info in gans.list_datasets()}
+def dataset_choices(kind: str) -> tuple[list[str], dict]:
+    """Datasets of ``kind`` ("images", "paired", "unpaired"), the one a model of that kind trains on."""
+    infos = {info.name: info for info in gans.list_datasets() if info.kind == kind}
     return list(infos), infos
+
+
+def noise_model_settings(model: str, defaults: dict, a, b) -> dict:
+    """The advanced settings of a noise → image model that its defaults name (loss, critic, EMA...)."""
+    kwargs = {}
+    if "loss" in defaults:
+        kwargs["loss"] = a.selectbox("Loss", LOSSES, index=LOSSES.index(defaults["loss"]), key=f"train_loss_{model}")
+    if "n_critic" in defaults:
+        kwargs["n_critic"] = int(a.number_input("Critic steps per G step (n_critic)", value=defaults["n_critic"],
+                                                key=f"train_ncritic_{model}"))
+    if "clip_value" in defaults:
+        clip = a.number_input("Weight clipping (0 = off)", value=float(defaults["clip_value"] or 0.0),
+                              format="%.4f", key=f"train_clip_{model}")
+        kwargs["clip_value"] = float(clip) if clip else None
+    if "gp_weight" in defaults:
+        kwargs["gp_weight"] = float(b.number_input("Gradient penalty weight", value=float(defaults["gp_weight"]),
+                                                   key=f"train_gp_{model}"))
+    if "ema_decay" in defaults:
+        kwargs["ema_decay"] = float(b.number_input("EMA of G (0 = off, e.g. 0.999)",
+                                                   value=float(defaults["ema_decay"]), format="%.4f",
+                                                   key=f"train_ema_{model}"))
+    if "spectral_norm" in defaults:
+        kwargs["spectral_norm"] = b.checkbox("Spectral norm in D", value=defaults["spectral_norm"],
+                                             key=f"train_sn_{model}")
+    return kwargs
+
+
+def translation_model_settings(model: str, defaults: dict, a, b) -> dict:
+    """The advanced settings of an image → image model: its loss weights (pix2pix's L1, CycleGAN's cycle and
+    identity terms and image pool) and the networks' width. Values are checked by the model (ConfigError)."""
+    kwargs = {}
+    if "l1_weight" in defaults:
+        kwargs["l1_weight"] = float(a.number_input("L1 weight λ (output vs target)",
+                                                   value=float(defaults["l1_weight"]), key=f"train_l1_{model}"))
+    if "loss" in defaults:
+        kwargs["loss"] = a.selectbox("Adversarial loss", PIX2PIX_LOSSES, index=PIX2PIX_LOSSES.index(defaults["loss"]),
+                                     key=f"train_loss_{model}")
+    if "cycle_weight" in defaults:
+        kwargs["cycle_weight"] = float(a.number_input("Cycle weight λ (A → B → A and B → A → B)",
+                                                      value=float(defaults["cycle_weight"]),
+                                                      key=f"train_cycle_{model}"))
+    if "identity_weight" in defaults:
+        kwargs["identity_weight"] = float(a.number_input(
+            "Identity weight (× cycle weight; 0 = off)", value=float(defaults["identity_weight"]),
+            key=f"train_identity_{model}", help="Needs both domains to have the same colours (gray or RGB)"))
+    if "pool_size" in defaults:
+        kwargs["pool_size"] = int(b.number_input("History pool size (0 = off)", value=int(defaults["pool_size"]),
+                                                 key=f"train_pool_{model}",
+                                                 help="D also sees up to this many earlier fakes"))
+    if "width" in defaults:
+        kwargs["width"] = int(b.number_input("Width (base channels of G and D)", value=int(defaults["width"]),
+                                             min_value=1, step=8, key=f"train_width_{model}"))
+    return kwargs
 
 
 def settings_form() -> None:
     models = gans.list_models()
     model = st.selectbox("Model", models, index=models.index("dcgan"), key="train_model",
-                         help="Every registered GAN; the advanced settings below follow the model's defaults.")
-    defaults = model_defaults(model)
-    names, infos = dataset_choices()
+                         format_func=lambda name: f"{name} ({TASK_LABELS.get(model_task(name), model_task(name))})",
+                         help="Every registered GAN; the datasets and advanced settings below follow the model.")
+    defaults, task, kind = model_defaults(model), model_task(model), model_class(model).data_kind
+    names, infos = dataset_choices(kind)
+    if not names:
+        st.info(f"No dataset of {model}'s kind ({kind}) is registered, so it cannot be trained here.")
+        return
+    sizes = IMAGE_SIZES.get(task, ANY_IMAGE_SIZE)
     with st.form("train_form"):
         left, right = st.columns(2)
+        default_dataset = DEFAULT_DATASET.get(kind)
         dataset = left.selectbox(
-            "Dataset", names, index=names.index("fashion-mnist-mini"), key="train_dataset",
+            "Dataset", names, index=names.index(default_dataset) if default_dataset in names else 0,
+            key=f"train_dataset_{kind}",
             format_func=lambda n: n if infos[n].available else f"{n} (not on this machine)",
         )
-        folder = left.text_input("Folder or .zip of images (for the folder dataset)", key="train_folder")
-        steps = left.number_input("Steps", value=2000, step=100, key="train_steps")
-        batch_size = left.number_input("Batch size", value=64, step=8, key="train_batch_size")
-        image_size = right.selectbox("Image size", IMAGE_SIZES, index=IMAGE_SIZES.index(defaults["image_size"]),
-                                     key=f"train_image_size_{model}")
-        lr = right.number_input("Learning rate (G)", value=float(defaults["lr"]), format="%.6f", step=1e-5,
+        folder = left.text_input(FOLDER_LABEL.get(kind, "Folder or .zip"), key=f"train_folder_{kind}")
+        steps = left.number_input("Steps", value=DEFAULT_STEPS.get(task, 1000), step=100, key=f"train_steps_{task}")
+        batch_size = left.number_input("Batch size", value=DEFAULT_BATCH_SIZE.get(task, 16), step=8,
+                                       key=f"train_batch_size_{task}")
+        default_size = defaults.get("image_size", 64)
+        image_size = right.selectbox("Image size", sizes, index=sizes.index(default_size) if default_size in sizes
+                                     else len(sizes) - 1, key=f"train_image_size_{model}")
+        lr = right.number_input("Learning rate (G)", value=float(defaults.get("lr", 2e-4)), format="%.6f", step=1e-5,
                                 key=f"train_lr_{model}")
         lr_d = right.number_input("Learning rate (D), 0 = same as G", value=0.0, format="%.6f", step=1e-5,
                                   key=f"train_lr_d_{model}")
@@ -60,32 +138,21 @@ def settings_form() -> None:
         model_kwargs = {"image_size": int(image_size)}
         with st.expander("Advanced (per-model settings)"):
             a, b = st.columns(2)
-            if "loss" in defaults:
-                model_kwargs["loss"] = a.selectbox("Loss", LOSSES, index=LOSSES.index(defaults["loss"]),
-                                                   key=f"train_loss_{model}")
-            if "n_critic" in defaults:
-                model_kwargs["n_critic"] = int(a.number_input("Critic steps per G step (n_critic)",
-                                                              value=defaults["n_critic"], key=f"train_ncritic_{model}"))
-            if "clip_value" in defaults:
-                clip = a.number_input("Weight clipping (0 = off)", value=float(defaults["clip_value"] or 0.0),
-                                      format="%.4f", key=f"train_clip_{model}")
-                model_kwargs["clip_value"] = float(clip) if clip else None
-            if "gp_weight" in defaults:
-                model_kwargs["gp_weight"] = float(b.number_input("Gradient penalty weight", value=float(defaults["gp_weight"]),
-                                                                 key=f"train_gp_{model}"))
-            model_kwargs["ema_decay"] = float(b.number_input("EMA of G (0 = off, e.g. 0.999)",
-                                                             value=float(defaults["ema_decay"]), format="%.4f",
-                                                             key=f"train_ema_{model}"))
-            if "spectral_norm" in defaults:
-                model_kwargs["spectral_norm"] = b.checkbox("Spectral norm in D", value=defaults["spectral_norm"],
-                                                           key=f"train_sn_{model}")
+            settings = {"generate": noise_model_settings, "translate": translation_model_settings}.get(task)
+            if settings is None:
+                st.caption(f"{model} trains with its own defaults here.")
+            else:
+                model_kwargs.update(settings(model, defaults, a, b))
         limits = manager.limits.describe()
         if limits:
             st.caption(f"This server allows {limits}.")
         submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
     if not submitted:
         return
-    if not infos[dataset].available and dataset != "folder":
+    if dataset == FOLDER_DATASET.get(kind) and not folder.strip():
+        st.error(f"The {dataset} dataset needs a path: fill in “{FOLDER_LABEL[kind]}”.")
+        return
+    if not infos[dataset].available and dataset != FOLDER_DATASET.get(kind):
         # Online servers download it on first use; offline the job fails with the library's one-line message.
         st.warning(infos[dataset].reason)
     # Curves need every step logged and the grid a fresh preview each second; the GIF keeps ~20 grids.
@@ -137,15 +204,39 @@ def format_seconds(seconds: float | None) -> str:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def run_settings(run_dir: Path, config_modified: float) -> str:
-    """One line with the run's model and training settings (the form may show other values)."""
+def run_config(run_dir: Path, config_modified: float) -> dict:
+    """The run's config.json ({} until it is written); ``config_modified`` only keys the cache."""
     try:
-        config = gans.RunDir(run_dir).read_config()
+        return gans.RunDir(run_dir).read_config()
     except gans.GansError:
+        return {}
+
+
+def run_task(config: dict) -> str:
+    """"translate" for an image-to-image run, else "generate" (also for an architecture this version lacks)."""
+    try:
+        return model_task(config.get("architecture", ""))
+    except gans.GansError:
+        return "generate"
+
+
+def run_settings(config: dict) -> str:
+    """One line with the run's model and training settings (the form may show other values)."""
+    if not config:
         return ""
     train, data = config.get("train", {}), config.get("data", {})
     return (f"{config.get('architecture')} on {data.get('name')} · {train.get('steps')} steps · batch "
             f"{train.get('batch_size')} · {config.get('model', {}).get('image_size')} px · seed {train.get('seed')}")
+
+
+def grid_caption(config: dict, grid: Path) -> str:
+    """Noise grids are fixed noise; translation grids hold one example per column, rows as the model draws them."""
+    when = grid.stem.replace("_", " ")
+    task = run_task(config)
+    if task == "translate":
+        domains = (config.get("data") or {}).get("domains")
+        return f"rows: {translation_rows(config.get('architecture', ''), domains)} · {when}"
+    return f"fixed noise · {when}" if task == "generate" else when
 
 
 def live_view() -> None:
@@ -157,7 +248,8 @@ def live_view() -> None:
         st.info("Starting the training job…")
         return
     if run_dir is None:
-        st.info("No run yet: choose a model and press Start. The embedded Fashion-MNIST subset works offline.")
+        st.info("No run yet: choose a model and press Start. The embedded Fashion-MNIST subset works offline, and "
+                "so do the image-to-image demos made from it (edges2fashion, sneaker2boot).")
         return
     progress = read_progress(run_dir)
     running = manager.busy and manager.run_dir == run_dir
@@ -165,7 +257,8 @@ def live_view() -> None:
         progress.state = "interrupted"  # the log never ended: the server stopped mid-run
     st.subheader(f"Run {run_dir.name}")
     config_path = gans.RunDir(run_dir).config_path
-    st.caption(run_settings(run_dir, config_path.stat().st_mtime if config_path.exists() else 0.0))
+    config = run_config(run_dir, config_path.stat().st_mtime if config_path.exists() else 0.0)
+    st.caption(run_settings(config))
     speed = f"{progress.images_per_sec:.0f} images/s" if progress.images_per_sec else "starting…"
     st.progress(progress.fraction, text=f"step {progress.step} of {progress.steps} · {speed} · "
                                         f"ETA {format_seconds(progress.eta_seconds)} · {progress.state}")
@@ -183,7 +276,7 @@ def live_view() -> None:
             st.caption("The loss curves appear after the first steps.")
     with samples:
         if progress.latest_sample is not None:
-            st.image(str(progress.latest_sample), caption=f"fixed noise · {progress.latest_sample.stem.replace('_', ' ')}",
+            st.image(str(progress.latest_sample), caption=grid_caption(config, progress.latest_sample),
                      width="stretch")
 
     if running and manager.stopping:
@@ -194,16 +287,16 @@ def live_view() -> None:
             manager.stop(wait=False)  # the worker saves and ends; the next poll shows it stopped
             st.rerun()
     else:
-        finished_actions(run_dir, progress)
+        finished_actions(run_dir, progress, run_task(config))
     if running != st.session_state.get("train_was_running", False):
         st.session_state["train_was_running"] = running
         st.rerun()  # switch the whole page between its running and idle layouts
 
 
-def finished_actions(run_dir: Path, progress) -> None:
+def finished_actions(run_dir: Path, progress, task: str) -> None:
     if progress.state not in ("finished", "stopped", "interrupted"):
         return
-    resume_col, explore_col = st.columns(2)
+    resume_col, open_col = st.columns(2)
     with resume_col:
         default = progress.steps if progress.steps > progress.step else progress.step + 1000
         target = st.number_input("Continue to step", value=default, min_value=progress.step + 1, step=100,
@@ -217,8 +310,11 @@ def finished_actions(run_dir: Path, progress) -> None:
                 st.error(str(error))
             else:
                 st.rerun()
-    with explore_col:
-        if st.button("Open in Explore", key="train_open_explore", icon=":material/explore:"):
+    with open_col:
+        if task == "translate":  # Explore walks latent spaces; image-to-image models have none
+            if st.button("Open in Translate", key="train_open_translate", icon=":material/compare:"):
+                open_in_translate(run_dir)
+        elif task == "generate" and st.button("Open in Explore", key="train_open_explore", icon=":material/explore:"):
             st.session_state["explore_run"] = str(run_dir)
             st.switch_page("views/explore.py")
     grid = progress.latest_sample
