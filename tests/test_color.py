@@ -156,3 +156,14 @@ def test_gradients_are_finite_even_at_black_and_white():
 def test_bad_inputs_raise_config_error(function, bad):
     with pytest.raises(ConfigError):
         function(bad)
+
+
+def test_rgb_to_l_and_l_to_gray_match_the_full_conversions():
+    from gans.color import l_to_gray, rgb_to_l
+
+    torch.manual_seed(0)
+    rgb = torch.rand(2, 3, 5, 7)
+    assert torch.allclose(rgb_to_l(rgb), color.rgb_to_lab(rgb)[:, :1], atol=1e-4)
+    gray = torch.rand(2, 1, 5, 7)
+    assert torch.allclose(l_to_gray(color.gray_to_l(gray)), gray, atol=1e-5)
+    assert torch.allclose(l_to_gray(torch.tensor([[[[100.0]]]])), torch.ones(1, 1, 1, 1), atol=1e-5)

@@ -68,9 +68,6 @@ DEFAULT_CROPS_PER_PHOTO = 64
 #: A photo whose R, G and B never differ by more than this (0..255) anywhere is grayscale.
 GRAY_TOLERANCE = 2
 
-# The registry's list of data kinds predates photos; add this module's kind before registering with it.
-if "photos" not in registry.KINDS:
-    registry.KINDS = (*registry.KINDS, "photos")
 
 
 # ---- the data ---------------------------------------------------------------------------------------------

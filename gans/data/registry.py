@@ -23,14 +23,15 @@ from ..errors import DatasetError, UnknownNameError
 from .image_data import ImageData
 from .pairs import PairedData, UnpairedData
 
-#: What a loader returns: ImageData for kind "images", PairedData for "paired", UnpairedData for "unpaired".
+#: What a loader returns: ImageData for kind "images", PairedData for "paired", UnpairedData for "unpaired",
+#: PhotoData (gans.data.photos) for "photos".
 AnyData = ImageData | PairedData | UnpairedData
 #: loader(*, path, split, image_size, download) -> AnyData
 Loader = Callable[..., AnyData]
 #: availability() -> (available, reason): where the files were found, or what to do to get them
 Availability = Callable[[], tuple[bool, str]]
 #: The kinds of data a dataset can hold (see the module docstring).
-KINDS = ("images", "paired", "unpaired")
+KINDS = ("images", "paired", "unpaired", "photos")
 
 
 class UnknownDatasetError(UnknownNameError, DatasetError):

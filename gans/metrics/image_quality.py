@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 
 from ..errors import ConfigError
 
@@ -126,7 +125,7 @@ def ssim(prediction: torch.Tensor, target: torch.Tensor, data_range: float = 1.0
     # Each channel of each image as a separate 1-channel image, and all five moments filtered in one pass.
     x = x.reshape(n * channels, 1, height, width)
     y = y.reshape(n * channels, 1, height, width)
-    moments = F.conv2d(F.conv2d(torch.cat([x, y, x * x, y * y, x * y]), rows), cols)
+    moments = _valid_filter(_valid_filter(torch.cat([x, y, x * x, y * y, x * y]), rows.flatten(), 2), cols.flatten(), 3)
     mu_x, mu_y, xx, yy, xy = moments.chunk(5)
     variance_x = xx - mu_x**2
     variance_y = yy - mu_y**2
@@ -140,6 +139,17 @@ def ssim(prediction: torch.Tensor, target: torch.Tensor, data_range: float = 1.0
     # Mean over positions per channel, then over channels: the same as one mean, since every channel has
     # the same number of positions.
     return _per_image(similarity.reshape(n, -1).mean(dim=1), batched)
+
+
+def _valid_filter(images: torch.Tensor, kernel: torch.Tensor, dim: int) -> torch.Tensor:
+    """1-D correlation of ``images`` with ``kernel`` along ``dim``, valid positions only: a weighted sum of
+    shifted views. For 1-channel images this is several times faster on a CPU than ``F.conv2d``, whose kernels
+    are built for many channels."""
+    length = images.shape[dim] - kernel.numel() + 1
+    out = kernel[0] * images.narrow(dim, 0, length)
+    for offset in range(1, kernel.numel()):
+        out.add_(images.narrow(dim, offset, length), alpha=float(kernel[offset]))
+    return out
 
 
 def colorfulness(rgb: torch.Tensor) -> torch.Tensor:

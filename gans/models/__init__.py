@@ -4,3 +4,4 @@ from . import dcgan  # noqa: F401  dcgan, wgan, wgan-gp, lsgan, cgan
 from . import vanilla  # noqa: F401  vanilla
 from . import pix2pix  # noqa: F401  pix2pix (paired image-to-image)
 from . import cyclegan  # noqa: F401  cyclegan (unpaired image-to-image)
+from . import colorizer  # noqa: F401  colorizer (grayscale → colour photos, CIE Lab)

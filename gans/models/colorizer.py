@@ -1,0 +1,170 @@
+"""Colorizer: a conditional GAN that predicts colour for grayscale photos (after Isola et al. 2017's pix2pix
+colorization setting and Zhang et al. 2016's use of CIE Lab).
+
+- Works in CIE L*a*b*: the generator (a U-Net, ``layers.UNetGenerator``) predicts the two chroma channels a*b*
+  from lightness L*; the photo's own L* is kept, so the network never has to reproduce detail.
+- Discriminator: a 70×70 PatchGAN on (L, ab) together, i.e. conditioned on the gray input.
+- Objective: λ·L1(ab) + adversarial (λ = 100, as pix2pix); the first ``pretrain_steps`` steps train G on L1
+  alone, which gives the adversarial phase a generator that already puts plausible colour in place.
+- Full resolution (``gans.colorize``): the network runs at a render size, its ab is upsampled and combined with
+  the full-resolution L*, so output size = input size and no detail is lost.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .. import losses
+from ..color import denormalize_ab, denormalize_l, lab_to_rgb, normalize_ab, normalize_l, rgb_to_lab
+from ..errors import ConfigError
+from ..layers import PatchDiscriminator, UNetGenerator, dcgan_init
+from ..registry import register
+from .base import GAN, OPTIMIZERS, Batch
+from .translation import TRANSLATION_IMAGE_SIZES, default_unet_depth
+
+PREVIEW_COLUMNS = 8
+
+
+@register("colorizer")
+class Colorizer(GAN):
+    """Grayscale photo → colour photo: predicts a*b* from L* (CIE Lab)."""
+
+    task = "colorize"
+    data_kind = "photos"
+
+    def __init__(
+        self,
+        image_size: int = 64,
+        width: int = 32,
+        depth: int | None = None,
+        dropout: float = 0.0,
+        norm: str = "batch",
+        d_layers: int = 3,
+        l1_weight: float = 100.0,
+        loss: str = "bce",
+        pretrain_steps: int = 0,
+        lr: float = 2e-4,
+        betas: tuple[float, float] = (0.5, 0.999),
+        optimizer: str = "adam",
+    ):
+        super().__init__()
+        if image_size not in TRANSLATION_IMAGE_SIZES:
+            raise ConfigError(f"image size {image_size} is not supported; choose one of "
+                              f"{', '.join(map(str, TRANSLATION_IMAGE_SIZES))} (the training crop size)")
+        if not lr > 0:
+            raise ConfigError(f"learning rate must be > 0, got {lr}")
+        if optimizer not in OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        if l1_weight < 0 or pretrain_steps < 0:
+            raise ConfigError("l1_weight and pretrain_steps must be >= 0")
+        if loss not in losses.LOSSES or loss == "wasserstein":
+            raise ConfigError(f"the colorizer supports the losses bce, ls and hinge, got {loss!r}")
+        depth = default_unet_depth(image_size) if depth is None else depth
+        if 2**depth > image_size:
+            raise ConfigError(f"a U-Net of depth {depth} needs crops of at least {2**depth} px; got {image_size}")
+        self.generator = UNetGenerator(1, 2, width, depth, norm, dropout)  # (N, 1, H, W) L → (N, 2, H, W) ab
+        self.discriminator = PatchDiscriminator(3, width, d_layers, norm)  # sees (L, ab)
+        self.apply(dcgan_init)
+        self.generator_ema = None
+        self.l1_weight, self.loss, self.pretrain_steps = l1_weight, loss, pretrain_steps
+        # Mean chroma of the training photos (a*, b*), accumulated while training: the "mean colour" baseline.
+        self.register_buffer("ab_sum", torch.zeros(2, dtype=torch.float64))
+        self.register_buffer("ab_pixels", torch.zeros((), dtype=torch.float64))
+
+    # ---- facts
+    @property
+    def input_multiple(self) -> int:
+        return self.generator.multiple
+
+    @property
+    def mean_ab(self) -> torch.Tensor:
+        """Mean a*, b* of every training pixel seen (zeros before training)."""
+        return (self.ab_sum / self.ab_pixels.clamp(min=1)).float()
+
+    # ---- the network in Lab
+    @staticmethod
+    def split_lab(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """RGB in [-1, 1] → (L, ab) normalised to [-1, 1] for the networks."""
+        lab = rgb_to_lab((rgb.float() + 1) / 2)
+        return normalize_l(lab[:, :1]), normalize_ab(lab[:, 1:])
+
+    @torch.no_grad()
+    def predict_ab(self, lightness: torch.Tensor) -> torch.Tensor:
+        """Normalised ab (N, 2, H, W) for normalised L (N, 1, H, W) whose sides are multiples of
+        ``input_multiple``; eval mode, on the CPU."""
+        if lightness.dim() != 4 or lightness.size(1) != 1:
+            raise ConfigError(f"expected L of shape (N, 1, H, W), got {tuple(lightness.shape)}")
+        if lightness.shape[2] % self.input_multiple or lightness.shape[3] % self.input_multiple:
+            raise ConfigError(f"height and width must be multiples of {self.input_multiple}")
+        was_training = self.generator.training
+        self.generator.eval()
+        try:
+            return self.generator(lightness.to(self.device)).float().cpu()
+        finally:
+            self.generator.train(was_training)
+
+    def sample(self, n: int, seed: int = 0, labels=None, truncation=None):
+        raise ConfigError("the colorizer colours photos and has no latent space: use gans.colorize")
+
+    def generate(self, z, labels=None):
+        raise ConfigError("the colorizer colours photos and has no latent space: use gans.colorize")
+
+    # ---- training
+    def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
+        """L1-only generator steps during pre-training; then pix2pix's D step and G step (adversarial + λ·L1)."""
+        opt_g, opt_d = optimizers["generator"], optimizers["discriminator"]
+        with torch.no_grad():
+            lightness, ab = self.split_lab(batch.images)
+            self.ab_sum += denormalize_ab(ab).double().sum(dim=(0, 2, 3))
+            self.ab_pixels += ab.numel() // 2
+        fake = self.generator(lightness)
+        l1 = F.l1_loss(fake.float(), ab.float())
+        stats: dict[str, float] = {}
+        if step < self.pretrain_steps:
+            loss_g = l1
+            stats.update(loss_d=0.0, adversarial=0.0)
+        else:
+            real_scores = self.discriminator(torch.cat([lightness, ab], 1))
+            fake_scores = self.discriminator(torch.cat([lightness, fake.detach()], 1))
+            loss_d = 0.5 * losses.discriminator_loss(self.loss, real_scores.float(), fake_scores.float())
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
+            adversarial = losses.generator_loss(self.loss, self.discriminator(torch.cat([lightness, fake], 1)).float())
+            loss_g = adversarial + self.l1_weight * l1
+            stats.update(loss_d=loss_d.item(), adversarial=adversarial.item())
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        stats.update(loss_g=loss_g.item(), l1=l1.item())
+        return stats
+
+    # ---- Trainer hooks
+    def prepare_data(self, data):
+        return data.prepare(self._settings["image_size"])
+
+    def check_data(self, data) -> None:
+        kind = getattr(data, "kind", "images")
+        if kind != "photos":
+            raise ConfigError(f"the colorizer trains on colour photos (photo-folder, offline-photos), not on {kind} "
+                              "data")
+        if data.crop_size != self._settings["image_size"]:
+            raise ConfigError(f"the photos are cropped to {data.crop_size} but the model trains at "
+                              f"{self._settings['image_size']}; prepare the data at the model's size")
+
+    def settings_for_data(self, data) -> dict:
+        return {}
+
+    def preview_inputs(self, data, seed: int, n: int):
+        return data.examples(min(n, PREVIEW_COLUMNS))
+
+    def preview_grid(self, inputs):
+        """Rows: the gray input, the colorization, the original photo."""
+        from ..images import grid_image
+
+        lightness, _ = self.split_lab(inputs.images)
+        ab = self.predict_ab(lightness)
+        colour = lab_to_rgb(torch.cat([denormalize_l(lightness), denormalize_ab(ab)], 1)) * 2 - 1
+        gray = lab_to_rgb(torch.cat([denormalize_l(lightness), torch.zeros_like(ab)], 1)) * 2 - 1
+        return grid_image(torch.cat([gray, colour, inputs.images.float()]), nrow=inputs.images.size(0))
