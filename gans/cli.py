@@ -1,4 +1,4 @@
-"""``python -m gans``: list, train, sample, interpolate, translate.
+"""``python -m gans``: list, train, sample, interpolate, translate, colorize.
 
 User errors (unknown names, bad values, missing or corrupt files) print one ``error: ...`` line and exit 2.
 """
@@ -244,6 +244,35 @@ def cmd_translate(args) -> int:
     return 0
 
 
+def cmd_colorize(args) -> int:
+    from . import load
+    from .catalog import list_checkpoints
+    from .colorize import colorize_file
+
+    source = args.checkpoint
+    if source is None:  # the shipped colorizer
+        shipped = list_checkpoints(include_runs=False, task="colorize")
+        if not shipped:
+            raise ConfigError("no shipped colorizer was found (checkpoints/ or $GANS_CHECKPOINTS_DIR); "
+                              "give one with --checkpoint RUN_OR_ID")
+        source = str(shipped[0].path)
+    model = load(source, device=args.device)
+    if getattr(model, "task", "generate") != "colorize":
+        raise ConfigError(f"{source} holds a {model.architecture} model, not a colorizer")
+    result = colorize_file(model, args.input, render_size=args.render_size)
+    _write_image(result.output, Path(args.output))
+    width, height = result.output.size
+    render_width, render_height = result.render_size
+    print(f"wrote {args.output} ({width}×{height}; colour predicted at {render_width}×{render_height})")
+    if result.metrics:
+        print("the input was in colour: compared with it (PSNR dB / SSIM / colourfulness):")
+        for name, row in result.metrics.items():
+            numbers = " / ".join(f"{row[key]:.3f}" if key != "colorfulness" else f"{row[key]:.1f}"
+                                 for key in ("psnr", "ssim", "colorfulness") if key in row)
+            print(f"  {name:<22} {numbers}")
+    return 0
+
+
 # ---- parser -------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gans", description="GAN Studio: train and use classic GANs.")
@@ -318,6 +347,16 @@ def build_parser() -> argparse.ArgumentParser:
     trans.add_argument("--overlap", type=int, default=32, help="tile overlap in pixels (default 32)")
     trans.add_argument("--device", default="cpu")
     trans.set_defaults(func=cmd_translate)
+
+    color = commands.add_parser("colorize", help="colour a grayscale (or colour) photo at full resolution")
+    color.add_argument("input", help="photo (PNG, JPEG, BMP, GIF, WebP or TIFF); colour photos are made gray first")
+    color.add_argument("-o", "--output", required=True, help="output image (.png, .jpg, .webp or .bmp)")
+    color.add_argument("--checkpoint", metavar="RUN_OR_ID", help="colorizer run or Hub id (default: the shipped one)")
+    color.add_argument("--render-size", type=_positive_int, default=256, metavar="PX",
+                       help="longer side the network runs at (32-2048, default 256); colour is then put back "
+                            "onto the full-resolution lightness")
+    color.add_argument("--device", default="cpu")
+    color.set_defaults(func=cmd_colorize)
     return parser
 
 

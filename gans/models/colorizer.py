@@ -68,9 +68,11 @@ class Colorizer(GAN):
         self.apply(dcgan_init)
         self.generator_ema = None
         self.l1_weight, self.loss, self.pretrain_steps = l1_weight, loss, pretrain_steps
-        # Mean chroma of the training photos (a*, b*), accumulated while training: the "mean colour" baseline.
-        self.register_buffer("ab_sum", torch.zeros(2, dtype=torch.float64))
-        self.register_buffer("ab_pixels", torch.zeros((), dtype=torch.float64))
+        # Mean chroma (a*, b*) of the training crops, a running mean over batches: the "mean colour" baseline.
+        # float32 like every weight (gans.load loads models as float32, so a float64 buffer would not resume
+        # exactly); a batch count stays exact in float32 up to 16 million steps.
+        self.register_buffer("ab_mean", torch.zeros(2))
+        self.register_buffer("ab_batches", torch.zeros(()))
 
     # ---- facts
     @property
@@ -79,8 +81,8 @@ class Colorizer(GAN):
 
     @property
     def mean_ab(self) -> torch.Tensor:
-        """Mean a*, b* of every training pixel seen (zeros before training)."""
-        return (self.ab_sum / self.ab_pixels.clamp(min=1)).float()
+        """Mean a*, b* of the training crops seen (zeros before training)."""
+        return self.ab_mean.detach().float().cpu()
 
     # ---- the network in Lab
     @staticmethod
@@ -116,8 +118,8 @@ class Colorizer(GAN):
         opt_g, opt_d = optimizers["generator"], optimizers["discriminator"]
         with torch.no_grad():
             lightness, ab = self.split_lab(batch.images)
-            self.ab_sum += denormalize_ab(ab).double().sum(dim=(0, 2, 3))
-            self.ab_pixels += ab.numel() // 2
+            self.ab_batches += 1
+            self.ab_mean += (denormalize_ab(ab).float().mean(dim=(0, 2, 3)) - self.ab_mean) / self.ab_batches
         fake = self.generator(lightness)
         l1 = F.l1_loss(fake.float(), ab.float())
         stats: dict[str, float] = {}

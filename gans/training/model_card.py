@@ -30,10 +30,13 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
     if last_stats:
         lines.append("- **Last losses:** " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(last_stats.items())))
     lines += ["", "## Model config", "", "```json", json.dumps(model.config(), indent=2, sort_keys=True), "```", ""]
-    translates = getattr(model, "task", "generate") == "translate"
+    task = getattr(model, "task", "generate")
+    translates = task == "translate"
     if samples:
-        title = ("## Translations of fixed training inputs (rows: " + ("input, output, target" if len(model.directions) == 1
-                 else "A, A → B, B, B → A") + ")") if translates else "## Samples (fixed noise)"
+        title = {"translate": "## Translations of fixed training inputs (rows: " + (
+                     "input, output, target" if translates and len(model.directions) == 1 else "A, A → B, B, B → A") + ")",
+                 "colorize": "## Fixed training crops (rows: gray input, colorized, original)"}.get(
+                     task, "## Samples (fixed noise)")
         lines += [title, "", f"![samples at step {step}](samples/{samples[-1].name})", ""]
     if run.gif_path.exists():
         lines += [f"Training progress: ![progress](samples/{run.gif_path.name})", ""]
@@ -42,6 +45,10 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
         lines += ["from gans.translate import translate_file",
                   'result = translate_file(model, "photo.jpg")  # any size; result.output is a PIL image',
                   "```", "", "or `python -m gans translate " + run.path.name + " photo.jpg -o out.png`", ""]
+    elif task == "colorize":
+        lines += ["from gans.colorize import colorize_file",
+                  'result = colorize_file(model, "photo.jpg", render_size=256)  # result.output: same size as input',
+                  "```", "", "or `python -m gans colorize photo.jpg -o out.png --checkpoint " + run.path.name + "`", ""]
     else:
         lines += ["images = model.sample(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```", ""]
     atomic_write(run.path / CARD_FILE, "\n".join(lines))
