@@ -9,7 +9,8 @@ st.set_page_config(page_title="GAN Studio", page_icon=":material/palette:", layo
 # Material icons ship with Streamlit's own font, so they render everywhere (emoji need a system emoji font).
 PAGES = [("views/home.py", "Home", ":material/home:"), ("views/train.py", "Train", ":material/model_training:"),
          ("views/explore.py", "Explore", ":material/explore:"),
-         ("views/translate.py", "Translate", ":material/compare:")]
+         ("views/translate.py", "Translate", ":material/compare:"),
+         ("views/colorize.py", "Colorize", ":material/palette:")]
 navigation = st.navigation([
     st.Page(path, title=title, icon=icon, default=index == 0) for index, (path, title, icon) in enumerate(PAGES)
 ])

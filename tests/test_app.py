@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import gans
-from gans.catalog import describe
+from gans.catalog import describe, list_checkpoints
 from gans.registry import model_task
 from gans.training import DataConfig, TrainConfig, train
 
@@ -31,6 +31,11 @@ def media_url(path: Path) -> str:
     with this URL shows exactly this file."""
     app = AppTest.from_string(f"import streamlit as st\nst.image({str(path)!r}, output_format='PNG')").run()
     return app.image[0].value[0]
+
+
+def shipped_with_grids() -> list[str]:
+    """Names of the shipped checkpoints that have a sample grid, in the order the home page shows them."""
+    return [info.path.name for info in list_checkpoints(include_runs=False) if info.latest_grid is not None]
 
 
 def grids(app: AppTest) -> list[tuple[str, str]]:
@@ -61,15 +66,17 @@ def test_home_page_links_to_train_and_explore_and_lists_models_datasets_and_comm
     app = open_app()
     assert app.title[0].value.endswith("GAN Studio")
     links = {link.value: link.proto.page for link in app.get("page_link")}
-    routed = {"train", "explore"} | ({"translate"} if "views/translate.py" in (ROOT / "app.py").read_text() else set())
+    router = (ROOT / "app.py").read_text()
+    routed = {"train", "explore"} | {page for page in ("translate", "colorize") if f"views/{page}.py" in router}
     assert set(links.values()) == routed, links
     assert {link.proto.icon for link in app.get("page_link")} <= {":material/model_training:", ":material/explore:",
-                                                                  ":material/compare:"}
+                                                                  ":material/compare:", ":material/palette:"}
     models = app.dataframe[0].value
     assert set(models["model"]) == set(gans.list_models())
     tasks = dict(zip(models["model"], models["task"]))
     assert tasks == {name: TASK_LABELS.get(model_task(name), model_task(name)) for name in gans.list_models()}
     assert tasks["pix2pix"] == tasks["cyclegan"] == "image → image" and tasks["dcgan"] == "noise → image"
+    assert tasks["colorizer"] == "gray → colour"
     datasets = app.dataframe[1].value
     assert "fashion-mnist-mini" in set(datasets["dataset"])
     assert "python -m gans train" in app.code[0].value
@@ -87,9 +94,11 @@ def test_home_page_shows_the_shipped_grid_first_then_the_two_newest_runs(tiny_ru
     monkeypatch.setenv("GANS_RUNS_DIR", str(runs))
     app = open_app()
     shown = grids(app)
-    assert [caption.split(" ")[0] for caption, _ in shown] == ["dcgan-fashion-mnist-mini", "newest", "middle"]
+    shipped = shipped_with_grids()
+    assert shipped[0] == "dcgan-fashion-mnist-mini"
+    assert [caption.split(" ")[0] for caption, _ in shown] == [*shipped, "newest", "middle"]
     assert "shipped" in shown[0][0] and shown[0][1] == media_url(SHIPPED_GRID), "the shipped DCGAN's own grid"
-    assert shown[1][1] == media_url(describe(runs / "newest").latest_grid)
+    assert shown[len(shipped)][1] == media_url(describe(runs / "newest").latest_grid)
 
 
 def test_home_page_without_any_checkpoint_points_to_the_train_page(tmp_path, monkeypatch):
@@ -107,8 +116,19 @@ def test_translation_grids_say_what_their_rows_are(translation_runs, monkeypatch
     monkeypatch.setenv("GANS_RUNS_DIR", str(translation_runs))
     app = open_app()
     captions = {caption.split(" ")[0]: caption for caption, _ in grids(app)}
-    assert set(captions) == {"dcgan-fashion-mnist-mini", "pix2pix", "cyclegan"}
+    assert set(captions) == {*shipped_with_grids(), "pix2pix", "cyclegan"}
     assert "image → image" not in captions["dcgan-fashion-mnist-mini"]
     assert captions["pix2pix"].endswith("image → image, rows: input · output · target")
     assert captions["cyclegan"].endswith(
         "image → image, rows: sneaker · sneaker → ankle boot · ankle boot · ankle boot → sneaker")
+
+
+def test_colorizer_grids_say_what_their_rows_are(tmp_path, tmp_path_factory, monkeypatch):
+    from .test_page_colorize import random_photos, train_tiny_colorizer
+
+    train_tiny_colorizer(tmp_path / "runs" / "colorizer", random_photos(tmp_path_factory.mktemp("photos")))
+    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path / "runs"))
+    app = open_app()
+    captions = {caption.split(" ")[0]: caption for caption, _ in grids(app)}
+    assert captions["colorizer"].endswith("gray → colour, rows: gray input · colorized · original")
+    assert "rows:" not in captions["dcgan-fashion-mnist-mini"]

@@ -283,3 +283,43 @@ def test_a_hub_id_of_a_translation_model_points_to_the_translate_page(translatio
     assert "someone/pix2pix-edges" in app.info[0].value and "**Translate** page" in app.info[0].value
     assert "python -m gans translate someone/pix2pix-edges" in app.info[0].value
     assert not app.image, "no latent walk is attempted"
+
+
+# ---- colorizers go to the Colorize page -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def colorizer_run(tmp_path_factory) -> Path:
+    """A tiny colorizer run (2 steps on a folder of random colour photos): it colours photos, no latent space."""
+    from .test_page_colorize import random_photos, train_tiny_colorizer
+
+    runs = tmp_path_factory.mktemp("colorizer-runs")
+    return train_tiny_colorizer(runs / "colorizer", random_photos(tmp_path_factory.mktemp("photos")))
+
+
+def test_opening_a_colorizer_run_points_to_the_colorize_page(colorizer_run, monkeypatch):
+    monkeypatch.setenv("GANS_RUNS_DIR", str(colorizer_run.parent))
+    app = open_page(explore_run=str(colorizer_run))
+    assert not app.exception and not app.error and not app.warning
+    assert "colorizer" in app.info[0].value and "**Colorize** page" in app.info[0].value
+    assert "Translate" not in app.info[0].value
+    assert "explore_open_translate" not in {button.key for button in app.button}
+    assert str(colorizer_run) not in app.selectbox(key="explore_checkpoint").options
+    assert large_frame(app), "the explorer still works below"
+
+    app.button(key="explore_open_colorize").click().run()  # no Colorize page in this bare test app
+    assert not app.exception
+    assert app.session_state["colorize_run"] == str(colorizer_run)
+    assert "Colorize page is not available" in app.error[0].value
+
+
+def test_a_hub_id_of_a_colorizer_points_to_the_colorize_page(colorizer_run, monkeypatch):
+    import gans
+
+    real_load = gans.load
+    monkeypatch.setattr(gans, "load", lambda *args, **kwargs: real_load(colorizer_run, device="cpu"))
+    app = open_page()
+    app.selectbox(key="explore_checkpoint").set_value(HUB_CHOICE).run()
+    app.text_input(key="explore_hub_id").input("someone/colorizer").run()
+    assert not app.exception and not app.error
+    assert "someone/colorizer" in app.info[0].value and "**Colorize** page" in app.info[0].value
+    assert "--checkpoint someone/colorizer" in app.info[0].value
+    assert not app.image, "no latent walk is attempted"

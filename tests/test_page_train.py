@@ -206,3 +206,56 @@ def test_a_folder_dataset_without_a_path_is_an_error(app, tmp_path):
     assert not app.exception
     assert any("needs a path" in e.value for e in app.error), [e.value for e in app.error]
     assert not [p for p in tmp_path.iterdir() if p.is_dir()]
+
+
+# ---- the colorizer ----------------------------------------------------------------------------------------------
+def test_the_colorizer_offers_photos_datasets_colorization_sizes_and_its_own_settings(app):
+    choose_model(app, "colorizer")
+    assert app.selectbox(key="train_model").value == "colorizer"
+    assert "colorizer (gray → colour)" in app.selectbox(key="train_model").options
+    dataset = app.selectbox(key="train_dataset_photos")
+    assert offered(dataset) == datasets_of("photos") and {"offline-photos", "photo-folder"} <= set(offered(dataset))
+    offline = next(info for info in gans.list_datasets() if info.name == "offline-photos")
+    assert dataset.value == ("offline-photos" if offline.available else "photo-folder")
+    assert "colour photos" in app.text_input(key="train_folder_photos").label
+    size = app.selectbox(key="train_image_size_colorizer")
+    assert size.options == ["32", "64", "128", "256"] and size.value == 64
+    assert app.number_input(key="train_batch_size_colorize").value == 16
+    assert app.number_input(key="train_l1_colorizer").value == 100
+    assert app.selectbox(key="train_loss_colorizer").options == ["bce", "ls", "hinge"]
+    assert app.number_input(key="train_width_colorizer").value == 32
+    assert app.number_input(key="train_pretrain_colorizer").value == 0
+    keys = {widget.key for widget in app.number_input}
+    assert "train_cycle_colorizer" not in keys and "train_ema_colorizer" not in keys
+
+
+def test_a_tiny_colorizer_run_on_a_photo_folder_opens_in_colorize(app, tmp_path, tmp_path_factory):
+    from .test_page_colorize import random_photos
+
+    photos = random_photos(tmp_path_factory.mktemp("my-photos"))
+    choose_model(app, "colorizer")
+    app.selectbox(key="train_dataset_photos").set_value("photo-folder")
+    app.text_input(key="train_folder_photos").input(str(photos))
+    app.number_input(key="train_steps_colorize").set_value(4)
+    app.number_input(key="train_batch_size_colorize").set_value(2)
+    app.selectbox(key="train_image_size_colorizer").set_value(32)
+    app.number_input(key="train_width_colorizer").set_value(4)
+    app.number_input(key="train_pretrain_colorizer").set_value(2)
+    app.button[0].click().run()
+    assert not app.exception and not app.error
+    assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
+    run = next(p for p in tmp_path.iterdir() if p.is_dir())
+    assert wait_for(lambda: read_progress(run).state == "finished" and read_progress(run).latest_sample is not None,
+                    timeout=300), read_progress(run)
+    from views.common import job_manager
+
+    assert wait_for(lambda: not job_manager().busy)
+    app.run()
+    assert not app.exception and not app.error
+    assert "rows: gray input · colorized · original" in app.image[0].captions[0]
+    assert gans.RunDir(run).read_config()["model"]["pretrain_steps"] == 2
+    assert {"train_open_translate", "train_open_explore"}.isdisjoint(button.key for button in app.button)
+    app.button(key="train_open_colorize").click().run()
+    assert not app.exception
+    assert [title.value for title in app.title] == ["Colorize"], "the Colorize page opened"
+    assert app.selectbox(key="colorize_checkpoint").value == str(run), "on the run just trained"

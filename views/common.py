@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-TASK_LABELS = {"generate": "noise → image", "translate": "image → image"}  # gans.registry.model_task → words
+# gans.registry.model_task → words
+TASK_LABELS = {"generate": "noise → image", "translate": "image → image", "colorize": "gray → colour"}
+COLORIZE_ROWS = "gray input · colorized · original"  # the rows of a colorizer run's progress grid, top to bottom
 
 
 @st.cache_resource
@@ -58,16 +60,30 @@ def translation_rows(architecture: str, domains: list[str] | None = None) -> str
     return f"{a} · {a} → {b} · {b} · {b} → {a}"
 
 
-def open_in_translate(run_dir) -> None:
-    """Hand ``run_dir`` to the Translate page and go there (as "Open in Explore" does with ``explore_run``)."""
+def open_run_on(page: str, session_key: str, run_dir, unavailable: str) -> None:
+    """Hand ``run_dir`` to ``page`` (which reads ``st.session_state[session_key]``) and go there; on a server whose
+    router lacks that page, show ``unavailable`` instead."""
     from streamlit.errors import StreamlitAPIException
 
-    st.session_state["translate_run"] = str(run_dir)
+    st.session_state[session_key] = str(run_dir)
     try:
-        st.switch_page("views/translate.py")
-    except StreamlitAPIException:  # a server whose router has no Translate page yet
-        st.error("The Translate page is not available on this server; translate with "
-                 f"`python -m gans translate {run_dir} input.png -o output.png`.")
+        st.switch_page(page)
+    except StreamlitAPIException:
+        st.error(unavailable)
+
+
+def open_in_translate(run_dir) -> None:
+    """Hand ``run_dir`` to the Translate page and go there (as "Open in Explore" does with ``explore_run``)."""
+    open_run_on("views/translate.py", "translate_run", run_dir,
+                "The Translate page is not available on this server; translate with "
+                f"`python -m gans translate {run_dir} input.png -o output.png`.")
+
+
+def open_in_colorize(run_dir) -> None:
+    """Hand ``run_dir`` to the Colorize page and go there."""
+    open_run_on("views/colorize.py", "colorize_run", run_dir,
+                "The Colorize page is not available on this server; colour a photo with "
+                f"`python -m gans colorize photo.jpg -o colour.png --checkpoint {run_dir}`.")
 
 
 def sidebar_status() -> None:

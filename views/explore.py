@@ -1,6 +1,7 @@
 """Explore: walk a trained generator's latent space from seed A to seed B, across classes, and at random.
 
-Only noise → image models have a latent space; image-to-image ones (pix2pix, CycleGAN) are pointed to Translate.
+Only noise → image models have a latent space; image-to-image ones (pix2pix, CycleGAN) are pointed to Translate,
+colorizers to Colorize.
 
 Widgets → ``gans.explore`` / ``model.sample`` → ``st.image``. The model is cached per checkpoint (path and weights
 time, so a retrained run reloads); every picture is cached by its inputs, and only the t slider and its frame rerun
@@ -17,7 +18,7 @@ from gans import explore
 from gans.catalog import CheckpointInfo, describe, list_checkpoints
 from gans.checkpoints import is_hub_id
 from gans.images import grid_image
-from views.common import open_in_translate
+from views.common import open_in_colorize, open_in_translate
 
 HUB_CHOICE = "<hub>"  # the picker's last option: a Hugging Face Hub repo id typed in a text box
 MAX_SEED = 2**31 - 1  # seeds stay exact in the browser's number input
@@ -80,27 +81,37 @@ def take_open_request() -> str | None:
     if requested:
         info = describe(requested)
         if info is not None and info.task != "generate":  # no latent space: say where it goes instead
-            st.session_state["explore_translation_run"] = str(requested)
+            st.session_state["explore_elsewhere_run"] = str(requested)
             return None
-        st.session_state.pop("explore_translation_run", None)
+        st.session_state.pop("explore_elsewhere_run", None)
         st.session_state["explore_opened_run"] = str(requested)
         st.session_state["explore_checkpoint"] = str(requested)  # matched to the picker's spelling below
     return requested
 
 
-def translation_notice(name: str, architecture: str, run_dir: str | None = None) -> None:
-    """Explore walks latent spaces; an image-to-image model has none, so point to the Translate page."""
+def elsewhere_notice(name: str, architecture: str, task: str, run_dir: str | None = None) -> None:
+    """Explore walks latent spaces; image-to-image models and colorizers have none, so point to their page."""
+    if task == "colorize":
+        st.info(f"**{name}** is a colorizer ({architecture}): it colours gray photos instead of drawing images from "
+                "noise, so it has no latent space to explore. Open it on the **Colorize** page, or from a terminal: "
+                f"`python -m gans colorize photo.jpg -o colour.png --checkpoint {run_dir or name}`.",
+                icon=":material/palette:")
+        if run_dir is not None and st.button("Open in Colorize", key="explore_open_colorize",
+                                             icon=":material/palette:"):
+            st.session_state.pop("explore_elsewhere_run", None)
+            open_in_colorize(run_dir)
+        return
     st.info(f"**{name}** is an image-to-image model ({architecture}): it translates images instead of drawing them "
             "from noise, so it has no latent space to explore. Open it on the **Translate** page, or from a terminal: "
             f"`python -m gans translate {run_dir or name} input.png -o output.png`.", icon=":material/compare:")
     if run_dir is not None and st.button("Open in Translate", key="explore_open_translate", icon=":material/compare:"):
-        st.session_state.pop("explore_translation_run", None)
+        st.session_state.pop("explore_elsewhere_run", None)
         open_in_translate(run_dir)
 
 
-def forget_translation_request() -> None:
-    """The user picked another checkpoint: the notice about the translation run they came with has done its job."""
-    st.session_state.pop("explore_translation_run", None)
+def forget_elsewhere_request() -> None:
+    """The user picked another checkpoint: the notice about the run they came with has done its job."""
+    st.session_state.pop("explore_elsewhere_run", None)
 
 
 def checkpoint_choices() -> dict[str, str]:
@@ -129,10 +140,10 @@ def pick_checkpoint() -> tuple[str, bool]:
     """The picked run folder or Hub repo id, and whether it is a Hub id; stops the page while there is nothing to
     show. The Hub box takes repo ids only, never a path on the server."""
     requested = take_open_request()
-    translation_run = st.session_state.get("explore_translation_run")
-    info = describe(translation_run) if translation_run else None
+    elsewhere_run = st.session_state.get("explore_elsewhere_run")
+    info = describe(elsewhere_run) if elsewhere_run else None
     if info is not None:
-        translation_notice(info.path.name, info.architecture, str(info.path))
+        elsewhere_notice(info.path.name, info.architecture, info.task, str(info.path))
     choices = checkpoint_choices()
     if not choices:
         st.info("No checkpoints yet. Train one on the Train page, or from a terminal: "
@@ -144,7 +155,7 @@ def pick_checkpoint() -> tuple[str, bool]:
     choice = st.selectbox("Checkpoint", [*choices, HUB_CHOICE], key="explore_checkpoint", persist_state=KEEP,
                           format_func=lambda path: choices.get(path, "A Hugging Face Hub repo id…"),
                           help="Noise → image models; image-to-image ones (pix2pix, CycleGAN) are on the Translate "
-                               "page", on_change=forget_translation_request)
+                               "page, colorizers on the Colorize page", on_change=forget_elsewhere_request)
     if choice != HUB_CHOICE:
         return choice, False
     hub_id = st.text_input("Hugging Face Hub repo id", key="explore_hub_id", persist_state=KEEP,
@@ -241,8 +252,9 @@ try:
     checkpoint = describe(model.run_path, source="hub" if checkpoint is None else checkpoint.source)
     if checkpoint is None:
         raise gans.CheckpointError(f"{source} holds no loadable model")
-    if getattr(model, "task", checkpoint.task) != "generate":  # e.g. a typed Hub id of a pix2pix model
-        translation_notice(source, checkpoint.architecture)
+    task = getattr(model, "task", checkpoint.task)
+    if task != "generate":  # e.g. a typed Hub id of a pix2pix model or a colorizer
+        elsewhere_notice(source, checkpoint.architecture, task)
         st.stop()
     st.markdown(model_facts(checkpoint))
     explorer(model, (source, checkpoint.modified), checkpoint)

@@ -4,7 +4,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from gans.catalog import CheckpointInfo, list_checkpoints
-from views.common import dataset_table, model_table, translation_rows
+from views.common import COLORIZE_ROWS, dataset_table, model_table, translation_rows
 
 GRID_WIDTH = 280  # every grid at one display width, so 28 px and 32 px models look alike
 RECENT_RUNS = 2  # local runs shown beside the shipped checkpoints
@@ -15,10 +15,10 @@ st.write(
     "Every classic GAN in one clean package. Train one on real data right here in the browser and watch it learn, "
     "then explore what it made: walk its latent space from one seed to another, across classes, and at random. "
     "Image-to-image models (pix2pix on paired data, CycleGAN on unpaired data) learn to turn one kind of picture "
-    "into another."
+    "into another, and the colorizer brings gray photos to colour."
 )
 
-train_column, explore_column, translate_column, _ = st.columns([1, 1, 1, 1])
+train_column, explore_column, translate_column, colorize_column = st.columns([1, 1, 1, 1])
 with train_column:
     st.page_link("views/train.py", label="Train a GAN", icon=":material/model_training:")
 with explore_column:
@@ -28,12 +28,19 @@ with translate_column:
         st.page_link("views/translate.py", label="Translate an image", icon=":material/compare:")
     except StreamlitAPIException:  # a router without the Translate page
         pass
+with colorize_column:
+    try:
+        st.page_link("views/colorize.py", label="Colorize a photo", icon=":material/palette:")
+    except StreamlitAPIException:  # a router without the Colorize page
+        pass
 
 
 def caption(info: CheckpointInfo) -> str:
-    """The checkpoint's label; a translation grid says what its rows are (one example per column)."""
+    """The checkpoint's label; a translation or colorizer grid says what its rows are (one example per column)."""
     if info.task == "translate":
         return f"{info.label} · image → image, rows: {translation_rows(info.architecture, info.domains)}"
+    if info.task == "colorize":
+        return f"{info.label} · gray → colour, rows: {COLORIZE_ROWS}"
     return info.label
 
 
@@ -64,6 +71,7 @@ st.code(
     "python -m gans sample runs/my-dcgan -n 64 -o grid.png\n"
     "python -m gans interpolate runs/my-dcgan --seeds 1 2 --frames 16 -o walk.gif\n"
     "python -m gans train pix2pix --data edges2fashion --steps 1000 --batch-size 16 --out runs/my-pix2pix\n"
-    "python -m gans translate runs/my-pix2pix edges.png -o garment.png",
+    "python -m gans translate runs/my-pix2pix edges.png -o garment.png\n"
+    "python -m gans train colorizer --data offline-photos --steps 1000 --batch-size 16 --out runs/my-colorizer",
     language="bash",
 )

@@ -17,24 +17,28 @@ from gans.registry import model_class, model_defaults, model_task
 from gans.training import DataConfig, TrainConfig
 from gans.training.jobs import JobBusyError
 from gans.training.progress import read_progress, smooth, thin
-from views.common import TASK_LABELS, job_manager, open_in_translate, translation_rows
+from views.common import COLORIZE_ROWS, TASK_LABELS, job_manager, open_in_colorize, open_in_translate, translation_rows
 
-IMAGE_SIZES = {"generate": (28, 32, 64), "translate": TRANSLATION_IMAGE_SIZES}
+IMAGE_SIZES = {"generate": (28, 32, 64), "translate": TRANSLATION_IMAGE_SIZES, "colorize": TRANSLATION_IMAGE_SIZES}
 ANY_IMAGE_SIZE = (28, 32, 64, 128, 256)  # a task this page does not know yet: the model checks its own size
 LOSSES = ("bce", "ls", "wasserstein", "hinge")
-PIX2PIX_LOSSES = ("bce", "ls", "hinge")  # pix2pix has no Wasserstein critic
-# What each kind of data trains (gans.registry.model_class(name).data_kind): the demo preselected for it, the
-# dataset that reads the user's own folder, and what that folder must hold.
-DEFAULT_DATASET = {"images": "fashion-mnist-mini", "paired": "edges2fashion", "unpaired": "sneaker2boot"}
-FOLDER_DATASET = {"images": "folder", "paired": "paired-folder", "unpaired": "unpaired-folder"}
+PIX2PIX_LOSSES = ("bce", "ls", "hinge")  # pix2pix and the colorizer have no Wasserstein critic
+# What each kind of data trains (gans.registry.model_class(name).data_kind): the demo preselected for it (when it
+# is on this machine; else the folder dataset), the dataset that reads the user's own folder, and what that
+# folder must hold.
+DEFAULT_DATASET = {"images": "fashion-mnist-mini", "paired": "edges2fashion", "unpaired": "sneaker2boot",
+                   "photos": "offline-photos"}
+FOLDER_DATASET = {"images": "folder", "paired": "paired-folder", "unpaired": "unpaired-folder",
+                  "photos": "photo-folder"}
 FOLDER_LABEL = {
     "images": "Folder or .zip of images (for the folder dataset)",
     "paired": "Folder or .zip of A|B pairs with train/ (for paired-folder)",
     "unpaired": "Folder or .zip with trainA/ trainB/ (for unpaired-folder)",
+    "photos": "Folder or .zip of colour photos (for photo-folder)",
 }
 # Image-to-image networks are larger per image (U-Net / ResNet generators at 64 px): smaller batches.
-DEFAULT_STEPS = {"generate": 2000, "translate": 1000}
-DEFAULT_BATCH_SIZE = {"generate": 64, "translate": 16}
+DEFAULT_STEPS = {"generate": 2000, "translate": 1000, "colorize": 1000}
+DEFAULT_BATCH_SIZE = {"generate": 64, "translate": 16, "colorize": 16}
 
 st.title("Train")
 try:
@@ -46,9 +50,18 @@ except gans.GansError as error:  # e.g. GANS_MAX_STEPS=abc on a deployment
 
 # ---- the settings form ------------------------------------------------------------------------------------------
 def dataset_choices(kind: str) -> tuple[list[str], dict]:
-    """Datasets of ``kind`` ("images", "paired", "unpaired"), the one a model of that kind trains on."""
+    """Datasets of ``kind`` ("images", "paired", "unpaired", "photos"), the one a model of that kind trains on."""
     infos = {info.name: info for info in gans.list_datasets() if info.kind == kind}
     return list(infos), infos
+
+
+def default_dataset_index(kind: str, names: list[str], infos: dict) -> int:
+    """The kind's demo when it is on this machine (offline-photos may not be), else its folder dataset, else the
+    first."""
+    for name in (DEFAULT_DATASET.get(kind), FOLDER_DATASET.get(kind)):
+        if name in names and infos[name].available:
+            return names.index(name)
+    return 0
 
 
 def noise_model_settings(model: str, defaults: dict, a, b) -> dict:
@@ -77,12 +90,18 @@ def noise_model_settings(model: str, defaults: dict, a, b) -> dict:
 
 
 def translation_model_settings(model: str, defaults: dict, a, b) -> dict:
-    """The advanced settings of an image → image model: its loss weights (pix2pix's L1, CycleGAN's cycle and
-    identity terms and image pool) and the networks' width. Values are checked by the model (ConfigError)."""
+    """The advanced settings of an image → image model (and of the colorizer, a pix2pix in Lab): its loss weights
+    (L1, CycleGAN's cycle and identity terms and image pool), the colorizer's L1-only pre-training and the
+    networks' width. Values are checked by the model (ConfigError)."""
     kwargs = {}
     if "l1_weight" in defaults:
         kwargs["l1_weight"] = float(a.number_input("L1 weight λ (output vs target)",
                                                    value=float(defaults["l1_weight"]), key=f"train_l1_{model}"))
+    if "pretrain_steps" in defaults:
+        kwargs["pretrain_steps"] = int(a.number_input(
+            "L1-only pre-training steps", value=int(defaults["pretrain_steps"]), min_value=0, step=100,
+            key=f"train_pretrain_{model}", help="G learns from the L1 loss alone for this many steps before the "
+                                                "discriminator joins in: plausible colour first, then sharper colour"))
     if "loss" in defaults:
         kwargs["loss"] = a.selectbox("Adversarial loss", PIX2PIX_LOSSES, index=PIX2PIX_LOSSES.index(defaults["loss"]),
                                      key=f"train_loss_{model}")
@@ -117,9 +136,8 @@ def settings_form() -> None:
     sizes = IMAGE_SIZES.get(task, ANY_IMAGE_SIZE)
     with st.form("train_form"):
         left, right = st.columns(2)
-        default_dataset = DEFAULT_DATASET.get(kind)
         dataset = left.selectbox(
-            "Dataset", names, index=names.index(default_dataset) if default_dataset in names else 0,
+            "Dataset", names, index=default_dataset_index(kind, names, infos),
             key=f"train_dataset_{kind}",
             format_func=lambda n: n if infos[n].available else f"{n} (not on this machine)",
         )
@@ -138,7 +156,8 @@ def settings_form() -> None:
         model_kwargs = {"image_size": int(image_size)}
         with st.expander("Advanced (per-model settings)"):
             a, b = st.columns(2)
-            settings = {"generate": noise_model_settings, "translate": translation_model_settings}.get(task)
+            settings = {"generate": noise_model_settings, "translate": translation_model_settings,
+                        "colorize": translation_model_settings}.get(task)
             if settings is None:
                 st.caption(f"{model} trains with its own defaults here.")
             else:
@@ -213,7 +232,8 @@ def run_config(run_dir: Path, config_modified: float) -> dict:
 
 
 def run_task(config: dict) -> str:
-    """"translate" for an image-to-image run, else "generate" (also for an architecture this version lacks)."""
+    """The run's task: "translate" (image-to-image), "colorize" or "generate" (also for an architecture this
+    version lacks)."""
     try:
         return model_task(config.get("architecture", ""))
     except gans.GansError:
@@ -236,6 +256,8 @@ def grid_caption(config: dict, grid: Path) -> str:
     if task == "translate":
         domains = (config.get("data") or {}).get("domains")
         return f"rows: {translation_rows(config.get('architecture', ''), domains)} · {when}"
+    if task == "colorize":
+        return f"rows: {COLORIZE_ROWS} · {when}"
     return f"fixed noise · {when}" if task == "generate" else when
 
 
@@ -249,7 +271,8 @@ def live_view() -> None:
         return
     if run_dir is None:
         st.info("No run yet: choose a model and press Start. The embedded Fashion-MNIST subset works offline, and "
-                "so do the image-to-image demos made from it (edges2fashion, sneaker2boot).")
+                "so do the image-to-image demos made from it (edges2fashion, sneaker2boot); the colorizer trains on "
+                "your own colour photos (photo-folder) or on offline-photos where it is installed.")
         return
     progress = read_progress(run_dir)
     running = manager.busy and manager.run_dir == run_dir
@@ -314,6 +337,9 @@ def finished_actions(run_dir: Path, progress, task: str) -> None:
         if task == "translate":  # Explore walks latent spaces; image-to-image models have none
             if st.button("Open in Translate", key="train_open_translate", icon=":material/compare:"):
                 open_in_translate(run_dir)
+        elif task == "colorize":
+            if st.button("Open in Colorize", key="train_open_colorize", icon=":material/palette:"):
+                open_in_colorize(run_dir)
         elif task == "generate" and st.button("Open in Explore", key="train_open_explore", icon=":material/explore:"):
             st.session_state["explore_run"] = str(run_dir)
             st.switch_page("views/explore.py")

@@ -1,0 +1,249 @@
+"""The Colorize page, driven by streamlit.testing: gray and colour uploads of any size and kind (16-bit, CMYK),
+the metrics table, the render size, held-out photos, bad uploads that must leave the page working, and runs opened
+from the Train page."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+import torch
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+import gans
+from gans.training import DataConfig, TrainConfig, train
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "views" / "colorize.py")
+METRIC_ROWS = ["colorizer", "baseline: zero chroma (gray)", "baseline: mean training chroma", "original photo"]
+
+
+def random_photos(folder: Path, count: int = 4) -> Path:
+    """``count`` small random-colour PNGs (at least 32 px, as photo-folder needs) in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        pixels = rng.integers(0, 256, (40 + 8 * index, 48, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / f"photo-{index}.png")
+    return folder
+
+
+def train_tiny_colorizer(out: Path, photos: Path) -> Path:
+    """A 2-step colorizer (width 4, 32 px crops) on the photos in ``photos``, with a sample grid."""
+    train("colorizer", DataConfig("photo-folder", str(photos)),
+          TrainConfig(steps=2, batch_size=2, device="cpu", sample_every=2, num_samples=2), out,
+          {"width": 4, "image_size": 32})
+    return out
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory) -> Path:
+    """A checkpoints folder holding one tiny colorizer."""
+    folder = tmp_path_factory.mktemp("shipped")
+    run = train_tiny_colorizer(folder / "tiny-colorizer", random_photos(tmp_path_factory.mktemp("photos")))
+    # Two steps leave near-constant chroma; Kaiming weights make it depend on the input, as a trained model's does.
+    model = gans.load(run)
+    torch.manual_seed(0)
+    for module in model.modules():
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+            torch.nn.init.kaiming_normal_(module.weight)
+    model.save_pretrained(run)
+    return folder
+
+
+@pytest.fixture
+def page(shipped, monkeypatch):
+    monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(shipped))
+
+    def open_page(**session) -> AppTest:
+        app = AppTest.from_file(PAGE, default_timeout=120)
+        for key, value in session.items():
+            app.session_state[key] = value
+        return app.run()
+
+    return open_page
+
+
+def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def colour_noise(width: int, height: int) -> Image.Image:
+    return Image.fromarray(np.random.default_rng(1).integers(0, 256, (height, width, 3), dtype=np.uint8))
+
+
+def gray_gradient(width: int, height: int) -> Image.Image:
+    return Image.fromarray(np.tile(np.linspace(0, 255, width, dtype=np.uint8), (height, 1)), "L")
+
+
+def upload(app: AppTest, name: str, data: bytes, mime: str = "image/png") -> AppTest:
+    app.get("file_uploader")[0].set_value((name, data, mime))
+    return app.run()
+
+
+def captions(app: AppTest) -> list[str]:
+    """Captions of the result's pictures (not the training grid in the "What it learned" expander)."""
+    return [image.captions[0] for image in app.image if not image.captions[0].startswith("rows:")]
+
+
+def output_caption(app: AppTest) -> str:
+    return next(caption for caption in captions(app) if caption.startswith("Colorized"))
+
+
+def metric_rows(app: AppTest) -> list[str]:
+    return list(app.table[0].value["result"]) if app.table else []
+
+
+def offline_photos_available() -> bool:
+    return any(info.name == "offline-photos" and info.available for info in gans.list_datasets())
+
+
+def test_without_checkpoints_the_page_says_how_to_get_one(monkeypatch, tmp_path):
+    monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(tmp_path / "none"))
+    app = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not app.exception
+    assert "No colorizer checkpoints yet" in app.info[0].value
+    assert "python -m gans train colorizer --data offline-photos" in app.info[0].value
+
+
+def test_a_gray_png_comes_back_in_colour_at_its_own_size_without_metrics(page, shipped):
+    app = page()
+    assert app.selectbox(key="colorize_checkpoint").value == str(shipped / "tiny-colorizer")
+    facts = app.markdown[0].value
+    assert "colorizer" in facts and "photo-folder" in facts and "32×32" in facts and "gray → colour" in facts
+    assert app.image[0].captions[0] == "rows: gray input · colorized · original", "the run's own grid"
+    app = upload(app, "old.png", encoded(gray_gradient(300, 200)))
+    assert not app.exception and not app.error
+    assert output_caption(app) == "Colorized · 300×200 px · network at 256×171 px"
+    assert captions(app) == ["Gray input (old.png)", output_caption(app)], "no original beside a gray upload"
+    download = app.get("download_button")[0]
+    assert download.proto.label == "Download the result (300×200 PNG)"
+    assert not app.table, "a gray photo has nothing to be compared with"
+
+
+def test_a_colour_jpeg_gets_the_metrics_table_with_both_baselines_and_the_original(page):
+    app = upload(page(), "holiday.jpg", encoded(colour_noise(120, 90), "JPEG"), "image/jpeg")
+    assert not app.exception and not app.error
+    assert output_caption(app) == "Colorized · 120×90 px · network at 120×90 px", "never above the photo's size"
+    assert captions(app)[-1] == "Original"
+    assert metric_rows(app) == METRIC_ROWS
+    table = app.table[0].value.set_index("result")
+    assert list(table.columns) == ["PSNR (dB)", "SSIM", "colourfulness"]
+    assert table.loc["original photo", "colourfulness"] > 0 and np.isnan(table.loc["original photo", "PSNR (dB)"])
+    assert table.loc["baseline: zero chroma (gray)", "colourfulness"] == 0
+    assert any("PSNR and SSIM" in caption.value for caption in app.caption), "a sentence on how to read it"
+
+
+def test_a_16_bit_gray_png_works(page):
+    pixels = np.tile(np.linspace(0, 65535, 64).astype(np.uint16), (48, 1))
+    scan = Image.fromarray(pixels)
+    assert scan.mode == "I;16"
+    app = upload(page(), "scan16.png", encoded(scan))
+    assert not app.exception and not app.error
+    assert output_caption(app) == "Colorized · 64×48 px · network at 64×48 px"
+    assert not app.table
+
+
+def test_a_cmyk_jpeg_works(page):
+    app = upload(page(), "print.jpg", encoded(colour_noise(80, 60).convert("CMYK"), "JPEG"), "image/jpeg")
+    assert not app.exception and not app.error
+    assert output_caption(app) == "Colorized · 80×60 px · network at 80×60 px"
+    assert metric_rows(app) == METRIC_ROWS, "a colour print is compared with its colours"
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("notes.png", b"just some text, not pixels", "not an image"),
+    ("cut.png", encoded(colour_noise(64, 64))[:300], "truncated or corrupt"),
+    ("huge.png", encoded(Image.new("1", (10000, 6000))), "too large"),
+])
+def test_bad_uploads_show_a_clear_error_and_the_page_keeps_working(page, name, data, message):
+    app = upload(page(), name, data)
+    assert not app.exception
+    assert message in app.error[0].value
+    assert not app.get("download_button")
+    app = upload(app, "fine.png", encoded(gray_gradient(40, 30)))
+    assert not app.exception and not app.error
+    assert output_caption(app) == "Colorized · 40×30 px · network at 40×30 px"
+
+
+def test_the_render_size_caps_the_work_on_a_large_photo_and_changes_the_result(page):
+    app = upload(page(), "wide.jpg", encoded(colour_noise(2400, 1200), "JPEG"), "image/jpeg")
+    assert not app.exception and not app.error
+    assert output_caption(app) == "Colorized · 2400×1200 px · network at 256×128 px"
+    assert "full-resolution lightness" in app.slider(key="colorize_render_size").help
+    output = next(image.value[0] for image in app.image if image.captions[0].startswith("Colorized"))
+    app.slider(key="colorize_render_size").set_value(512).run()
+    assert not app.exception and not app.error
+    assert output_caption(app) == "Colorized · 2400×1200 px · network at 512×256 px"
+    assert next(image.value[0] for image in app.image if image.captions[0].startswith("Colorized")) != output
+    assert app.get("download_button")[0].proto.label == "Download the result (2400×1200 PNG)"
+
+
+@pytest.mark.skipif(not offline_photos_available(), reason="offline-photos is not installed here")
+def test_without_an_upload_a_held_out_photo_can_be_tried(page):
+    app = page()
+    assert not app.exception and not app.error
+    example = app.radio(key="colorize_example")
+    assert 1 <= len(example.options) <= 6
+    assert output_caption(app).startswith("Colorized · ")
+    assert metric_rows(app) == METRIC_ROWS, "held-out photos are in colour, so they are compared with it"
+    if len(example.options) > 1:
+        first = captions(app)[0]
+        app.radio(key="colorize_example").set_value(1).run()
+        assert captions(app)[0] != first
+
+
+@pytest.fixture
+def no_held_out_photos(monkeypatch):
+    def missing(*args, **kwargs):
+        raise gans.DatasetError("offline-photos is not on this machine")
+
+    monkeypatch.setattr("gans.data.load_dataset", missing)
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def test_without_held_out_photos_the_page_asks_for_an_upload(page, no_held_out_photos):
+    app = page()
+    assert not app.exception and not app.error
+    assert "Upload a photo" in app.info[0].value
+    assert not captions(app), "nothing to colour yet"
+
+
+def test_a_run_opened_from_the_train_page_is_selected(page, tmp_path):
+    run = train_tiny_colorizer(tmp_path / "elsewhere" / "my-colorizer", random_photos(tmp_path / "photos"))
+    app = page(colorize_run=str(run))
+    assert not app.exception and not app.error
+    assert app.selectbox(key="colorize_checkpoint").value == str(run)
+
+
+def test_other_models_are_sent_to_their_page(page, tmp_path, monkeypatch):
+    train("dcgan", cfg=TrainConfig(steps=1, batch_size=8, device="cpu"), out=tmp_path / "dcgan",
+          model_kwargs={"width": 4, "latent_dim": 8, "image_size": 28})
+    app = page(colorize_run=str(tmp_path / "dcgan"))
+    assert not app.exception
+    assert "no colorizer model" in app.warning[0].value
+
+    real_load = gans.load
+    monkeypatch.setattr(gans, "load", lambda *args, **kwargs: real_load(tmp_path / "dcgan", device="cpu"))
+    app.selectbox(key="colorize_checkpoint").set_value("<hub>").run()
+    app.text_input(key="colorize_hub_id").input("someone/dcgan").run()
+    assert not app.exception
+    assert "Explore page" in app.error[0].value
+
+
+def test_the_page_works_inside_the_studio_router(shipped, monkeypatch):
+    """Under st.navigation the page runs as __main__: what it caches must pickle without the page's own classes."""
+    monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(shipped))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    app.switch_page("views/colorize.py").run()
+    assert not app.exception and [title.value for title in app.title] == ["Colorize"]
+    app = upload(app, "router.jpg", encoded(colour_noise(70, 50), "JPEG"), "image/jpeg")
+    assert not app.exception and not app.error
+    assert output_caption(app) == "Colorized · 70×50 px · network at 70×50 px"
+    assert metric_rows(app) == METRIC_ROWS
