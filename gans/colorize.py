@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
@@ -19,13 +20,14 @@ from PIL import Image
 from .color import denormalize_ab, l_to_gray, lab_to_rgb, normalize_l, rgb_to_l
 from .errors import ConfigError
 from .tiling import run_padded
-from .uploads import decode_upload, image_to_tensor, tensor_to_image
+from .uploads import decode_upload
 
 DEFAULT_RENDER_SIZE = 256
 MIN_RENDER_SIZE, MAX_RENDER_SIZE = 32, 2048
-METRICS_MAX_SIDE = 1024
-# An RGB image whose channels never differ by more than this is gray in colour clothing (no metrics for it).
-GRAY_TOLERANCE = 2 / 255
+METRICS_MAX_SIDE = 1024  # metrics are computed on copies at most this large
+BAND_ROWS = 256  # rows converted at a time at full resolution: bounds memory on a 24-megapixel photo
+# An RGB image whose channels never differ by more than this (0..255) is gray in colour clothing (no metrics).
+GRAY_TOLERANCE = 2
 
 
 @dataclass
@@ -52,49 +54,75 @@ def render_dimensions(width: int, height: int, render_size: int) -> tuple[int, i
 
 def colorize_picture(model, image: Image.Image, render_size: int = DEFAULT_RENDER_SIZE,
                      with_metrics: bool = True) -> Colorization:
-    """Colour a decoded PIL image (mode L or RGB) with a colorizer ``model``."""
+    """Colour a decoded PIL image (mode L or RGB) with a colorizer ``model``.
+
+    Memory stays bounded for any photo: only the chroma map is held at full size as floats; lightness, colour
+    and gray are computed in bands of ``BAND_ROWS`` rows straight into the uint8 outputs."""
     if getattr(model, "task", None) != "colorize":
         raise ConfigError(f"{model.architecture} is not a colorizer; pick a colorizer checkpoint")
     if not MIN_RENDER_SIZE <= int(render_size) <= MAX_RENDER_SIZE:
         raise ConfigError(f"render size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE} px, got {render_size}")
-    original = (image_to_tensor(image, 3) + 1) / 2  # (1, 3, H, W) in [0, 1]
-    height, width = original.shape[2:]
-    lightness = rgb_to_l(original)  # (1, 1, H, W) in [0, 100]: the full-resolution detail we keep
-
+    rgb_image = image.convert("RGB")
+    width, height = rgb_image.size
     render_width, render_height = render_dimensions(width, height, int(render_size))
-    small = lightness
-    if (render_height, render_width) != (height, width):
-        small = F.interpolate(lightness, size=(render_height, render_width), mode="bilinear", antialias=True,
-                              align_corners=False)
-    ab = run_padded(model.predict_ab, normalize_l(small), model.input_multiple)  # (1, 2, h, w) normalised
+
+    # The network sees the photo's lightness at the render size.
+    small = rgb_image if (render_width, render_height) == (width, height) else rgb_image.resize(
+        (render_width, render_height), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    small_l = rgb_to_l(_to_unit(np.asarray(small)))
+    ab = run_padded(model.predict_ab, normalize_l(small_l), model.input_multiple)  # (1, 2, h, w) normalised
     if ab.shape[2:] != (height, width):
         ab = F.interpolate(ab, size=(height, width), mode="bilinear", align_corners=False)
-    colour = lab_to_rgb(torch.cat([lightness, denormalize_ab(ab)], 1))
+    ab = denormalize_ab(ab)
 
-    gray = l_to_gray(lightness)  # (1, 1, H, W): what the network saw, at full size
-    result = Colorization(output=tensor_to_image(colour * 2 - 1), gray=tensor_to_image(gray * 2 - 1),
-                          original=image, render_size=(render_width, render_height))
-    is_colour = image.mode == "RGB" and (original.amax(1) - original.amin(1)).max().item() > GRAY_TOLERANCE
-    if with_metrics and is_colour:
-        mean = model.mean_ab.view(1, 2, 1, 1).expand(1, 2, height, width)
-        mean_colour = lab_to_rgb(torch.cat([lightness, mean], 1))
-        result.metrics = compare(original, {"colorizer": colour, "zero chroma (gray)": gray.expand(1, 3, -1, -1),
-                                            "mean training chroma": mean_colour})
+    pixels = np.asarray(rgb_image)
+    colour = np.empty((height, width, 3), np.uint8)
+    gray = np.empty((height, width), np.uint8)
+    for top in range(0, height, BAND_ROWS):
+        rows = slice(top, min(top + BAND_ROWS, height))
+        lightness = rgb_to_l(_to_unit(pixels[rows]))  # (1, 1, rows, W): the full-resolution detail we keep
+        colour[rows] = _to_uint8(lab_to_rgb(torch.cat([lightness, ab[..., rows, :]], 1)))
+        gray[rows] = _to_uint8(l_to_gray(lightness))[..., 0]
+    result = Colorization(output=Image.fromarray(colour), gray=Image.fromarray(gray), original=image,
+                          render_size=(render_width, render_height))
+    spread = int((pixels.max(axis=2).astype(np.int16) - pixels.min(axis=2)).max())
+    if with_metrics and image.mode == "RGB" and spread > GRAY_TOLERANCE:
+        result.metrics = _metrics(model, rgb_image, result)
     return result
+
+
+def _to_unit(pixels: np.ndarray) -> torch.Tensor:
+    """uint8 (H, W, 3) → float (1, 3, H, W) in [0, 1]."""
+    return torch.from_numpy(np.array(pixels, dtype=np.float32)).permute(2, 0, 1).unsqueeze(0).div_(255)
+
+
+def _to_uint8(image: torch.Tensor) -> np.ndarray:
+    """float (1, C, H, W) in [0, 1] → uint8 (H, W, C)."""
+    return image[0].mul(255).round_().clamp_(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def _metrics(model, original: Image.Image, result: Colorization) -> dict[str, dict[str, float]]:
+    """Scores against the original on copies at most ``METRICS_MAX_SIDE`` px (all scaled alike), which keeps
+    SSIM's windowed statistics to a fraction of a second on any photo."""
+    size = render_dimensions(*original.size, METRICS_MAX_SIDE)
+
+    def shrink(picture: Image.Image) -> torch.Tensor:
+        picture = picture.convert("RGB")
+        if picture.size != size:
+            picture = picture.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+        return _to_unit(np.asarray(picture))
+
+    reference = shrink(original)
+    lightness = rgb_to_l(reference)
+    mean = model.mean_ab.view(1, 2, 1, 1).expand(1, 2, *lightness.shape[2:])
+    return compare(reference, {"colorizer": shrink(result.output), "zero chroma (gray)": shrink(result.gray),
+                               "mean training chroma": lab_to_rgb(torch.cat([lightness, mean], 1))})
 
 
 def compare(original: torch.Tensor, candidates: dict[str, torch.Tensor]) -> dict[str, dict[str, float]]:
     """PSNR (dB), SSIM and colourfulness of each candidate against ``original`` (all (1, 3, H, W) in [0, 1]);
-    the original's own colourfulness is the last row. Photos larger than ``METRICS_MAX_SIDE`` are scored on
-    copies scaled down to it (all alike), which keeps SSIM's windowed statistics to a fraction of a second."""
+    the original's own colourfulness is the last row."""
     from .metrics import colorfulness, psnr, ssim
-
-    height, width = original.shape[2:]
-    if max(height, width) > METRICS_MAX_SIDE:
-        size = render_dimensions(width, height, METRICS_MAX_SIDE)[::-1]
-        shrink = lambda image: F.interpolate(image, size=size, mode="bilinear", antialias=True, align_corners=False)  # noqa: E731
-        original = shrink(original)
-        candidates = {name: shrink(image).clamp(0, 1) for name, image in candidates.items()}
 
     rows = {name: {"psnr": psnr(image, original).item(), "ssim": ssim(image, original).item(),
                    "colorfulness": colorfulness(image).item()} for name, image in candidates.items()}

@@ -110,8 +110,8 @@ def test_output_has_the_input_size_and_keeps_its_lightness(colorizer_run, size):
     result = colorize_picture(model, image, render_size=64)
     assert result.output.size == size and result.output.mode == "RGB"
     assert not result.was_colour and result.metrics == {}
-    original_l = rgb_to_l(torch.from_numpy(np.asarray(image.convert("RGB"))).permute(2, 0, 1).float() / 255)
-    output_l = rgb_to_l(torch.from_numpy(np.asarray(result.output)).permute(2, 0, 1).float() / 255)
+    original_l = rgb_to_l(torch.from_numpy(np.array(image.convert("RGB"))).permute(2, 0, 1).float() / 255)
+    output_l = rgb_to_l(torch.from_numpy(np.array(result.output)).permute(2, 0, 1).float() / 255)
     assert (original_l - output_l).abs().mean() < 1.5, "the full-resolution lightness is kept (L* in 0..100)"
 
 
