@@ -124,7 +124,7 @@ def test_translation_grids_say_what_their_rows_are(translation_runs, monkeypatch
 
 
 def test_colorizer_grids_say_what_their_rows_are(tmp_path, tmp_path_factory, monkeypatch):
-    from .test_page_colorize import random_photos, train_tiny_colorizer
+    from .helpers import random_photos, train_tiny_colorizer
 
     train_tiny_colorizer(tmp_path / "runs" / "colorizer", random_photos(tmp_path_factory.mktemp("photos")))
     monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path / "runs"))

@@ -13,29 +13,13 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import gans
-from gans.training import DataConfig, TrainConfig, train
+from gans.training import TrainConfig, train
+
+from .helpers import random_photos, train_tiny_colorizer
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "views" / "colorize.py")
 METRIC_ROWS = ["colorizer", "baseline: zero chroma (gray)", "baseline: mean training chroma", "original photo"]
-
-
-def random_photos(folder: Path, count: int = 4) -> Path:
-    """``count`` small random-colour PNGs (at least 32 px, as photo-folder needs) in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    for index in range(count):
-        pixels = rng.integers(0, 256, (40 + 8 * index, 48, 3), dtype=np.uint8)
-        Image.fromarray(pixels).save(folder / f"photo-{index}.png")
-    return folder
-
-
-def train_tiny_colorizer(out: Path, photos: Path) -> Path:
-    """A 2-step colorizer (width 4, 32 px crops) on the photos in ``photos``, with a sample grid."""
-    train("colorizer", DataConfig("photo-folder", str(photos)),
-          TrainConfig(steps=2, batch_size=2, device="cpu", sample_every=2, num_samples=2), out,
-          {"width": 4, "image_size": 32})
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -289,7 +289,7 @@ def test_a_hub_id_of_a_translation_model_points_to_the_translate_page(translatio
 @pytest.fixture(scope="module")
 def colorizer_run(tmp_path_factory) -> Path:
     """A tiny colorizer run (2 steps on a folder of random colour photos): it colours photos, no latent space."""
-    from .test_page_colorize import random_photos, train_tiny_colorizer
+    from .helpers import random_photos, train_tiny_colorizer
 
     runs = tmp_path_factory.mktemp("colorizer-runs")
     return train_tiny_colorizer(runs / "colorizer", random_photos(tmp_path_factory.mktemp("photos")))

@@ -230,7 +230,7 @@ def test_the_colorizer_offers_photos_datasets_colorization_sizes_and_its_own_set
 
 
 def test_a_tiny_colorizer_run_on_a_photo_folder_opens_in_colorize(app, tmp_path, tmp_path_factory):
-    from .test_page_colorize import random_photos
+    from .helpers import random_photos
 
     photos = random_photos(tmp_path_factory.mktemp("my-photos"))
     choose_model(app, "colorizer")

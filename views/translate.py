@@ -168,8 +168,9 @@ try:
     if checkpoint is None:
         raise gans.CheckpointError(f"{source} holds no loadable model")
     if checkpoint.task != "translate":
-        st.error(f"{source} holds a {checkpoint.architecture} model, which generates images from noise: "
-                 "open it on the Explore page. Translate needs a pix2pix or cyclegan checkpoint.")
+        where = "the Colorize page" if checkpoint.task == "colorize" else "the Explore page (it generates from noise)"
+        st.error(f"{source} holds a {checkpoint.architecture} model: open it on {where}. "
+                 "Translate needs a pix2pix or cyclegan checkpoint.")
         st.stop()
     st.markdown(model_facts(model, checkpoint))
     latest = checkpoint.latest_grid
