@@ -259,3 +259,50 @@ def test_a_tiny_colorizer_run_on_a_photo_folder_opens_in_colorize(app, tmp_path,
     assert not app.exception
     assert [title.value for title in app.title] == ["Colorize"], "the Colorize page opened"
     assert app.selectbox(key="colorize_checkpoint").value == str(run), "on the run just trained"
+
+
+def paired_zip() -> bytes:
+    """A .zip in the official pix2pix layout: train/ with side-by-side A|B images (A dark, B light)."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for index in range(4):
+            pair = Image.new("RGB", (64, 32), (20 * index, 0, 0))
+            pair.paste(Image.new("RGB", (32, 32), (255, 200, 20 * index)), (32, 0))
+            png = io.BytesIO()
+            pair.save(png, "PNG")
+            archive.writestr(f"facades-mini/train/{index}.png", png.getvalue())
+    return buffer.getvalue()
+
+
+def test_an_uploaded_zip_of_pairs_trains_pix2pix(app, tmp_path):
+    choose_model(app, "pix2pix")
+    app.selectbox(key="train_dataset_paired").set_value("paired-folder")
+    app.number_input(key="train_steps_translate").set_value(2)
+    app.number_input(key="train_batch_size_translate").set_value(2)
+    app.selectbox(key="train_image_size_pix2pix").set_value(32)
+    app.number_input(key="train_width_pix2pix").set_value(4)
+    upload = paired_zip()
+    app.get("file_uploader")[0].set_value(("my pairs.zip", upload, "application/zip"))
+    app.button[0].click().run()
+    assert not app.exception and not app.error
+    stored = list((tmp_path / "uploads").glob("*.zip"))
+    assert len(stored) == 1 and stored[0].read_bytes() == upload and stored[0].name.endswith("-my-pairs.zip")
+    assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir() and p.name != "uploads"])
+    run = next(p for p in tmp_path.iterdir() if p.is_dir() and p.name != "uploads")
+    assert wait_for(lambda: read_progress(run).state == "finished", timeout=300), read_progress(run)
+    data = gans.checkpoints.RunDir(run).read_config()["data"]
+    assert data["name"] == "paired-folder" and data["path"] == str(stored[0])
+
+
+def test_an_uploaded_zip_needs_a_folder_dataset(app, tmp_path):
+    choose_model(app, "pix2pix")  # edges2fashion preselected
+    app.get("file_uploader")[0].set_value(("pairs.zip", paired_zip(), "application/zip"))
+    app.button[0].click().run()
+    assert not app.exception
+    assert "read by the paired-folder dataset" in app.error[0].value
+    assert not (tmp_path / "uploads").exists()

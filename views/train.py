@@ -123,6 +123,21 @@ def translation_model_settings(model: str, defaults: dict, a, b) -> dict:
     return kwargs
 
 
+def save_upload(name: str, data: bytes) -> Path:
+    """Keep an uploaded dataset .zip under the runs folder (named by its content, so a re-upload is not stored
+    twice) and return its path; the job process reads it from there."""
+    import hashlib
+
+    from gans.catalog import runs_dir
+    from gans.checkpoints import atomic_write
+
+    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in Path(name).stem)[:40] or "upload"
+    path = runs_dir() / "uploads" / f"{hashlib.sha256(data).hexdigest()[:16]}-{stem}.zip"
+    if not path.exists():
+        atomic_write(path, data)
+    return path
+
+
 def settings_form() -> None:
     models = gans.list_models()
     model = st.selectbox("Model", models, index=models.index("dcgan"), key="train_model",
@@ -142,6 +157,9 @@ def settings_form() -> None:
             format_func=lambda n: n if infos[n].available else f"{n} (not on this machine)",
         )
         folder = left.text_input(FOLDER_LABEL.get(kind, "Folder or .zip"), key=f"train_folder_{kind}")
+        uploaded_zip = left.file_uploader("…or upload the .zip", type=["zip"], key=f"train_zip_{kind}",
+                                          help="For the folder datasets: the .zip is kept on the server and read "
+                                               "member by member (never extracted)")
         steps = left.number_input("Steps", value=DEFAULT_STEPS.get(task, 1000), step=100, key=f"train_steps_{task}")
         batch_size = left.number_input("Batch size", value=DEFAULT_BATCH_SIZE.get(task, 16), step=8,
                                        key=f"train_batch_size_{task}")
@@ -168,6 +186,12 @@ def settings_form() -> None:
         submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
     if not submitted:
         return
+    if uploaded_zip is not None:
+        if dataset != FOLDER_DATASET.get(kind):
+            st.error(f"An uploaded .zip is read by the {FOLDER_DATASET.get(kind)} dataset: choose it, or remove "
+                     "the upload.")
+            return
+        folder = str(save_upload(uploaded_zip.name, uploaded_zip.getvalue()))
     if dataset == FOLDER_DATASET.get(kind) and not folder.strip():
         st.error(f"The {dataset} dataset needs a path: fill in “{FOLDER_LABEL[kind]}”.")
         return
