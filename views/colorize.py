@@ -13,13 +13,11 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans.catalog import CheckpointInfo, describe, list_checkpoints
-from gans.checkpoints import is_hub_id
+from gans.catalog import CheckpointInfo, describe
 from gans.colorize import DEFAULT_RENDER_SIZE
 from gans.images import png_bytes
-from views.common import COLORIZE_ROWS
+from views.common import COLORIZE_ROWS, pick_task_checkpoint, task_checkpoint_choices
 
-HUB_CHOICE = "<hub>"
 KEEP = "session"  # widget values survive a visit to another page
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"]
 RENDER_SIZES = (128, 512, 32)  # slider min, max, step
@@ -78,42 +76,14 @@ def held_out_photos() -> list[tuple[str, bytes]]:
 
 
 # ---- picking a checkpoint --------------------------------------------------------------------------------------
-def checkpoint_choices() -> dict[str, str]:
-    """Colorizer checkpoints: shipped ones first, then local runs newest first, then a run the Train page opened."""
-    choices = {str(info.path): info.label for info in list_checkpoints(task="colorize")}
-    requested = st.session_state.pop("colorize_run", None)
-    if requested:
-        info = describe(requested)
-        if info is not None and info.task == "colorize":
-            choices.setdefault(str(info.path), info.label)
-            st.session_state["colorize_checkpoint"] = str(info.path)
-        else:
-            st.warning(f"{requested} holds no colorizer model yet; showing another checkpoint.")
-    return choices
-
-
 def pick_checkpoint() -> tuple[str, bool]:
     """The picked run folder or Hub repo id, and whether it is a Hub id; stops the page while there is none."""
-    choices = checkpoint_choices()
+    choices = task_checkpoint_choices("colorize", "colorize", "colorizer model")
     if not choices:
         st.info("No colorizer checkpoints yet. Train one on the Train page (model colorizer), or from a terminal: "
                 f"`{TRAIN_COMMAND}` (or `--data photo-folder --data-path my-photos/` for your own colour "
                 "photos). You can also load one from the Hugging Face Hub.", icon=":material/palette:")
-    if st.session_state.get("colorize_checkpoint") not in [*choices, HUB_CHOICE]:
-        st.session_state["colorize_checkpoint"] = next(iter(choices), HUB_CHOICE)
-    choice = st.selectbox("Checkpoint", [*choices, HUB_CHOICE], key="colorize_checkpoint", persist_state=KEEP,
-                          format_func=lambda path: choices.get(path, "A Hugging Face Hub repo id…"))
-    if choice != HUB_CHOICE:
-        return choice, False
-    hub_id = st.text_input("Hugging Face Hub repo id", key="colorize_hub_id", persist_state=KEEP,
-                           placeholder="user/my-colorizer",
-                           help="A repo saved by gans (config.json + model.safetensors)")
-    if not hub_id.strip():
-        st.stop()
-    if not is_hub_id(hub_id):
-        st.error("Enter a Hugging Face Hub repo id such as owner/name")
-        st.stop()
-    return hub_id.strip(), True
+    return pick_task_checkpoint(choices, "colorize", "user/my-colorizer")
 
 
 def wrong_task_message(source: str, info: CheckpointInfo) -> str:

@@ -106,3 +106,46 @@ def _job_status() -> None:
         progress = read_progress(status["run_dir"])
         st.caption(f"Training **{progress.run_dir.name}**: step {progress.step} of {progress.steps or '…'}")
         st.progress(progress.fraction)
+
+
+# ---- checkpoint pickers (Translate, Colorize; Explore keeps its own for the Train page's requests) ----------------
+HUB_CHOICE = "<hub>"  # a picker's last option: a Hugging Face Hub repo id typed in a text box
+
+
+def task_checkpoint_choices(task: str, prefix: str, what: str) -> dict[str, str]:
+    """Run folder → label for checkpoints of ``task``: shipped first, then local runs newest first, then a run the
+    Train page asked to open (``st.session_state[f"{prefix}_run"]``), which becomes the pick."""
+    from gans.catalog import describe, list_checkpoints
+
+    choices = {str(info.path): info.label for info in list_checkpoints(task=task)}
+    requested = st.session_state.pop(f"{prefix}_run", None)
+    if requested:
+        info = describe(requested)
+        if info is not None and info.task == task:
+            choices.setdefault(str(info.path), info.label)
+            st.session_state[f"{prefix}_checkpoint"] = str(info.path)
+        else:
+            st.warning(f"{requested} holds no {what} yet; showing another checkpoint.")
+    return choices
+
+
+def pick_task_checkpoint(choices: dict[str, str], prefix: str, placeholder: str) -> tuple[str, bool]:
+    """The picked run folder or Hub repo id and whether it is a Hub id; stops the page while the Hub box is
+    empty or holds something that is not a repo id (typed ids never name a path on the server)."""
+    from gans.checkpoints import is_hub_id
+
+    key = f"{prefix}_checkpoint"
+    if st.session_state.get(key) not in [*choices, HUB_CHOICE]:
+        st.session_state[key] = next(iter(choices), HUB_CHOICE)
+    choice = st.selectbox("Checkpoint", [*choices, HUB_CHOICE], key=key, persist_state="session",
+                          format_func=lambda path: choices.get(path, "A Hugging Face Hub repo id…"))
+    if choice != HUB_CHOICE:
+        return choice, False
+    hub_id = st.text_input("Hugging Face Hub repo id", key=f"{prefix}_hub_id", persist_state="session",
+                           placeholder=placeholder, help="A repo saved by gans (config.json + model.safetensors)")
+    if not hub_id.strip():
+        st.stop()
+    if not is_hub_id(hub_id):
+        st.error("Enter a Hugging Face Hub repo id such as owner/name")
+        st.stop()
+    return hub_id.strip(), True

@@ -11,12 +11,11 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans.catalog import CheckpointInfo, describe, list_checkpoints
-from gans.checkpoints import is_hub_id
+from gans.catalog import CheckpointInfo, describe
 from gans.images import png_bytes
 from gans.models.translation import DIRECTIONS
+from views.common import pick_task_checkpoint, task_checkpoint_choices
 
-HUB_CHOICE = "<hub>"
 KEEP = "session"  # widget values survive a visit to another page
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"]
 TILE_CHOICES = ["auto", 256, 512, 1024]
@@ -61,41 +60,14 @@ def held_out_examples(data_name: str, direction: str, image_size: int) -> list[b
 
 
 # ---- picking a checkpoint --------------------------------------------------------------------------------------
-def checkpoint_choices() -> dict[str, str]:
-    """Translation checkpoints: shipped ones first, then local runs newest first, then a run the Train page opened."""
-    choices = {str(info.path): info.label for info in list_checkpoints(task="translate")}
-    requested = st.session_state.pop("translate_run", None)
-    if requested:
-        info = describe(requested)
-        if info is not None and info.task == "translate":
-            choices.setdefault(str(info.path), info.label)
-            st.session_state["translate_checkpoint"] = str(info.path)
-        else:
-            st.warning(f"{requested} holds no image-to-image model yet; showing another checkpoint.")
-    return choices
-
-
 def pick_checkpoint() -> tuple[str, bool]:
     """The picked run folder or Hub repo id, and whether it is a Hub id; stops the page while there is none."""
-    choices = checkpoint_choices()
+    choices = task_checkpoint_choices("translate", "translate", "image-to-image model")
     if not choices:
         st.info("No image-to-image checkpoints yet. Train a pix2pix or cyclegan model on the Train page, or from a "
                 "terminal: `python -m gans train pix2pix --data edges2fashion --image-size 32`. You can also "
                 "load one from the Hugging Face Hub.")
-    if st.session_state.get("translate_checkpoint") not in [*choices, HUB_CHOICE]:
-        st.session_state["translate_checkpoint"] = next(iter(choices), HUB_CHOICE)
-    choice = st.selectbox("Checkpoint", [*choices, HUB_CHOICE], key="translate_checkpoint", persist_state=KEEP,
-                          format_func=lambda path: choices.get(path, "A Hugging Face Hub repo id…"))
-    if choice != HUB_CHOICE:
-        return choice, False
-    hub_id = st.text_input("Hugging Face Hub repo id", key="translate_hub_id", persist_state=KEEP,
-                           placeholder="user/my-pix2pix", help="A repo saved by gans (config.json + model.safetensors)")
-    if not hub_id.strip():
-        st.stop()
-    if not is_hub_id(hub_id):
-        st.error("Enter a Hugging Face Hub repo id such as owner/name")
-        st.stop()
-    return hub_id.strip(), True
+    return pick_task_checkpoint(choices, "translate", "user/my-pix2pix")
 
 
 def direction_label(direction: str, info: CheckpointInfo) -> str:

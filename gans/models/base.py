@@ -242,6 +242,11 @@ def check_common(latent_dim: int, image_size: int, channels: int, lr: float, opt
         )
     if channels not in (1, 3):
         raise ConfigError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels}")
+    check_optimizer(lr, optimizer, betas)
+
+
+def check_optimizer(lr: float, optimizer: str, betas) -> None:
+    """Validate the optimiser settings every model shares; raise ``ConfigError`` with what to do."""
     if not lr > 0:
         raise ConfigError(f"learning rate must be > 0, got {lr}")
     if optimizer not in OPTIMIZERS:

@@ -20,7 +20,7 @@ from ..color import denormalize_ab, denormalize_l, lab_to_rgb, normalize_ab, nor
 from ..errors import ConfigError
 from ..layers import PatchDiscriminator, UNetGenerator, dcgan_init
 from ..registry import register
-from .base import GAN, OPTIMIZERS, Batch
+from .base import GAN, Batch, check_optimizer
 from .translation import TRANSLATION_IMAGE_SIZES, default_unet_depth
 
 PREVIEW_COLUMNS = 8
@@ -52,10 +52,7 @@ class Colorizer(GAN):
         if image_size not in TRANSLATION_IMAGE_SIZES:
             raise ConfigError(f"image size {image_size} is not supported; choose one of "
                               f"{', '.join(map(str, TRANSLATION_IMAGE_SIZES))} (the training crop size)")
-        if not lr > 0:
-            raise ConfigError(f"learning rate must be > 0, got {lr}")
-        if optimizer not in OPTIMIZERS:
-            raise ConfigError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        check_optimizer(lr, optimizer, betas)
         if l1_weight < 0 or pretrain_steps < 0:
             raise ConfigError("l1_weight and pretrain_steps must be >= 0")
         if loss not in losses.LOSSES or loss == "wasserstein":

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from .base import GAN
+from .base import GAN, check_optimizer
 
 TRANSLATION_IMAGE_SIZES = (32, 64, 128, 256)
 DIRECTIONS = {"a2b": "A → B", "b2a": "B → A"}
@@ -22,20 +22,13 @@ PREVIEW_COLUMNS = 8
 
 def check_translation_settings(image_size: int, channels: tuple[int, ...], lr: float, optimizer: str, betas) -> None:
     """Validate what every image-to-image model shares; raise ``ConfigError`` with what to do."""
-    from .base import OPTIMIZERS
-
     if image_size not in TRANSLATION_IMAGE_SIZES:
         raise ConfigError(f"image size {image_size} is not supported for image-to-image models; choose one of "
                           f"{', '.join(map(str, TRANSLATION_IMAGE_SIZES))}")
     for count in channels:
         if count not in (1, 3):
             raise ConfigError(f"channels must be 1 (grayscale) or 3 (RGB), got {count}")
-    if not lr > 0:
-        raise ConfigError(f"learning rate must be > 0, got {lr}")
-    if optimizer not in OPTIMIZERS:
-        raise ConfigError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-    if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
-        raise ConfigError(f"betas must be two numbers in [0, 1), got {betas}")
+    check_optimizer(lr, optimizer, betas)
 
 
 def default_unet_depth(image_size: int) -> int:
