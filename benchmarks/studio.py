@@ -17,21 +17,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-s
                  "--no-first-run", "--disable-quic"]
 
 
-def chromium_executable(nice: int, folder: Path) -> str:
-    """/usr/bin/chromium, or a wrapper that starts it at niceness ``nice`` (its helper processes inherit it). A
-    niced browser stands in for one on the visitor's own computer: it only gets CPU the server does not use."""
-    if not nice:
-        return "/usr/bin/chromium"
-    wrapper = folder / "chromium-niced"
-    wrapper.write_text(f'#!/bin/sh\nexec nice -n {int(nice)} /usr/bin/chromium "$@"\n')
-    wrapper.chmod(0o755)
-    return str(wrapper)
-
-
 @contextlib.contextmanager
-def studio_page(runs_dir: str | Path, path: str = "", timeout_ms: int = 120_000, browser_nice: int = 0):
-    """Start the studio with ``GANS_RUNS_DIR=runs_dir``, open ``path`` in Chromium (at niceness ``browser_nice``),
-    yield the Playwright page."""
+def studio_page(runs_dir: str | Path, path: str = "", timeout_ms: int = 120_000):
+    """Start the studio with ``GANS_RUNS_DIR=runs_dir``, open ``path`` in Chromium, yield the Playwright page."""
     from playwright.sync_api import sync_playwright
 
     with socket.socket() as sock:
@@ -51,8 +39,7 @@ def studio_page(runs_dir: str | Path, path: str = "", timeout_ms: int = 120_000,
             except OSError:
                 time.sleep(0.3)
         with sync_playwright() as playwright:
-            executable = chromium_executable(browser_nice, Path(runs_dir).parent)
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(timeout_ms)
             page.goto(f"{url}/{path}")
