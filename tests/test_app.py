@@ -35,7 +35,9 @@ def media_url(path: Path) -> str:
 
 def shipped_with_grids() -> list[str]:
     """Names of the shipped checkpoints that have a sample grid, in the order the home page shows them."""
-    return [info.path.name for info in list_checkpoints(include_runs=False) if info.latest_grid is not None]
+    order = {"generate": 0, "translate": 1, "colorize": 2}
+    infos = sorted(list_checkpoints(include_runs=False), key=lambda info: (order[info.task], info.path.name))
+    return [info.path.name for info in infos if info.latest_grid is not None]
 
 
 def grids(app: AppTest) -> list[tuple[str, str]]:

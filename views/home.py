@@ -45,7 +45,10 @@ def caption(info: CheckpointInfo) -> str:
 
 
 checkpoints = list_checkpoints()
-shipped = [info for info in checkpoints if info.source == "shipped"]
+# Noise-to-image samples first (the studio's front page picture), then translations, then colorizations.
+TASK_ORDER = {"generate": 0, "translate": 1, "colorize": 2}
+shipped = sorted((info for info in checkpoints if info.source == "shipped"),
+                 key=lambda info: (TASK_ORDER.get(info.task, len(TASK_ORDER)), info.path.name))
 recent_runs = [info for info in checkpoints if info.source != "shipped"][:RECENT_RUNS]  # newest first
 with_grids = [info for info in shipped + recent_runs if info.latest_grid is not None]
 
