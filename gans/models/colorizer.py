@@ -28,7 +28,7 @@ PREVIEW_COLUMNS = 8
 
 @register("colorizer")
 class Colorizer(GAN):
-    """Grayscale photo → colour photo: predicts a*b* from L* (CIE Lab)."""
+    """Colorizer: grayscale photo → colour, predicts a*b* from L* (CIE Lab) with a U-Net, PatchGAN on (L, ab)"""
 
     task = "colorize"
     data_kind = "photos"

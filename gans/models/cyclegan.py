@@ -74,7 +74,7 @@ def least_squares_discriminator_loss(real_scores: torch.Tensor, fake_scores: tor
 
 @register("cyclegan")
 class CycleGAN(TranslationGAN):
-    """Unpaired translation in both directions, A → B and B → A."""
+    """CycleGAN (Zhu et al. 2017): unpaired translation A ↔ B, ResNet G, PatchGAN D, cycle + identity losses"""
 
     data_kind = "unpaired"
     directions = ("a2b", "b2a")

@@ -22,7 +22,7 @@ from .translation import TranslationGAN, check_translation_settings, default_une
 
 @register("pix2pix")
 class Pix2Pix(TranslationGAN):
-    """Paired image-to-image translation A → B."""
+    """Pix2Pix (Isola et al. 2017): paired image-to-image translation A → B, U-Net G and PatchGAN D, + 100·L1"""
 
     data_kind = "paired"
     directions = ("a2b",)
