@@ -124,8 +124,29 @@ def _first_centered(images: torch.Tensor, n: int, crop_size: int | None) -> torc
 # ---- paired data (Pix2Pix) --------------------------------------------------------------------------------
 
 
+class _TwoImageSets:
+    """What paired and unpaired data share: domain A in ``a``, domain B in ``b``, an optional crop size."""
+
+    a: torch.Tensor
+    b: torch.Tensor
+    crop_size: int | None
+
+    @property
+    def channels_a(self) -> int:
+        return self.a.shape[1]
+
+    @property
+    def channels_b(self) -> int:
+        return self.b.shape[1]
+
+    @property
+    def image_size(self) -> int:
+        """Side of the images ``batch`` returns: ``crop_size`` when set, else the stored height."""
+        return self.crop_size or self.a.shape[2]
+
+
 @dataclass
-class PairedData:
+class PairedData(_TwoImageSets):
     """Input/target pairs: ``b[i]`` is what a model should make of ``a[i]``.
 
     ``a`` is uint8 (N, Ca, H, W) and ``b`` uint8 (N, Cb, H, W), with Ca, Cb in (1, 3) and the same N, H, W.
@@ -157,19 +178,6 @@ class PairedData:
 
     def __len__(self) -> int:
         return len(self.a)
-
-    @property
-    def channels_a(self) -> int:
-        return self.a.shape[1]
-
-    @property
-    def channels_b(self) -> int:
-        return self.b.shape[1]
-
-    @property
-    def image_size(self) -> int:
-        """Side of the images ``batch`` returns: ``crop_size`` when set, else the stored height."""
-        return self.crop_size or self.a.shape[2]
 
     def prepare(self, image_size: int, channels_a: int, channels_b: int, jitter: bool = True) -> PairedData:
         """Pairs ready for a model taking ``image_size`` images with ``channels_a`` / ``channels_b`` channels.
@@ -216,7 +224,7 @@ class PairedData:
 
 
 @dataclass
-class UnpairedData:
+class UnpairedData(_TwoImageSets):
     """Two independent image sets, domain A (e.g. horses) and domain B (e.g. zebras).
 
     ``a`` is uint8 (Na, Ca, H, W) and ``b`` uint8 (Nb, Cb, H, W): each set non-empty, Ca, Cb in (1, 3), the
@@ -250,19 +258,6 @@ class UnpairedData:
 
     def __len__(self) -> int:
         return max(len(self.a), len(self.b))
-
-    @property
-    def channels_a(self) -> int:
-        return self.a.shape[1]
-
-    @property
-    def channels_b(self) -> int:
-        return self.b.shape[1]
-
-    @property
-    def image_size(self) -> int:
-        """Side of the images ``batch`` returns: ``crop_size`` when set, else the stored height."""
-        return self.crop_size or self.a.shape[2]
 
     def prepare(self, image_size: int, channels_a: int, channels_b: int, jitter: bool = True) -> UnpairedData:
         """Both sets ready for a model taking ``image_size`` images (same rule as ``PairedData.prepare``)."""
