@@ -13,10 +13,10 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans.catalog import CheckpointInfo, describe
+from gans.catalog import CheckpointInfo
 from gans.colorize import DEFAULT_RENDER_SIZE
 from gans.images import png_bytes
-from views.common import COLORIZE_ROWS, pick_task_checkpoint, task_checkpoint_choices
+from views.common import COLORIZE_ROWS, load_picked, pick_task_checkpoint, task_checkpoint_choices
 
 KEEP = "session"  # widget values survive a visit to another page
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"]
@@ -29,12 +29,6 @@ TRAIN_COMMAND = "python -m gans train colorizer --data offline-photos"
 
 
 # ---- cached work -----------------------------------------------------------------------------------------------
-@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
-def load_model(source: str, weights_modified: float, from_hub: bool = False):
-    """The model at ``source`` (a run folder or a Hub repo id); ``weights_modified`` only keys the cache."""
-    return gans.load(source, device="cpu", hub_only=from_hub)
-
-
 def preview(picture) -> bytes:
     """A PNG of ``picture`` no larger than ``PREVIEW_SIDE`` (a 40 MP photo is not sent to the browser three times)."""
     if max(picture.size) > PREVIEW_SIDE:
@@ -172,12 +166,8 @@ st.title("Colorize")
 st.caption("Bring gray photos to colour with a colorizer model, at the photo's own resolution.")
 
 source, from_hub = pick_checkpoint()
-checkpoint = None if from_hub else describe(source)
 try:
-    model = load_model(source, checkpoint.modified if checkpoint else 0.0, from_hub)
-    checkpoint = describe(model.run_path, source="hub" if checkpoint is None else checkpoint.source)
-    if checkpoint is None:
-        raise gans.CheckpointError(f"{source} holds no loadable model")
+    model, checkpoint = load_picked(source, from_hub)
     if getattr(model, "task", checkpoint.task) != "colorize":
         st.error(wrong_task_message(source, checkpoint))
         st.stop()

@@ -149,3 +149,27 @@ def pick_task_checkpoint(choices: dict[str, str], prefix: str, placeholder: str)
         st.error("Enter a Hugging Face Hub repo id such as owner/name")
         st.stop()
     return hub_id.strip(), True
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
+def load_model(source: str, weights_modified: float, from_hub: bool = False):
+    """The model at ``source`` (a run folder or a Hub repo id), shared by every page. ``weights_modified`` is only
+    part of the cache key: a run that saved new weights since gets loaded again. Typed Hub ids never resolve to a
+    local folder."""
+    import gans
+
+    return gans.load(source, device="cpu", hub_only=from_hub)
+
+
+def load_picked(source: str, from_hub: bool):
+    """(model, CheckpointInfo) of a picked run folder or Hub id; a Hub id is described once downloaded. Raises
+    ``CheckpointError`` when there is no loadable model."""
+    from gans.catalog import describe
+    from gans.errors import CheckpointError
+
+    checkpoint = None if from_hub else describe(source)
+    model = load_model(source, checkpoint.modified if checkpoint else 0.0, from_hub)
+    checkpoint = describe(model.run_path, source="hub" if checkpoint is None else checkpoint.source)
+    if checkpoint is None:
+        raise CheckpointError(f"{source} holds no loadable model")
+    return model, checkpoint

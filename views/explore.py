@@ -18,7 +18,7 @@ from gans import explore
 from gans.catalog import CheckpointInfo, describe, list_checkpoints
 from gans.checkpoints import is_hub_id
 from gans.images import grid_image
-from views.common import open_in_colorize, open_in_translate
+from views.common import load_picked, open_in_colorize, open_in_translate
 
 HUB_CHOICE = "<hub>"  # the picker's last option: a Hugging Face Hub repo id typed in a text box
 MAX_SEED = 2**31 - 1  # seeds stay exact in the browser's number input
@@ -28,13 +28,6 @@ KEEP = "session"  # widget values survive a visit to another page
 
 
 # ---- cached work: the model and every picture -----------------------------------------------------------------
-@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
-def load_model(source: str, weights_modified: float, from_hub: bool = False):
-    """The model at ``source`` (a run folder or a Hub repo id). ``weights_modified`` is only part of the cache key:
-    a run that saved new weights since gets loaded again. Typed Hub ids never resolve to a local folder."""
-    return gans.load(source, device="cpu", hub_only=from_hub)
-
-
 @st.cache_data(max_entries=256, show_spinner=False)
 def frame_picture(_model, model_key, seed_a, seed_b, t, mode, label, truncation):
     """The frame at ``t``, enlarged to about 256 px with crisp pixels."""
@@ -246,12 +239,8 @@ st.title("Explore")
 st.caption("Walk a trained generator's latent space: from one seed to another, across classes, and at random.")
 
 source, from_hub = pick_checkpoint()
-checkpoint = None if from_hub else describe(source)  # a Hub id is described once downloaded, below
 try:
-    model = load_model(source, checkpoint.modified if checkpoint else 0.0, from_hub)
-    checkpoint = describe(model.run_path, source="hub" if checkpoint is None else checkpoint.source)
-    if checkpoint is None:
-        raise gans.CheckpointError(f"{source} holds no loadable model")
+    model, checkpoint = load_picked(source, from_hub)
     task = getattr(model, "task", checkpoint.task)
     if task != "generate":  # e.g. a typed Hub id of a pix2pix model or a colorizer
         elsewhere_notice(source, checkpoint.architecture, task)

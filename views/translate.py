@@ -11,10 +11,10 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans.catalog import CheckpointInfo, describe
+from gans.catalog import CheckpointInfo
 from gans.images import png_bytes
 from gans.models.translation import DIRECTIONS
-from views.common import pick_task_checkpoint, task_checkpoint_choices
+from views.common import load_picked, pick_task_checkpoint, task_checkpoint_choices
 
 KEEP = "session"  # widget values survive a visit to another page
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"]
@@ -23,12 +23,6 @@ EXAMPLES = 8  # held-out examples offered for a checkpoint whose dataset is on t
 
 
 # ---- cached work -----------------------------------------------------------------------------------------------
-@st.cache_resource(max_entries=4, show_spinner="Loading the model…")
-def load_model(source: str, weights_modified: float, from_hub: bool = False):
-    """The model at ``source`` (a run folder or a Hub repo id); ``weights_modified`` only keys the cache."""
-    return gans.load(source, device="cpu", hub_only=from_hub)
-
-
 @st.cache_data(max_entries=16, show_spinner="Translating…")
 def translation(_model, model_key, upload_digest: str, data: bytes, direction: str, tile):
     """(input PNG, output PNG, tiling message, output size) for one upload; errors propagate to the page."""
@@ -133,12 +127,8 @@ st.title("Translate")
 st.caption("Turn an image from one domain into another with a Pix2Pix or CycleGAN model, at the image's own size.")
 
 source, from_hub = pick_checkpoint()
-checkpoint = None if from_hub else describe(source)
 try:
-    model = load_model(source, checkpoint.modified if checkpoint else 0.0, from_hub)
-    checkpoint = describe(model.run_path, source="hub" if checkpoint is None else checkpoint.source)
-    if checkpoint is None:
-        raise gans.CheckpointError(f"{source} holds no loadable model")
+    model, checkpoint = load_picked(source, from_hub)
     if checkpoint.task != "translate":
         where = "the Colorize page" if checkpoint.task == "colorize" else "the Explore page (it generates from noise)"
         st.error(f"{source} holds a {checkpoint.architecture} model: open it on {where}. "

@@ -130,6 +130,10 @@ class _TwoImageSets:
     a: torch.Tensor
     b: torch.Tensor
     crop_size: int | None
+    # Read by code written for ImageData (the Trainer, the app): image pairs have no classes.
+    class_names = None
+    labels = None
+    num_classes = 0
 
     @property
     def channels_a(self) -> int:
@@ -160,11 +164,8 @@ class PairedData(_TwoImageSets):
     skipped: int = 0
     crop_size: int | None = None
 
-    # Not dataclass fields (no annotation): read by code written for ImageData (the Trainer, the app).
+    # Not a dataclass field (no annotation): the data kind models check.
     kind = "paired"
-    class_names = None
-    labels = None
-    num_classes = 0
 
     def __post_init__(self):
         _check_images(self.a, "a")
@@ -240,11 +241,8 @@ class UnpairedData(_TwoImageSets):
     skipped: int = 0
     crop_size: int | None = None
 
-    # Not dataclass fields (no annotation): read by code written for ImageData (the Trainer, the app).
+    # Not a dataclass field (no annotation): the data kind models check.
     kind = "unpaired"
-    class_names = None
-    labels = None
-    num_classes = 0
 
     def __post_init__(self):
         _check_images(self.a, "a", allow_empty=False)
