@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -133,20 +134,30 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 # ---- the registered dataset -------------------------------------------------------------------------------
 
 
-def load_image_folder(path: str | Path, image_size: int = DEFAULT_IMAGE_SIZE, name: str = "folder") -> ImageData:
-    """Load every image under a folder or in a .zip (see the module docstring for the rules)."""
+@contextlib.contextmanager
+def image_files(path: str | Path, what: str = "images"):
+    """Yield (image files, root) for a folder or a .zip; the zip stays open (members are read lazily) inside the
+    ``with``. ``what`` names the expected content in the error messages."""
     root = Path(path).expanduser()
     if not root.exists():
-        raise DatasetError(f"{root} does not exist; give the path of a folder or .zip of images")
+        raise DatasetError(f"{root} does not exist; give the path of a folder or .zip of {what}")
     if root.is_dir():
-        return _load_files(_files_in_folder(root), root, image_size, name)
-    if root.suffix.lower() == ".zip" or zipfile.is_zipfile(root):
-        try:
-            with zipfile.ZipFile(root) as archive:
-                return _load_files(_files_in_zip(archive), root, image_size, name)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile) as error:
-            raise DatasetError(f"{root} is not a readable zip file ({error}); re-create the archive") from None
-    raise DatasetError(f"{root} is neither a folder nor a .zip file; give a folder or .zip of images")
+        yield _files_in_folder(root), root
+        return
+    if not (root.suffix.lower() == ".zip" or zipfile.is_zipfile(root)):
+        raise DatasetError(f"{root} is neither a folder nor a .zip file; give a folder or .zip of {what}")
+    try:
+        archive = zipfile.ZipFile(root)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile) as error:
+        raise DatasetError(f"{root} is not a readable zip file ({error}); re-create the archive") from None
+    with archive:
+        yield _files_in_zip(archive), root
+
+
+def load_image_folder(path: str | Path, image_size: int = DEFAULT_IMAGE_SIZE, name: str = "folder") -> ImageData:
+    """Load every image under a folder or in a .zip (see the module docstring for the rules)."""
+    with image_files(path) as (files, root):
+        return _load_files(files, root, image_size, name)
 
 
 def _load_files(files: list[_ImageFile], root: Path, image_size: int, name: str) -> ImageData:

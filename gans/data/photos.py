@@ -33,7 +33,6 @@ from __future__ import annotations
 import io
 import logging
 import math
-import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
@@ -50,12 +49,11 @@ from .folder import (
     IMAGE_EXTENSIONS,
     MAX_FILE_BYTES,
     PIL_FORMATS,
-    _files_in_folder,
-    _files_in_zip,
     _ImageFile,
     _strip_wrapping_folder,
     _to_rgb,
     _UnreadableImage,
+    image_files,
 )
 from .image_data import to_model_range
 
@@ -316,18 +314,8 @@ def load_photo_folder(path: str | Path, max_side: int = DEFAULT_MAX_SIDE, name: 
     Photos are sorted by relative path; a single folder wrapping everything (as zipping a folder produces) is
     looked through, and sub-folders are just searched (photos have no classes).
     """
-    root = Path(path).expanduser()
-    if not root.exists():
-        raise DatasetError(f"{root} does not exist; give the path of a folder or .zip of colour photos")
-    if root.is_dir():
-        return _load_found(_files_in_folder(root), root, max_side, name)
-    if root.suffix.lower() == ".zip" or zipfile.is_zipfile(root):
-        try:
-            with zipfile.ZipFile(root) as archive:
-                return _load_found(_files_in_zip(archive), root, max_side, name)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile) as error:
-            raise DatasetError(f"{root} is not a readable zip file ({error}); re-create the archive") from None
-    raise DatasetError(f"{root} is neither a folder nor a .zip file; give a folder or .zip of colour photos")
+    with image_files(path, "colour photos") as (files, root):
+        return _load_found(files, root, max_side, name)
 
 
 def _load_found(files: list[_ImageFile], root: Path, max_side: int, name: str) -> PhotoData:
