@@ -1,4 +1,4 @@
-"""``python -m gans``: list, train, sample, interpolate, translate, colorize.
+"""``python -m gans``: list, train, sample, interpolate, translate, colorize, push.
 
 User errors (unknown names, bad values, missing or corrupt files) print one ``error: ...`` line and exit 2.
 """
@@ -273,6 +273,13 @@ def cmd_colorize(args) -> int:
     return 0
 
 
+def cmd_push(args) -> int:
+    from .hub import push_run
+
+    print(push_run(args.run, args.repo_id, private=args.private))
+    return 0
+
+
 # ---- parser -------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gans", description="GAN Studio: train and use classic GANs.")
@@ -357,6 +364,12 @@ def build_parser() -> argparse.ArgumentParser:
                             "onto the full-resolution lightness")
     color.add_argument("--device", default="cpu")
     color.set_defaults(func=cmd_colorize)
+
+    push = commands.add_parser("push", help="upload a run directory to the Hugging Face Hub (needs HF_TOKEN)")
+    push.add_argument("run", metavar="RUN", help="run directory")
+    push.add_argument("repo_id", metavar="OWNER/NAME", help="Hub model repo (created if missing)")
+    push.add_argument("--private", action="store_true", help="create the repo as private")
+    push.set_defaults(func=cmd_push)
     return parser
 
 
