@@ -217,7 +217,8 @@ def resolve_run(path_or_id: str | Path, hub_only: bool = False, **hub_kwargs) ->
 
     try:
         return Path(
-            snapshot_download(text, allow_patterns=[CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, f"{SAMPLES_DIR}/*"], **hub_kwargs)
+            snapshot_download(text, allow_patterns=[CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, EVENTS_FILE,
+                                                   f"{SAMPLES_DIR}/*", "best/*"], **hub_kwargs)
         )
     except Exception as error:
         raise CheckpointError(
