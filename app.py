@@ -9,6 +9,7 @@ st.set_page_config(page_title="GAN Studio", page_icon=":material/palette:", layo
 # Material icons ship with Streamlit's own font, so they render everywhere (emoji need a system emoji font).
 PAGES = [("views/home.py", "Home", ":material/home:"), ("views/train.py", "Train", ":material/model_training:"),
          ("views/explore.py", "Explore", ":material/explore:"),
+         ("views/compare.py", "Compare", ":material/compare_arrows:"),
          ("views/translate.py", "Translate", ":material/compare:"),
          ("views/colorize.py", "Colorize", ":material/palette:")]
 navigation = st.navigation([
