@@ -20,7 +20,8 @@ DEFAULT_DATA = "fashion-mnist-mini"
 # Flags that describe a new run; --resume refuses them rather than silently ignoring them.
 NEW_RUN_FLAGS = ("--data", "--data-path", "--batch-size", "--image-size", "--channels", "--lr", "--lr-d", "--seed",
                  "--out", "--loss", "--n-critic", "--clip-value", "--gp-weight", "--width", "--ema", "--spectral-norm",
-                 "--model-arg", "--log-every", "--sample-every", "--checkpoint-every", "--preview-seconds")
+                 "--model-arg", "--log-every", "--sample-every", "--checkpoint-every", "--preview-seconds",
+                 "--metric-every", "--metric-samples")
 # (--max-seconds is allowed with --resume: a time limit is not a setting of the run)
 
 
@@ -165,7 +166,7 @@ def cmd_train(args) -> int:
                 raise ConfigError("name a MODEL to train (see `python -m gans list`) or --resume DIR")
             cfg = TrainConfig(seed=args.seed or 0, device=args.device or "auto")
             for name in ("steps", "batch_size", "lr", "lr_d", "log_every", "sample_every", "checkpoint_every",
-                         "preview_seconds"):
+                         "preview_seconds", "metric_every", "metric_samples"):
                 if getattr(args, name) is not None:
                     setattr(cfg, name, getattr(args, name))
             model_kwargs = dict(args.model_arg or [])
@@ -280,6 +281,13 @@ def cmd_push(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    from .metrics.evaluate import evaluate
+
+    print(json.dumps(evaluate(args.run, n=args.n, seed=args.seed), indent=2))
+    return 0
+
+
 # ---- parser -------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gans", description="GAN Studio: train and use classic GANs.")
@@ -314,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--sample-every", type=_positive_int)
     train.add_argument("--checkpoint-every", type=_positive_int)
     train.add_argument("--preview-seconds", type=_positive_float, help="also write samples/latest.png this often")
+    train.add_argument("--metric-every", type=int, metavar="N",
+                       help="measure FD / KID / precision / recall every N steps and keep best/ (lowest FD)")
+    train.add_argument("--metric-samples", type=_positive_int, metavar="N",
+                       help="samples per in-the-loop measurement (default 500)")
     train.add_argument("--max-seconds", type=_positive_float,
                        help="stop (with a checkpoint) after this much wall time, as the studio's job limit does")
     train.add_argument("--stop-with-parent", action="store_true",
@@ -364,6 +376,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "onto the full-resolution lightness")
     color.add_argument("--device", default="cpu")
     color.set_defaults(func=cmd_colorize)
+
+    evaluate = commands.add_parser("evaluate", help="FD, KID, precision/recall (and class accuracy) as one JSON "
+                                                    "object")
+    evaluate.add_argument("run", metavar="RUN_OR_ID", help="run directory, its best/ folder, or Hub repo id")
+    evaluate.add_argument("--n", type=_positive_int, default=2000, help="generated and real images (default 2000)")
+    evaluate.add_argument("--seed", type=int, default=0, help="noise and real-subset seed (default 0)")
+    evaluate.set_defaults(func=cmd_evaluate)
 
     push = commands.add_parser("push", help="upload a run directory to the Hugging Face Hub (needs HF_TOKEN)")
     push.add_argument("run", metavar="RUN", help="run directory")

@@ -22,6 +22,8 @@ class TrainConfig:
     sample_every: int = 200
     checkpoint_every: int = 500
     num_samples: int = 64
+    metric_every: int = 0  # FD / KID / precision / recall every this many steps (0 = off); keeps best/ (lowest FD)
+    metric_samples: int = 500  # generated and real images per in-the-loop measurement
     preview_seconds: float | None = None  # also write samples/latest.png this often (the studio's live grid)
     amp: bool = True  # bf16 autocast, used on CUDA only (on CPU bf16 is far slower than fp32)
 
@@ -39,6 +41,10 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise ConfigError(f"{label} must be > 0, got {value}")
+        if self.metric_every < 0:
+            raise ConfigError(f"metric_every must be >= 0 (0 = no metric), got {self.metric_every}")
+        if self.metric_samples < 10:
+            raise ConfigError(f"metric_samples must be at least 10, got {self.metric_samples}")
         if self.preview_seconds is not None and not self.preview_seconds > 0:
             raise ConfigError(f"preview_seconds must be > 0 (or unset), got {self.preview_seconds}")
         for name in ("log_every", "sample_every", "checkpoint_every", "num_samples"):

@@ -27,6 +27,7 @@ class RunProgress:
     seconds_per_step: float | None = None
     error: str | None = None
     curves: dict[str, list[float]] = field(default_factory=dict)  # "step" plus one list per logged stat
+    metrics: dict[str, list[float]] = field(default_factory=dict)  # "step" plus fd, kid, ... of metric events
     latest_sample: Path | None = None
     device: str | None = None
 
@@ -77,7 +78,8 @@ class ProgressTracker:
                         continue  # a line torn by a crash
             progress = self._progress
             progress.latest_sample = _latest_sample(self.run)
-            return RunProgress(**{**progress.__dict__, "curves": {k: list(v) for k, v in progress.curves.items()}})
+            return RunProgress(**{**progress.__dict__, "curves": {k: list(v) for k, v in progress.curves.items()},
+                                  "metrics": {k: list(v) for k, v in progress.metrics.items()}})
 
     def _apply(self, event: dict) -> None:
         progress, kind = self._progress, event.get("type")
@@ -87,24 +89,19 @@ class ProgressTracker:
             self._recent.clear()
             # a resumed run's log continues: drop any points past the resume step (they were not kept)
             cut = event.get("step", 0)
-            if progress.curves.get("step"):
-                keep = sum(1 for s in progress.curves["step"] if s <= cut)
-                progress.curves = {k: v[:keep] for k, v in progress.curves.items()}
+            progress.curves, progress.metrics = _cut(progress.curves, cut), _cut(progress.metrics, cut)
         elif kind == "step":
             self._add_point(event)
+        elif kind == "metric":
+            _append(progress.metrics, event)
         elif kind == "end":
             progress.state, progress.step = event.get("status", "finished"), int(event.get("step", progress.step))
         elif kind == "error":
             progress.state, progress.error = "error", event.get("message")
 
     def _add_point(self, event: dict) -> None:
-        progress, curves = self._progress, self._progress.curves
-        length = len(curves.get("step", []))
-        for key, value in event.items():
-            if key not in ("type", "time", "steps") and isinstance(value, (int, float)):
-                curves.setdefault(key, [float("nan")] * length).append(float(value))
-        for values in curves.values():  # stats logged only sometimes (gp) stay aligned with "step"
-            values.extend([float("nan")] * (length + 1 - len(values)))
+        progress = self._progress
+        _append(progress.curves, event)
         progress.step = int(event["step"])
         self._recent.append((event["time"], progress.step, event.get("images_per_sec", 0.0)))
         if len(self._recent) >= 2:
@@ -116,6 +113,22 @@ class ProgressTracker:
             progress.images_per_sec = sum(span * rate for span, rate in spans) / total if total > 0 else None
         else:
             progress.images_per_sec = event.get("images_per_sec")
+
+
+def _append(curves: dict[str, list[float]], event: dict) -> None:
+    """Add an event's numbers as one point of ``curves`` ("step" plus one list per key)."""
+    length = len(curves.get("step", []))
+    for key, value in event.items():
+        if key not in ("type", "time", "steps") and isinstance(value, (int, float)) and not isinstance(value, bool):
+            curves.setdefault(key, [float("nan")] * length).append(float(value))
+    for values in curves.values():  # keys logged only sometimes (gp) stay aligned with "step"
+        values.extend([float("nan")] * (length + 1 - len(values)))
+
+
+def _cut(curves: dict[str, list[float]], step: int) -> dict[str, list[float]]:
+    """The points up to ``step`` (a resumed run's log drops what came after its checkpoint)."""
+    keep = sum(1 for s in curves.get("step", []) if s <= step)
+    return {key: values[:keep] for key, values in curves.items()}
 
 
 _TRACKERS: dict[Path, ProgressTracker] = {}

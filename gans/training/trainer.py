@@ -2,20 +2,22 @@
 
 fetch batch → ``model.train_step`` → EMA → events → periodic samples / checkpoint → ``should_stop``?
 
-Events are dicts with a ``type`` (start, step, sample, checkpoint, end, error); each goes to every callback
-and to ``events.jsonl`` in the run directory. Resuming restores weights, optimizers, step, RNG and sampler
+Events are dicts with a ``type`` (start, step, sample, metric, checkpoint, end, error); each goes to every
+callback and to ``events.jsonl`` in the run directory. With ``metric_every`` the loop measures FD / KID /
+precision / recall (gans.metrics.evaluate) and keeps the weights of the lowest FD so far in ``best/``. Resuming restores weights, optimizers, step, RNG and sampler
 state, so N + N steps with a stop in between equal 2N straight steps.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from typing import Callable, Iterable
 
 import torch
 
-from ..checkpoints import RunDir, atomic_write
+from ..checkpoints import RunDir, atomic_write, save_model_files
 from ..devices import describe_device, resolve_device
 from ..errors import CheckpointError, ConfigError, TrainingError
 from ..images import gif_bytes, png_bytes
@@ -24,6 +26,7 @@ from .distributed import DistributedContext, weights_fingerprint
 from .model_card import write_model_card
 
 Callback = Callable[[dict], None]
+BEST_DIR = "best"  # the run's weights at its lowest FD so far (with metric.json), when metric_every is set
 
 
 class BatchSampler:
@@ -107,6 +110,9 @@ class Trainer:
         self.dist.broadcast_module(model)
         fixed_inputs = model.preview_inputs(data, cfg.seed, cfg.num_samples)  # fixed noise, or fixed input images
         model.train()
+        tracker = self._metric_tracker(model, data_cfg) if cfg.metric_every and self.dist.is_main else None
+        best_fd = min((e["fd"] for e in run.read_events() if e.get("type") == "metric" and "fd" in e),
+                      default=float("inf")) if resume else float("inf")
 
         if self.dist.is_main:
             data_facts = {"class_names": data.class_names}
@@ -154,6 +160,8 @@ class Trainer:
                     # Sampling uses the fixed noise and eval mode only, so it never changes the training itself.
                     atomic_write(run.preview_path, png_bytes(model.preview_grid(fixed_inputs)))
                     last_preview = time.time()
+                if tracker is not None and (step % cfg.metric_every == 0 or step == cfg.steps):
+                    best_fd = self._measure(run, model, tracker, step, best_fd)
                 if step % cfg.checkpoint_every == 0 and step < cfg.steps:
                     self._save_checkpoint(run, model, optimizers, sampler, step)
 
@@ -200,6 +208,28 @@ class Trainer:
         raise TrainingError(message)
 
     # ---- helpers
+    def _metric_tracker(self, model, data_cfg: DataConfig):
+        from ..metrics.evaluate import MetricTracker, check_measurable
+        from ..metrics.features import MetricUnavailableError
+
+        try:
+            check_measurable(model, data_cfg.name)
+            return MetricTracker(data_cfg.name, data_cfg.path, self.cfg.metric_samples, self.cfg.seed)
+        except MetricUnavailableError as error:
+            raise ConfigError(f"metric_every: {error}") from None
+
+    def _measure(self, run: RunDir, model, tracker, step: int, best_fd: float) -> float:
+        """Emit a metric event; save ``best/`` when FD is the lowest so far. Returns the best FD."""
+        values = tracker.measure(model)  # eval mode and its own noise: the training itself is unchanged
+        self.emit(run, {"type": "metric", "step": step, **values})
+        if values["fd"] < best_fd:
+            best = run.path / BEST_DIR
+            best.mkdir(exist_ok=True)
+            save_model_files(model, best, train=self.cfg.to_dict(), data=run.read_config().get("data"))
+            atomic_write(best / "metric.json", json.dumps({"step": step, **values}, indent=2))
+            best_fd = values["fd"]
+        return best_fd
+
     def _save_sample(self, run: RunDir, model, fixed_inputs, step: int) -> None:
         if not self.dist.is_main:
             return

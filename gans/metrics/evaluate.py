@@ -1,0 +1,113 @@
+"""Evaluate a noise-to-image model against its real training data in a shipped feature space.
+
+Protocol (the same for ``python -m gans evaluate``, the Trainer's in-the-loop metric and the model cards):
+``n`` real images drawn without replacement from the dataset's training split with ``seed``, ``n`` generated
+images from the noise of ``seed`` (class-conditional models: labels 0, 1, 2, ... cycling over the classes, so
+every class gets n / classes samples); both embedded by the dataset's feature network (gans.metrics.features).
+Reported: FD, KID (×1000 is the usual way to print it; stored as is), precision and recall (k = 3), and for
+class-conditional models the share of samples the classifier puts in the requested class, overall and per class.
+Every number is deterministic for a fixed seed and n.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import torch
+
+from ..data import load_dataset
+from ..data.image_data import to_model_range
+from ..errors import ConfigError
+from .distances import frechet_distance, kernel_distance, precision_recall
+from .features import MetricUnavailableError, embed, feature_network_name, load_feature_network
+
+#: Names of the metrics where lower is better (FD is what ``best/`` keeps the minimum of).
+LOWER_IS_BETTER = ("fd", "kid")
+PRIMARY_METRIC = "fd"
+
+
+@lru_cache(maxsize=8)
+def real_features(dataset: str, path: str | None, n: int, seed: int) -> torch.Tensor:
+    """Features of ``n`` training images of ``dataset`` drawn with ``seed`` (cached per process)."""
+    network, _ = load_feature_network(feature_network_name(dataset))
+    data = load_dataset(dataset, path=path, split="train", download=False)
+    if len(data) < n:
+        raise ConfigError(f"{dataset} has {len(data)} training images, fewer than the {n} asked for")
+    index = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n]
+    features, _ = embed(network, to_model_range(data.images[index]))
+    return features
+
+
+def generated_images(model, n: int, seed: int, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``n`` samples from the noise of ``seed`` (and their requested labels for class-conditional models)."""
+    z = model.latent(seed, n)
+    labels = torch.arange(n) % model.num_classes if getattr(model, "conditional", False) else None
+    chunks = [model.generate(z[start:start + batch_size], None if labels is None else labels[start:start + batch_size])
+              for start in range(0, n, batch_size)]
+    return torch.cat(chunks), labels
+
+
+def check_measurable(model, dataset: str) -> None:
+    """``MetricUnavailableError`` with the reason when ``model`` on ``dataset`` cannot be measured here."""
+    if getattr(model, "task", "generate") != "generate":
+        raise MetricUnavailableError(f"FD/KID are measured for noise-to-image models; {model.architecture} is an "
+                                     f"image-to-image model (its model card reports held-out image metrics)")
+    feature_network_name(dataset)
+
+
+def evaluate_model(model, dataset: str, n: int = 2000, seed: int = 0, path: str | None = None) -> dict:
+    """Every metric of the protocol above for ``model`` trained on ``dataset``, as a plain dict."""
+    if n < 10:
+        raise ConfigError(f"evaluate needs at least 10 samples, got n={n}")
+    check_measurable(model, dataset)
+    name = feature_network_name(dataset)
+    network, facts = load_feature_network(name)
+    real = real_features(dataset, path, n, seed)
+    images, labels = generated_images(model, n, seed)
+    fake, scores = embed(network, images)
+    precision, recall = precision_recall(real, fake)
+    result = {
+        "fd": frechet_distance(real, fake),
+        "kid": kernel_distance(real, fake, seed=seed),
+        "precision": precision,
+        "recall": recall,
+    }
+    if labels is not None:
+        correct = (scores.argmax(1) == labels).double()
+        class_names = facts.get("class_names") or [str(i) for i in range(model.num_classes)]
+        per_class = {class_names[c] if c < len(class_names) else str(c): correct[labels == c].mean().item()
+                     for c in range(model.num_classes) if (labels == c).any()}
+        result["class_accuracy"] = correct.mean().item()
+        result["per_class_accuracy"] = per_class
+    result["protocol"] = {
+        "n": n, "seed": seed, "dataset": dataset, "real": f"{n} images of the {dataset} training split",
+        "feature_network": f"{name}-classifier", "classifier_test_accuracy": facts["test_accuracy"],
+        "precision_recall_k": 3,
+    }
+    return result
+
+
+def evaluate(run_or_id: str, n: int = 2000, seed: int = 0) -> dict:
+    """Load a run directory or Hub id and evaluate it on the dataset recorded in its config."""
+    from ..checkpoints import RunDir, load, resolve_run
+
+    path = resolve_run(run_or_id)
+    config = RunDir(path).read_config()
+    data = config.get("data") or {}
+    model = load(path)
+    result = evaluate_model(model, data.get("name", "unknown"), n=n, seed=seed, path=data.get("path"))
+    steps = [e["step"] for e in RunDir(path).read_events() if "step" in e]
+    return {"run": str(run_or_id), "architecture": config["architecture"], "step": steps[-1] if steps else None,
+            **result}
+
+
+class MetricTracker:
+    """The Trainer's in-the-loop metric: the protocol above with a small ``n``, real features computed once."""
+
+    def __init__(self, dataset: str, path: str | None, n: int, seed: int):
+        self.dataset, self.path, self.n, self.seed = dataset, path, n, seed
+        self.network, _ = load_feature_network(feature_network_name(dataset))
+
+    def measure(self, model) -> dict[str, float]:
+        result = evaluate_model(model, self.dataset, n=self.n, seed=self.seed, path=self.path)
+        return {key: value for key, value in result.items() if isinstance(value, float)}
