@@ -168,15 +168,20 @@ class RunDir:
             handle.write(prefix + (json.dumps(event) + "\n").encode())
 
     def read_events(self) -> list[dict]:
-        """All complete events; a line cut short by a crash is ignored."""
-        if not self.events_path.exists():
+        """All complete events; a line cut short by a crash, or anything that is not an event object with a
+        whole-number step (a damaged or hand-edited log), is left out; an unreadable log reads as empty."""
+        try:
+            lines = self.events_path.read_bytes().decode("utf-8", errors="replace").splitlines()
+        except OSError:  # missing, or not a file
             return []
         events = []
-        for line in self.events_path.read_text().splitlines():
+        for line in lines:
             try:
-                events.append(json.loads(line))
+                event = json.loads(line)
             except json.JSONDecodeError:
                 continue
+            if isinstance(event, dict) and isinstance(event.get("step", 0), int):
+                events.append(event)
         return events
 
 

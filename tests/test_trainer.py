@@ -171,6 +171,23 @@ def test_events_after_a_torn_line_stay_readable(tmp_path):
     assert run.read_events() == [{"type": "step", "step": 1}, {"type": "start", "step": 1}]
 
 
+def test_a_damaged_event_log_is_read_around_and_the_run_still_listed(tmp_path, monkeypatch):
+    from gans.catalog import describe, list_checkpoints
+
+    train("dcgan", cfg=tiny_cfg(steps=2), out=tmp_path / "runs" / "run", model_kwargs=TINY)
+    run = RunDir(tmp_path / "runs" / "run")
+    with open(run.events_path, "ab") as handle:
+        handle.write(b'5\n"text"\n{"type": "step", "step": "two"}\n\xff\xfe not utf-8\n[1, 2]\n')
+    events = run.read_events()
+    assert events and all(isinstance(e, dict) and isinstance(e.get("step", 0), int) for e in events)
+    assert describe(run.path).step == 2
+    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path / "runs"))
+    assert [info.path.name for info in list_checkpoints() if info.source == "run"] == ["run"]
+    run.events_path.unlink()
+    run.events_path.mkdir()  # not even a file
+    assert run.read_events() == [] and describe(run.path).step == 0
+
+
 def test_damaged_trainer_state_is_a_clear_error(tmp_path):
     train("dcgan", cfg=tiny_cfg(steps=2), out=tmp_path / "run", model_kwargs=TINY)
     run = RunDir(tmp_path / "run")
