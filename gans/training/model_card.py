@@ -29,6 +29,7 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
         lines.append(f"- **Command:** `{command}`")
     if last_stats:
         lines.append("- **Last losses:** " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(last_stats.items())))
+    lines += metric_lines(run, cfg)
     lines += ["", "## Model config", "", "```json", json.dumps(model.config(), indent=2, sort_keys=True), "```", ""]
     task = getattr(model, "task", "generate")
     translates = task == "translate"
@@ -52,6 +53,22 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
     else:
         lines += ["images = model.sample(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```", ""]
     atomic_write(run.path / CARD_FILE, "\n".join(lines))
+
+
+def metric_lines(run: RunDir, cfg) -> list[str]:
+    """The in-the-loop metric (last and best FD) with its protocol, when the run measured one."""
+    events = [e for e in run.read_events() if e.get("type") == "metric" and "fd" in e]
+    if not events:
+        return []
+    last, best = events[-1], min(events, key=lambda e: e["fd"])
+    return ["", "## Metrics during training", "",
+            f"FD / KID / precision / recall of {cfg.metric_samples} samples (seed {cfg.seed}) against as many "
+            f"training images, in the feature space of GAN Studio's own classifier (`gans.metrics`; not comparable "
+            f"with Inception FID), every {cfg.metric_every} steps. `best/` holds the weights of the lowest FD.", "",
+            "| | step | FD | KID | precision | recall |", "| --- | ---: | ---: | ---: | ---: | ---: |"] + [
+            f"| {label} | {e['step']} | {e['fd']:.2f} | {e.get('kid', float('nan')):.4f} | "
+            f"{e.get('precision', float('nan')):.3f} | {e.get('recall', float('nan')):.3f} |"
+            for label, e in (("last", last), ("best (in best/)", best))]
 
 
 def generator_parameters(model) -> int:
