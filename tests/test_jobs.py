@@ -160,3 +160,17 @@ os._exit(0)  # killed without a word to its job
     subprocess.run([sys.executable, "-c", server], timeout=180, check=True)
     assert read_progress(run_dir).step >= 2
     assert wait_until(lambda: read_progress(run_dir).state == "stopped", timeout=60)
+
+
+def test_the_job_command_carries_every_training_setting():
+    """The studio's job runs `python -m gans train ...`: each setting of the form must reach that process."""
+    from gans.cli import build_parser
+    from gans.training.process_runner import train_command
+
+    cfg = TrainConfig(steps=7, batch_size=3, lr=1e-3, lr_d=2e-3, seed=5, log_every=2, sample_every=3,
+                      checkpoint_every=4, preview_seconds=1.5, metric_every=6, metric_samples=70, device="cpu")
+    args = build_parser().parse_args(train_command("dcgan", DataConfig("fashion-mnist-mini"), cfg, "out", {"width": 4}))
+    for name in ("steps", "batch_size", "lr", "lr_d", "seed", "log_every", "sample_every", "checkpoint_every",
+                 "preview_seconds", "metric_every", "metric_samples", "device"):
+        assert getattr(args, name) == getattr(cfg, name), name
+    assert args.model == "dcgan" and args.model_arg == [("width", 4)]

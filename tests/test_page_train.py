@@ -68,6 +68,22 @@ def test_start_watch_stop_resume(app, tmp_path):
     assert app.get("download_button"), "checkpoint, GIF and grid downloads are offered"
 
 
+def test_the_fd_curve_is_plotted_and_best_is_kept(app, tmp_path):
+    fill_tiny_settings(app, steps=30)
+    app.number_input(key="train_metric_every").set_value(10)
+    app.button[0].click().run()
+    assert not app.exception and not app.error
+    assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
+    run = next(p for p in tmp_path.iterdir() if p.is_dir())
+    assert wait_for(lambda: read_progress(run).state == "finished", timeout=240)
+    app.run()
+    charts = app.get("plotly_chart")
+    assert len(charts) == 2, "the loss chart and the FD chart"
+    fd = read_progress(run).metrics
+    assert fd["step"] == [10.0, 20.0, 30.0]
+    assert "FD" in charts[1].proto.spec and (run / "best" / "metric.json").exists()
+
+
 def test_a_second_start_is_refused_while_a_job_runs(app, tmp_path):
     fill_tiny_settings(app)
     app.button[0].click().run()

@@ -29,6 +29,8 @@ def train_command(architecture: str, data, cfg, out, model_kwargs: dict | None) 
             "--steps", str(cfg.steps), "--batch-size", str(cfg.batch_size), "--seed", str(cfg.seed),
             "--device", cfg.device, "--log-every", str(cfg.log_every), "--sample-every", str(cfg.sample_every),
             "--checkpoint-every", str(cfg.checkpoint_every)]
+    if cfg.metric_every:
+        args += ["--metric-every", str(cfg.metric_every), "--metric-samples", str(cfg.metric_samples)]
     if data.path:
         args += ["--data-path", str(data.path)]
     for flag, value in (("--lr", cfg.lr), ("--lr-d", cfg.lr_d), ("--preview-seconds", cfg.preview_seconds)):
