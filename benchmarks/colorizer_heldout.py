@@ -1,7 +1,8 @@
-"""Held-out evaluation of a colorizer on the `offline-photos` test photos (never used in training): PSNR, SSIM
-and colourfulness against the original colour photos, beside the two baselines (zero chroma = the gray photo
-itself; the training crops' mean chroma on the photo's own lightness), plus a before/after picture. Written into
-the checkpoint's model card and printed as a Markdown table for the README.
+"""Held-out evaluation of a colorizer on the `offline-photos` test photos (never used in training nor for any
+choice: ``colorizer_select.py`` chooses on the validation photos): PSNR, SSIM and colourfulness against the
+original colour photos, beside the two baselines (zero chroma = the gray photo itself; the training crops' mean
+chroma on the photo's own lightness), plus a before/after picture. Written into the checkpoint's model card and
+printed as a Markdown table for the README.
 
     python benchmarks/colorizer_heldout.py checkpoints/colorizer-offline-photos [--render-size 256]
 """
@@ -13,7 +14,6 @@ import statistics
 import sys
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,23 +30,33 @@ ROWS = ("colorizer", "zero chroma (gray)", "mean training chroma")
 THUMB_HEIGHT = 160
 
 
-def evaluate(checkpoint: Path, render_size: int) -> tuple[list[str], Image.Image, list[str]]:
-    model = gans.load(checkpoint)
-    photos = load_dataset("offline-photos", split="test", download=False)
-    results, columns = [], []
-    for photo, name in zip(photos.photos, photos.names):
+def score_photos(model, photos, render_size: int, columns: list | None = None) -> dict[str, dict[str, float]]:
+    """Mean PSNR, SSIM and colourfulness over ``photos`` (a ``PhotoData``) of the colorizer and the two baselines,
+    and the originals' mean colourfulness; appends (gray, colorized, original) per photo to ``columns`` if given."""
+    results = []
+    for photo in photos.photos:
         original = Image.fromarray(photo.permute(1, 2, 0).numpy())
         result = colorize_picture(model, original, render_size=render_size)
         results.append(result.metrics)
-        columns.append([result.gray.convert("RGB"), result.output, original])
+        if columns is not None:
+            columns.append([result.gray.convert("RGB"), result.output, original])
+    metrics = ("psnr", "ssim", "colorfulness")
+    means = {row: {metric: statistics.mean(r[row][metric] for r in results) for metric in metrics} for row in ROWS}
+    means["original"] = {"colorfulness": statistics.mean(r["original"]["colorfulness"] for r in results)}
+    return means
+
+
+def evaluate(checkpoint: Path, render_size: int) -> tuple[list[str], Image.Image, list[str]]:
+    model = gans.load(checkpoint)
+    photos = load_dataset("offline-photos", split="test", download=False)
+    columns: list[list[Image.Image]] = []
+    means = score_photos(model, photos, render_size, columns)
     table = ["| on the 6 held-out photos (mean) | PSNR dB ↑ | SSIM ↑ | colourfulness |", "|---|---:|---:|---:|"]
     for row in ROWS:
-        psnr = statistics.mean(r[row]["psnr"] for r in results)
-        ssim = statistics.mean(r[row]["ssim"] for r in results)
-        colour = statistics.mean(r[row]["colorfulness"] for r in results)
         label = f"**{row}**" if row == "colorizer" else f"baseline: {row}"
-        table.append(f"| {label} | {psnr:.2f} | {ssim:.3f} | {colour:.1f} |")
-    table.append(f"| the original photos | – | – | {statistics.mean(r['original']['colorfulness'] for r in results):.1f} |")
+        scores = means[row]
+        table.append(f"| {label} | {scores['psnr']:.2f} | {scores['ssim']:.3f} | {scores['colorfulness']:.1f} |")
+    table.append(f"| the original photos | – | – | {means['original']['colorfulness']:.1f} |")
     return table, picture(columns), list(photos.names)
 
 
@@ -72,9 +82,12 @@ def main() -> None:
     run = RunDir(args.checkpoint)
     table, image, names = evaluate(run.path, args.render_size)
     atomic_write(run.path / PICTURE, png_bytes(image))
-    section = [SECTION, "", f"The `test` split of `offline-photos` ({', '.join(names)}) was never seen in training. "
-               f"Each photo was made gray and coloured at render size {args.render_size} "
-               "(colour put back onto the full-resolution lightness). Rows: gray input, colorized, original:", "",
+    scale = gans.load(run.path).chroma_scale
+    section = [SECTION, "", f"The `test` split of `offline-photos` ({', '.join(names)}) was never seen in training "
+               "nor used for any choice. "
+               f"Each photo was made gray and coloured at render size {args.render_size} with the model's chroma "
+               f"scale {scale:g} (colour put back onto the full-resolution lightness). "
+               "Rows: gray input, colorized, original:", "",
                f"![held-out photos]({PICTURE})", "", *table, "",
                "Zero chroma is the gray photo itself; mean training chroma paints every pixel with the training "
                "crops' mean a*b*. PSNR and SSIM compare with the original colour photo.", "",

@@ -58,6 +58,36 @@ def test_predict_ab_keeps_the_size_and_refuses_other_multiples():
         model.predict_ab(torch.zeros(1, 1, multiple + 1, multiple))
 
 
+def test_chroma_scale_pales_every_prediction_by_its_factor_and_is_saved(tmp_path):
+    torch.manual_seed(0)
+    full = gans.create("colorizer", **TINY)
+    torch.manual_seed(0)
+    pale = gans.create("colorizer", **TINY, chroma_scale=0.5)
+    light = torch.rand(2, 1, 32, 32) * 2 - 1
+    assert full.predict_ab(light).abs().amax() > 0
+    assert torch.allclose(pale.predict_ab(light), 0.5 * full.predict_ab(light))
+    pale.save_pretrained(tmp_path / "pale")
+    again = gans.load(tmp_path / "pale")
+    assert again.config()["chroma_scale"] == 0.5 and torch.equal(again.predict_ab(light), pale.predict_ab(light))
+
+
+def test_chroma_scale_does_not_change_training():
+    """The factor is applied to predictions only: the loss still compares the raw network output."""
+    stats = []
+    for scale in (1.0, 0.3):
+        torch.manual_seed(0)
+        model = gans.create("colorizer", **TINY, chroma_scale=scale, pretrain_steps=5)
+        optimizers = model.configure_optimizers(TrainConfig(steps=2))
+        stats.append(model.train_step(structured_batch(4), optimizers, step=0)["l1"])
+    assert stats[0] == stats[1]
+
+
+@pytest.mark.parametrize("scale", [0, -0.5, 1.5, True, "half"])
+def test_chroma_scale_outside_zero_to_one_is_refused(scale):
+    with pytest.raises(ConfigError, match="chroma_scale"):
+        gans.create("colorizer", **TINY, chroma_scale=scale)
+
+
 def structured_batch(n=8, size=32, seed=0):
     """Colour follows lightness (bright → warm, dark → blue): something an L → ab network can learn."""
     generator = torch.Generator().manual_seed(seed)

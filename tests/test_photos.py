@@ -14,7 +14,13 @@ from PIL import Image
 
 from gans.data import Batch, PhotoData, list_datasets, load_dataset
 from gans.data import photos as photos_module
-from gans.data.photos import OFFLINE_SOURCES, OFFLINE_TEST, OFFLINE_TRAIN, load_photo_folder
+from gans.data.photos import (
+    OFFLINE_SOURCES,
+    OFFLINE_TEST,
+    OFFLINE_TRAIN,
+    OFFLINE_VALIDATION,
+    load_photo_folder,
+)
 from gans.errors import DatasetError
 
 MATE_NATURE = Path("/usr/share/backgrounds/mate/nature")
@@ -161,7 +167,8 @@ def test_photo_folder_errors(tmp_path):
 def test_photo_folder_registered_with_kind_photos(tmp_path):
     infos = {info.name: info for info in list_datasets()}
     assert infos["photo-folder"].kind == "photos" and infos["photo-folder"].splits == ("train",)
-    assert infos["offline-photos"].kind == "photos" and infos["offline-photos"].splits == ("train", "test")
+    assert infos["offline-photos"].kind == "photos"
+    assert infos["offline-photos"].splits == ("train", "validation", "test")
     data = load_dataset("photo-folder", path=str(make_photo_folder(tmp_path / "photos")))
     assert isinstance(data, PhotoData) and len(data.photos) == 3 and data.name == "photo-folder"
 
@@ -287,14 +294,48 @@ def test_photo_data_validation():
 # ---- offline-photos ---------------------------------------------------------------------------------------
 
 
-def test_offline_train_and_test_lists_are_disjoint():
-    assert OFFLINE_TRAIN and OFFLINE_TEST
-    assert len(set(OFFLINE_TRAIN)) == len(OFFLINE_TRAIN) and len(set(OFFLINE_TEST)) == len(OFFLINE_TEST)
-    assert not set(OFFLINE_TRAIN) & set(OFFLINE_TEST)
+def test_offline_train_validation_and_test_lists_are_disjoint():
+    splits = (OFFLINE_TRAIN, OFFLINE_VALIDATION, OFFLINE_TEST)
+    assert all(splits) and all(len(set(entries)) == len(entries) for entries in splits)
     file_names = lambda entries: {entry.split("/", 1)[1] for entry in entries}  # noqa: E731
-    assert not file_names(OFFLINE_TRAIN) & file_names(OFFLINE_TEST)
-    assert {entry.split("/", 1)[0] for entry in OFFLINE_TRAIN + OFFLINE_TEST} <= set(OFFLINE_SOURCES)
-    assert {entry.split("/", 1)[0] for entry in OFFLINE_TEST} == set(OFFLINE_SOURCES)  # mixed held-out set
+    for number, first in enumerate(splits):
+        for second in splits[number + 1:]:
+            assert not set(first) & set(second) and not file_names(first) & file_names(second)
+    assert {entry.split("/", 1)[0] for entry in sum(splits, ())} == set(OFFLINE_SOURCES)
+    # A mixed validation set, and a sorted development list whose every sixth entry is validation.
+    assert len({entry.split("/", 1)[0] for entry in OFFLINE_VALIDATION}) >= 3
+    development = sorted(OFFLINE_TRAIN + OFFLINE_VALIDATION)
+    assert tuple(development[::6]) == OFFLINE_VALIDATION
+
+
+def test_the_held_out_photos_never_change():
+    """Scores of every shipped colorizer are comparable only if the held-out photos stay these six."""
+    assert OFFLINE_TEST == ("nature/Dune.jpg", "nature/LadyBird.jpg", "opencv/baboon.jpg", "opencv/building.jpg",
+                            "opencv/fruits.jpg", "opencv/squirrel_cls.jpg")
+
+
+def test_package_folders_are_found_without_importing_and_missing_packages_give_none():
+    import gans
+
+    assert photos_module._package_folder("gans", "data") == Path(gans.__file__).parent / "data"
+    assert photos_module._package_folder("no_such_package_for_gans_tests", "data") is None
+
+
+def test_a_source_whose_package_is_missing_is_left_out(tmp_path, monkeypatch):
+    """A source of None (its Python package is not installed) contributes nothing and breaks nothing."""
+    missing = OFFLINE_TRAIN[0].split("/", 1)[0]
+    sources = {source: (None if source == missing else tmp_path / source) for source in OFFLINE_SOURCES}
+    present = [entry for entry in OFFLINE_TRAIN if not entry.startswith(missing + "/")][:2]
+    for number, entry in enumerate(present):
+        source, file_name = entry.split("/", 1)
+        sources[source].mkdir(exist_ok=True)
+        textured(40, 30, seed=number).save(sources[source] / file_name)
+    monkeypatch.setattr(photos_module, "OFFLINE_SOURCES", sources)
+    assert load_dataset("offline-photos", split="train").names == present
+    info = {info.name: info for info in list_datasets()}["offline-photos"]
+    assert info.available and f"{len(present)} of {len(OFFLINE_TRAIN)} train" in info.reason
+    with pytest.raises(DatasetError, match="no photo of the offline-photos validation split"):
+        load_dataset("offline-photos", split="validation")
 
 
 def test_offline_photos_from_fake_package_folders(tmp_path, monkeypatch):
@@ -329,10 +370,12 @@ def test_offline_photos_from_fake_package_folders(tmp_path, monkeypatch):
 @pytest.mark.skipif(not MATE_NATURE.is_dir(), reason="Debian package mate-backgrounds is not installed")
 def test_offline_photos_from_the_debian_packages():
     train = load_dataset("offline-photos", split="train")
+    validation = load_dataset("offline-photos", split="validation")
     test = load_dataset("offline-photos", split="test")
-    assert len(train.photos) >= 10 and len(test.photos) >= 2
-    assert not set(train.names) & set(test.names)
+    assert len(train.photos) >= 10 and len(validation.photos) >= 2 and len(test.photos) >= 2
+    assert not set(train.names) & set(test.names) and not set(validation.names) & set(train.names + test.names)
     assert set(train.names) <= set(OFFLINE_TRAIN) and set(test.names) <= set(OFFLINE_TEST)
+    assert set(validation.names) <= set(OFFLINE_VALIDATION) and validation.gray_skipped == 0
     assert train.gray_skipped == 0 and train.skipped == 0 and test.gray_skipped == 0
     assert all(max(photo.shape[1:]) <= 512 for photo in train.photos + test.photos)
     torch.manual_seed(0)

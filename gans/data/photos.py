@@ -19,10 +19,13 @@ transparency composited on white, converted to RGB. Grayscale photos are left ou
 or by its content: every pixel has R, G and B within ``GRAY_TOLERANCE`` of each other (a gray picture saved as
 RGB or as a colour JPEG). Unreadable files are left out and counted in ``skipped``.
 
-``offline-photos`` is a small set of real photographs that installs offline from two Debian packages:
-``mate-backgrounds`` (nature close-ups) and ``opencv-doc`` (OpenCV's sample photographs; its drawings, logos,
-renders, calibration boards, paintings and grayscale pictures are not used). ``OFFLINE_TEST`` is a fixed
-held-out list that never appears in ``OFFLINE_TRAIN``.
+``offline-photos`` is a small set of real photographs that installs offline from packages: the Debian packages
+``mate-backgrounds`` (nature close-ups), ``opencv-doc`` (OpenCV's sample photographs; its drawings, logos,
+renders, calibration boards, paintings and grayscale pictures are not used) and ``lomiri-wallpapers-16.04`` /
+``-20.04`` (photographic wallpapers), and the sample photographs inside the PyPI packages ``scikit-image`` and
+``scikit-learn``. Every source is optional (a photo whose package is missing is left out), but ``OFFLINE_TEST``
+comes from the first two only. Three fixed, disjoint splits: ``train``, ``validation`` (for choosing training
+length and ``chroma_scale``) and ``test`` (held out, for reporting only).
 
 Randomness comes from torch's global CPU RNG only (never numpy or ``random``): the Trainer seeds and checkpoints
 that RNG, so a resumed run draws exactly the crops the uninterrupted run would have.
@@ -30,6 +33,7 @@ that RNG, so a resumed run draws exactly the crops the uninterrupted run would h
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import logging
 import math
@@ -328,17 +332,34 @@ def _load_found(files: list[_ImageFile], root: Path, max_side: int, name: str) -
 
 # ---- offline photographs from Debian packages -------------------------------------------------------------
 
-#: Where the offline photographs are installed: source name -> folder (the prefix of the names below).
-OFFLINE_SOURCES: dict[str, Path] = {
+def _package_folder(package: str, *parts: str) -> Path | None:
+    """The folder ``parts`` inside an installed Python ``package``, found without importing it; None when the
+    package is not installed."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    return Path(locations[0], *parts) if locations else None
+
+
+#: Where the offline photographs are installed: source name -> folder (the prefix of the names below), None
+#: when that source's package is not installed. Every source is optional: what is missing is simply not used.
+OFFLINE_SOURCES: dict[str, Path | None] = {
     "nature": Path("/usr/share/backgrounds/mate/nature"),  # Debian package mate-backgrounds
     "opencv": Path("/usr/share/doc/opencv-doc/examples/data"),  # Debian package opencv-doc
+    "lomiri": Path("/usr/share/backgrounds"),  # Debian packages lomiri-wallpapers-16.04 and -20.04
+    "skimage": _package_folder("skimage", "data"),  # PyPI package scikit-image
+    "sklearn": _package_folder("sklearn", "datasets", "images"),  # PyPI package scikit-learn
 }
 OFFLINE_PACKAGES_HINT = (
     "offline-photos needs the Debian packages mate-backgrounds and opencv-doc (apt install mate-backgrounds "
-    "opencv-doc), or use photo-folder with your own photos"
+    "opencv-doc; for more training photos also lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 and pip install "
+    "scikit-image scikit-learn), or use photo-folder with your own photos"
 )
 
-#: Held-out photographs: never in OFFLINE_TRAIN (two nature close-ups, four of OpenCV's samples).
+#: Held-out photographs: never in OFFLINE_TRAIN or OFFLINE_VALIDATION (two nature close-ups, four of OpenCV's
+#: samples). Kept exactly as they were when the first colorizer was shipped, so scores stay comparable.
 OFFLINE_TEST: tuple[str, ...] = (
     "nature/Dune.jpg",
     "nature/LadyBird.jpg",
@@ -348,12 +369,30 @@ OFFLINE_TEST: tuple[str, ...] = (
     "opencv/squirrel_cls.jpg",
 )
 
-#: Training photographs. From opencv-doc only genuine colour photographs, one of each stereo / optical-flow
-#: pair (aloeL not aloeR, left not right, rubberwhale1 not 2); left out: drawings (HappyFish, pic*, cards),
-#: logos, renders (Blender_Suzanne*, ml, WindowsLogo), calibration boards (chessboard, left01...), paintings and
-#: graffiti (starry_night, graf*), edited or artificially blurred photos (ela_modified, licenseplate_motion),
-#: documents (sudoku, text_*, imageText*, notes) and grayscale pictures (basketball*, box*, blox, pca_test1...).
-OFFLINE_TRAIN: tuple[str, ...] = (
+#: Every other photograph used, before the validation split is taken out. From opencv-doc only genuine colour
+#: photographs, one of each stereo / optical-flow pair (aloeL not aloeR, left not right, rubberwhale1 not 2);
+#: left out: drawings (HappyFish, pic*, cards), logos, renders (Blender_Suzanne*, ml, WindowsLogo), calibration
+#: boards (chessboard, left01...), paintings and graffiti (starry_night, graf*), edited or artificially blurred
+#: photos (ela_modified, licenseplate_motion), documents (sudoku, text_*, imageText*, notes) and grayscale
+#: pictures (basketball*, box*, blox, pca_test1...). From the Lomiri wallpapers the photographs only (not the
+#: illustrations Fossa, Painting-Colors and umang, the tinted texture analogpattern or the processed night sky
+#: Infinite-Sea); from scikit-image its colour photographs of everyday scenes (not the microscopy, retina and
+#: telescope images, textures, colour wheel or logo); from scikit-learn both of its photographs.
+_OFFLINE_DEVELOPMENT: tuple[str, ...] = (
+    "lomiri/Bridge_by_Sander_Klootwijk.jpg",
+    "lomiri/Dragonfly_by_Bolly.jpg",
+    "lomiri/Kleiber_by_Lukas_Baubkus.jpg",
+    "lomiri/Picture_0B_by_freespace.jpg",
+    "lomiri/Picture_1A_by_freespace.jpg",
+    "lomiri/Wine_by_Jakkub_Mede.jpg",
+    "lomiri/aitzgorri_by_Aitzol_Berasategi.jpg",
+    "lomiri/free_by_Peter_Nerlich.jpg",
+    "lomiri/friends_by_Aitzol_Berasategi.jpg",
+    "lomiri/greentock_by_Peter_Nerlich.jpg",
+    "lomiri/life_by_Aitzol_Berasategi.jpg",
+    "lomiri/picosdeeuropa_by_Aitzol_Berasategi.jpg",
+    "lomiri/seeding_by_Clements_Engelhardt.jpg",
+    "lomiri/sunset_by_Aitzol_Berasategi.jpg",
     "nature/Aqua.jpg",
     "nature/Blinds.jpg",
     "nature/FreshFlower.jpg",
@@ -381,22 +420,40 @@ OFFLINE_TRAIN: tuple[str, ...] = (
     "opencv/rubberwhale1.png",
     "opencv/smarties.png",
     "opencv/stuff.jpg",
+    "skimage/astronaut.png",
+    "skimage/chelsea.png",
+    "skimage/coffee.png",
+    "skimage/motorcycle_left.png",
+    "skimage/rocket.jpg",
+    "sklearn/china.jpg",
+    "sklearn/flower.jpg",
 )
 
-OFFLINE_SPLITS = {"train": OFFLINE_TRAIN, "test": OFFLINE_TEST}
+#: Validation photographs, for choices made after training (training steps, ``chroma_scale``): every sixth
+#: entry of the sorted list above, a rule fixed before any model was scored on them.
+OFFLINE_VALIDATION: tuple[str, ...] = _OFFLINE_DEVELOPMENT[::6]
+
+#: Training photographs: the rest.
+OFFLINE_TRAIN: tuple[str, ...] = tuple(entry for entry in _OFFLINE_DEVELOPMENT if entry not in OFFLINE_VALIDATION)
+
+OFFLINE_SPLITS = {"train": OFFLINE_TRAIN, "validation": OFFLINE_VALIDATION, "test": OFFLINE_TEST}
 
 
-def _offline_location(entry: str, folder: Path | None) -> Path:
-    """Where the listed ``entry`` ("source/file") is: in its source folder, or directly in ``folder``."""
+def _offline_location(entry: str, folder: Path | None) -> Path | None:
+    """Where the listed ``entry`` ("source/file") is: in its source folder, or directly in ``folder``; None when
+    its source is not installed."""
     source, _, file_name = entry.partition("/")
-    return (folder / file_name) if folder is not None else OFFLINE_SOURCES[source] / file_name
+    if folder is not None:
+        return folder / file_name
+    source_folder = OFFLINE_SOURCES.get(source)
+    return None if source_folder is None else source_folder / file_name
 
 
 def _offline_files(split: str, folder: Path | None) -> list[_ImageFile]:
     files = []
     for entry in OFFLINE_SPLITS[split]:
         location = _offline_location(entry, folder)
-        if location.is_file():
+        if location is not None and location.is_file():
             files.append(_ImageFile(PurePosixPath(entry), location.stat().st_size, location.read_bytes))
     return files
 
@@ -404,7 +461,8 @@ def _offline_files(split: str, folder: Path | None) -> list[_ImageFile]:
 def load_offline_photos(
     split: str = "train", max_side: int = DEFAULT_MAX_SIDE, folder: str | Path | None = None
 ) -> PhotoData:
-    """The ``offline-photos`` dataset: the photos of ``OFFLINE_TRAIN`` or ``OFFLINE_TEST`` found on this machine.
+    """The ``offline-photos`` dataset: the photos of ``OFFLINE_TRAIN``, ``OFFLINE_VALIDATION`` or ``OFFLINE_TEST``
+    found on this machine.
 
     Photos missing here are simply not used. ``folder``, if given, is searched instead of the packages'
     folders, for copies of the listed files (by file name). DatasetError when none of the split is found.
@@ -414,21 +472,22 @@ def load_offline_photos(
     root = None if folder is None else Path(folder).expanduser()
     files = _offline_files(split, root)
     if not files:
-        where = str(root) if root is not None else " and ".join(str(path) for path in OFFLINE_SOURCES.values())
+        where = str(root) if root is not None else ", ".join(str(path) for path in OFFLINE_SOURCES.values() if path)
         raise DatasetError(f"no photo of the offline-photos {split} split found in {where}: {OFFLINE_PACKAGES_HINT}")
-    where = str(root) if root is not None else "the mate-backgrounds and opencv-doc photos"
+    where = str(root) if root is not None else "the offline photos (Debian and Python packages)"
     return _load_photos(files, where, max_side, name="offline-photos")
 
 
 def _offline_availability() -> tuple[bool, str]:
     counts = {
-        split: sum(_offline_location(entry, None).is_file() for entry in entries)
+        split: sum(bool(location and location.is_file()) for location in (_offline_location(e, None) for e in entries))
         for split, entries in OFFLINE_SPLITS.items()
     }
     if counts["train"] == 0:
         return False, OFFLINE_PACKAGES_HINT
     found = ", ".join(f"{counts[split]} of {len(OFFLINE_SPLITS[split])} {split}" for split in OFFLINE_SPLITS)
-    return True, f"{found} photos found (Debian packages mate-backgrounds and opencv-doc)"
+    return True, (f"{found} photos found (Debian packages mate-backgrounds, opencv-doc, lomiri-wallpapers; "
+                  "scikit-image, scikit-learn)")
 
 
 # ---- the registered datasets ------------------------------------------------------------------------------
@@ -453,9 +512,10 @@ def load_photo_folder_dataset(*, path=None, split="train", image_size=None, down
 
 @registry.register_dataset(
     "offline-photos",
-    description="About 30 real colour photographs from Debian packages (nature, OpenCV samples), offline",
+    description="About 50 real colour photographs from Debian and Python packages (nature, OpenCV samples, "
+    "wallpapers, scikit-image / scikit-learn samples), offline",
     num_classes=0,
-    splits=("train", "test"),
+    splits=("train", "validation", "test"),
     availability=_offline_availability,
     kind="photos",
 )

@@ -8,6 +8,10 @@ colorization setting and Zhang et al. 2016's use of CIE Lab).
   alone, which gives the adversarial phase a generator that already puts plausible colour in place.
 - Full resolution (``gans.colorize``): the network runs at a render size, its ab is upsampled and combined with
   the full-resolution L*, so output size = input size and no detail is lost.
+- ``chroma_scale`` (in (0, 1], default 1): every prediction's a*b* is multiplied by it. A regression colorizer
+  that is unsure of a hue is better off painting it paler, the idea behind Zhang et al.'s "annealed mean"; the
+  factor is a setting of the trained model (chosen on validation photos, kept in ``config.json``), not a
+  weight, and ``predict_ab`` applies it so every user (CLI, studio, benchmarks) gets the same colours.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ class Colorizer(GAN):
         lr: float = 2e-4,
         betas: tuple[float, float] = (0.5, 0.999),
         optimizer: str = "adam",
+        chroma_scale: float = 1.0,
     ):
         super().__init__()
         if image_size not in TRANSLATION_IMAGE_SIZES:
@@ -55,6 +60,9 @@ class Colorizer(GAN):
         check_optimizer(lr, optimizer, betas)
         if l1_weight < 0 or pretrain_steps < 0:
             raise ConfigError("l1_weight and pretrain_steps must be >= 0")
+        if isinstance(chroma_scale, bool) or not isinstance(chroma_scale, (int, float)) or not 0 < chroma_scale <= 1:
+            raise ConfigError(f"chroma_scale must be a number in (0, 1] (1 keeps the predicted colour as is), "
+                              f"got {chroma_scale!r}")
         if loss not in losses.LOSSES or loss == "wasserstein":
             raise ConfigError(f"the colorizer supports the losses bce, ls and hinge, got {loss!r}")
         depth = default_unet_depth(image_size) if depth is None else depth
@@ -65,6 +73,7 @@ class Colorizer(GAN):
         self.apply(dcgan_init)
         self.generator_ema = None
         self.l1_weight, self.loss, self.pretrain_steps = l1_weight, loss, pretrain_steps
+        self.chroma_scale = float(chroma_scale)
         # Mean chroma (a*, b*) of the training crops, a running mean over batches: the "mean colour" baseline.
         # float32 like every weight (gans.load loads models as float32, so a float64 buffer would not resume
         # exactly); a batch count stays exact in float32 up to 16 million steps.
@@ -91,7 +100,7 @@ class Colorizer(GAN):
     @torch.no_grad()
     def predict_ab(self, lightness: torch.Tensor) -> torch.Tensor:
         """Normalised ab (N, 2, H, W) for normalised L (N, 1, H, W) whose sides are multiples of
-        ``input_multiple``; eval mode, on the CPU."""
+        ``input_multiple``; eval mode, on the CPU, multiplied by ``chroma_scale``."""
         if lightness.dim() != 4 or lightness.size(1) != 1:
             raise ConfigError(f"expected L of shape (N, 1, H, W), got {tuple(lightness.shape)}")
         if lightness.shape[2] % self.input_multiple or lightness.shape[3] % self.input_multiple:
@@ -99,7 +108,8 @@ class Colorizer(GAN):
         was_training = self.generator.training
         self.generator.eval()
         try:
-            return self.generator(lightness.to(self.device)).float().cpu()
+            ab = self.generator(lightness.to(self.device)).float().cpu()
+            return ab if self.chroma_scale == 1 else ab * self.chroma_scale
         finally:
             self.generator.train(was_training)
 
