@@ -11,6 +11,7 @@ Every number is deterministic for a fixed seed and n.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 import torch
@@ -97,6 +98,8 @@ def evaluate(run_or_id: str, n: int = 2000, seed: int = 0) -> dict:
     model = load(path)
     result = evaluate_model(model, data.get("name", "unknown"), n=n, seed=seed, path=data.get("path"))
     steps = [e["step"] for e in RunDir(path).read_events() if "step" in e]
+    if not steps and (path / "metric.json").exists():  # a best/ folder: its step is in metric.json
+        steps = [json.loads((path / "metric.json").read_text()).get("step")]
     return {"run": str(run_or_id), "architecture": config["architecture"], "step": steps[-1] if steps else None,
             **result}
 
