@@ -45,10 +45,21 @@ def caption(info: CheckpointInfo) -> str:
 
 
 checkpoints = list_checkpoints()
-# Noise-to-image samples first (the studio's front page picture), then translations, then colorizations.
+# Noise-to-image samples first (the studio's front page picture; the lowest measured FD first), then
+# translations, then colorizations.
 TASK_ORDER = {"generate": 0, "translate": 1, "colorize": 2}
+
+
+def lowest_fd(info: CheckpointInfo) -> float:
+    """The run's lowest logged FD (infinite when it measured none)."""
+    from gans.checkpoints import RunDir
+
+    return min((e["fd"] for e in RunDir(info.path).read_events() if e.get("type") == "metric"
+                and isinstance(e.get("fd"), (int, float))), default=float("inf"))
+
+
 shipped = sorted((info for info in checkpoints if info.source == "shipped"),
-                 key=lambda info: (TASK_ORDER.get(info.task, len(TASK_ORDER)), info.path.name))
+                 key=lambda info: (TASK_ORDER.get(info.task, len(TASK_ORDER)), lowest_fd(info), info.path.name))
 recent_runs = [info for info in checkpoints if info.source != "shipped"][:RECENT_RUNS]  # newest first
 with_grids = [info for info in shipped + recent_runs if info.latest_grid is not None]
 
