@@ -95,7 +95,7 @@ def _class_names(config: dict) -> list[str]:
 
 
 def list_checkpoints(include_runs: bool = True, task: str | None = None) -> list[CheckpointInfo]:
-    """Shipped checkpoints first (by name), then local runs, newest first; only models of ``task`` when given
+    """Shipped checkpoints first (lowest logged FD first, then by name), then local runs, newest first; only models of ``task`` when given
     ("generate": noise → image, "translate": image → image)."""
     found = []
     for folder, source in ((shipped_dir(), "shipped"), (runs_dir(), "run")):
@@ -103,7 +103,15 @@ def list_checkpoints(include_runs: bool = True, task: str | None = None) -> list
             continue
         infos = [describe(p, source) for p in sorted(folder.glob("*")) if p.is_dir()] if folder.is_dir() else []
         infos = [info for info in infos if info is not None and (task is None or info.task == task)]
+        if source == "shipped":  # the lowest FD measured during training first (then by name)
+            infos.sort(key=lambda info: (lowest_fd(info.path), info.path.name))
         if source == "run":
             infos.sort(key=lambda info: info.modified, reverse=True)
         found += infos
     return found
+
+
+def lowest_fd(path: str | Path) -> float:
+    """The lowest FD a run logged during training (infinite when it measured none)."""
+    return min((e["fd"] for e in RunDir(path).read_events() if e.get("type") == "metric"
+                and isinstance(e.get("fd"), (int, float))), default=float("inf"))

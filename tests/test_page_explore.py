@@ -11,8 +11,15 @@ from gans.training import DataConfig, TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "views" / "explore.py")
-SHIPPED = ROOT / "checkpoints" / "dcgan-fashion-mnist-mini"
+SHIPPED = ROOT / "checkpoints" / "dcgan-fashion-mnist"  # the lowest FD: listed first
 HUB_CHOICE = "<hub>"
+
+
+def shipped_labels() -> list[str]:
+    """Picker labels of the shipped noise-to-image checkpoints, in the order gans.catalog lists them."""
+    from gans.catalog import list_checkpoints
+
+    return [info.label for info in list_checkpoints(include_runs=False, task="generate")]
 
 
 def open_page(**session) -> AppTest:
@@ -60,7 +67,7 @@ def test_page_opens_the_shipped_checkpoint_with_its_facts_frame_walk_and_grid():
     assert not app.exception and not app.error
     assert app.selectbox(key="explore_checkpoint").value == str(SHIPPED)
     facts = app.markdown[0].value
-    assert "dcgan" in facts and "fashion-mnist-mini" in facts and "2,000" in facts and "32×32" in facts
+    assert "dcgan" in facts and "fashion-mnist" in facts and "3,000" in facts and "32×32" in facts
     assert large_frame(app).endswith(".png")
     walk = next(image for image in app.image if image.captions[0] == "t = 0.00")
     assert len(walk.value) == 8, "a strip of 8 frames by default"
@@ -169,7 +176,7 @@ def test_the_pick_survives_a_new_run_appearing(conditional_run, tmp_path, monkey
     shutil.copytree(conditional_run, runs / "cgan-copy")
     app.run()
     assert app.selectbox(key="explore_checkpoint").value == str(conditional_run)
-    assert len(app.selectbox(key="explore_checkpoint").options) == 4  # shipped, new run, opened run, Hub box
+    assert len(app.selectbox(key="explore_checkpoint").options) == len(shipped_labels()) + 3  # new run, opened run, Hub
     assert not app.exception and not app.error
 
 
@@ -246,9 +253,10 @@ def test_a_translation_run_is_not_offered(translation_run, conditional_run, tmp_
     monkeypatch.setenv("GANS_RUNS_DIR", str(runs))
     app = open_page()
     assert not app.exception and not app.error
-    assert app.selectbox(key="explore_checkpoint").options == [
-        f"{SHIPPED.name} (shipped: dcgan on fashion-mnist-mini, step 2000)",
-        "cgan (run: cgan on fashion-mnist-mini, step 2)", "A Hugging Face Hub repo id…"]
+    options = app.selectbox(key="explore_checkpoint").options
+    assert options[0] == f"{SHIPPED.name} (shipped: dcgan on fashion-mnist, step 3000)"
+    assert options == [*shipped_labels(), "cgan (run: cgan on fashion-mnist-mini, step 2)", "A Hugging Face Hub repo id…"]
+    assert not any("pix2pix" in option for option in options)
     assert large_frame(app), "the shipped generator is shown"
 
 

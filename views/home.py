@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from gans.catalog import CheckpointInfo, list_checkpoints
+from gans.catalog import CheckpointInfo, list_checkpoints, lowest_fd
 from views.common import COLORIZE_ROWS, dataset_table, model_table, translation_rows
 
 GRID_WIDTH = 280  # every grid at one display width, so 28 px and 32 px models look alike
@@ -50,16 +50,8 @@ checkpoints = list_checkpoints()
 TASK_ORDER = {"generate": 0, "translate": 1, "colorize": 2}
 
 
-def lowest_fd(info: CheckpointInfo) -> float:
-    """The run's lowest logged FD (infinite when it measured none)."""
-    from gans.checkpoints import RunDir
-
-    return min((e["fd"] for e in RunDir(info.path).read_events() if e.get("type") == "metric"
-                and isinstance(e.get("fd"), (int, float))), default=float("inf"))
-
-
 shipped = sorted((info for info in checkpoints if info.source == "shipped"),
-                 key=lambda info: (TASK_ORDER.get(info.task, len(TASK_ORDER)), lowest_fd(info), info.path.name))
+                 key=lambda info: (TASK_ORDER.get(info.task, len(TASK_ORDER)), lowest_fd(info.path), info.path.name))
 recent_runs = [info for info in checkpoints if info.source != "shipped"][:RECENT_RUNS]  # newest first
 with_grids = [info for info in shipped + recent_runs if info.latest_grid is not None]
 
