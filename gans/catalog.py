@@ -39,6 +39,7 @@ class CheckpointInfo:
     modified: float = 0.0
     task: str = "generate"  # "translate" for image-to-image models (pix2pix, cyclegan)
     domains: list[str] = field(default_factory=list)  # names of domains A and B of a translation run, if known
+    lowest_fd: float = float("inf")  # the lowest FD logged during training (inf when it measured none)
 
     @property
     def label(self) -> str:
@@ -62,11 +63,10 @@ def describe(path: str | Path, source: str = "run") -> CheckpointInfo | None:
         return None
     if not (path / WEIGHTS_FILE).exists():
         return None
-    step = 0
-    for event in reversed(RunDir(path).read_events()):
-        if "step" in event:
-            step = int(event["step"])
-            break
+    events = RunDir(path).read_events()
+    step = next((int(event["step"]) for event in reversed(events) if "step" in event), 0)
+    lowest_fd = min((e["fd"] for e in events if e.get("type") == "metric" and isinstance(e.get("fd"), (int, float))),
+                    default=float("inf"))
     data = (config.get("data") or {}).get("name", "unknown")
     channels = model.get("channels", model.get("out_channels", model.get("channels_b", 0)))
     return CheckpointInfo(
@@ -74,7 +74,7 @@ def describe(path: str | Path, source: str = "run") -> CheckpointInfo | None:
         image_size=int(model.get("image_size", 0)), channels=int(channels or 0),
         num_classes=int(model.get("num_classes", 0) or 0), class_names=_class_names(config),
         modified=(path / WEIGHTS_FILE).stat().st_mtime, task=_task(architecture),
-        domains=[str(d) for d in (config.get("data") or {}).get("domains") or []],
+        domains=[str(d) for d in (config.get("data") or {}).get("domains") or []], lowest_fd=lowest_fd,
     )
 
 
@@ -104,14 +104,9 @@ def list_checkpoints(include_runs: bool = True, task: str | None = None) -> list
         infos = [describe(p, source) for p in sorted(folder.glob("*")) if p.is_dir()] if folder.is_dir() else []
         infos = [info for info in infos if info is not None and (task is None or info.task == task)]
         if source == "shipped":  # the lowest FD measured during training first (then by name)
-            infos.sort(key=lambda info: (lowest_fd(info.path), info.path.name))
+            infos.sort(key=lambda info: (info.lowest_fd, info.path.name))
         if source == "run":
             infos.sort(key=lambda info: info.modified, reverse=True)
         found += infos
     return found
 
-
-def lowest_fd(path: str | Path) -> float:
-    """The lowest FD a run logged during training (infinite when it measured none)."""
-    return min((e["fd"] for e in RunDir(path).read_events() if e.get("type") == "metric"
-                and isinstance(e.get("fd"), (int, float))), default=float("inf"))

@@ -132,8 +132,6 @@ def task_checkpoint_choices(task: str, prefix: str, what: str) -> dict[str, str]
 def pick_task_checkpoint(choices: dict[str, str], prefix: str, placeholder: str) -> tuple[str, bool]:
     """The picked run folder or Hub repo id and whether it is a Hub id; stops the page while the Hub box is
     empty or holds something that is not a repo id (typed ids never name a path on the server)."""
-    from gans.checkpoints import is_hub_id
-
     key = f"{prefix}_checkpoint"
     if st.session_state.get(key) not in [*choices, HUB_CHOICE]:
         st.session_state[key] = next(iter(choices), HUB_CHOICE)
@@ -141,6 +139,13 @@ def pick_task_checkpoint(choices: dict[str, str], prefix: str, placeholder: str)
                           format_func=lambda path: choices.get(path, "A Hugging Face Hub repo id…"))
     if choice != HUB_CHOICE:
         return choice, False
+    return hub_id_box(prefix, placeholder), True
+
+
+def hub_id_box(prefix: str, placeholder: str) -> str:
+    """A typed Hugging Face Hub repo id; stops the page while the box is empty or holds something else."""
+    from gans.checkpoints import is_hub_id
+
     hub_id = st.text_input("Hugging Face Hub repo id", key=f"{prefix}_hub_id", persist_state="session",
                            placeholder=placeholder, help="A repo saved by gans (config.json + model.safetensors)")
     if not hub_id.strip():
@@ -148,7 +153,7 @@ def pick_task_checkpoint(choices: dict[str, str], prefix: str, placeholder: str)
     if not is_hub_id(hub_id):
         st.error("Enter a Hugging Face Hub repo id such as owner/name")
         st.stop()
-    return hub_id.strip(), True
+    return hub_id.strip()
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the model…")

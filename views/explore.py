@@ -16,9 +16,8 @@ import streamlit as st
 import gans
 from gans import explore
 from gans.catalog import CheckpointInfo, describe, list_checkpoints
-from gans.checkpoints import is_hub_id
 from gans.images import grid_image
-from views.common import load_picked, open_in_colorize, open_in_translate
+from views.common import hub_id_box, load_picked, open_in_colorize, open_in_translate
 
 HUB_CHOICE = "<hub>"  # the picker's last option: a Hugging Face Hub repo id typed in a text box
 MAX_SEED = 2**31 - 1  # seeds stay exact in the browser's number input
@@ -151,14 +150,7 @@ def pick_checkpoint() -> tuple[str, bool]:
                                "page, colorizers on the Colorize page", on_change=forget_elsewhere_request)
     if choice != HUB_CHOICE:
         return choice, False
-    hub_id = st.text_input("Hugging Face Hub repo id", key="explore_hub_id", persist_state=KEEP,
-                           placeholder="user/my-dcgan", help="A repo saved by gans (config.json + model.safetensors)")
-    if not hub_id.strip():
-        st.stop()
-    if not is_hub_id(hub_id):
-        st.error("Enter a Hugging Face Hub repo id such as owner/name")
-        st.stop()
-    return hub_id.strip(), True
+    return hub_id_box("explore", "user/my-dcgan"), True
 
 
 def model_facts(info: CheckpointInfo) -> str:

@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from gans.catalog import CheckpointInfo, list_checkpoints, lowest_fd
+from gans.catalog import CheckpointInfo, list_checkpoints
 from views.common import COLORIZE_ROWS, dataset_table, model_table, translation_rows
 
 GRID_WIDTH = 280  # every grid at one display width, so 28 px and 32 px models look alike
@@ -45,13 +45,13 @@ def caption(info: CheckpointInfo) -> str:
 
 
 checkpoints = list_checkpoints()
-# Noise-to-image samples first (the studio's front page picture; the lowest measured FD first), then
-# translations, then colorizations.
+# Noise-to-image samples first (the studio's front page picture), then translations, then colorizations; within a
+# task, the catalog's order (lowest measured FD first) is kept (the sort is stable).
 TASK_ORDER = {"generate": 0, "translate": 1, "colorize": 2}
 
 
 shipped = sorted((info for info in checkpoints if info.source == "shipped"),
-                 key=lambda info: (TASK_ORDER.get(info.task, len(TASK_ORDER)), lowest_fd(info.path), info.path.name))
+                 key=lambda info: TASK_ORDER.get(info.task, len(TASK_ORDER)))
 recent_runs = [info for info in checkpoints if info.source != "shipped"][:RECENT_RUNS]  # newest first
 with_grids = [info for info in shipped + recent_runs if info.latest_grid is not None]
 

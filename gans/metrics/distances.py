@@ -55,6 +55,8 @@ def kernel_distance(real: torch.Tensor, fake: torch.Tensor, subsets: int = 10, s
     size = min(subset_size, real.shape[0], fake.shape[0])
     if size < 2:
         raise ValueError("KID needs at least 2 samples in each set")
+    if size == real.shape[0] == fake.shape[0]:
+        return _polynomial_mmd(real, fake).item()  # every subset would be the whole of both sets
     generator = torch.Generator().manual_seed(seed)
     values = []
     for _ in range(subsets):

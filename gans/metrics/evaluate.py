@@ -108,8 +108,8 @@ class MetricTracker:
     """The Trainer's in-the-loop metric: the protocol above with a small ``n``, real features computed once."""
 
     def __init__(self, dataset: str, path: str | None, n: int, seed: int):
+        feature_network_name(dataset)  # fails now, not at the first measurement, when there is none
         self.dataset, self.path, self.n, self.seed = dataset, path, n, seed
-        self.network, _ = load_feature_network(feature_network_name(dataset))
 
     def measure(self, model) -> dict[str, float]:
         result = evaluate_model(model, self.dataset, n=self.n, seed=self.seed, path=self.path)
