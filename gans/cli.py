@@ -284,7 +284,7 @@ def cmd_push(args) -> int:
 def cmd_evaluate(args) -> int:
     from .metrics.evaluate import evaluate
 
-    print(json.dumps(evaluate(args.run, n=args.n, seed=args.seed), indent=2))
+    print(json.dumps(evaluate(args.run, n=args.n, seed=args.seed, inception=not args.no_inception), indent=2))
     return 0
 
 
@@ -382,6 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("run", metavar="RUN_OR_ID", help="run directory, its best/ folder, or Hub repo id")
     evaluate.add_argument("--n", type=_positive_int, default=2000, help="generated and real images (default 2000)")
     evaluate.add_argument("--seed", type=int, default=0, help="noise and real-subset seed (default 0)")
+    evaluate.add_argument("--no-inception", action="store_true",
+                          help="skip the Inception FID even when Inception-v3 weights are present (it is slow on a "
+                               "CPU: 299 px images)")
     evaluate.set_defaults(func=cmd_evaluate)
 
     push = commands.add_parser("push", help="upload a run directory to the Hugging Face Hub (needs HF_TOKEN)")

@@ -7,6 +7,10 @@ every class gets n / classes samples); both embedded by the dataset's feature ne
 Reported: FD, KID (×1000 is the usual way to print it; stored as is), precision and recall (k = 3), and for
 class-conditional models the share of samples the classifier puts in the requested class, overall and per class.
 Every number is deterministic for a fixed seed and n.
+
+When Inception-v3 weights are present on this computer (gans.metrics.inception), ``evaluate`` also reports
+``fid_inception``: the classic FID of the same images, resized to 299 × 299, in Inception's 2048-d pool features.
+The in-the-loop metric never uses it (a 299 px Inception pass is far too slow for that on a CPU).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from ..data.image_data import to_model_range
 from ..errors import ConfigError
 from .distances import frechet_distance, kernel_distance, precision_recall
 from .features import MetricUnavailableError, embed, feature_network_name, load_feature_network
+from .inception import find_inception_weights, inception_features, inception_search_note, load_inception
 
 #: Names of the metrics where lower is better (FD is what ``best/`` keeps the minimum of).
 LOWER_IS_BETTER = ("fd", "kid")
@@ -28,15 +33,27 @@ PRIMARY_METRIC = "fd"
 
 
 @lru_cache(maxsize=8)
-def real_features(dataset: str, path: str | None, n: int, seed: int) -> torch.Tensor:
-    """Features of ``n`` training images of ``dataset`` drawn with ``seed`` (cached per process)."""
-    network, _ = load_feature_network(feature_network_name(dataset))
+def real_images(dataset: str, path: str | None, n: int, seed: int) -> torch.Tensor:
+    """``n`` training images of ``dataset`` drawn without replacement with ``seed``, in [-1, 1]."""
     data = load_dataset(dataset, path=path, split="train", download=False)
     if len(data) < n:
         raise ConfigError(f"{dataset} has {len(data)} training images, fewer than the {n} asked for")
     index = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n]
-    features, _ = embed(network, to_model_range(data.images[index]))
+    return to_model_range(data.images[index])
+
+
+@lru_cache(maxsize=8)
+def real_features(dataset: str, path: str | None, n: int, seed: int) -> torch.Tensor:
+    """Features of ``n`` training images of ``dataset`` drawn with ``seed`` (cached per process)."""
+    network, _ = load_feature_network(feature_network_name(dataset))
+    features, _ = embed(network, real_images(dataset, path, n, seed))
     return features
+
+
+@lru_cache(maxsize=2)
+def real_inception_features(weights: str, dataset: str, path: str | None, n: int, seed: int) -> torch.Tensor:
+    """Inception features of the same real images as ``real_features`` (cached per process)."""
+    return inception_features(load_inception(weights), real_images(dataset, path, n, seed))
 
 
 def generated_images(model, n: int, seed: int, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -56,8 +73,12 @@ def check_measurable(model, dataset: str) -> None:
     feature_network_name(dataset)
 
 
-def evaluate_model(model, dataset: str, n: int = 2000, seed: int = 0, path: str | None = None) -> dict:
-    """Every metric of the protocol above for ``model`` trained on ``dataset``, as a plain dict."""
+def evaluate_model(model, dataset: str, n: int = 2000, seed: int = 0, path: str | None = None,
+                   inception: bool = False) -> dict:
+    """Every metric of the protocol above for ``model`` trained on ``dataset``, as a plain dict.
+
+    ``inception``: also the Inception FID when weights are found (the protocol says which, or why there is none).
+    """
     if n < 10:
         raise ConfigError(f"evaluate needs at least 10 samples, got n={n}")
     check_measurable(model, dataset)
@@ -85,18 +106,30 @@ def evaluate_model(model, dataset: str, n: int = 2000, seed: int = 0, path: str 
         "feature_network": f"{name}-classifier", "classifier_test_accuracy": facts["test_accuracy"],
         "precision_recall_k": 3,
     }
+    if inception:
+        found = find_inception_weights()
+        if found is None:
+            result["protocol"]["inception"] = inception_search_note()
+        else:
+            weights, description = found
+            real_inception = real_inception_features(str(weights), dataset, path, n, seed)
+            result["fid_inception"] = frechet_distance(real_inception, inception_features(load_inception(str(weights)),
+                                                                                          images))
+            result["protocol"]["inception"] = f"{description}: {weights}; images resized to 299 x 299 (bilinear)"
     return result
 
 
-def evaluate(run_or_id: str, n: int = 2000, seed: int = 0) -> dict:
-    """Load a run directory or Hub id and evaluate it on the dataset recorded in its config."""
+def evaluate(run_or_id: str, n: int = 2000, seed: int = 0, inception: bool = True) -> dict:
+    """Load a run directory or Hub id and evaluate it on the dataset recorded in its config (with the Inception
+    FID when its weights are present and ``inception`` is true)."""
     from ..checkpoints import RunDir, load, resolve_run
 
     path = resolve_run(run_or_id)
     config = RunDir(path).read_config()
     data = config.get("data") or {}
     model = load(path)
-    result = evaluate_model(model, data.get("name", "unknown"), n=n, seed=seed, path=data.get("path"))
+    result = evaluate_model(model, data.get("name", "unknown"), n=n, seed=seed, path=data.get("path"),
+                            inception=inception)
     steps = [e["step"] for e in RunDir(path).read_events() if "step" in e]
     if not steps and (path / "metric.json").exists():  # a best/ folder: its step is in metric.json
         steps = [json.loads((path / "metric.json").read_text()).get("step")]
