@@ -127,6 +127,22 @@ def test_a_torn_last_line_waits_for_the_next_read(tmp_path):
     assert tracker.read().step == 1
 
 
+def test_lines_that_are_not_events_are_skipped(tmp_path):
+    """A damaged or hand-edited log (a JSON list, a string, a step that is not a number) must not stop the live
+    view or the Compare page, and must not shift the curves."""
+    run = tmp_path / "run"
+    run.mkdir()
+    lines = ['{"type": "start", "step": 0, "steps": 5, "time": 0}', "[1, 2]", '"text"',
+             '{"type": "step", "step": 1, "time": 1, "loss_d": 0.5, "loss_g": 0.7}',
+             '{"type": "step", "step": "two", "time": 2, "loss_d": 9, "loss_g": 9}',
+             '{"type": "metric", "step": null, "fd": 1.0}', '{"type": "metric", "step": 1, "fd": 40.0}',
+             '{"type": "step", "step": 2, "time": 3, "loss_d": 0.4, "loss_g": 0.8}']
+    (run / "events.jsonl").write_text("\n".join(lines) + "\n")
+    progress = ProgressTracker(run).read()
+    assert progress.curves["step"] == [1.0, 2.0] and progress.curves["loss_d"] == [0.5, 0.4]
+    assert progress.metrics == {"step": [1.0], "fd": [40.0]} and progress.step == 2
+
+
 def test_thin_and_smooth():
     curves = {"step": list(range(10000)), "loss_d": [float(i) for i in range(10000)]}
     thinned = thin(curves, max_points=1000)

@@ -18,7 +18,7 @@ import gans
 from gans import explore
 from gans.catalog import CheckpointInfo, describe, list_checkpoints, runs_dir, shipped_dir
 from gans.images import grid_image
-from gans.training.progress import smooth, thin
+from gans.training.progress import RunProgress, read_progress, smooth, thin
 from views.common import load_picked
 
 MAX_SEED = 2**31 - 1  # seeds stay exact in the browser's number input
@@ -37,42 +37,31 @@ COLOURS = ["#636efa", "#ef553b", "#00cc96", "#ab63fa"]  # one per run, shared by
 
 
 # ---- reading a run's log --------------------------------------------------------------------------------------
-def is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
-
-def parse_history(events: list) -> dict:
+def history_of(progress: RunProgress) -> dict:
     """The D/G loss curves (``{"step": [...], "loss_d": [...], "loss_g": [...]}``) and the metric events
-    (``[{"step": s, "fd": ...}, ...]``) of a run's events. A resumed run's log continues after a ``start`` event:
-    points past the resume step were not kept, so they are dropped (as the Train page does)."""
-    losses = {"step": [], "loss_d": [], "loss_g": []}
-    metrics: list[dict] = []
-    for event in events:
-        if not isinstance(event, dict) or not is_number(event.get("step")):
-            continue
-        step, kind = int(event["step"]), event.get("type")
-        if kind == "start":
-            keep = sum(1 for s in losses["step"] if s <= step)
-            losses = {key: values[:keep] for key, values in losses.items()}
-            metrics = [metric for metric in metrics if metric["step"] <= step]
-        elif kind == "step":
-            losses["step"].append(step)
-            for key in ("loss_d", "loss_g"):
-                value = event.get(key)
-                losses[key].append(float(value) if is_number(value) else float("nan"))
-        elif kind == "metric":
-            values = {key: float(value) for key, value in event.items()
-                      if key not in NOT_METRICS and is_number(value)}
-            if values:
-                metrics.append({"step": step, **values})
-    return {"losses": losses, "metrics": metrics}
+    (``[{"step": s, "fd": ...}, ...]``, values that were not numbers left out) of a run, from its progress as the
+    Train page reads it (``gans.training.progress``: a resumed run's points past the resume step are dropped)."""
+    curves = progress.curves
+    steps = curves.get("step", [])
+    losses = {key: list(curves.get(key, [math.nan] * len(steps))) for key in ("loss_d", "loss_g")}
+    metrics = []
+    columns = {key: values for key, values in progress.metrics.items() if key not in NOT_METRICS}
+    for index, step in enumerate(progress.metrics.get("step", [])):
+        values = {key: values[index] for key, values in columns.items() if math.isfinite(values[index])}
+        if values:
+            metrics.append({"step": int(step), **values})
+    return {"losses": {"step": [int(step) for step in steps], **losses}, "metrics": metrics}
+
+
+EMPTY_HISTORY = {"losses": {"step": [], "loss_d": [], "loss_g": []}, "metrics": []}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def run_history(run_dir: str, stamp: tuple) -> dict:
-    """The run's parsed log; ``stamp`` (size and time of events.jsonl) only keys the cache. Raises ``OSError`` or
-    ``UnicodeDecodeError`` for a log that cannot be read."""
-    return parse_history(gans.RunDir(run_dir).read_events())
+    """The run's parsed log; ``stamp`` (size and time of events.jsonl) only keys the cache. Raises ``OSError`` for
+    a log that cannot be opened (lines that are not JSON events are skipped)."""
+    return history_of(read_progress(run_dir))
 
 
 def log_stamp(run_dir: Path) -> tuple:
@@ -257,9 +246,9 @@ def read_histories(loaded: dict[str, tuple]) -> dict[str, dict]:
     for name, (_, info) in loaded.items():
         try:
             histories[name] = run_history(str(info.path), log_stamp(info.path))
-        except (OSError, ValueError) as error:  # e.g. not text (UnicodeDecodeError)
+        except OSError as error:  # e.g. no permission to read it
             st.warning(f"Could not read the training log of **{name}** ({error}); its curves are left out.")
-            histories[name] = parse_history([])
+            histories[name] = EMPTY_HISTORY
     return histories
 
 

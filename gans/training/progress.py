@@ -73,7 +73,9 @@ class ProgressTracker:
                 self._offset += len(complete)
                 for line in complete.splitlines():
                     try:
-                        self._apply(json.loads(line))
+                        event = json.loads(line)
+                        if _is_event(event):
+                            self._apply(event)
                     except (json.JSONDecodeError, KeyError, TypeError, ValueError):
                         continue  # a line torn by a crash
             progress = self._progress
@@ -113,6 +115,14 @@ class ProgressTracker:
             progress.images_per_sec = sum(span * rate for span, rate in spans) / total if total > 0 else None
         else:
             progress.images_per_sec = event.get("images_per_sec")
+
+
+def _is_event(event) -> bool:
+    """An object whose step, where it has one, is a number (anything else in a damaged log is skipped)."""
+    if not isinstance(event, dict):
+        return False
+    step = event.get("step", 0)
+    return isinstance(step, (int, float)) and not isinstance(step, bool) and step == step
 
 
 def _append(curves: dict[str, list[float]], event: dict) -> None:
