@@ -52,7 +52,7 @@ def table(rows: list[dict]) -> str:
     for row in rows:
         t = row["trained"]
         accuracy = f"{t['class_accuracy']:.1%}" if "class_accuracy" in t else "—"
-        lines.append(f"| {row['run']} | {t['fd']:.2f} | {row['untrained']['fd']:.1f} | {row['fd_ratio']:.0f}× | "
+        lines.append(f"| {row['run']} | {t['fd']:.2f} | {row['untrained']['fd']:.1f} | {row['fd_ratio']:.1f}× | "
                      f"{t['kid']:.4f} | {t['precision']:.3f} | {t['recall']:.3f} | {accuracy} |")
     return "\n".join(lines)
 
