@@ -36,13 +36,13 @@ def untrained(run: Path):
 
 
 def measure(run: Path, n: int, seed: int) -> dict:
-    trained = evaluate(str(run), n=n, seed=seed)
+    trained = evaluate(str(run), n=n, seed=seed, inception=False)  # our feature space only, like the untrained row
     model, dataset = untrained(run)
     baseline = evaluate_model(model, dataset, n=n, seed=seed)
     result = {"run": run.name, "trained": trained, "untrained": baseline,
               "fd_ratio": baseline["fd"] / trained["fd"]}
     if (run / "best").is_dir():
-        result["best"] = evaluate(str(run / "best"), n=n, seed=seed)
+        result["best"] = evaluate(str(run / "best"), n=n, seed=seed, inception=False)
     return result
 
 

@@ -317,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--ema", type=float, metavar="DECAY", help="keep an EMA of G's weights (e.g. 0.999)")
     train.add_argument("--spectral-norm", action="store_true", help="spectral norm in the discriminator")
     train.add_argument("--model-arg", type=_model_arg, action="append", metavar="KEY=VALUE",
-                       help="any other model argument, e.g. --model-arg conditioning=concat")
+                       help="any other model argument, e.g. --model-arg conditioning=projection")
     train.add_argument("--log-every", type=_positive_int)
     train.add_argument("--sample-every", type=_positive_int)
     train.add_argument("--checkpoint-every", type=_positive_int)

@@ -11,7 +11,8 @@ from gans.data import load_dataset
 from gans.data.image_data import to_model_range
 from gans.metrics.evaluate import evaluate_model
 from gans.metrics.features import MetricUnavailableError
-from gans.metrics.inception import InceptionV3, find_inception_weights, inception_features, load_inception
+from gans.metrics.inception import (InceptionV3, MixedA, MixedC, MixedE, _average_pool, find_inception_weights,
+                                    inception_features, load_inception, to_inception_input)
 from tests.test_feature_metrics import StandIn
 
 FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -51,6 +52,56 @@ def test_the_network_is_inception_v3_by_its_published_parameter_count():
     assert sum(p.numel() for p in InceptionV3(num_classes=1008, tf_fid=True).parameters()) == count + 8 * 2049
     with torch.no_grad():
         assert InceptionV3().eval().features(torch.zeros(1, 3, 299, 299)).shape == (1, 2048)
+
+
+# Output (channels, height, width) of each block for a 299 × 299 input: the stem 149 → 147 → 147 → (pool) 73 → 73 → 71
+# → (pool) 35, then 35 × 35 × 288, 17 × 17 × 768, 8 × 8 × 1280 and 8 × 8 × 2048 (Szegedy et al. 2016, table 1).
+BLOCK_SHAPES = {
+    "Conv2d_1a_3x3": (32, 149, 149), "Conv2d_2a_3x3": (32, 147, 147), "Conv2d_2b_3x3": (64, 147, 147),
+    "Conv2d_3b_1x1": (80, 73, 73), "Conv2d_4a_3x3": (192, 71, 71),
+    "Mixed_5b": (256, 35, 35), "Mixed_5c": (288, 35, 35), "Mixed_5d": (288, 35, 35),
+    "Mixed_6a": (768, 17, 17), "Mixed_6b": (768, 17, 17), "Mixed_6c": (768, 17, 17), "Mixed_6d": (768, 17, 17),
+    "Mixed_6e": (768, 17, 17), "Mixed_7a": (1280, 8, 8), "Mixed_7b": (2048, 8, 8), "Mixed_7c": (2048, 8, 8),
+}
+
+
+def test_every_block_has_the_published_output_shape():
+    network, shapes = InceptionV3().eval(), {}
+    for name in BLOCK_SHAPES:
+        getattr(network, name).register_forward_hook(
+            lambda module, inputs, output, name=name: shapes.__setitem__(name, tuple(output.shape[1:])))
+    with torch.no_grad():
+        network.features(torch.zeros(1, 3, 299, 299))
+    assert shapes == BLOCK_SHAPES
+
+
+def test_batch_norm_and_pooling_follow_the_weights_they_are_built_for():
+    for tf_fid in (False, True):
+        network = InceptionV3(num_classes=1008 if tf_fid else 1000, tf_fid=tf_fid)
+        norms = [m for m in network.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+        convs = [m for m in network.modules() if isinstance(m, torch.nn.Conv2d)]
+        assert len(norms) == len(convs) == 94 and {m.eps for m in norms} == {0.001}
+        assert all(conv.bias is None for conv in convs)
+        mixed = [m for m in network.modules() if isinstance(m, (MixedA, MixedC, MixedE))]
+        assert len(mixed) == 9 and all(m.tf_pooling == tf_fid for m in mixed)
+        assert network.Mixed_7b.pool == "average" and network.Mixed_7c.pool == ("max" if tf_fid else "average")
+    # TensorFlow's average pool leaves the padding out: at a corner of an all-ones map it still averages to 1;
+    # PyTorch's default counts the 5 padded zeros of the 3 × 3 window.
+    ones = torch.ones(1, 1, 4, 4)
+    assert _average_pool(ones, tf_pooling=True)[0, 0, 0, 0] == 1.0
+    assert _average_pool(ones, tf_pooling=False)[0, 0, 0, 0] == pytest.approx(4 / 9)
+
+
+def test_inputs_are_rgb_in_minus_one_to_one_at_299_pixels_resized_bilinearly():
+    black = to_inception_input(-torch.ones(2, 1, 28, 28))
+    assert black.shape == (2, 3, 299, 299) and torch.equal(black, -torch.ones_like(black)), "no rescaling"
+    halves = torch.tensor([-1.0, 1.0]).view(1, 1, 1, 2).expand(1, 1, 2, 2)  # left black, right white
+    resized = to_inception_input(halves)
+    middle = resized[0, 0, 0, 140:160]
+    assert ((middle > -0.99) & (middle < 0.99)).any(), "bilinear: values between black and white at the edge"
+    assert torch.equal(resized[:, 0], resized[:, 2]), "gray repeated to the three channels"
+    colour = torch.rand(1, 3, 32, 32) * 2 - 1
+    assert not torch.equal(to_inception_input(colour)[:, 0], to_inception_input(colour)[:, 1])
 
 
 def test_weights_are_found_in_the_hub_cache_or_named_by_the_environment(tmp_path, monkeypatch, fid_weights):
@@ -132,6 +183,15 @@ def test_cli_evaluate_with_a_wrong_weights_path_says_so_and_can_skip_inception(m
     run = "checkpoints/dcgan-fashion-mnist-mini"
     monkeypatch.setenv("GANS_INCEPTION_WEIGHTS", str(tmp_path / "missing.pth"))
     assert main(["evaluate", run, "--n", "20"]) == 2
-    assert "GANS_INCEPTION_WEIGHTS" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "GANS_INCEPTION_WEIGHTS" in error and "--no-inception" in error
     assert main(["evaluate", run, "--n", "20", "--no-inception"]) == 0
     assert '"fd"' in capsys.readouterr().out
+    # a damaged file in the torch cache: the same, before any other work
+    monkeypatch.delenv("GANS_INCEPTION_WEIGHTS")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    (tmp_path / "hub" / "checkpoints").mkdir(parents=True)
+    (tmp_path / "hub" / "checkpoints" / FID_FILE).write_bytes(b"cut short")
+    assert main(["evaluate", run, "--n", "20"]) == 2
+    error = capsys.readouterr().err
+    assert "cannot read Inception weights" in error and "--no-inception" in error

@@ -1,6 +1,7 @@
 """The studio's library side: one job per server, limits, progress read back from a run directory."""
 
 import json
+import shutil
 import time
 
 import pytest
@@ -127,6 +128,22 @@ def test_a_torn_last_line_waits_for_the_next_read(tmp_path):
     assert tracker.read().step == 1
 
 
+def test_a_run_folder_replaced_by_a_longer_one_is_read_from_the_start(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    step = '{{"type": "step", "step": {}, "time": {}, "loss_d": {}, "loss_g": 1}}\n'
+    (run / "events.jsonl").write_text('{"type": "start", "step": 0, "steps": 2, "time": 0}\n'
+                                      + "".join(step.format(i, i, 9.0) for i in (1, 2)))
+    tracker = ProgressTracker(run)
+    assert tracker.read().curves["loss_d"] == [9.0, 9.0]
+    shutil.rmtree(run)
+    run.mkdir()  # trained again under the same name: a longer log than the old one
+    (run / "events.jsonl").write_text('{"type": "start", "step": 0, "steps": 5, "time": 0}\n'
+                                      + "".join(step.format(i, i, 0.5) for i in range(1, 6)))
+    progress = tracker.read()
+    assert progress.curves["step"] == [1.0, 2.0, 3.0, 4.0, 5.0] and progress.curves["loss_d"] == [0.5] * 5
+
+
 def test_lines_that_are_not_events_are_skipped(tmp_path):
     """A damaged or hand-edited log (a JSON list, a string, a step that is not a number) must not stop the live
     view or the Compare page, and must not shift the curves."""
@@ -135,7 +152,9 @@ def test_lines_that_are_not_events_are_skipped(tmp_path):
     lines = ['{"type": "start", "step": 0, "steps": 5, "time": 0}', "[1, 2]", '"text"',
              '{"type": "step", "step": 1, "time": 1, "loss_d": 0.5, "loss_g": 0.7}',
              '{"type": "step", "step": "two", "time": 2, "loss_d": 9, "loss_g": 9}',
-             '{"type": "metric", "step": null, "fd": 1.0}', '{"type": "metric", "step": 1, "fd": 40.0}',
+             '{"type": "metric", "step": null, "fd": 1.0}', '{"type": "metric", "fd": 2.0}',
+             '{"type": "metric", "step": Infinity, "fd": 3.0}', '{"type": "step", "step": 1.5, "time": 1}',
+             '{"type": "metric", "step": 1, "fd": 40.0}',
              '{"type": "step", "step": 2, "time": 3, "loss_d": 0.4, "loss_g": 0.8}']
     (run / "events.jsonl").write_text("\n".join(lines) + "\n")
     progress = ProgressTracker(run).read()

@@ -266,6 +266,36 @@ def test_an_unreadable_log_is_read_around_not_a_traceback(copied_runs):
     assert float(table(app)["dcgan-a"]["best FD"]) == 8.25, "the odd lines did not change the metrics"
 
 
+def test_step_less_infinite_and_nan_metric_lines_do_not_break_the_page(copied_runs):
+    with open(copied_runs / "dcgan-a" / "events.jsonl", "a") as log:
+        log.write('{"type": "metric", "fd": 1.0}\n{"type": "metric", "step": Infinity, "fd": 2.0}\n'
+                  '{"type": "step", "step": Infinity, "loss_d": 1, "loss_g": 1}\n'
+                  '{"type": "metric", "step": 5, "fd": NaN, "kid": NaN, "precision": 0.0, "recall": 0.0}\n')
+    app = compare(open_page(), copied_runs / "dcgan-a", copied_runs / "cgan-c")
+    assert_clean(app)
+    row = table(app)["dcgan-a"]
+    assert float(row["best FD"]) == 8.25 and row["best FD step"] == "3", "no FD from a line without a finite step"
+    assert row["final FD"] == "—", "the last measurement (a diverged NaN) is shown as missing, not an older value"
+    assert traces(figures(app)["FD (lower is better)"])["dcgan-a"]["x"] == [2, 3, 4, 5]
+
+
+def test_a_run_trained_again_under_the_same_name_shows_only_its_new_log(copied_runs):
+    app = compare(open_page(), copied_runs / "dcgan-a", copied_runs / "cgan-c")
+    assert float(table(app)["dcgan-a"]["best FD"]) == 8.25
+    shutil.rmtree(copied_runs / "dcgan-a")
+    # a longer log than the old one (a reader that only notices a shorter file would join the two)
+    train("dcgan", cfg=TrainConfig(steps=12, batch_size=8, device="cpu"), out=copied_runs / "dcgan-a", model_kwargs=TINY)
+    RunDir(copied_runs / "dcgan-a").append_event({"type": "metric", "step": 12, "time": 1.0, "fd": 50.0})
+    app.run()
+    assert_clean(app)
+    row = table(app)["dcgan-a"]
+    assert float(row["best FD"]) == 50.0 and row["best FD step"] == "12", "nothing of the old run's log"
+    app.slider(key="compare_smoothing").set_value(0.0).run()
+    steps, loss_d = logged_losses(copied_runs / "dcgan-a")
+    trace = traces(figures(app)["loss"])["dcgan-a · D loss"]
+    assert trace["x"] == steps and trace["y"] == pytest.approx(loss_d)
+
+
 # ---- the real app -------------------------------------------------------------------------------------------------
 def test_it_opens_with_the_real_shipped_checkpoints():
     """Today checkpoints/ holds one noise → image run (fewer than two: an info); once the preset's runs ship, they

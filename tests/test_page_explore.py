@@ -22,8 +22,6 @@ def first_listed():
     return list_checkpoints(include_runs=False, task="generate")[0]
 
 
-FIRST = first_listed().path
-
 
 def shipped_labels() -> list[str]:
     """Picker labels of the shipped noise-to-image checkpoints, in the order gans.catalog lists them."""
@@ -78,7 +76,7 @@ def test_page_opens_on_the_lowest_fd_shipped_checkpoint():
     app = open_page()
     assert not app.exception and not app.error
     shipped = list_checkpoints(include_runs=False, task="generate")
-    assert app.selectbox(key="explore_checkpoint").value == str(FIRST)
+    assert app.selectbox(key="explore_checkpoint").value == str(first_listed().path)
     assert shipped[0].lowest_fd == min(info.lowest_fd for info in shipped if info.lowest_fd is not None)
     assert large_frame(app)
 
@@ -186,7 +184,7 @@ def test_a_run_without_weights_yet_is_a_warning_and_the_shipped_checkpoint_shows
     app = open_page(explore_run=str(tmp_path / "starting"))
     assert not app.exception and not app.error
     assert "no saved model yet" in app.warning[0].value
-    assert app.selectbox(key="explore_checkpoint").value == str(FIRST)
+    assert app.selectbox(key="explore_checkpoint").value == str(first_listed().path)
     assert large_frame(app)
 
 
@@ -255,7 +253,7 @@ def test_open_in_explore_from_another_page_keeps_the_explorer_settings(condition
     )
     app = AppTest.from_file(str(tmp_path / "app.py"), default_timeout=60).run()
     app.switch_page(PAGE).run()
-    assert app.selectbox(key="explore_checkpoint").value == str(FIRST)
+    assert app.selectbox(key="explore_checkpoint").value == str(first_listed().path)
     app.number_input(key="explore_seed_a").set_value(42).run()
 
     app.switch_page(str(tmp_path / "other.py")).run()
@@ -275,7 +273,7 @@ def test_a_translation_run_is_not_offered(translation_run, conditional_run, tmp_
     app = open_page()
     assert not app.exception and not app.error
     options = app.selectbox(key="explore_checkpoint").options
-    assert options[0] == first_listed().label and options[0].startswith(f"{FIRST.name} (shipped: ")
+    assert options[0] == first_listed().label and options[0].startswith(f"{first_listed().path.name} (shipped: ")
     assert options == [*shipped_labels(), "cgan (run: cgan on fashion-mnist-mini, step 2)", "A Hugging Face Hub repo id…"]
     assert not any("pix2pix" in option for option in options)
     assert large_frame(app), "the shipped generator is shown"
@@ -288,7 +286,7 @@ def test_opening_a_translation_run_points_to_the_translate_page(translation_run,
     assert "image-to-image" in app.info[0].value and "Translate" in app.info[0].value
     assert app.button(key="explore_open_translate")
     assert str(translation_run) not in app.selectbox(key="explore_checkpoint").options
-    assert app.selectbox(key="explore_checkpoint").value == str(FIRST), "the explorer still works below"
+    assert app.selectbox(key="explore_checkpoint").value == str(first_listed().path), "the explorer still works below"
     assert large_frame(app)
 
     app.button(key="explore_open_translate").click().run()  # no Translate page in this bare test app

@@ -18,7 +18,7 @@ import gans
 from gans import explore
 from gans.catalog import CheckpointInfo, describe, list_checkpoints, runs_dir, shipped_dir
 from gans.images import grid_image
-from gans.training.progress import RunProgress, read_progress, smooth, thin
+from gans.training.progress import ProgressTracker, RunProgress, smooth, thin
 from views.common import load_picked
 
 MAX_SEED = 2**31 - 1  # seeds stay exact in the browser's number input
@@ -40,16 +40,17 @@ COLOURS = ["#636efa", "#ef553b", "#00cc96", "#ab63fa"]  # one per run, shared by
 
 def history_of(progress: RunProgress) -> dict:
     """The D/G loss curves (``{"step": [...], "loss_d": [...], "loss_g": [...]}``) and the metric events
-    (``[{"step": s, "fd": ...}, ...]``, values that were not numbers left out) of a run, from its progress as the
-    Train page reads it (``gans.training.progress``: a resumed run's points past the resume step are dropped)."""
+    (``[{"step": s, "fd": ...}, ...]``; a value that was not a number is NaN, an event without any number is left
+    out) of a run, read as the Train page reads it (``gans.training.progress``: a resumed run's points past the
+    resume step are dropped)."""
     curves = progress.curves
     steps = curves.get("step", [])
     losses = {key: list(curves.get(key, [math.nan] * len(steps))) for key in ("loss_d", "loss_g")}
     metrics = []
     columns = {key: values for key, values in progress.metrics.items() if key not in NOT_METRICS}
     for index, step in enumerate(progress.metrics.get("step", [])):
-        values = {key: values[index] for key, values in columns.items() if math.isfinite(values[index])}
-        if values:
+        values = {key: values[index] for key, values in columns.items()}
+        if any(math.isfinite(value) for value in values.values()):  # a NaN FD of a diverged run stays a NaN
             metrics.append({"step": int(step), **values})
     return {"losses": {"step": [int(step) for step in steps], **losses}, "metrics": metrics}
 
@@ -61,7 +62,8 @@ EMPTY_HISTORY = {"losses": {"step": [], "loss_d": [], "loss_g": []}, "metrics": 
 def run_history(run_dir: str, stamp: tuple) -> dict:
     """The run's parsed log; ``stamp`` (size and time of events.jsonl) only keys the cache. Raises ``OSError`` for
     a log that cannot be opened (lines that are not JSON events are skipped)."""
-    return history_of(read_progress(run_dir))
+    # A fresh reader: a run folder deleted and trained again under the same name must not be joined to its old log.
+    return history_of(ProgressTracker(run_dir).read())
 
 
 def log_stamp(run_dir: Path) -> tuple:
@@ -246,7 +248,7 @@ def read_histories(loaded: dict[str, tuple]) -> dict[str, dict]:
     for name, (_, info) in loaded.items():
         try:
             histories[name] = run_history(str(info.path), log_stamp(info.path))
-        except OSError as error:  # e.g. no permission to read it
+        except (OSError, ValueError, OverflowError) as error:  # e.g. no permission to read it
             st.warning(f"Could not read the training log of **{name}** ({error}); its curves are left out.")
             histories[name] = EMPTY_HISTORY
     return histories

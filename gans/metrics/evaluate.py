@@ -124,6 +124,13 @@ def evaluate(run_or_id: str, n: int = 2000, seed: int = 0, inception: bool = Tru
     FID when its weights are present and ``inception`` is true)."""
     from ..checkpoints import RunDir, load, resolve_run
 
+    if inception:  # a bad weights file is reported before minutes of other work, with the way around it
+        try:
+            found = find_inception_weights()
+            if found is not None:
+                load_inception(str(found[0]))
+        except MetricUnavailableError as error:
+            raise MetricUnavailableError(f"{error} (or skip the Inception FID: evaluate --no-inception)") from None
     path = resolve_run(run_or_id)
     config = RunDir(path).read_config()
     data = config.get("data") or {}

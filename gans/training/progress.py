@@ -7,6 +7,7 @@ parses only the new lines: a live view polling every second stays cheap however 
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -51,8 +52,9 @@ class ProgressTracker:
         self._lock = threading.Lock()
         self._reset()
 
-    def _reset(self) -> None:
+    def _reset(self, identity: bytes | None = None) -> None:
         self._offset = 0
+        self._identity = identity  # the first line of the log read so far
         self._progress = RunProgress(run_dir=self.run.path)
         self._recent: deque = deque(maxlen=SPEED_WINDOW)  # (time, step, images_per_sec) of recent step events
 
@@ -60,15 +62,20 @@ class ProgressTracker:
         """The progress including every complete line written since the last call."""
         with self._lock:
             try:
-                size = self.run.events_path.stat().st_size
-            except OSError:
-                size = 0
-            if size < self._offset:  # the folder was replaced: start over
-                self._reset()
-            if size > self._offset:
                 with open(self.run.events_path, "rb") as handle:
+                    # The first line (the start event, with its time) tells this log from a replacement: a run
+                    # folder deleted and trained again under the same name may even get the same inode.
+                    identity = handle.readline(4096)
+                    size = handle.seek(0, 2)
+                    if size < self._offset or identity != self._identity:
+                        self._reset(identity)
                     handle.seek(self._offset)
                     chunk = handle.read(size - self._offset)
+            except OSError:  # no log (yet)
+                if self._offset:
+                    self._reset()
+                chunk = b""
+            if chunk:
                 complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits for the next call
                 self._offset += len(complete)
                 for line in complete.splitlines():
@@ -117,12 +124,19 @@ class ProgressTracker:
             progress.images_per_sec = event.get("images_per_sec")
 
 
+#: Events that place a point on a curve: they must carry their step.
+STEPPED = ("start", "step", "metric")
+
+
 def _is_event(event) -> bool:
-    """An object whose step, where it has one, is a number (anything else in a damaged log is skipped)."""
+    """An object whose step is a finite whole number (required for start, step and metric events, checked where
+    present on the others). Anything else in a damaged log is skipped."""
     if not isinstance(event, dict):
         return False
-    step = event.get("step", 0)
-    return isinstance(step, (int, float)) and not isinstance(step, bool) and step == step
+    if "step" not in event:
+        return event.get("type") not in STEPPED
+    step = event["step"]
+    return isinstance(step, (int, float)) and not isinstance(step, bool) and math.isfinite(step) and step == int(step)
 
 
 def _append(curves: dict[str, list[float]], event: dict) -> None:
