@@ -15,29 +15,19 @@ import re
 import sys
 from pathlib import Path
 
-import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-import gans  # noqa: E402
 from gans.catalog import list_checkpoints  # noqa: E402
-from gans.checkpoints import RunDir  # noqa: E402
-from gans.metrics.evaluate import evaluate, evaluate_model  # noqa: E402
+from gans.metrics.evaluate import evaluate, evaluate_model, untrained_like  # noqa: E402
 from gans.metrics.features import has_feature_network  # noqa: E402
 
 MARK_START, MARK_END = "<!-- evaluation -->", "<!-- /evaluation -->"
 
 
-def untrained(run: Path):
-    config = RunDir(run).read_config()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        return gans.create(config["architecture"], **config["model"]), config["data"]["name"]
-
-
 def measure(run: Path, n: int, seed: int) -> dict:
     trained = evaluate(str(run), n=n, seed=seed, inception=False)  # our feature space only, like the untrained row
-    model, dataset = untrained(run)
+    model, dataset = untrained_like(run)
     baseline = evaluate_model(model, dataset, n=n, seed=seed)
     result = {"run": run.name, "trained": trained, "untrained": baseline,
               "fd_ratio": baseline["fd"] / trained["fd"]}

@@ -3,30 +3,13 @@ every one has an FD at least 10× below an untrained generator of its architectu
 in the requested class ≥ 85 % of the time on average by our classifier. (benchmarks/shipped_metrics.py writes the
 same numbers into the model cards and the README.)"""
 
-from pathlib import Path
-
 import pytest
-import torch
 
-import gans
-from gans.checkpoints import RunDir
-from gans.metrics.evaluate import evaluate, evaluate_model
+from gans.catalog import list_checkpoints
+from gans.metrics.evaluate import evaluate, evaluate_model, untrained_like
 
-ROOT = Path(__file__).resolve().parents[1]
 N = 2000
-
-
-def noise_to_image_runs() -> list[Path]:
-    runs = []
-    for folder in sorted((ROOT / "checkpoints").iterdir()):
-        config = folder / "config.json"
-        if config.exists() and RunDir(folder).read_config()["data"]["name"].startswith("fashion-mnist"):
-            if getattr(gans.load(folder), "task", "generate") == "generate":
-                runs.append(folder)
-    return runs
-
-
-RUNS = noise_to_image_runs()
+RUNS = [info.path for info in list_checkpoints(include_runs=False, task="generate")]
 
 
 def test_the_issue_s_five_objectives_ship():
@@ -37,11 +20,8 @@ def test_the_issue_s_five_objectives_ship():
 @pytest.mark.parametrize("run", RUNS, ids=[run.name for run in RUNS])
 def test_fd_is_at_least_ten_times_below_an_untrained_generator(run):
     trained = evaluate(str(run), n=N, seed=0, inception=False)
-    config = RunDir(run).read_config()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        untrained = gans.create(config["architecture"], **config["model"])
-    baseline = evaluate_model(untrained, config["data"]["name"], n=N, seed=0)
+    untrained, dataset = untrained_like(run)
+    baseline = evaluate_model(untrained, dataset, n=N, seed=0)
     assert baseline["fd"] >= 10 * trained["fd"], f"{run.name}: FD {trained['fd']:.1f} vs untrained {baseline['fd']:.1f}"
     if run.name.startswith("cgan"):
         assert trained["class_accuracy"] >= 0.85 and len(trained["per_class_accuracy"]) == 10

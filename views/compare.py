@@ -18,7 +18,7 @@ import gans
 from gans import explore
 from gans.catalog import CheckpointInfo, describe, list_checkpoints, runs_dir, shipped_dir
 from gans.images import grid_image
-from gans.training.progress import ProgressTracker, RunProgress, smooth, thin
+from gans.training.progress import RunProgress, read_progress, smooth, thin
 from views.common import load_picked
 
 MAX_SEED = 2**31 - 1  # seeds stay exact in the browser's number input
@@ -62,8 +62,7 @@ EMPTY_HISTORY = {"losses": {"step": [], "loss_d": [], "loss_g": []}, "metrics": 
 def run_history(run_dir: str, stamp: tuple) -> dict:
     """The run's parsed log; ``stamp`` (size and time of events.jsonl) only keys the cache. Raises ``OSError`` for
     a log that cannot be opened (lines that are not JSON events are skipped)."""
-    # A fresh reader: a run folder deleted and trained again under the same name must not be joined to its old log.
-    return history_of(ProgressTracker(run_dir).read())
+    return history_of(read_progress(run_dir))
 
 
 def log_stamp(run_dir: Path) -> tuple:

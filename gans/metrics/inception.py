@@ -213,6 +213,11 @@ class InceptionV3(nn.Module):
         return self.fc(self.features(x))
 
 
+def hub_folder() -> Path:
+    """PyTorch's hub cache of downloaded weights ($TORCH_HOME/hub/checkpoints, by default under ~/.cache/torch)."""
+    return Path(torch.hub.get_dir()) / "checkpoints"
+
+
 def find_inception_weights() -> tuple[Path, str] | None:
     """(weights file, description) from ``GANS_INCEPTION_WEIGHTS`` or the hub cache, or None when there is none.
 
@@ -224,7 +229,7 @@ def find_inception_weights() -> tuple[Path, str] | None:
             raise MetricUnavailableError(f"GANS_INCEPTION_WEIGHTS names {path}, which is not a file; point it at an "
                                          f"Inception-v3 state dict such as {KNOWN_WEIGHTS[0][0]}, or unset it")
         return path, "Inception-v3 weights from GANS_INCEPTION_WEIGHTS"
-    folder = Path(torch.hub.get_dir()) / "checkpoints"
+    folder = hub_folder()
     for name, description in KNOWN_WEIGHTS:
         if (folder / name).is_file():
             return folder / name, description
@@ -233,7 +238,7 @@ def find_inception_weights() -> tuple[Path, str] | None:
 
 def inception_search_note() -> str:
     """Where the weights are looked for, for messages and the evaluate protocol."""
-    folder = Path(torch.hub.get_dir()) / "checkpoints"
+    folder = hub_folder()
     return (f"no Inception-v3 weights found (set GANS_INCEPTION_WEIGHTS, or put {KNOWN_WEIGHTS[0][0]} in {folder}); "
             f"FD is measured in GAN Studio's own feature space only")
 

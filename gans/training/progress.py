@@ -71,7 +71,7 @@ class ProgressTracker:
                         self._reset(identity)
                     handle.seek(self._offset)
                     chunk = handle.read(size - self._offset)
-            except OSError:  # no log (yet)
+            except FileNotFoundError:  # no log (yet); other errors reach the caller, as before
                 if self._offset:
                     self._reset()
                 chunk = b""
