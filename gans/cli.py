@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .errors import ConfigError, GansError
+from .precision import PRECISIONS
 
 EXIT_USER_ERROR = 2
 DEFAULT_DATA = "fashion-mnist-mini"
@@ -21,7 +22,7 @@ DEFAULT_DATA = "fashion-mnist-mini"
 NEW_RUN_FLAGS = ("--data", "--data-path", "--batch-size", "--image-size", "--channels", "--lr", "--lr-d", "--seed",
                  "--out", "--loss", "--n-critic", "--clip-value", "--gp-weight", "--width", "--ema", "--spectral-norm",
                  "--model-arg", "--log-every", "--sample-every", "--checkpoint-every", "--preview-seconds",
-                 "--metric-every", "--metric-samples")
+                 "--metric-every", "--metric-samples", "--precision")
 # (--max-seconds is allowed with --resume: a time limit is not a setting of the run)
 
 
@@ -166,7 +167,7 @@ def cmd_train(args) -> int:
                 raise ConfigError("name a MODEL to train (see `python -m gans list`) or --resume DIR")
             cfg = TrainConfig(seed=args.seed or 0, device=args.device or "auto")
             for name in ("steps", "batch_size", "lr", "lr_d", "log_every", "sample_every", "checkpoint_every",
-                         "preview_seconds", "metric_every", "metric_samples"):
+                         "preview_seconds", "metric_every", "metric_samples", "precision"):
                 if getattr(args, name) is not None:
                     setattr(cfg, name, getattr(args, name))
             model_kwargs = dict(args.model_arg or [])
@@ -308,6 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr-d", type=_positive_float, help="discriminator learning rate (default: --lr)")
     train.add_argument("--seed", type=int, help="random seed (default 0)")
     train.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
+    train.add_argument("--precision", choices=PRECISIONS,
+                       help="auto (default: bf16 autocast where the device computes bf16 faster), fp32 or bf16")
     train.add_argument("--out", help="run directory (default: $GANS_RUNS_DIR/MODEL-TIME or runs/...)")
     train.add_argument("--loss", help="bce, ls, wasserstein or hinge")
     train.add_argument("--n-critic", type=_positive_int)

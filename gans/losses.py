@@ -51,14 +51,17 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, *critic_arg
     """WGAN-GP penalty (Gulrajani et al. 2017): E[(‖∇ D(x̂)‖₂ - 1)²] on x̂ = εx + (1-ε)x̃, ε ~ U[0, 1].
 
     Returns the penalty without its weight λ; the caller multiplies. ``critic_args`` (e.g. class labels) are
-    passed to the critic after the images.
+    passed to the critic after the images. Computed in fp32 even inside bf16 autocast: a gradient norm of bf16
+    gradients is too coarse for a penalty on its distance from 1.
     """
-    epsilon = torch.rand(real.size(0), *([1] * (real.dim() - 1)), device=real.device, generator=generator)
-    mixed = (epsilon * real.detach() + (1 - epsilon) * fake.detach()).requires_grad_(True)
-    scores = critic(mixed, *critic_args)
-    (gradients,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
-    norms = gradients.flatten(1).norm(2, dim=1)
-    return ((norms - 1) ** 2).mean()
+    with torch.autocast(device_type=real.device.type, enabled=False):
+        real, fake = real.detach().float(), fake.detach().float()
+        epsilon = torch.rand(real.size(0), *([1] * (real.dim() - 1)), device=real.device, generator=generator)
+        mixed = (epsilon * real + (1 - epsilon) * fake).requires_grad_(True)
+        scores = critic(mixed, *critic_args).float()
+        (gradients,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
+        norms = gradients.flatten(1).norm(2, dim=1)
+        return ((norms - 1) ** 2).mean()
 
 
 def r1_penalty(critic, real: torch.Tensor, *critic_args) -> torch.Tensor:

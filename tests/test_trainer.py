@@ -36,9 +36,11 @@ def assert_same_weights(a, b):
         assert torch.equal(a[key], b[key]), key
 
 
-def test_stop_and_resume_equals_a_straight_run(tmp_path):
-    """200 steps, stop, resume to 400 == 400 straight (the issue's acceptance test, on a tiny model)."""
-    common = dict(steps=200, checkpoint_every=100, sample_every=100, log_every=50)
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_stop_and_resume_equals_a_straight_run(tmp_path, precision):
+    """200 steps, stop, resume to 400 == 400 straight (the issue's acceptance test, on a tiny model), in both
+    precisions."""
+    common = dict(steps=200, checkpoint_every=100, sample_every=100, log_every=50, precision=precision)
     train("dcgan", cfg=tiny_cfg(**common), out=tmp_path / "split", model_kwargs=TINY)
     result = resume(tmp_path / "split", steps=400)
     assert result == {**result, "status": "finished", "step": 400}
@@ -49,11 +51,13 @@ def test_stop_and_resume_equals_a_straight_run(tmp_path):
     assert split.sample_path(400).read_bytes() == straight.sample_path(400).read_bytes()
 
 
-def test_exact_resume_with_ema_and_a_critic(tmp_path):
-    kwargs = tiny_kwargs("wgan-gp", image_size=28, ema_decay=0.9)
-    train("wgan-gp", cfg=tiny_cfg(steps=6, checkpoint_every=3), out=tmp_path / "a", model_kwargs=kwargs)
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_exact_resume_with_ema_a_critic_and_diffaugment(tmp_path, precision):
+    kwargs = tiny_kwargs("wgan-gp", image_size=28, ema_decay=0.9, augment="color,translation,cutout")
+    cfg = dict(checkpoint_every=3, precision=precision)
+    train("wgan-gp", cfg=tiny_cfg(steps=6, **cfg), out=tmp_path / "a", model_kwargs=kwargs)
     resume(tmp_path / "a", steps=12)
-    train("wgan-gp", cfg=tiny_cfg(steps=12, checkpoint_every=3), out=tmp_path / "b", model_kwargs=kwargs)
+    train("wgan-gp", cfg=tiny_cfg(steps=12, **cfg), out=tmp_path / "b", model_kwargs=kwargs)
     assert_same_weights(weights(tmp_path / "a"), weights(tmp_path / "b"))
 
 
@@ -216,6 +220,7 @@ def test_refuses_to_overwrite_a_run(tmp_path):
     ("steps", 0, "steps must be at least 1"),
     ("lr", -0.1, "learning rate"),
     ("steps", "abc", "wrong type"),
+    ("precision", "fp16", "unknown precision 'fp16'; choose one of auto, fp32, bf16"),
 ])
 def test_invalid_train_config(field, value, message):
     with pytest.raises(ConfigError, match=message):

@@ -14,6 +14,7 @@ import gans
 from gans.checkpoints import zip_run
 from gans.metrics.features import FEATURE_NETWORKS
 from gans.models.translation import TRANSLATION_IMAGE_SIZES
+from gans.precision import PRECISIONS, auto_precision_note
 from gans.registry import model_class, model_defaults, model_task
 from gans.training import DataConfig, TrainConfig
 from gans.training.jobs import JobBusyError
@@ -189,6 +190,10 @@ def settings_form() -> None:
                 st.caption(f"{model} trains with its own defaults here.")
             else:
                 model_kwargs.update(settings(model, defaults, a, b))
+            precision = st.selectbox("Precision", PRECISIONS, key="train_precision",
+                                     help=f"On this server auto means {auto_precision_note()}. bf16 autocast runs "
+                                          "convolutions in bfloat16 where the hardware does that faster; weights, "
+                                          "batch-norm statistics and losses stay fp32.")
         limits = manager.limits.describe()
         if limits:
             st.caption(f"This server allows {limits}.")
@@ -214,7 +219,7 @@ def settings_form() -> None:
     # Curves need every step logged and the grid a fresh preview each second; the GIF keeps ~20 grids.
     cfg = TrainConfig(steps=int(steps), batch_size=int(batch_size), lr=float(lr), lr_d=float(lr_d) or None,
                       seed=int(seed), log_every=1, sample_every=max(int(steps) // 20, 1) if steps > 0 else 200,
-                      preview_seconds=1.0, metric_every=int(metric_every))
+                      preview_seconds=1.0, metric_every=int(metric_every), precision=precision)
     try:
         run_dir = manager.start(model, DataConfig(dataset, folder.strip() or None), cfg, model_kwargs)
     except JobBusyError as error:
@@ -294,8 +299,10 @@ def run_settings(config: dict) -> str:
     if not config:
         return ""
     train, data = config.get("train", {}), config.get("data", {})
+    precision = train.get("precision_used") or train.get("precision")
     return (f"{config.get('architecture')} on {data.get('name')} · {train.get('steps')} steps · batch "
-            f"{train.get('batch_size')} · {config.get('model', {}).get('image_size')} px · seed {train.get('seed')}")
+            f"{train.get('batch_size')} · {config.get('model', {}).get('image_size')} px · seed {train.get('seed')}"
+            + (f" · {precision}" if precision else ""))
 
 
 def grid_caption(config: dict, grid: Path) -> str:

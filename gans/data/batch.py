@@ -19,6 +19,15 @@ class Batch(NamedTuple):
     labels: torch.Tensor | None = None
     targets: torch.Tensor | None = None
 
-    def to(self, device) -> "Batch":
-        """The batch on ``device`` (tensors that are None stay None)."""
-        return Batch(*(None if t is None else t.to(device, non_blocking=True) for t in self))
+    def to(self, device, channels_last: bool = False) -> "Batch":
+        """The batch on ``device`` (tensors that are None stay None); image tensors in NHWC memory order when
+        ``channels_last`` (the order the model's convolutions were switched to)."""
+        def move(tensor):
+            if tensor is None:
+                return None
+            tensor = tensor.to(device, non_blocking=True)
+            if channels_last and tensor.dim() == 4:
+                tensor = tensor.contiguous(memory_format=torch.channels_last)
+            return tensor
+
+        return Batch(*(move(t) for t in self))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from .. import losses
+from ..augment import diff_augment, parse_policy
 from ..errors import ConfigError
 from .base import GAN, Batch
 
@@ -18,7 +19,8 @@ class AdversarialGAN(GAN):
     """Base of noise-to-image models. Subclasses build ``self.generator(z, labels)`` and
     ``self.discriminator(images, labels)`` (scores of shape (N,)) and then call ``self._setup_objective``."""
 
-    def _setup_objective(self, loss: str, n_critic: int, clip_value: float | None, gp_weight: float, d_norm: str) -> None:
+    def _setup_objective(self, loss: str, n_critic: int, clip_value: float | None, gp_weight: float, d_norm: str,
+                         augment: str = "") -> None:
         if loss not in losses.LOSSES:
             raise ConfigError(f"unknown loss {loss!r}; choose one of {', '.join(losses.LOSSES)}")
         if n_critic < 1:
@@ -35,12 +37,23 @@ class AdversarialGAN(GAN):
         self.clip_value = clip_value
         self.gp_weight = gp_weight
         self.batches_per_step = n_critic
+        self.augment_policy = parse_policy(augment)
 
     def _noise(self, n: int, device) -> torch.Tensor:
         return torch.randn(n, self._settings["latent_dim"], device=device)
 
+    def _discriminate(self, images: torch.Tensor, labels) -> torch.Tensor:
+        """D's scores (N,) in fp32, after DiffAugment when the model has a policy (real and fake alike)."""
+        if self.augment_policy:
+            images = diff_augment(images, self.augment_policy)
+        return self.discriminator(images, labels).float()
+
     def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
-        """``n_critic`` discriminator updates (one per real chunk of the batch), then one generator update."""
+        """``n_critic`` discriminator updates (one per real chunk of the batch), then one generator update.
+
+        The generator runs forward once per step: the fakes of the last critic update keep their graph and serve
+        the generator's update (D trains on them detached), the usual trick of DCGAN implementations.
+        """
         opt_g, opt_d = optimizers["generator"], optimizers["discriminator"]
         images = batch.images.chunk(self.n_critic)
         labels = batch.labels.chunk(self.n_critic) if batch.labels is not None else [None] * self.n_critic
@@ -48,15 +61,20 @@ class AdversarialGAN(GAN):
             labels = [None] * self.n_critic
         stats: dict[str, float] = {}
 
-        for real, real_labels in zip(images, labels):
-            with torch.no_grad():
-                # Fakes are drawn for the same classes as the real chunk, so D sees matching class mixes.
-                fake = self.generator(self._noise(real.size(0), real.device), real_labels)
-            real_scores = self.discriminator(real, real_labels)
-            fake_scores = self.discriminator(fake, real_labels)
-            loss_d = losses.discriminator_loss(self.loss, real_scores.float(), fake_scores.float())
+        for index, (real, real_labels) in enumerate(zip(images, labels)):
+            # Fakes are drawn for the same classes as the real chunk, so D sees matching class mixes.
+            noise = self._noise(real.size(0), real.device)
+            if index == len(images) - 1:
+                fake = self.generator(noise, real_labels)  # kept with its graph for G's update below
+                fake_for_d = fake.detach()
+            else:
+                with torch.no_grad():
+                    fake_for_d = self.generator(noise, real_labels)
+            real_scores = self._discriminate(real, real_labels)
+            fake_scores = self._discriminate(fake_for_d, real_labels)
+            loss_d = losses.discriminator_loss(self.loss, real_scores, fake_scores)
             if self.gp_weight > 0:
-                penalty = losses.gradient_penalty(self.discriminator, real, fake, real_labels)
+                penalty = losses.gradient_penalty(self.discriminator, real, fake_for_d, real_labels)
                 loss_d = loss_d + self.gp_weight * penalty
                 stats["gp"] = penalty.item()
             opt_d.zero_grad(set_to_none=True)
@@ -67,20 +85,22 @@ class AdversarialGAN(GAN):
                     for param in self.discriminator.parameters():
                         param.clamp_(-self.clip_value, self.clip_value)
 
-        fake_labels = labels[-1]
-        batch_size = images[-1].size(0)
-        fake = self.generator(self._noise(batch_size, images[-1].device), fake_labels)
-        loss_g = losses.generator_loss(self.loss, self.discriminator(fake, fake_labels).float())
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
+        # G's update: gradients flow through D to the fakes, but D's own weight gradients are not needed.
+        self.discriminator.requires_grad_(False)
+        try:
+            loss_g = losses.generator_loss(self.loss, self._discriminate(fake, labels[-1]))
+            opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+        finally:
+            self.discriminator.requires_grad_(True)
         opt_g.step()
 
         stats.update(
             loss_d=loss_d.item(),
             loss_g=loss_g.item(),
-            d_real=real_scores.float().mean().item(),
-            d_fake=fake_scores.float().mean().item(),
+            d_real=real_scores.mean().item(),
+            d_fake=fake_scores.mean().item(),
         )
         if self.loss == "wasserstein":
-            stats["wasserstein"] = (real_scores.float().mean() - fake_scores.float().mean()).item()
+            stats["wasserstein"] = (real_scores.mean() - fake_scores.mean()).item()
         return stats

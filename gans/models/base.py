@@ -21,6 +21,7 @@ from torch import nn
 
 from ..data.batch import Batch  # noqa: F401  (re-exported: models take a Batch)
 from ..errors import ConfigError
+from ..precision import inference_autocast
 
 SUPPORTED_IMAGE_SIZES = (28, 32, 64)
 MIN_TRUNCATION = 0.02  # below this, redrawing until |z| <= t takes too long and leaves no variety anyway
@@ -37,6 +38,8 @@ class GAN(nn.Module, PyTorchModelHubMixin):
     data_kind: str = "images"
     #: how many real batches one ``train_step`` consumes (n_critic for WGAN-style critics)
     batches_per_step: int = 1
+    #: train in NHWC memory order (faster convolutions on CPU and GPU); False for models without convolutions
+    channels_last: bool = True
 
     # ---- config -----------------------------------------------------------------------------------------
     def config(self) -> dict:
@@ -76,8 +79,9 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         """Move the EMA generator towards the trained one. Called by the Trainer after every step."""
         if self.generator_ema is None:
             return
-        for ema_param, param in zip(self.generator_ema.parameters(), self.generator.parameters()):
-            ema_param.lerp_(param, 1.0 - self.ema_decay)
+        # One fused lerp over all parameters rather than a Python loop of small ops.
+        torch._foreach_lerp_(list(self.generator_ema.parameters()), list(self.generator.parameters()),
+                             1.0 - self.ema_decay)
         for ema_buffer, buffer in zip(self.generator_ema.buffers(), self.generator.buffers()):
             ema_buffer.copy_(buffer)
 
@@ -199,7 +203,8 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         try:
             labels = self.default_labels(z.size(0), labels)
             device = self.device
-            out = generator(z.to(device), None if labels is None else labels.to(device))
+            with inference_autocast(device):  # bf16 where the device computes it faster (gans.precision)
+                out = generator(z.to(device), None if labels is None else labels.to(device))
         finally:
             generator.train(was_training)
         return out.float().cpu()

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from .. import losses
 from ..color import denormalize_ab, denormalize_l, lab_to_rgb, normalize_ab, normalize_l, rgb_to_lab
 from ..errors import ConfigError
+from ..precision import inference_autocast
 from ..layers import PatchDiscriminator, UNetGenerator, dcgan_init
 from ..registry import register
 from .base import GAN, Batch, check_optimizer
@@ -108,7 +109,8 @@ class Colorizer(GAN):
         was_training = self.generator.training
         self.generator.eval()
         try:
-            ab = self.generator(lightness.to(self.device)).float().cpu()
+            with inference_autocast(self.device):  # bf16 where the device computes it faster (gans.precision)
+                ab = self.generator(lightness.to(self.device)).float().cpu()
             return ab if self.chroma_scale == 1 else ab * self.chroma_scale
         finally:
             self.generator.train(was_training)

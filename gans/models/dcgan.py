@@ -135,6 +135,7 @@ class DCGAN(AdversarialGAN):
         lr: float = 2e-4,
         betas: tuple = (0.5, 0.999),
         ema_decay: float = 0.0,
+        augment: str = "",
     ):
         super().__init__()
         check_common(latent_dim, image_size, channels, lr, optimizer, betas)
@@ -151,7 +152,7 @@ class DCGAN(AdversarialGAN):
         )
         self.apply(dcgan_init)
         self.discriminator.init_projection()
-        self._setup_objective(loss, n_critic, clip_value, gp_weight, d_norm)
+        self._setup_objective(loss, n_critic, clip_value, gp_weight, d_norm, augment)
         self._setup_ema(ema_decay)
 
 

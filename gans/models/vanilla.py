@@ -54,6 +54,8 @@ class MLPDiscriminator(nn.Module):
 class VanillaGAN(AdversarialGAN):
     """The original MLP GAN (Goodfellow et al. 2014), non-saturating loss; batchnorm=True for the BN variant"""
 
+    channels_last = False  # fully connected: no convolution gains from NHWC
+
     def __init__(
         self,
         latent_dim: int = 100,
@@ -67,6 +69,7 @@ class VanillaGAN(AdversarialGAN):
         lr: float = 2e-4,
         betas: tuple = (0.5, 0.999),
         ema_decay: float = 0.0,
+        augment: str = "",
     ):
         super().__init__()
         check_common(latent_dim, image_size, channels, lr, optimizer, betas)
@@ -74,5 +77,5 @@ class VanillaGAN(AdversarialGAN):
             raise ConfigError(f"hidden must be at least 1, got {hidden}")
         self.generator = MLPGenerator(latent_dim, image_size, channels, hidden, batchnorm)
         self.discriminator = MLPDiscriminator(image_size, channels, hidden, spectral_norm)
-        self._setup_objective(loss, n_critic=1, clip_value=None, gp_weight=0.0, d_norm="none")
+        self._setup_objective(loss, n_critic=1, clip_value=None, gp_weight=0.0, d_norm="none", augment=augment)
         self._setup_ema(ema_decay)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 from ..errors import ConfigError
+from ..precision import PRECISIONS
 
 
 @dataclass
@@ -25,7 +26,8 @@ class TrainConfig:
     metric_every: int = 0  # FD / KID / precision / recall every this many steps (0 = off); keeps best/ (lowest FD)
     metric_samples: int = 500  # generated and real images per in-the-loop measurement
     preview_seconds: float | None = None  # also write samples/latest.png this often (the studio's live grid)
-    amp: bool = True  # bf16 autocast, used on CUDA only (on CPU bf16 is far slower than fp32)
+    # auto: bf16 autocast where the device computes bf16 faster than fp32 (gans.precision), else fp32
+    precision: str = "auto"
 
     def validate(self) -> "TrainConfig":
         for item in fields(self):
@@ -45,6 +47,8 @@ class TrainConfig:
             raise ConfigError(f"metric_every must be >= 0 (0 = no metric), got {self.metric_every}")
         if self.metric_samples < 10:
             raise ConfigError(f"metric_samples must be at least 10, got {self.metric_samples}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
         if self.preview_seconds is not None and not self.preview_seconds > 0:
             raise ConfigError(f"preview_seconds must be > 0 (or unset), got {self.preview_seconds}")
         for name in ("log_every", "sample_every", "checkpoint_every", "num_samples"):
@@ -58,6 +62,9 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, values: dict) -> "TrainConfig":
         known = {f.name for f in fields(cls)}
+        values = dict(values)
+        if "precision" not in values and values.get("amp") is False:  # runs from before the precision setting
+            values["precision"] = "fp32"
         return cls(**{k: v for k, v in values.items() if k in known})
 
 

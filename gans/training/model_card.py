@@ -10,7 +10,7 @@ from ..checkpoints import CARD_FILE, RunDir, atomic_write
 
 
 def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: float, hardware: str,
-                     last_stats: dict, command: str = "") -> None:
+                     last_stats: dict, command: str = "", precision: str = "") -> None:
     samples = run.sample_paths()
     lines = [
         "---",
@@ -25,6 +25,8 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
         f"- **Steps:** {step} of {cfg.steps} (batch {cfg.batch_size}, seed {cfg.seed})",
         f"- **Wall time of the last session:** {seconds:.0f} s on {hardware}, torch {torch.__version__}",
     ]
+    if precision:
+        lines.append(f"- **Precision:** {precision}")
     if command:
         lines.append(f"- **Command:** `{command}`")
     if last_stats:

@@ -28,7 +28,7 @@ def train_command(architecture: str, data, cfg, out, model_kwargs: dict | None) 
     args = ["train", architecture, "--data", data.name, "--out", str(out), "--quiet",
             "--steps", str(cfg.steps), "--batch-size", str(cfg.batch_size), "--seed", str(cfg.seed),
             "--device", cfg.device, "--log-every", str(cfg.log_every), "--sample-every", str(cfg.sample_every),
-            "--checkpoint-every", str(cfg.checkpoint_every)]
+            "--checkpoint-every", str(cfg.checkpoint_every), "--precision", cfg.precision]
     if cfg.metric_every:
         args += ["--metric-every", str(cfg.metric_every), "--metric-samples", str(cfg.metric_samples)]
     if data.path:

@@ -21,6 +21,7 @@ from ..checkpoints import RunDir, atomic_write, save_model_files
 from ..devices import describe_device, resolve_device
 from ..errors import CheckpointError, ConfigError, TrainingError
 from ..images import gif_bytes, png_bytes
+from ..precision import autocast, explain_precision, resolve_precision
 from .config import DataConfig, TrainConfig
 from .distributed import DistributedContext, weights_fingerprint
 from .model_card import write_model_card
@@ -87,9 +88,10 @@ class Trainer:
         cfg, run = self.cfg, RunDir(run_dir)
         data_cfg = data_cfg or DataConfig()
         device = resolve_device(self.dist.device_name(cfg.device))
-        use_amp = cfg.amp and device.type == "cuda"
+        precision = resolve_precision(cfg.precision, device)  # fp32 or bf16 autocast (gans.precision)
         model.to(device)
-        if device.type == "cuda":
+        channels_last = model.channels_last and device.type in ("cpu", "cuda")
+        if channels_last:  # NHWC: faster convolutions in oneDNN and cuDNN (benchmarks/step_speed.py)
             model.to(memory_format=torch.channels_last)
         model.check_data(data)
         if len(data) < cfg.batch_size:
@@ -118,9 +120,11 @@ class Trainer:
             data_facts = {"class_names": data.class_names}
             if hasattr(data, "a_name"):  # unpaired data names its two domains (e.g. horse, zebra)
                 data_facts["domains"] = [data.a_name, data.b_name]
-            run.save(model, train=cfg.to_dict(), data={**data_cfg.to_dict(), **data_facts})
+            run.save(model, train={**cfg.to_dict(), "precision_used": precision},
+                     data={**data_cfg.to_dict(), **data_facts})
         self.emit(run, {"type": "start", "step": step, "steps": cfg.steps, "resume": resume,
                         "device": describe_device(device), "world_size": self.dist.world_size,
+                        "precision": precision, "precision_note": explain_precision(cfg.precision, device),
                         "architecture": model.architecture, "run_dir": str(run.path)})
         started, window_start, window_images = time.time(), time.time(), 0
         last_preview = time.time()
@@ -135,8 +139,9 @@ class Trainer:
                     break
                 indices = sampler.next(per_rank * self.dist.world_size)
                 indices = indices[self.dist.rank * per_rank : (self.dist.rank + 1) * per_rank]
-                batch = data.batch(indices).to(device)  # random crops / flips (if any) draw from the global RNG
-                with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_amp):
+                # random crops / flips (if any) draw from the global RNG
+                batch = data.batch(indices).to(device, channels_last=channels_last)
+                with autocast(device, precision):
                     stats = model.train_step(batch, optimizers, step)
                 model.update_ema()
                 self.dist.broadcast_buffers(model)
@@ -171,7 +176,8 @@ class Trainer:
             wall = time.time() - started
             if self.dist.is_main:
                 self._write_gif(run)
-                write_model_card(run, model, cfg, data_cfg, step, wall, describe_device(device), last_stats, command)
+                write_model_card(run, model, cfg, data_cfg, step, wall, describe_device(device), last_stats, command,
+                                 precision=explain_precision(cfg.precision, device))
         except TrainingError:
             raise  # its error event is already written
         except Exception as error:  # out of memory, a full disk...: the run dir must say the run is over
