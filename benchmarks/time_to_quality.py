@@ -1,24 +1,30 @@
 """Time to quality: FD after every minute of training, the plain-PyTorch reference DCGAN against our `dcgan`.
 
-    python benchmarks/time_to_quality.py                       # 10 minutes each, reference then ours
-    python benchmarks/time_to_quality.py --minutes 3 --skip-reference --label ema \\
-        --model-arg ema_decay=0.999                            # a recipe variant (results/ttq/ema.json)
+    python benchmarks/time_to_quality.py                          # 10 minutes each: reference and our defaults
+    python benchmarks/time_to_quality.py --minutes 5 \\
+        --variant no-ema:ema_decay=0 --variant batch-32:train.batch_size=32   # recipe variants side by side
 
-On full Fashion-MNIST at 32 px, one after the other on this machine: (a) the reference
-(``benchmarks/reference_dcgan.py``: pytorch/examples' DCGAN, nothing tuned, fp32) and (b) ``gans train dcgan
---data fashion-mnist`` with its defaults (plus any ``--model-arg`` / ``--train-arg``) through the real ``Trainer``
-— sample grids, checkpoints and events included. Each gets ``--minutes`` of wall-clock training; the clock is
-paused while FD is measured. After every minute: FD of 2000 generated images against 2000 images of the
-Fashion-MNIST *test* split, in the feature space of our shipped classifier (``gans.metrics``), both generators
-in eval mode (batch-norm running statistics), ours from its EMA copy when it has one; the 64-image grid of a
-fixed noise is saved. Prints a table (FD, steps, images seen) and writes ``--out``/LABEL.json, the grids and
-``--out``/time_to_quality.png. Nothing is asserted.
+On full Fashion-MNIST at 32 px: (a) the reference (``benchmarks/reference_dcgan.py``: pytorch/examples' DCGAN,
+nothing tuned, fp32) and (b) ``gans train dcgan --data fashion-mnist`` with its defaults — or each ``--variant
+LABEL:key=value,...`` (model arguments; ``train.key`` for TrainConfig fields) — through the real ``Trainer``, sample
+grids, checkpoints and events included. Each gets ``--minutes`` of wall-clock training on this machine.
+
+The contestants take turns of ``--slice`` seconds (round robin, one at a time, each in its own thread waiting for
+its turn), so they all meet the same machine: on shared cloud CPUs the speed of AMX/AVX-512 code drifts by 2× over
+minutes, which would decide a one-after-the-other race. Each one's clock counts only its own turns, minus the
+pauses for measuring. After every minute of its own training: FD of 2000 generated images against 2000 images of
+the Fashion-MNIST *test* split, in the feature space of our shipped classifier (``gans.metrics``), generators in eval
+mode (batch-norm running statistics), ours from its EMA copy when it has one; the 64-image grid of a fixed noise
+is saved. Prints a table (FD, steps) and writes ``--out``/results.json, the grids and ``--out``/time_to_quality.png.
+The global random generator is shared by the turns, so runs are not bit-reproducible. Nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -60,25 +66,56 @@ class Judge:
         return frechet_distance(self.real, fake)
 
 
+class Turns:
+    """Round-robin turns between contestant processes, one running at a time (a semaphore each)."""
+
+    def __init__(self, names: list[str], slice_seconds: float, context):
+        self.names, self.slice = list(names), slice_seconds
+        self.semaphores = [context.Semaphore(0) for _ in self.names]
+        self.finished = context.Array("b", len(self.names))
+        self.semaphores[0].release()  # the first one starts
+
+    def wait(self, name: str) -> None:
+        self.semaphores[self.names.index(name)].acquire()
+
+    def pass_on(self, name: str, finished: bool = False) -> None:
+        """Hand the turn to the next contestant that is not finished (possibly ``name`` itself)."""
+        index = self.names.index(name)
+        if finished:
+            self.finished[index] = 1
+        for offset in range(1, len(self.names) + 1):
+            following = (index + offset) % len(self.names)
+            if not self.finished[following]:
+                self.semaphores[following].release()
+                return
+
+
 class Clock:
-    """Training wall time with the measurement pauses taken out; measures at each whole minute."""
+    """A contestant's own training time (its turns, minus measuring); measures at each whole minute. Created
+    during the contestant's turn."""
 
-    def __init__(self, minutes: int, measure):
-        self.minutes, self.measure = minutes, measure
-        self.start, self.paused, self.next_minute = time.perf_counter(), 0.0, 1
-
-    def training_seconds(self) -> float:
-        return time.perf_counter() - self.start - self.paused
+    def __init__(self, name: str, turns: Turns, minutes: int, measure):
+        self.name, self.turns, self.minutes, self.measure = name, turns, minutes, measure
+        self.trained, self.next_minute = 0.0, 1
+        self.turn_start = self.last = time.perf_counter()
 
     def tick(self, steps: int) -> bool:
-        """Call before each step; measures when a minute has passed. True when the time is up."""
-        if self.training_seconds() < 60 * self.next_minute:
-            return False
-        pause = time.perf_counter()
-        self.measure(self.next_minute, steps)
-        self.paused += time.perf_counter() - pause
-        self.next_minute += 1
-        return self.next_minute > self.minutes
+        """Call before each step: measures when a minute has passed, hands the turn on when the slice is used.
+        True when the contestant's time is up."""
+        now = time.perf_counter()
+        self.trained += now - self.last
+        self.last = now
+        if self.trained >= 60 * self.next_minute:
+            self.measure(self.next_minute, steps)
+            self.next_minute += 1
+            if self.next_minute > self.minutes:
+                return True
+            self.last = time.perf_counter()  # measuring is not training
+        if time.perf_counter() - self.turn_start >= self.turns.slice:
+            self.turns.pass_on(self.name)
+            self.turns.wait(self.name)
+            self.turn_start = self.last = time.perf_counter()
+        return False
 
 
 def record(rows: list, out: Path, label: str, minute: int, steps: int, images_seen: int, fd: float, grid) -> None:
@@ -88,48 +125,60 @@ def record(rows: list, out: Path, label: str, minute: int, steps: int, images_se
     print(f"  {label}: minute {minute:2d}  step {steps:6d}  FD {fd:7.2f}", flush=True)
 
 
-def run_reference(images: torch.Tensor, judge: Judge, minutes: int, out: Path) -> list[dict]:
-    reference = ReferenceDCGAN(images, seed=SEED, batch_size=64)
-    rows: list[dict] = []
+def run_reference(data, dataset: str, judge: Judge, turns: Turns, minutes: int, out: Path, rows: list) -> None:
+    reference = ReferenceDCGAN(to_model_range(data.images), seed=SEED, batch_size=64)
     fixed = judge.z[:64]
 
     def measure(minute, steps):
         record(rows, out, "reference", minute, steps, steps * 64, judge.fd(reference.sample),
                grid_image(reference.sample(fixed)))
 
-    clock = Clock(minutes, measure)
+    clock = Clock("reference", turns, minutes, measure)
     while not clock.tick(reference.steps):
         reference.step()
-    return rows
 
 
-def run_ours(data, judge: Judge, minutes: int, out: Path, label: str, model_kwargs: dict, train_kwargs: dict) -> list[dict]:
-    model = build_model("dcgan", SEED, image_size=32, **model_kwargs)
+def run_ours(label: str, data, dataset: str, judge: Judge, turns: Turns, minutes: int, out: Path, rows: list,
+             model_kwargs: dict, train_kwargs: dict, architecture: str = "dcgan", command: str = "") -> None:
+    model = build_model(architecture, SEED, **model_kwargs)
     data = model.prepare_data(data)
     cfg = TrainConfig(steps=10**7, seed=SEED, **train_kwargs)
-    rows: list[dict] = []
-    state = {"steps": 0}
     fixed = judge.z[:64]
+    steps = [0]
 
-    def measure(minute, steps):
-        record(rows, out, label, minute, steps, steps * cfg.batch_size * model.batches_per_step,
+    def measure(minute, step):
+        record(rows, out, label, minute, step, step * cfg.batch_size * model.batches_per_step,
                judge.fd(lambda z: model.generate(z)), grid_image(model.generate(fixed)))
 
     run_dir = out / label / "run"
-    if run_dir.exists():
-        import shutil
-
-        shutil.rmtree(run_dir)
-    clock = Clock(minutes, measure)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    clock = Clock(label, turns, minutes, measure)
 
     def should_stop() -> bool:
-        done = clock.tick(state["steps"])
-        state["steps"] += 1
+        done = clock.tick(steps[0])
+        steps[0] += 1
         return done
 
-    Trainer(cfg, should_stop=should_stop).fit(model, data, run_dir, DataConfig("fashion-mnist"),
-                                             command="benchmarks/time_to_quality.py")
-    return rows
+    Trainer(cfg, should_stop=should_stop).fit(model, data, run_dir, DataConfig(dataset), command=command)
+
+
+def parse_variant(text: str) -> tuple[str, dict, dict, dict]:
+    """``LABEL:key=value,train.key=value,...`` → (label, model kwargs, TrainConfig kwargs, run settings). Run
+    settings: ``arch`` (a registered noise-to-image model, default dcgan), ``data`` and ``minutes`` (default: the
+    command line's). A value with commas (augment) joins its parts with ``+``."""
+    label, _, spec = text.partition(":")
+    model_kwargs, train_kwargs, run = {}, {}, {}
+    for item in filter(None, spec.split(",")):
+        key, value = _model_arg(item)
+        if isinstance(value, str):
+            value = value.replace("+", ",")
+        if key.startswith("train."):
+            train_kwargs[key[len("train."):]] = value
+        elif key in ("arch", "data", "minutes"):
+            run[key] = value
+        else:
+            model_kwargs[key] = value
+    return label, model_kwargs, train_kwargs, run
 
 
 def plot(results: dict, path: Path, machine: str) -> None:
@@ -141,53 +190,77 @@ def plot(results: dict, path: Path, machine: str) -> None:
     figure, axis = plt.subplots(figsize=(7, 4.2), dpi=110)
     for label, rows in results.items():
         axis.plot([r["minute"] for r in rows], [r["fd"] for r in rows], marker="o", label=label)
-    axis.set_xlabel("minutes of training (this machine)")
+    axis.set_xlabel("minutes of training on this machine")
     axis.set_ylabel("FD vs test set (our classifier), lower is better")
     axis.set_yscale("log")
     axis.grid(True, which="both", alpha=0.3)
     axis.legend()
-    axis.set_title(machine.split(";")[0][:90], fontsize=8)
+    axis.set_title(machine.split(";")[0][:100], fontsize=8)
     figure.tight_layout()
     figure.savefig(path)
+
+
+def contestant(name: str, turns: Turns, minutes: int, out: str, dataset: str, model_kwargs: dict | None,
+               train_kwargs: dict | None, run: dict | None = None, command: str = "") -> None:
+    """One contestant's process: set up during its first turn, train in turns, write OUT/NAME/rows.json."""
+    out, run = Path(out), run or {}
+    rows: list[dict] = []
+    turns.wait(name)
+    try:
+        dataset, minutes = run.get("data", dataset), int(run.get("minutes", minutes))
+        judge, data = Judge(), load_dataset(dataset, image_size=32)
+        if model_kwargs is None:
+            run_reference(data, dataset, judge, turns, minutes, out, rows)
+        else:
+            run_ours(name, data, dataset, judge, turns, minutes, out, rows, model_kwargs, train_kwargs,
+                     run.get("arch", "dcgan"), command)
+    finally:  # done (or failed): the others go on without it
+        (out / name).mkdir(parents=True, exist_ok=True)
+        (out / name / "rows.json").write_text(json.dumps(rows))
+        turns.pass_on(name, finished=True)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=int, default=10)
-    parser.add_argument("--label", default="ours", help="name of our run in the table and files")
-    parser.add_argument("--model-arg", type=_model_arg, action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--train-arg", type=_model_arg, action="append", default=[], metavar="KEY=VALUE",
-                        help="a TrainConfig field, e.g. batch_size=32 or precision=fp32")
-    parser.add_argument("--skip-reference", action="store_true", help="reuse OUT/reference.json if present")
-    parser.add_argument("--skip-ours", action="store_true")
+    parser.add_argument("--variant", action="append", default=[], metavar="LABEL:KEY=VALUE,...",
+                        help="one of our runs (default: 'ours' with the defaults); train.KEY for TrainConfig fields")
+    parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument("--data", default="fashion-mnist",
+                        help="training data of all (fashion-mnist-mini: the embedded 6,000-image subset)")
+    parser.add_argument("--slice", type=float, default=10.0, help="seconds per turn")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "ttq")
     args = parser.parse_args(argv)
     machine = machine_line()
     print(machine, flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    judge = Judge()
-    data = load_dataset("fashion-mnist", image_size=32)
-    results = {}
-    if not args.skip_reference:
-        results["reference"] = run_reference(to_model_range(data.images), judge, args.minutes, args.out)
-        (args.out / "reference.json").write_text(json.dumps({"machine": machine, "rows": results["reference"]},
-                                                            indent=2))
-    elif (args.out / "reference.json").exists():
-        results["reference"] = json.loads((args.out / "reference.json").read_text())["rows"]
-    if not args.skip_ours:
-        model_kwargs, train_kwargs = dict(args.model_arg), dict(args.train_arg)
-        results[args.label] = run_ours(data, judge, args.minutes, args.out, args.label, model_kwargs, train_kwargs)
-        (args.out / f"{args.label}.json").write_text(json.dumps({
-            "machine": machine, "model_args": model_kwargs, "train_args": train_kwargs,
-            "rows": results[args.label]}, indent=2))
+    variants = [parse_variant(v) for v in args.variant] or [("ours", {}, {}, {})]
+    names = ([] if args.no_reference else ["reference"]) + [label for label, _, _, _ in variants]
+    context = multiprocessing.get_context("spawn")  # each contestant trains in the main thread of its own process
+    turns = Turns(names, args.slice, context)
+    specs = ([] if args.no_reference else [("reference", None, None, {})]) + variants
+    command = "python benchmarks/time_to_quality.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    processes = [context.Process(target=contestant, name=name,
+                                 args=(name, turns, args.minutes, str(args.out), args.data, model_kwargs, train_kwargs,
+                                       run, command))
+                 for name, model_kwargs, train_kwargs, run in specs]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    results = {name: json.loads((args.out / name / "rows.json").read_text()) for name in names}
+    (args.out / "results.json").write_text(json.dumps({
+        "machine": machine, "date": time.strftime("%Y-%m-%d"), "data": args.data, "minutes": args.minutes,
+        "slice_seconds": args.slice,
+        "variants": {label: {"model_args": m, "train_args": t, **r} for label, m, t, r in variants},
+        "rows": results}, indent=2))
     minutes = sorted({r["minute"] for rows in results.values() for r in rows})
-    labels = list(results)
-    print("\n| minute | " + " | ".join(f"{label} FD | {label} steps" for label in labels) + " |")
-    print("| ---: | " + " | ".join("---: | ---:" for _ in labels) + " |")
+    print("\n| minute | " + " | ".join(f"{name} FD | {name} steps" for name in names) + " |")
+    print("| ---: | " + " | ".join("---: | ---:" for _ in names) + " |")
     for minute in minutes:
         cells = []
-        for label in labels:
-            row = next((r for r in results[label] if r["minute"] == minute), None)
+        for name in names:
+            row = next((r for r in results[name] if r["minute"] == minute), None)
             cells += [f"{row['fd']:.1f}", str(row["steps"])] if row else ["–", "–"]
         print(f"| {minute} | " + " | ".join(cells) + " |")
     plot(results, args.out / "time_to_quality.png", machine)

@@ -112,6 +112,7 @@ def test_sample_a_class_of_a_conditional_model(conditional_run, tmp_path):
     (["train", "dcgan", "--data", "folder", "--data-path", "/no/such/folder", "--steps", "1"], "/no/such/folder"),
     (["train", "dcgan", "--model-arg", "foo=1", "--steps", "1"], "valid arguments: latent_dim, image_size"),
     (["train", "dcgan", "--model-arg", "latent_dim=abc", "--steps", "1"], "invalid arguments for model 'dcgan'"),
+    (["train", "dcgan", "--model-arg", "augment=flip", "--steps", "1"], "unknown augmentation 'flip'"),
 ])
 def test_user_errors_are_one_clear_line(args, message, capsys):
     assert main(args) == 2

@@ -203,9 +203,10 @@ def test_the_job_command_carries_every_training_setting():
     from gans.training.process_runner import train_command
 
     cfg = TrainConfig(steps=7, batch_size=3, lr=1e-3, lr_d=2e-3, seed=5, log_every=2, sample_every=3,
-                      checkpoint_every=4, preview_seconds=1.5, metric_every=6, metric_samples=70, device="cpu")
+                      checkpoint_every=4, preview_seconds=1.5, metric_every=6, metric_samples=70, device="cpu",
+                      precision="fp32")
     args = build_parser().parse_args(train_command("dcgan", DataConfig("fashion-mnist-mini"), cfg, "out", {"width": 4}))
     for name in ("steps", "batch_size", "lr", "lr_d", "seed", "log_every", "sample_every", "checkpoint_every",
-                 "preview_seconds", "metric_every", "metric_samples", "device"):
+                 "preview_seconds", "metric_every", "metric_samples", "device", "precision"):
         assert getattr(args, name) == getattr(cfg, name), name
     assert args.model == "dcgan" and args.model_arg == [("width", 4)]

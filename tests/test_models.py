@@ -166,6 +166,25 @@ def test_cgan_discriminator_scores_depend_on_the_label_and_start_small(condition
     assert stats["loss_d"] < 5
 
 
+def test_ac_gan_discriminator_predicts_the_class_without_seeing_it():
+    """conditioning="auxiliary" (AC-GAN): D's score ignores the label; its class head learns it on real images
+    and G is pushed towards the class asked for."""
+    model = tiny_model("cgan", image_size=28, conditioning="auxiliary", class_weight=1.0)
+    images = torch.rand(8, 1, 28, 28) * 2 - 1
+    with torch.no_grad():
+        scores_0, classes = model.discriminator.scores_and_classes(images, torch.zeros(8, dtype=torch.long))
+        scores_1, _ = model.discriminator.scores_and_classes(images, torch.ones(8, dtype=torch.long))
+    assert torch.equal(scores_0, scores_1) and classes.shape == (8, 10)
+    batch = real_batch(model)
+    optimizers = model.configure_optimizers(TrainConfig())
+    first = model.train_step(batch, optimizers, step=0)
+    assert {"class_loss_real", "class_loss_fake"} <= first.keys()
+    for step in range(1, 30):  # the class head learns the (random) real images' labels
+        last = model.train_step(batch, optimizers, step=step)
+    assert last["class_loss_real"] < first["class_loss_real"]
+    assert tiny_model("cgan", image_size=28).class_weight == 0  # other conditionings have no class loss
+
+
 def test_spectral_norm_and_hinge_options():
     model = tiny_model("dcgan", spectral_norm=True, loss="hinge")
     assert any(hasattr(m, "parametrizations") for m in model.discriminator.modules())
@@ -206,6 +225,19 @@ def test_ema_generator_follows_the_trained_one():
     for before, ema, live in zip(ema_before, model.generator_ema.parameters(), model.generator.parameters()):
         assert torch.allclose(ema, 0.5 * before + 0.5 * live)
     assert model.inference_generator() is model.generator_ema
+
+
+def test_ema_decay_warms_up_over_the_first_steps():
+    """At step t the decay is min(decay, (1 + t) / (10 + t)): step 0 keeps a tenth of the initial weights."""
+    model = tiny_model("dcgan", ema_decay=0.999)
+    for step, expected in ((0, 0.1), (90, 91 / 100), (100000, 0.999)):
+        before = [p.clone() for p in model.generator_ema.parameters()]
+        with torch.no_grad():
+            for p in model.generator.parameters():
+                p.add_(0.01)
+        model.update_ema(step)
+        for old, ema, live in zip(before, model.generator_ema.parameters(), model.generator.parameters()):
+            assert torch.allclose(ema, expected * old + (1 - expected) * live, atol=1e-6), step
 
 
 def test_the_template_model_is_complete(tmp_path):

@@ -46,6 +46,8 @@ def test_start_watch_stop_resume(app, tmp_path):
     assert not app.exception
     assert app.selectbox(key="train_dataset_images").value == "fashion-mnist-mini", "the embedded default first"
     fill_tiny_settings(app)
+    assert app.selectbox(key="train_precision").value == "auto"
+    app.selectbox(key="train_precision").set_value("fp32")
     app.button[0].click().run()  # the form's Start button
     assert not app.exception and not app.error
     assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
@@ -55,6 +57,7 @@ def test_start_watch_stop_resume(app, tmp_path):
     app.run()
     assert app.get("plotly_chart"), "the loss chart is shown"
     assert app.get("image"), "the sample grid is shown"
+    assert any("· fp32" in caption.value for caption in app.caption), "the page says which precision the job uses"
 
     app.button(key="train_stop").click().run()
     assert not app.exception

@@ -134,7 +134,7 @@ def test_old_runs_without_the_setting_load_their_precision():
 def test_inference_follows_the_auto_rule(cpu_with):
     model = tiny_model("dcgan", image_size=28)
     seen = []
-    first = next(m for m in model.generator.modules() if isinstance(m, torch.nn.ConvTranspose2d))
+    first = next(m for m in model.inference_generator().modules() if isinstance(m, torch.nn.ConvTranspose2d))
     first.register_forward_hook(lambda module, args, out: seen.append(out.dtype))
     cpu_with(AVX2_ONLY)
     fp32_images = model.sample(4, seed=0)

@@ -12,8 +12,10 @@ COLORIZE_ROWS = "gray input · colorized · original"  # the rows of a colorizer
 @st.cache_resource
 def device_label() -> str:
     from gans.devices import describe_device, resolve_device
+    from gans.precision import resolve_precision
 
-    return describe_device(resolve_device("auto"))
+    device = resolve_device("auto")
+    return f"{describe_device(device)}, {resolve_precision('auto', device)}"
 
 
 @st.cache_resource

@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 import gans
+from gans.augment import AUGMENTATIONS, parse_policy
 from gans.checkpoints import zip_run
 from gans.metrics.features import FEATURE_NETWORKS
 from gans.models.translation import TRANSLATION_IMAGE_SIZES
@@ -89,6 +90,12 @@ def noise_model_settings(model: str, defaults: dict, a, b) -> dict:
     if "spectral_norm" in defaults:
         kwargs["spectral_norm"] = b.checkbox("Spectral norm in D", value=defaults["spectral_norm"],
                                              key=f"train_sn_{model}")
+    if "augment" in defaults:
+        chosen = a.multiselect("DiffAugment (what D sees of real and fake images)", AUGMENTATIONS,
+                               default=list(parse_policy(defaults["augment"])), key=f"train_augment_{model}",
+                               help="Zhao et al. 2020: the same random translation / cutout / colour change of "
+                                    "real and fake images keeps D from memorising a small dataset")
+        kwargs["augment"] = ",".join(chosen)
     return kwargs
 
 

@@ -56,6 +56,24 @@ def real_inception_features(weights: str, dataset: str, path: str | None, n: int
     return inception_features(load_inception(weights), real_images(dataset, path, n, seed))
 
 
+@lru_cache(maxsize=4)
+def real_class_accuracy(dataset: str, path: str | None = None) -> dict[str, float] | None:
+    """The feature classifier's own accuracy per class on the dataset's real test images (None without a
+    labelled test split): the bar a class-conditional generator's class accuracy is read against."""
+    try:
+        data = load_dataset(dataset, path=path, split="test", download=False)
+    except Exception:  # no test split here: the comparison is simply not shown
+        return None
+    if data.labels is None:
+        return None
+    network, facts = load_feature_network(feature_network_name(dataset))
+    _, scores = embed(network, to_model_range(data.images))
+    correct = (scores.argmax(1) == data.labels).double()
+    names = facts.get("class_names") or data.class_names or []
+    return {names[c] if c < len(names) else str(c): correct[data.labels == c].mean().item()
+            for c in range(int(data.labels.max()) + 1) if (data.labels == c).any()}
+
+
 def generated_images(model, n: int, seed: int, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor | None]:
     """``n`` samples from the noise of ``seed`` (and their requested labels for class-conditional models)."""
     z = model.latent(seed, n)
@@ -101,6 +119,9 @@ def evaluate_model(model, dataset: str, n: int = 2000, seed: int = 0, path: str 
                      for c in range(model.num_classes) if (labels == c).any()}
         result["class_accuracy"] = correct.mean().item()
         result["per_class_accuracy"] = per_class
+        real_accuracy = real_class_accuracy(dataset, path)
+        if real_accuracy is not None:  # how often the classifier is right on real test images of each class
+            result["classifier_per_class_accuracy"] = real_accuracy
     result["protocol"] = {
         "n": n, "seed": seed, "dataset": dataset, "real": f"{n} images of the {dataset} training split",
         "feature_network": f"{name}-classifier", "classifier_test_accuracy": facts["test_accuracy"],

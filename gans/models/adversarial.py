@@ -8,6 +8,7 @@ They differ only in networks and objective, so one ``train_step`` reads the obje
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from .. import losses
 from ..augment import diff_augment, parse_policy
@@ -42,11 +43,18 @@ class AdversarialGAN(GAN):
     def _noise(self, n: int, device) -> torch.Tensor:
         return torch.randn(n, self._settings["latent_dim"], device=device)
 
-    def _discriminate(self, images: torch.Tensor, labels) -> torch.Tensor:
-        """D's scores (N,) in fp32, after DiffAugment when the model has a policy (real and fake alike)."""
+    #: weight of an auxiliary classifier's cross-entropy (AC-GAN); 0 for models without one
+    class_weight: float = 0.0
+
+    def _discriminate(self, images: torch.Tensor, labels):
+        """(D's scores (N,), class logits (N, classes) or None) in fp32, after DiffAugment when the model has a
+        policy (real and fake alike). Class logits come from D's auxiliary classifier (AC-GAN) when it has one."""
         if self.augment_policy:
             images = diff_augment(images, self.augment_policy)
-        return self.discriminator(images, labels).float()
+        if not self.class_weight:
+            return self.discriminator(images, labels).float(), None
+        scores, classes = self.discriminator.scores_and_classes(images, labels)
+        return scores.float(), classes.float()
 
     def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
         """``n_critic`` discriminator updates (one per real chunk of the batch), then one generator update.
@@ -70,9 +78,13 @@ class AdversarialGAN(GAN):
             else:
                 with torch.no_grad():
                     fake_for_d = self.generator(noise, real_labels)
-            real_scores = self._discriminate(real, real_labels)
-            fake_scores = self._discriminate(fake_for_d, real_labels)
+            real_scores, real_classes = self._discriminate(real, real_labels)
+            fake_scores, _ = self._discriminate(fake_for_d, real_labels)
             loss_d = losses.discriminator_loss(self.loss, real_scores, fake_scores)
+            if real_classes is not None:  # AC-GAN: D learns the classes on real images only
+                class_loss = F.cross_entropy(real_classes, real_labels)
+                loss_d = loss_d + self.class_weight * class_loss
+                stats["class_loss_real"] = class_loss.item()
             if self.gp_weight > 0:
                 penalty = losses.gradient_penalty(self.discriminator, real, fake_for_d, real_labels)
                 loss_d = loss_d + self.gp_weight * penalty
@@ -88,7 +100,12 @@ class AdversarialGAN(GAN):
         # G's update: gradients flow through D to the fakes, but D's own weight gradients are not needed.
         self.discriminator.requires_grad_(False)
         try:
-            loss_g = losses.generator_loss(self.loss, self._discriminate(fake, labels[-1]))
+            fake_scores_g, fake_classes = self._discriminate(fake, labels[-1])
+            loss_g = losses.generator_loss(self.loss, fake_scores_g)
+            if fake_classes is not None:  # G makes fakes that D puts in the class asked for
+                class_loss = F.cross_entropy(fake_classes, labels[-1])
+                loss_g = loss_g + self.class_weight * class_loss
+                stats["class_loss_fake"] = class_loss.item()
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
         finally:

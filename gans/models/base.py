@@ -75,13 +75,16 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False) if decay > 0 else None
 
     @torch.no_grad()
-    def update_ema(self) -> None:
-        """Move the EMA generator towards the trained one. Called by the Trainer after every step."""
+    def update_ema(self, step: int | None = None) -> None:
+        """Move the EMA generator towards the trained one. Called by the Trainer after every step with the
+        step's index (0, 1, ...): the decay then ramps up as min(decay, (1 + step) / (10 + step)), so the average
+        forgets the random initial weights within the first hundred steps instead of trailing them for
+        1 / (1 - decay) steps (the warm-up of Tarvainen & Valpola 2017's mean teacher)."""
         if self.generator_ema is None:
             return
+        decay = self.ema_decay if step is None else min(self.ema_decay, (1 + step) / (10 + step))
         # One fused lerp over all parameters rather than a Python loop of small ops.
-        torch._foreach_lerp_(list(self.generator_ema.parameters()), list(self.generator.parameters()),
-                             1.0 - self.ema_decay)
+        torch._foreach_lerp_(list(self.generator_ema.parameters()), list(self.generator.parameters()), 1.0 - decay)
         for ema_buffer, buffer in zip(self.generator_ema.buffers(), self.generator.buffers()):
             ema_buffer.copy_(buffer)
 

@@ -13,6 +13,9 @@ Presets (same networks, another objective; Gulrajani et al. 2017 and Mao et al. 
   label channel concatenated to the image (default) or a projection discriminator (Miyato & Koyama 2018,
   ``conditioning="projection"``). On full Fashion-MNIST with these small networks the projection D let G collapse
   within each class (recall ≈ 0), with or without spectral norm; the label channel kept the variety (README).
+  ``conditioning="auxiliary"`` is AC-GAN (Odena, Olah & Shlens 2017): D sees no label but predicts it with a
+  linear head on its features; D learns it on real images (cross-entropy × ``class_weight``), G is trained to make
+  its fakes classified as the class asked for.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from ..registry import register
 from .adversarial import AdversarialGAN
 from .base import check_common
 
-CONDITIONINGS = ("projection", "concat")
+CONDITIONINGS = ("projection", "concat", "auxiliary")
 
 
 def _start_size(image_size: int) -> int:
@@ -87,6 +90,8 @@ class DCGANDiscriminator(nn.Module):
         self.head = spectral(nn.Conv2d(hidden, 1, start, stride=1, padding=0), use_spectral_norm)  # (N, 1, 1, 1)
         if self.conditioning == "projection":
             self.class_embedding = spectral(nn.Embedding(num_classes, hidden), use_spectral_norm)
+        if self.conditioning == "auxiliary":  # AC-GAN: D does not see the label; it predicts it
+            self.class_head = nn.Linear(hidden * start * start, num_classes)
 
     @torch.no_grad()
     def init_projection(self) -> None:
@@ -98,6 +103,10 @@ class DCGANDiscriminator(nn.Module):
             nn.init.normal_(weight, 0.0, 0.02)
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.scores_and_classes(images, labels)[0]
+
+    def scores_and_classes(self, images: torch.Tensor, labels: torch.Tensor | None = None):
+        """(real/fake scores (N,), class logits (N, classes) for ``auxiliary`` conditioning, else None)."""
         if self.conditioning == "concat":
             plane = self.label_plane(labels).view(-1, 1, self.image_size, self.image_size)
             images = torch.cat([images, plane.to(images.dtype)], dim=1)
@@ -106,7 +115,9 @@ class DCGANDiscriminator(nn.Module):
         if self.conditioning == "projection":
             pooled = features.sum(dim=(2, 3))  # (N, hidden)
             scores = scores + (self.class_embedding(labels) * pooled).sum(dim=1)
-        return scores
+        if self.conditioning == "auxiliary":
+            return scores, self.class_head(features.flatten(1))  # (N, classes)
+        return scores, None
 
 
 @register("dcgan")
@@ -125,6 +136,7 @@ class DCGAN(AdversarialGAN):
         num_classes: int = 0,
         embed_dim: int = 50,
         conditioning: str = "projection",
+        class_weight: float = 1.0,
         loss: str = "bce",
         d_norm: str = "batch",
         spectral_norm: bool = False,
@@ -134,7 +146,7 @@ class DCGAN(AdversarialGAN):
         optimizer: str = "adam",
         lr: float = 2e-4,
         betas: tuple = (0.5, 0.999),
-        ema_decay: float = 0.0,
+        ema_decay: float = 0.999,
         augment: str = "",
     ):
         super().__init__()
@@ -145,6 +157,8 @@ class DCGAN(AdversarialGAN):
             raise ConfigError(f"num_classes must be >= 0, got {num_classes}")
         if num_classes and conditioning not in CONDITIONINGS:
             raise ConfigError(f"unknown conditioning {conditioning!r}; choose one of {', '.join(CONDITIONINGS)}")
+        if class_weight < 0:
+            raise ConfigError(f"class_weight must be >= 0, got {class_weight}")
         normalization(d_norm, 1)  # validates the name
         self.generator = DCGANGenerator(latent_dim, image_size, channels, width, num_classes, embed_dim)
         self.discriminator = DCGANDiscriminator(
@@ -152,6 +166,7 @@ class DCGAN(AdversarialGAN):
         )
         self.apply(dcgan_init)
         self.discriminator.init_projection()
+        self.class_weight = class_weight if num_classes and conditioning == "auxiliary" else 0.0
         self._setup_objective(loss, n_critic, clip_value, gp_weight, d_norm, augment)
         self._setup_ema(ema_decay)
 

@@ -68,7 +68,7 @@ class VanillaGAN(AdversarialGAN):
         optimizer: str = "adam",
         lr: float = 2e-4,
         betas: tuple = (0.5, 0.999),
-        ema_decay: float = 0.0,
+        ema_decay: float = 0.999,
         augment: str = "",
     ):
         super().__init__()

@@ -143,7 +143,7 @@ class Trainer:
                 batch = data.batch(indices).to(device, channels_last=channels_last)
                 with autocast(device, precision):
                     stats = model.train_step(batch, optimizers, step)
-                model.update_ema()
+                model.update_ema(step)
                 self.dist.broadcast_buffers(model)
                 step += 1
                 window_images += len(indices) * self.dist.world_size
