@@ -118,8 +118,10 @@ def test_batched_and_unbatched_agree():
     rgb = torch.rand(3, 3, 4, 5, generator=torch.Generator().manual_seed(3))
     batched = color.rgb_to_lab(rgb)
     for index in range(3):
-        assert torch.allclose(color.rgb_to_lab(rgb[index]), batched[index])
-        assert torch.allclose(color.lab_to_rgb(batched[index]), color.lab_to_rgb(batched)[index])
+        # atol: a batch and a single image take different SIMD paths (vector tails); on AVX-512 CPUs they differ
+        # by a few float32 ulps (~2e-7), which is agreement
+        assert torch.allclose(color.rgb_to_lab(rgb[index]), batched[index], atol=1e-5)
+        assert torch.allclose(color.lab_to_rgb(batched[index]), color.lab_to_rgb(batched)[index], atol=1e-6)
 
 
 def test_float64_is_kept_and_inputs_are_not_modified():

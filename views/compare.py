@@ -28,7 +28,7 @@ CLASS_ROWS = 2
 KEEP = "session"  # widget values survive a visit to another page
 MISSING = "—"
 PRESET_RUNS = ("dcgan-fashion-mnist", "lsgan-fashion-mnist", "wgan-gp-fashion-mnist")
-PRESET_LABEL = "Shipped comparison: DCGAN vs LSGAN vs WGAN-GP (same seed, 3000 generator steps each)"
+PRESET_LABEL = "Shipped comparison: DCGAN vs LSGAN vs WGAN-GP (same seed; the budget of each is in its model card)"
 NOT_METRICS = ("type", "step", "time")  # every other number in a metric event is a metric
 # The metrics the training loop logs, in the order they are shown, with their names and which way is better.
 METRICS = {"fd": ("FD", "lower"), "kid": ("KID", "lower"), "precision": ("precision", "higher"),
