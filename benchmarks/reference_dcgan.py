@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import platform
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -115,19 +114,9 @@ class ReferenceDCGAN:
             self.generator.train()
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine_line() -> str:
     """The CPU, its bf16 capability and what ``auto`` picks: printed by every benchmark."""
-    from gans.devices import resolve_device
+    from gans.devices import cpu_model, resolve_device
     from gans.precision import CPU_BF16_FLAGS, auto_precision_note, cpu_flags
 
     flags = cpu_flags()

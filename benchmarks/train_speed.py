@@ -33,19 +33,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable from a checkout without installing
 import gans  # noqa: E402
 from gans.data import DEFAULT_DATASET, load_dataset  # noqa: E402
-from gans.devices import describe_device, resolve_device  # noqa: E402
+from gans.devices import cpu_model, describe_device, resolve_device  # noqa: E402
 from gans.training import DataConfig, TrainConfig, Trainer  # noqa: E402
-
-
-def cpu_model() -> str:
-    """The CPU's name from /proc/cpuinfo (Linux), else what ``platform`` knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def hardware_line(device: torch.device) -> str:

@@ -90,11 +90,6 @@ def autocast(device: torch.device | str, precision: str):
     return torch.autocast(device_type=device_type, dtype=torch.bfloat16)
 
 
-def fp32_region(device: torch.device | str):
-    """A region that runs in fp32 even inside bf16 autocast (e.g. the gradient penalty)."""
-    return torch.autocast(device_type=torch.device(device).type, enabled=False)
-
-
 def inference_autocast(device: torch.device | str):
     """Autocast for sampling, translating and colorizing: the same ``auto`` rule as training."""
     return autocast(device, resolve_precision("auto", device))
