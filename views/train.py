@@ -91,12 +91,12 @@ def noise_model_settings(model: str, defaults: dict, a, b) -> dict:
         kwargs["spectral_norm"] = b.checkbox("Spectral norm in D", value=defaults["spectral_norm"],
                                              key=f"train_sn_{model}")
     if "augment" in defaults:
-        chosen = a.multiselect("DiffAugment (empty: the library's choice for the data)", AUGMENTATIONS + ("none",),
+        chosen = a.multiselect("DiffAugment (empty: the model's default)", AUGMENTATIONS + ("none",),
                                default=list(parse_policy(defaults["augment"])), key=f"train_augment_{model}",
                                help="Zhao et al. 2020: the same random translation / cutout / colour change of "
                                     "real and fake images keeps D from memorising a small dataset; 'none' turns "
                                     "it off")
-        if chosen:  # left empty, the library decides from the dataset (gans.models.adversarial)
+        if chosen:  # left empty, the model keeps its own default (off: README, Time to quality)
             kwargs["augment"] = "none" if "none" in chosen else ",".join(chosen)
     return kwargs
 
