@@ -26,3 +26,7 @@ class CheckpointError(GansError, ValueError):
 
 class TrainingError(GansError, RuntimeError):
     """Training stopped because something went wrong (for example a NaN loss)."""
+
+
+class ImageError(GansError, ValueError):
+    """An image file that cannot be used: empty, not an image, truncated, corrupt or too large."""

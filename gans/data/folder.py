@@ -4,8 +4,8 @@
   hidden files and macOS ``__MACOSX`` folders.
 - Classes: when every image sits inside a first-level sub-folder, the sorted sub-folder names are the classes.
   A single folder wrapping everything (as zipping a folder produces) is looked through first.
-- Each image: EXIF orientation applied, transparency composited on white, converted to RGB (or gray when *all*
-  images are gray), center-cropped to a square and resized to ``image_size``.
+- Each image is decoded by ``gans.decode`` (EXIF orientation, transparency composited on white, 16-bit gray...)
+  and kept RGB (or gray when *all* images are gray), center-cropped to a square and resized to ``image_size``.
 - Unreadable files (corrupt, truncated, decompression bombs, absurdly large zip members) are skipped and counted.
 - A zip is read member by member in memory, never extracted.
 """
@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import os
 import zipfile
@@ -25,6 +24,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
+from ..decode import decode_image
 from ..errors import DatasetError
 from .image_data import ImageData
 from .registry import register_dataset
@@ -32,14 +32,9 @@ from .registry import register_dataset
 logger = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
-# Decoders PIL may use: only the formats above (the JPEG decoder also opens cameras' multi-picture JPEGs).
-# Limiting them keeps PIL's rarely used decoders away from untrusted files.
-PIL_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP", "TIFF")
 DEFAULT_IMAGE_SIZE = 64
 # No image file is this large; a zip member declaring more is a zip bomb or not an image.
 MAX_FILE_BYTES = 200 * 1024 * 1024
-GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
-WHITE = (255, 255, 255)
 
 
 @dataclass(frozen=True)
@@ -103,32 +98,13 @@ def _strip_wrapping_folder(files: list[_ImageFile]) -> list[_ImageFile]:
 def _decode(data: bytes, image_size: int) -> tuple[np.ndarray, bool]:
     """Decode one image to an (image_size, image_size, 3) uint8 array; also say whether it was grayscale.
 
-    Raises ``_UnreadableImage`` for images over PIL's ``Image.MAX_IMAGE_PIXELS``; PIL's own errors pass through.
+    Raises ``ImageError`` (from ``gans.decode``) for an unusable file, including one over PIL's
+    ``Image.MAX_IMAGE_PIXELS``.
     """
-    with Image.open(io.BytesIO(data), formats=PIL_FORMATS) as image:
-        width, height = image.size
-        if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
-            raise _UnreadableImage(f"{width}x{height} pixels is over the decompression-bomb limit")
-        # JPEG only: decode at a reduced scale that is still >= the target size (much faster for photos).
-        image.draft(None, (image_size, image_size))
-        image = ImageOps.exif_transpose(image)
-    is_gray = image.mode in GRAY_MODES
-    image = _to_rgb(image)
-    image = ImageOps.fit(image, (image_size, image_size), method=Image.Resampling.LANCZOS)
+    image = decode_image(data, draft_size=lambda size: (image_size, image_size))
+    is_gray = image.mode == "L"
+    image = ImageOps.fit(image.convert("RGB"), (image_size, image_size), method=Image.Resampling.LANCZOS)
     return np.asarray(image, dtype=np.uint8), is_gray
-
-
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """RGB version of any PIL image: 16-bit gray scaled down, transparency composited on white."""
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
-        # convert("L") would clip 16-bit values at 255 (nearly all white); scale 0..65535 to 0..255 instead.
-        values = np.asarray(image, dtype=np.float64) / 257.0
-        image = Image.fromarray(values.round().clip(0, 255).astype(np.uint8), "L")
-    has_alpha = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
-    if has_alpha:
-        background = Image.new("RGBA", image.size, WHITE + (255,))
-        image = Image.alpha_composite(background, image.convert("RGBA"))
-    return image.convert("RGB")
 
 
 # ---- the registered dataset -------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ extracted; a single folder wrapping everything, as archiving a folder produces, 
 - unpaired (CycleGAN): ``trainA/``, ``trainB/``, ``testA/``, ``testB/`` sub-folders of ordinary images; each
   image is center-cropped to a square and resized to ``image_size``.
 
-Images are decoded as ``folder.py`` does (EXIF orientation, transparency on white, RGB or, when every image of
-a set is gray, one channel); unreadable files are skipped and counted in ``skipped``. ``image_size`` defaults
+Images are decoded by ``gans.decode`` as in ``folder.py`` (EXIF orientation, transparency on white, RGB or, when
+every image of a set is gray, one channel); unreadable files are skipped and counted in ``skipped``. ``image_size`` defaults
 to 256, the size of the official datasets; models pass their own size and then ``prepare`` the data.
 
 The official datasets (``facades``, ``maps``, ``horse2zebra``, ``apple2orange``, ``summer2winter``) are
@@ -21,7 +21,6 @@ download is accepted only when it holds the expected layout.
 
 from __future__ import annotations
 
-import io
 import logging
 import tarfile
 import zipfile
@@ -35,19 +34,17 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
+from ..decode import decode_image
 from ..errors import DatasetError
 from .download import RemoteFile, describe_source, download_dataset_files, manual_setup_hint
 from .folder import (
-    GRAY_MODES,
     IMAGE_EXTENSIONS,
     MAX_FILE_BYTES,
-    PIL_FORMATS,
     _decode,
     _files_in_folder,
     _files_in_zip,
     _ImageFile,
     _is_candidate,
-    _to_rgb,
     _UnreadableImage,
 )
 from .locations import search_dirs
@@ -160,17 +157,12 @@ def _decode_pair(data: bytes, image_size: int) -> tuple[tuple[np.ndarray, np.nda
 
     Also says whether the image was grayscale. An odd last column is dropped.
     """
-    with Image.open(io.BytesIO(data), formats=PIL_FORMATS) as image:
-        width, height = image.size
-        if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
-            raise _UnreadableImage(f"{width}x{height} pixels is over the decompression-bomb limit")
-        # JPEG only: decode at a reduced scale still >= two target-sized halves (much faster for photos).
-        image.draft(None, (2 * image_size, image_size))
-        image = ImageOps.exif_transpose(image)
+    # JPEG only: decode at a reduced scale still >= two target-sized halves (much faster for photos).
+    image = decode_image(data, draft_size=lambda size: (2 * image_size, image_size))
     if image.width < 2:
         raise _UnreadableImage(f"{image.width} pixel(s) wide: not a side-by-side A|B pair")
-    is_gray = image.mode in GRAY_MODES
-    image = _to_rgb(image)
+    is_gray = image.mode == "L"
+    image = image.convert("RGB")
     half = image.width // 2
     halves = []
     for left in (0, half):

@@ -13,8 +13,8 @@ default); every batch cuts a random square window out of each photo and resizes 
 photo yields many different training crops (see ``PhotoData.batch``).
 
 Loading (``load_photo_folder``): every image in a folder or .zip, found and guarded as the ``folder`` dataset
-does (same extensions, same size and decompression-bomb limits, zips read in memory), EXIF orientation applied,
-transparency composited on white, converted to RGB. Grayscale photos are left out and counted in
+does (same extensions, same size and decompression-bomb limits, zips read in memory), decoded by ``gans.decode``
+(EXIF orientation applied, transparency composited on white, RGB). Grayscale photos are left out and counted in
 ``gray_skipped``: a colorizer cannot learn colour from them. A photo is grayscale by its mode (L, 1, I;16...)
 or by its content: every pixel has R, G and B within ``GRAY_TOLERANCE`` of each other (a gray picture saved as
 RGB or as a colour JPEG). Unreadable files are left out and counted in ``skipped``.
@@ -34,7 +34,6 @@ that RNG, so a resumed run draws exactly the crops the uninterrupted run would h
 from __future__ import annotations
 
 import importlib.util
-import io
 import logging
 import math
 from dataclasses import dataclass, replace
@@ -43,19 +42,17 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageOps
+from PIL import Image
 
+from ..decode import decode_image
 from ..errors import DatasetError
 from . import registry
 from .batch import Batch
 from .folder import (
-    GRAY_MODES,
     IMAGE_EXTENSIONS,
     MAX_FILE_BYTES,
-    PIL_FORMATS,
     _ImageFile,
     _strip_wrapping_folder,
-    _to_rgb,
     _UnreadableImage,
     image_files,
 )
@@ -242,20 +239,11 @@ class _GrayPhoto(Exception):
 def _decode_photo(data: bytes, max_side: int) -> np.ndarray:
     """Decode one photo to an (H, W, 3) uint8 array with max(H, W) <= ``max_side``.
 
-    Raises ``_GrayPhoto`` for a grayscale photo, ``_UnreadableImage`` for one over PIL's decompression-bomb
-    limit; PIL's own errors pass through.
+    Raises ``_GrayPhoto`` for a grayscale photo and ``ImageError`` (from ``gans.decode``) for an unusable file.
     """
-    with Image.open(io.BytesIO(data), formats=PIL_FORMATS) as image:
-        width, height = image.size
-        if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
-            raise _UnreadableImage(f"{width}x{height} pixels is over the decompression-bomb limit")
-        if image.mode in GRAY_MODES:
-            raise _GrayPhoto(f"grayscale image (mode {image.mode})")
-        scale = min(1.0, max_side / max(width, height))
-        # JPEG only: decode at a reduced scale whose size is still >= the target (much faster for big photos).
-        image.draft(None, (max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))))
-        image = ImageOps.exif_transpose(image)
-    image = _to_rgb(image)
+    image = decode_image(data, draft_size=lambda size: _draft_size(size, max_side))
+    if image.mode == "L":
+        raise _GrayPhoto("grayscale image")
     width, height = image.size
     if max(width, height) > max_side:
         scale = max_side / max(width, height)
@@ -265,6 +253,13 @@ def _decode_photo(data: bytes, max_side: int) -> np.ndarray:
     if _looks_gray(array):
         raise _GrayPhoto("grayscale content (R = G = B everywhere)")
     return array
+
+
+def _draft_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """The photo's size once its longer side is capped at ``max_side`` (what a JPEG may be decoded at, or above)."""
+    width, height = size
+    scale = min(1.0, max_side / max(width, height))
+    return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
 
 
 def _looks_gray(array: np.ndarray) -> bool:

@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 import torch
 
 from ..checkpoints import RunDir, atomic_write, save_model_files
+from ..decode import decode_image
 from ..devices import describe_device, resolve_device
 from ..errors import CheckpointError, ConfigError, TrainingError
 from ..images import gif_bytes, png_bytes
@@ -264,12 +265,7 @@ class Trainer:
         self.emit(run, {"type": "checkpoint", "step": step})
 
     def _write_gif(self, run: RunDir) -> None:
-        from PIL import Image
-
-        frames = []
-        for path in run.sample_paths():
-            with Image.open(path) as image:
-                frames.append(image.convert("RGB"))
+        frames = [decode_image(path, "RGB") for path in run.sample_paths()]
         if frames:
             atomic_write(run.gif_path, gif_bytes(frames, duration_ms=250))
 
