@@ -4,6 +4,8 @@ written to tmp_path (one test also loads the real Debian-packaged photos when th
 from __future__ import annotations
 
 import io
+import json
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -306,6 +308,17 @@ def test_offline_train_validation_and_test_lists_are_disjoint():
     assert len({entry.split("/", 1)[0] for entry in OFFLINE_VALIDATION}) >= 3
     development = sorted(OFFLINE_TRAIN + OFFLINE_VALIDATION)
     assert tuple(development[::6]) == OFFLINE_VALIDATION
+
+
+def test_the_photo_list_is_a_packaged_data_file_with_a_licence_for_every_photo():
+    listed = json.loads(photos_module.PHOTO_LIST_FILE.read_text(encoding="utf-8"))
+    assert photos_module.PHOTO_LIST_FILE.parent == Path(photos_module.__file__).parent
+    entries = listed["test"] + listed["development"]
+    assert len(entries) == len(OFFLINE_TRAIN + OFFLINE_VALIDATION + OFFLINE_TEST)
+    assert all(entry["licence"].strip() for entry in entries)
+    assert all(source["licences"].strip() for source in listed["sources"].values())
+    package_data = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "data/*.json" in package_data["package-data"]["gans"]
 
 
 def test_the_held_out_photos_never_change():

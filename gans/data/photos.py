@@ -24,8 +24,9 @@ RGB or as a colour JPEG). Unreadable files are left out and counted in ``skipped
 renders, calibration boards, paintings and grayscale pictures are not used) and ``lomiri-wallpapers-16.04`` /
 ``-20.04`` (photographic wallpapers), and the sample photographs inside the PyPI packages ``scikit-image`` and
 ``scikit-learn``. Every source is optional (a photo whose package is missing is left out), but ``OFFLINE_TEST``
-comes from the first two only. Three fixed, disjoint splits: ``train``, ``validation`` (for choosing training
-length and ``chroma_scale``) and ``test`` (held out, for reporting only).
+comes from the first two only. The list, with each photo's licence, is the data file ``photos.json`` beside this
+module. Three fixed, disjoint splits: ``train``, ``validation`` (for choosing training length and
+``chroma_scale``) and ``test`` (held out, for reporting only).
 
 Randomness comes from torch's global CPU RNG only (never numpy or ``random``): the Trainer seeds and checkpoints
 that RNG, so a resumed run draws exactly the crops the uninterrupted run would have.
@@ -34,6 +35,7 @@ that RNG, so a resumed run draws exactly the crops the uninterrupted run would h
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import math
 from dataclasses import dataclass, replace
@@ -338,14 +340,24 @@ def _package_folder(package: str, *parts: str) -> Path | None:
     return Path(locations[0], *parts) if locations else None
 
 
+#: The list of offline photographs, their sources and licences: a data file beside this module.
+PHOTO_LIST_FILE = Path(__file__).with_name("photos.json")
+
+
+def _source_folder(source: dict) -> Path | None:
+    """Where one source of the photo list is installed: a Debian folder, or a folder inside a Python package."""
+    if "debian_folder" in source:
+        return Path(source["debian_folder"])
+    package, *parts = source["python_folder"]
+    return _package_folder(package, *parts)
+
+
+_PHOTO_LIST = json.loads(PHOTO_LIST_FILE.read_text(encoding="utf-8"))
+
 #: Where the offline photographs are installed: source name -> folder (the prefix of the names below), None
 #: when that source's package is not installed. Every source is optional: what is missing is simply not used.
 OFFLINE_SOURCES: dict[str, Path | None] = {
-    "nature": Path("/usr/share/backgrounds/mate/nature"),  # Debian package mate-backgrounds
-    "opencv": Path("/usr/share/doc/opencv-doc/examples/data"),  # Debian package opencv-doc
-    "lomiri": Path("/usr/share/backgrounds"),  # Debian packages lomiri-wallpapers-16.04 and -20.04
-    "skimage": _package_folder("skimage", "data"),  # PyPI package scikit-image
-    "sklearn": _package_folder("sklearn", "datasets", "images"),  # PyPI package scikit-learn
+    name: _source_folder(source) for name, source in _PHOTO_LIST["sources"].items()
 }
 OFFLINE_PACKAGES_HINT = (
     "offline-photos needs the Debian packages mate-backgrounds and opencv-doc (apt install mate-backgrounds "
@@ -353,76 +365,11 @@ OFFLINE_PACKAGES_HINT = (
     "scikit-image scikit-learn), or use photo-folder with your own photos"
 )
 
-#: Held-out photographs: never in OFFLINE_TRAIN or OFFLINE_VALIDATION (two nature close-ups, four of OpenCV's
-#: samples). Kept exactly as they were when the first colorizer was shipped, so scores stay comparable.
-OFFLINE_TEST: tuple[str, ...] = (
-    "nature/Dune.jpg",
-    "nature/LadyBird.jpg",
-    "opencv/baboon.jpg",
-    "opencv/building.jpg",
-    "opencv/fruits.jpg",
-    "opencv/squirrel_cls.jpg",
-)
+#: Held-out photographs: never in OFFLINE_TRAIN or OFFLINE_VALIDATION (see "test_notes" in photos.json).
+OFFLINE_TEST: tuple[str, ...] = tuple(entry["photo"] for entry in _PHOTO_LIST["test"])
 
-#: Every other photograph used, before the validation split is taken out. From opencv-doc only genuine colour
-#: photographs, one of each stereo / optical-flow pair (aloeL not aloeR, left not right, rubberwhale1 not 2);
-#: left out: drawings (HappyFish, pic*, cards), logos, renders (Blender_Suzanne*, ml, WindowsLogo), calibration
-#: boards (chessboard, left01...), paintings and graffiti (starry_night, graf*), edited or artificially blurred
-#: photos (ela_modified, licenseplate_motion), documents (sudoku, text_*, imageText*, notes) and grayscale
-#: pictures (basketball*, box*, blox, pca_test1...). From the Lomiri wallpapers the photographs only (not the
-#: illustrations Fossa, Painting-Colors and umang, the tinted texture analogpattern or the processed night sky
-#: Infinite-Sea); from scikit-image its colour photographs of everyday scenes (not the microscopy, retina and
-#: telescope images, textures, colour wheel or logo); from scikit-learn both of its photographs.
-_OFFLINE_DEVELOPMENT: tuple[str, ...] = (
-    "lomiri/Bridge_by_Sander_Klootwijk.jpg",
-    "lomiri/Dragonfly_by_Bolly.jpg",
-    "lomiri/Kleiber_by_Lukas_Baubkus.jpg",
-    "lomiri/Picture_0B_by_freespace.jpg",
-    "lomiri/Picture_1A_by_freespace.jpg",
-    "lomiri/Wine_by_Jakkub_Mede.jpg",
-    "lomiri/aitzgorri_by_Aitzol_Berasategi.jpg",
-    "lomiri/free_by_Peter_Nerlich.jpg",
-    "lomiri/friends_by_Aitzol_Berasategi.jpg",
-    "lomiri/greentock_by_Peter_Nerlich.jpg",
-    "lomiri/life_by_Aitzol_Berasategi.jpg",
-    "lomiri/picosdeeuropa_by_Aitzol_Berasategi.jpg",
-    "lomiri/seeding_by_Clements_Engelhardt.jpg",
-    "lomiri/sunset_by_Aitzol_Berasategi.jpg",
-    "nature/Aqua.jpg",
-    "nature/Blinds.jpg",
-    "nature/FreshFlower.jpg",
-    "nature/Garden.jpg",
-    "nature/GreenMeadow.jpg",
-    "nature/RainDrops.jpg",
-    "nature/Storm.jpg",
-    "nature/TwoWings.jpg",
-    "nature/Wood.jpg",
-    "nature/YellowFlower.jpg",
-    "opencv/aero1.jpg",
-    "opencv/aero3.jpg",
-    "opencv/aloeL.jpg",
-    "opencv/apple.jpg",
-    "opencv/board.jpg",
-    "opencv/butterfly.jpg",
-    "opencv/chicky_512.png",
-    "opencv/ela_original.jpg",
-    "opencv/home.jpg",
-    "opencv/left.jpg",
-    "opencv/leuvenA.jpg",
-    "opencv/leuvenB.jpg",
-    "opencv/messi5.jpg",
-    "opencv/orange.jpg",
-    "opencv/rubberwhale1.png",
-    "opencv/smarties.png",
-    "opencv/stuff.jpg",
-    "skimage/astronaut.png",
-    "skimage/chelsea.png",
-    "skimage/coffee.png",
-    "skimage/motorcycle_left.png",
-    "skimage/rocket.jpg",
-    "sklearn/china.jpg",
-    "sklearn/flower.jpg",
-)
+#: Every other photograph used, sorted, before the validation split is taken out (see "development_notes").
+_OFFLINE_DEVELOPMENT: tuple[str, ...] = tuple(entry["photo"] for entry in _PHOTO_LIST["development"])
 
 #: Validation photographs, for choices made after training (training steps, ``chroma_scale``): every sixth
 #: entry of the sorted list above, a rule fixed before any model was scored on them.
