@@ -6,6 +6,8 @@
 - A download goes to a temporary file next to its destination and is renamed only once complete and checked,
   so an interrupted or failed download leaves nothing behind.
 - Only the standard library (urllib) is used.
+- ``find_or_download``: a dataset at a given path, else in the search folders (``$GANS_DATA_DIR``, the cache),
+  else downloaded; readers only say how to recognise their files there (a ``SourceFinder``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import DatasetError
-from .locations import download_dir, mirror_url, user_data_dir
+from .locations import download_dir, mirror_url, search_dirs, user_data_dir
 
 TIMEOUT_SECONDS = 30
 CHUNK_BYTES = 1 << 20
@@ -158,3 +160,53 @@ def _copy_url_to(url: str, output) -> str:
     if declared_length is not None and declared_length.isdigit() and received != int(declared_length):
         raise _DownloadFailed(f"{url}: connection closed after {received} of {declared_length} bytes")
     return digest.hexdigest()
+
+
+# ---- finding a dataset on this machine, or downloading it ------------------------------------------------
+
+#: find(location) -> the file or folder holding the dataset at ``location``, or None
+SourceFinder = Callable[[Path], Path | None]
+
+
+def find_on_machine(dataset_name: str, find: SourceFinder) -> Path | None:
+    """The dataset's source in the first search folder that holds it (``$GANS_DATA_DIR``, then the download
+    cache), or None."""
+    for folder in search_dirs(dataset_name):
+        source = find(folder)
+        if source is not None:
+            return source
+    return None
+
+
+def find_or_download(
+    dataset_name: str,
+    find: SourceFinder,
+    remote_files: list[RemoteFile],
+    *,
+    path: str | Path | None,
+    download: bool,
+    check: FileCheck,
+    hint: str,
+    expected: str,
+) -> Path:
+    """Where the dataset's files are: at ``path`` if given, else in the search folders, else downloaded.
+
+    ``find`` recognises the dataset at a location (see ``SourceFinder``); ``expected`` says what it looks for
+    (for the message when ``path`` holds nothing); ``check`` and ``hint`` are as in ``download_dataset_files``.
+    """
+    if path is not None:
+        location = Path(path).expanduser()
+        source = find(location) if location.exists() else None
+        if source is None:
+            raise DatasetError(f"no {dataset_name} files at {location}: expected {expected}")
+        return source
+    source = find_on_machine(dataset_name, find)
+    if source is not None:
+        return source
+    if not download:
+        raise DatasetError(f"{dataset_name} is not on this machine and download=False. {hint}")
+    folder = download_dataset_files(dataset_name, remote_files, check=check, hint=hint)
+    source = find(folder)
+    if source is None:  # the downloaded files passed their check, so this means a bug in ``find``
+        raise DatasetError(f"{dataset_name} was downloaded to {folder} but its files are not recognised there")
+    return source

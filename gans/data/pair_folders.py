@@ -16,7 +16,8 @@ to 256, the size of the official datasets; models pass their own size and then `
 The official datasets (``facades``, ``maps``, ``horse2zebra``, ``apple2orange``, ``summer2winter``) are
 looked for in ``$GANS_DATA_DIR/<name>/`` and the download cache, then downloaded from
 efrosgans.eecs.berkeley.edu (or ``$GANS_DATASET_MIRROR/<name>/<file>``). Their publisher gives no MD5, so a
-download is accepted only when it holds the expected layout.
+download is accepted only when it holds the expected layout. Finding and downloading are
+``gans.data.download``'s (``find_or_download``); this module only reads and recognises the files.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from PIL import Image, ImageOps
 
 from ..decode import decode_image
 from ..errors import DatasetError
-from .download import RemoteFile, describe_source, download_dataset_files, manual_setup_hint
+from .download import RemoteFile, describe_source, find_on_machine, find_or_download, manual_setup_hint
 from .folder import (
     IMAGE_EXTENSIONS,
     MAX_FILE_BYTES,
@@ -47,7 +48,6 @@ from .folder import (
     _is_candidate,
     _UnreadableImage,
 )
-from .locations import search_dirs
 from .pairs import PairedData, UnpairedData
 from .registry import register_dataset
 
@@ -399,10 +399,9 @@ def _check_archive(dataset: OfficialDataset, path: Path, url: str) -> None:
 
 
 def _official_availability(dataset: OfficialDataset) -> tuple[bool, str]:
-    for folder in search_dirs(dataset.name):
-        source = find_official_source(folder, dataset)
-        if source is not None:
-            return True, f"found in {source}"
+    source = find_on_machine(dataset.name, lambda location: find_official_source(location, dataset))
+    if source is not None:
+        return True, f"found in {source}"
     return False, (
         f"not on this machine: downloads {dataset.archive} from {describe_source(dataset.name, [dataset.remote])} "
         f"on first use (needs internet), or put it in $GANS_DATA_DIR/{dataset.name}/"
@@ -411,27 +410,17 @@ def _official_availability(dataset: OfficialDataset) -> tuple[bool, str]:
 
 def _load_official(dataset: OfficialDataset, path, split: str, image_size: int | None, download: bool):
     """``dataset`` from ``path`` if given, else from the search folders, else downloaded."""
-    if path is not None:
-        location = Path(path).expanduser()
-        source = find_official_source(location, dataset) if location.exists() else None
-        if source is None:
-            raise DatasetError(
-                f"no {dataset.name} files at {location}: expected {dataset.archive} or its {dataset.extracted}/ folder"
-            )
-        return _load_official_source(dataset, source, split, image_size)
-    for folder in search_dirs(dataset.name):
-        source = find_official_source(folder, dataset)
-        if source is not None:
-            return _load_official_source(dataset, source, split, image_size)
-    if not download:
-        raise DatasetError(f"{dataset.name} is not on this machine and download=False. {dataset.hint()}")
-    folder = download_dataset_files(
+    source = find_or_download(
         dataset.name,
+        lambda location: find_official_source(location, dataset),
         [dataset.remote],
+        path=path,
+        download=download,
         check=lambda file, url: _check_archive(dataset, file, url),
         hint=dataset.hint(),
+        expected=f"{dataset.archive} or its {dataset.extracted}/ folder",
     )
-    return _load_official_source(dataset, folder / dataset.archive, split, image_size)
+    return _load_official_source(dataset, source, split, image_size)
 
 
 def _register_official(dataset: OfficialDataset) -> None:
