@@ -10,8 +10,9 @@ extracted; a single folder wrapping everything, as archiving a folder produces, 
   image is center-cropped to a square and resized to ``image_size``.
 
 Images are decoded by ``gans.decode`` as in ``folder.py`` (EXIF orientation, transparency on white, RGB or, when
-every image of a set is gray, one channel); unreadable files are skipped and counted in ``skipped``. ``image_size`` defaults
-to 256, the size of the official datasets; models pass their own size and then ``prepare`` the data.
+every image of a set is gray, one channel); unreadable files are skipped and counted in ``skipped``.
+``image_size`` defaults to 256, the size of the official datasets; models pass their own size and then
+``prepare`` the data.
 
 The official datasets (``facades``, ``maps``, ``horse2zebra``, ``apple2orange``, ``summer2winter``) are
 looked for in ``$GANS_DATA_DIR/<name>/`` and the download cache, then downloaded from
