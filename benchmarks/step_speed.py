@@ -4,8 +4,8 @@
     python benchmarks/step_speed.py --precision fp32     # our step in fp32 (the reference is always fp32)
     python benchmarks/step_speed.py --rounds 12 --json results/step_speed.json
 
-1. **As a user runs it**: ``gans train dcgan --data fashion-mnist`` (32 px, width 64, batch 64, default
-   precision, the real ``Trainer`` with its data sampler, events, EMA and periodic files) against the reference
+1. **As a user runs it**: ``gans train dcgan --data fashion-mnist --width 64 --model-arg augment=none`` (32 px,
+   the reference's network and work per step, batch 64, default precision, the real ``Trainer`` with its data sampler, events, EMA and periodic files) against the reference
    (``benchmarks/reference_dcgan.py``: its own DataLoader and step) on the same full Fashion-MNIST tensor. The
    Trainer runs once; every ``--block`` of our steps, the loop's ``should_stop`` hook runs ``--block``
    reference steps, so the two alternate all through the run and share the machine's state. A step's time is
@@ -51,7 +51,7 @@ def median_ms(times: list[float]) -> float:
 def as_a_user_runs_it(args) -> dict:
     """Our Trainer on full Fashion-MNIST with the reference's blocks run from its should_stop hook."""
     device = resolve_device(args.device)
-    model = build_model("dcgan", 0, image_size=32, width=64)
+    model = build_model("dcgan", 0, image_size=32, width=64, augment="none")
     data = model.prepare_data(load_dataset("fashion-mnist", image_size=32))
     reference = ReferenceDCGAN(to_model_range(data.images), seed=0, batch_size=64, device=str(device))
     steps = (args.rounds + 1) * args.block + 1
@@ -98,7 +98,7 @@ def model_level(args) -> list[dict]:
     variants = {"reference (fp32, NCHW)": None}
     for precision in ("fp32", "bf16"):
         for channels_last in (False, True):
-            model = build_model("dcgan", 0, image_size=32, width=64, channels=3).to(device)
+            model = build_model("dcgan", 0, image_size=32, width=64, channels=3, augment="none").to(device)
             if channels_last:
                 model.to(memory_format=torch.channels_last)
             name = f"ours ({precision}, {'channels_last' if channels_last else 'NCHW'})"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import shutil
 import sys
 import time
@@ -71,12 +72,19 @@ class Turns:
 
     def __init__(self, names: list[str], slice_seconds: float, context):
         self.names, self.slice = list(names), slice_seconds
+        self.parent = os.getpid()  # the main process, parent of every contestant
         self.semaphores = [context.Semaphore(0) for _ in self.names]
         self.finished = context.Array("b", len(self.names))
         self.semaphores[0].release()  # the first one starts
 
     def wait(self, name: str) -> None:
-        self.semaphores[self.names.index(name)].acquire()
+        """Block until it is ``name``'s turn; exit if the benchmark's main process is gone (killed), so that
+        no orphaned race goes on competing for the CPU with the next one."""
+        while not self.semaphores[self.names.index(name)].acquire(timeout=5):
+            if os.getppid() != self.parent:
+                os._exit(1)
+        if os.getppid() != self.parent:
+            os._exit(1)
 
     def pass_on(self, name: str, finished: bool = False) -> None:
         """Hand the turn to the next contestant that is not finished (possibly ``name`` itself)."""
@@ -208,9 +216,9 @@ def contestant(name: str, turns: Turns, minutes: int, out: str, dataset: str, mo
     turns.wait(name)
     try:
         dataset, minutes = run.get("data", dataset), int(run.get("minutes", minutes))
-        judge, data = Judge(), load_dataset(dataset, image_size=32)
+        judge, data = Judge(), load_dataset(dataset)  # native size: each contestant resizes to its own
         if model_kwargs is None:
-            run_reference(data, dataset, judge, turns, minutes, out, rows)
+            run_reference(data.prepare(32, 1), dataset, judge, turns, minutes, out, rows)
         else:
             run_ours(name, data, dataset, judge, turns, minutes, out, rows, model_kwargs, train_kwargs,
                      run.get("arch", "dcgan"), command)

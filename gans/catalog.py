@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checkpoints import CONFIG_FILE, WEIGHTS_FILE, RunDir
+from .checkpoints import RunDir
 
 
 def shipped_dir() -> Path:
@@ -54,16 +54,16 @@ class CheckpointInfo:
 
 def describe(path: str | Path, source: str = "run") -> CheckpointInfo | None:
     """Facts about the run directory at ``path``, or None when it holds no loadable model (yet)."""
-    path = Path(path)
+    path, run = Path(path), RunDir(path)
     try:
-        config = json.loads((path / CONFIG_FILE).read_text())
+        config = json.loads(run.config_path.read_text())
         model = config["model"]
         architecture = config["architecture"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if not (path / WEIGHTS_FILE).exists():
+    if not run.weights_path.exists():
         return None
-    events = RunDir(path).read_events()
+    events = run.read_events()
     step = next((int(event["step"]) for event in reversed(events) if "step" in event), 0)
     lowest_fd = min((e["fd"] for e in events if e.get("type") == "metric" and isinstance(e.get("fd"), (int, float))),
                     default=float("inf"))
@@ -73,7 +73,7 @@ def describe(path: str | Path, source: str = "run") -> CheckpointInfo | None:
         path=path, source=source, architecture=architecture, data=data, step=step,
         image_size=int(model.get("image_size", 0)), channels=int(channels or 0),
         num_classes=int(model.get("num_classes", 0) or 0), class_names=_class_names(config),
-        modified=(path / WEIGHTS_FILE).stat().st_mtime, task=_task(architecture),
+        modified=run.weights_path.stat().st_mtime, task=_task(architecture),
         domains=[str(d) for d in (config.get("data") or {}).get("domains") or []], lowest_fd=lowest_fd,
     )
 

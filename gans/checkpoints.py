@@ -35,6 +35,9 @@ SAMPLES_DIR = "samples"
 CARD_FILE = "README.md"
 GIF_FILE = "progress.gif"
 PREVIEW_FILE = "latest.png"
+BEST_DIR = "best"  # the run's weights at its lowest FD so far, when the run measured FD (metric_every)
+METRIC_FILE = "metric.json"  # in a best/ folder: the step and metrics of those weights
+JOB_FILE = "job.json"  # the job spec the run was started with (gans.training.spec)
 
 STATE_KEYS = frozenset({"step", "model", "optimizers", "sampler", "rng"})
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -82,6 +85,7 @@ def save_model_files(model, directory: Path, train: dict | None = None, data: di
         config["train"] = train
     if data is not None:
         config["data"] = data
+    model.sync_ema_statistics()  # the EMA generator is saved with batch-norm statistics of its own
     atomic_write(directory / WEIGHTS_FILE, weights_bytes(model))
     atomic_write(config_path, json.dumps(config, indent=2, sort_keys=True))
 
@@ -110,6 +114,14 @@ class RunDir:
         return self.path / EVENTS_FILE
 
     @property
+    def job_path(self) -> Path:
+        return self.path / JOB_FILE
+
+    @property
+    def card_path(self) -> Path:
+        return self.path / CARD_FILE
+
+    @property
     def samples_dir(self) -> Path:
         return self.path / SAMPLES_DIR
 
@@ -123,6 +135,16 @@ class RunDir:
 
     def sample_path(self, step: int) -> Path:
         return self.samples_dir / f"step_{step:07d}.png"
+
+    @property
+    def best(self) -> "RunDir":
+        """The ``best/`` folder (config, weights and ``metric.json`` of the lowest FD so far), itself a run folder."""
+        return RunDir(self.path / BEST_DIR)
+
+    @property
+    def metric_path(self) -> Path:
+        """``metric.json`` of a ``best/`` folder: ``{"step": ..., "fd": ..., ...}``."""
+        return self.path / METRIC_FILE
 
     def sample_paths(self) -> list[Path]:
         return sorted(self.samples_dir.glob("step_*.png"))

@@ -22,7 +22,7 @@ DEFAULT_DATA = "fashion-mnist-mini"
 NEW_RUN_FLAGS = ("--data", "--data-path", "--batch-size", "--image-size", "--channels", "--lr", "--lr-d", "--seed",
                  "--out", "--loss", "--n-critic", "--clip-value", "--gp-weight", "--width", "--ema", "--spectral-norm",
                  "--model-arg", "--log-every", "--sample-every", "--checkpoint-every", "--preview-seconds",
-                 "--metric-every", "--metric-samples", "--precision")
+                 "--metric-every", "--metric-samples", "--precision", "--num-samples")
 # (--max-seconds is allowed with --resume: a time limit is not a setting of the run)
 
 
@@ -136,8 +136,28 @@ def cmd_list(args) -> int:
     return 0
 
 
+def job_from_args(args):
+    """The ``JobSpec`` the flags of ``train MODEL ...`` describe (unset flags keep the defaults)."""
+    from .training import DataConfig, JobSpec, TrainConfig
+
+    cfg = TrainConfig(seed=args.seed or 0, device=args.device or "auto")
+    for name in ("steps", "batch_size", "lr", "lr_d", "log_every", "sample_every", "checkpoint_every", "num_samples",
+                 "preview_seconds", "metric_every", "metric_samples", "precision"):
+        if getattr(args, name) is not None:
+            setattr(cfg, name, getattr(args, name))
+    model_kwargs = dict(args.model_arg or [])
+    for name in ("image_size", "channels", "loss", "n_critic", "clip_value", "gp_weight", "width"):
+        if getattr(args, name) is not None:
+            model_kwargs[name] = getattr(args, name)
+    if args.ema is not None:
+        model_kwargs["ema_decay"] = args.ema
+    if args.spectral_norm:
+        model_kwargs["spectral_norm"] = True
+    return JobSpec(args.model, model_kwargs, cfg, DataConfig(args.data or DEFAULT_DATA, args.data_path), args.out)
+
+
 def cmd_train(args) -> int:
-    from .training import DataConfig, TrainConfig, resume, train
+    from .training import JobSpec, resume, run_job
     from .training.distributed import DistributedContext
 
     context = DistributedContext.from_env()
@@ -153,33 +173,26 @@ def cmd_train(args) -> int:
 
     command = "python -m gans " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     try:
+        given = [flag for flag in NEW_RUN_FLAGS if getattr(args, flag.lstrip("-").replace("-", "_")) not in (None, False)]
         if args.resume:
-            if args.model:
-                raise ConfigError("give either a MODEL to start a new run or --resume DIR, not both")
-            ignored = [flag for flag in NEW_RUN_FLAGS if getattr(args, flag.lstrip("-").replace("-", "_")) not in (None, False)]
-            if ignored:
+            if args.model or args.spec:
+                raise ConfigError("give one of MODEL (a new run), --spec FILE (a new run) or --resume DIR")
+            if given:
                 raise ConfigError(f"--resume continues a run with its own settings; only --steps and --device may "
-                                  f"change ({', '.join(ignored)} given)")
+                                  f"change ({', '.join(given)} given)")
             result = resume(args.resume, steps=args.steps, callbacks=[progress], should_stop=should_stop,
                             command=command, device=args.device)
+        elif args.spec:
+            extra = given + [flag for flag in ("--steps", "--device") if getattr(args, flag[2:]) is not None]
+            if args.model or extra:
+                raise ConfigError(f"--spec holds the whole job: give no MODEL or run settings with it "
+                                  f"({', '.join(extra or [args.model])} given)")
+            result = run_job(JobSpec.read(args.spec), callbacks=[progress], should_stop=should_stop, command=command)
         else:
             if not args.model:
-                raise ConfigError("name a MODEL to train (see `python -m gans list`) or --resume DIR")
-            cfg = TrainConfig(seed=args.seed or 0, device=args.device or "auto")
-            for name in ("steps", "batch_size", "lr", "lr_d", "log_every", "sample_every", "checkpoint_every",
-                         "preview_seconds", "metric_every", "metric_samples", "precision"):
-                if getattr(args, name) is not None:
-                    setattr(cfg, name, getattr(args, name))
-            model_kwargs = dict(args.model_arg or [])
-            for name in ("image_size", "channels", "loss", "n_critic", "clip_value", "gp_weight", "width"):
-                if getattr(args, name) is not None:
-                    model_kwargs[name] = getattr(args, name)
-            if args.ema is not None:
-                model_kwargs["ema_decay"] = args.ema
-            if args.spectral_norm:
-                model_kwargs["spectral_norm"] = True
-            result = train(args.model, DataConfig(args.data or DEFAULT_DATA, args.data_path), cfg, args.out, model_kwargs,
-                           callbacks=[progress], should_stop=should_stop, command=command)
+                raise ConfigError("name a MODEL to train (see `python -m gans list`), --spec FILE or --resume DIR")
+            result = run_job(job_from_args(args), callbacks=[progress],
+                             should_stop=should_stop, command=command)
         if context.enabled:
             print(f"rank {context.rank}/{context.world_size} final weights sha256 {result['weights_sha256']}",
                   file=sys.stderr, flush=True)
@@ -299,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a model, or continue a run with --resume")
     train.add_argument("model", nargs="?", help="registered model name (see `list`)")
     train.add_argument("--resume", metavar="DIR", help="continue this run directory up to --steps total steps")
+    train.add_argument("--spec", metavar="FILE", help="run the job this JSON job spec describes (a run's job.json; "
+                                                      "what the studio starts)")
     train.add_argument("--data", help=f"dataset name (default: {DEFAULT_DATA})")
     train.add_argument("--data-path", help="folder or .zip of images for --data folder")
     train.add_argument("--steps", type=_positive_int, help="total training steps (default 2000)")
@@ -324,6 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--log-every", type=_positive_int)
     train.add_argument("--sample-every", type=_positive_int)
     train.add_argument("--checkpoint-every", type=_positive_int)
+    train.add_argument("--num-samples", type=_positive_int, help="images in each sample grid (default 64)")
     train.add_argument("--preview-seconds", type=_positive_float, help="also write samples/latest.png this often")
     train.add_argument("--metric-every", type=int, metavar="N",
                        help="measure FD / KID / precision / recall every N steps and keep best/ (lowest FD)")

@@ -13,11 +13,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .checkpoints import (CARD_FILE, CONFIG_FILE, EVENTS_FILE, GIF_FILE, SAMPLES_DIR, WEIGHTS_FILE, RunDir, is_hub_id,
-                          read_json)
+from .checkpoints import RunDir, is_hub_id, read_json
 from .errors import CheckpointError, ConfigError, GansError
 
-BEST_DIR = "best"
 LIBRARY_NAME = "gans-studio"
 LICENSE = "mit"  # the repository's LICENSE
 # Hub data sets our built-in data comes from (only where the link is true: the offline demos are Fashion-MNIST).
@@ -43,28 +41,20 @@ def _validated_model(run_dir: Path):
 
     if not run_dir.is_dir():
         raise CheckpointError(f"no run directory at {run_dir}")
-    for name in (CONFIG_FILE, WEIGHTS_FILE):
-        if not (run_dir / name).is_file():
-            raise CheckpointError(f"{run_dir / name} is missing: {run_dir} is not a finished run directory "
-                                  f"(it needs {CONFIG_FILE} and {WEIGHTS_FILE})")
+    run = RunDir(run_dir)
+    for path in (run.config_path, run.weights_path):
+        if not path.is_file():
+            raise CheckpointError(f"{path} is missing: {run_dir} is not a finished run directory "
+                                  f"(it needs {run.config_path.name} and {run.weights_path.name})")
     return load(run_dir)
 
 
 def _files_to_upload(run_dir: Path) -> list[str]:
-    names = [CONFIG_FILE, WEIGHTS_FILE]
-    if (run_dir / EVENTS_FILE).is_file():
-        names.append(EVENTS_FILE)
-    samples = run_dir / SAMPLES_DIR
-    if samples.is_dir():
-        names += [f"{SAMPLES_DIR}/{p.name}" for p in samples.glob("*.png") if p.is_file()]
-        if (samples / GIF_FILE).is_file():
-            names.append(f"{SAMPLES_DIR}/{GIF_FILE}")
-    best = run_dir / BEST_DIR
-    if best.is_dir():
-        names += [f"{BEST_DIR}/{p.name}" for p in best.glob("*.json") if p.is_file()]
-        if (best / WEIGHTS_FILE).is_file():
-            names.append(f"{BEST_DIR}/{WEIGHTS_FILE}")
-    return names
+    """The run's files that go to the Hub (relative POSIX paths): never the optimizer state."""
+    run = RunDir(run_dir)
+    paths = [run.config_path, run.weights_path, run.events_path, *sorted(run.samples_dir.glob("*.png")),
+             run.gif_path, *sorted(run.best.path.glob("*.json")), run.best.weights_path]
+    return [path.relative_to(run.path).as_posix() for path in paths if path.is_file()]
 
 
 def _split_front_matter(card: str) -> tuple[dict, str]:
@@ -122,7 +112,7 @@ def hub_card(run_dir: Path, model, repo_id: str | None = None) -> str:
 
     run = RunDir(run_dir)
     config = read_json(run.config_path)
-    card_path = run_dir / CARD_FILE
+    card_path = run.card_path
     card = card_path.read_text(encoding="utf-8") if card_path.is_file() else _short_card(run, config)
     existing, body = _split_front_matter(card)
     metadata = hub_metadata(model, config, existing)
@@ -157,8 +147,9 @@ def stage_run(run_dir: str | Path, staging_dir: str | Path, repo_id: str | None 
         target = staging_dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(run_dir / name, target)
-    (staging_dir / CARD_FILE).write_text(hub_card(run_dir, model, repo_id), encoding="utf-8")
-    return sorted(names + [CARD_FILE])
+    card = RunDir(staging_dir).card_path
+    card.write_text(hub_card(run_dir, model, repo_id), encoding="utf-8")
+    return sorted(names + [card.name])
 
 
 # ---- pushing ------------------------------------------------------------------------------------------------

@@ -197,16 +197,74 @@ os._exit(0)  # killed without a word to its job
     assert wait_until(lambda: read_progress(run_dir).state == "stopped", timeout=60)
 
 
-def test_the_job_command_carries_every_training_setting():
-    """The studio's job runs `python -m gans train ...`: each setting of the form must reach that process."""
-    from gans.cli import build_parser
-    from gans.training.process_runner import train_command
+# A non-default value of every TrainConfig field that keeps a tiny run short (a new field fails until added here).
+NON_DEFAULT = {"steps": 3, "batch_size": 5, "lr": 3e-4, "lr_d": 5e-4, "seed": 7, "device": "cpu", "log_every": 2,
+               "sample_every": 2, "checkpoint_every": 2, "num_samples": 4, "metric_every": 2, "metric_samples": 20,
+               "preview_seconds": 0.5, "precision": "fp32"}
+BASE = {"steps": 2, "batch_size": 4, "device": "cpu", "metric_samples": 20}
 
-    cfg = TrainConfig(steps=7, batch_size=3, lr=1e-3, lr_d=2e-3, seed=5, log_every=2, sample_every=3,
-                      checkpoint_every=4, preview_seconds=1.5, metric_every=6, metric_samples=70, device="cpu",
-                      precision="fp32")
-    args = build_parser().parse_args(train_command("dcgan", DataConfig("fashion-mnist-mini"), cfg, "out", {"width": 4}))
-    for name in ("steps", "batch_size", "lr", "lr_d", "seed", "log_every", "sample_every", "checkpoint_every",
-                 "preview_seconds", "metric_every", "metric_samples", "device", "precision"):
-        assert getattr(args, name) == getattr(cfg, name), name
-    assert args.model == "dcgan" and args.model_arg == [("width", 4)]
+
+def test_every_training_setting_has_a_non_default_value_here_and_a_cli_flag():
+    from dataclasses import fields
+
+    from gans.cli import build_parser
+
+    names = [item.name for item in fields(TrainConfig)]
+    assert sorted(NON_DEFAULT) == sorted(names)
+    assert all(NON_DEFAULT[name] != getattr(TrainConfig(), name) for name in names)
+    flags = {action.dest for action in build_parser()._subparsers._group_actions[0].choices["train"]._actions}
+    assert set(names) <= flags, set(names) - flags
+
+
+@pytest.mark.parametrize("name", sorted(NON_DEFAULT))
+def test_each_setting_reaches_the_job_spec_and_the_trainer(name, tmp_path):
+    """The studio writes the job spec and the job process runs `python -m gans train --spec`; the CLI's flags build
+    the same spec. Either way the value is in the run's job.json and in the settings the trainer ran with."""
+    from gans.cli import build_parser, job_from_args, main
+    from gans.training.process_runner import write_job
+
+    value = NON_DEFAULT[name]
+    cfg = TrainConfig(**{**BASE, name: value})
+    spec_path = write_job("dcgan", DataConfig("fashion-mnist-mini"), cfg, tmp_path / "studio", TINY)
+    assert main(["train", "--spec", str(spec_path), "--quiet"]) == 0
+    for run in ("studio", "cli"):
+        if run == "cli":
+            flag = "--" + name.replace("_", "-")
+            args = ["train", "dcgan", "--out", str(tmp_path / "cli"), "--quiet", flag, str(value),
+                    *[a for key, v in BASE.items() if key != name for a in ("--" + key.replace("_", "-"), str(v))],
+                    *[a for key, v in TINY.items() for a in ("--model-arg", f"{key}={json.dumps(v)}")]]
+            assert getattr(job_from_args(build_parser().parse_args(args)).train, name) == value
+            assert main(args) == 0
+        job = json.loads((tmp_path / run / "job.json").read_text())
+        config = json.loads((tmp_path / run / "config.json").read_text())
+        assert job["train"][name] == value and config["train"][name] == value, (run, name)
+        assert job["architecture"] == "dcgan" and job["model"] == TINY and job["data"]["name"] == "fashion-mnist-mini"
+
+
+def test_a_job_spec_round_trips_and_bad_keys_are_named(tmp_path):
+    from gans.training import JobSpec
+
+    spec = JobSpec("dcgan", {"width": 4}, TrainConfig(steps=3, lr=1e-3), DataConfig("fashion-mnist-mini"), "out")
+    assert JobSpec.from_dict(json.loads(spec.to_json())) == spec
+    for section, key, value, message in (("train", "stpes", 3, "unknown key 'train.stpes'"),
+                                         ("train", "steps", "3", "train.steps must be a whole number"),
+                                         ("train", "lr", True, "train.lr must be a number or null"),
+                                         ("data", "name", 5, "data.name must be a string"),
+                                         (None, "colour", 1, "unknown key 'colour'"),
+                                         (None, "architecture", None, "architecture must be a model name")):
+        values = spec.to_dict()
+        (values[section] if section else values)[key] = value
+        with pytest.raises(ConfigError, match=message):
+            JobSpec.from_dict(values)
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(ConfigError, match="not a readable JSON job spec"):
+        JobSpec.read(tmp_path / "broken.json")
+
+
+def test_the_cli_refuses_run_flags_beside_a_spec(tmp_path, capsys):
+    from gans.cli import main
+
+    spec_path = tmp_path / "job.json"
+    spec_path.write_text(json.dumps({"architecture": "dcgan"}))
+    assert main(["train", "--spec", str(spec_path), "--lr", "0.1"]) == 2
+    assert "--spec holds the whole job" in capsys.readouterr().err

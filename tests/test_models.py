@@ -116,16 +116,16 @@ def critic_gradients_at_step(model, seed=0):
 def test_wgan_gp_penalty_reaches_the_critic_gradients():
     """Two reference implementations computed the penalty and silently dropped it: the gradient must equal
     that of the Wasserstein loss plus λ·∇(penalty)."""
-    model = tiny_model("wgan-gp", n_critic=1)
+    model = tiny_model("wgan-gp", n_critic=1, augment="none")  # DiffAugment would draw from the same RNG
     (with_gp,), stats = critic_gradients_at_step(model)
     assert stats["gp"] > 0
-    without = tiny_model("wgan-gp", n_critic=1, gp_weight=0.0)
+    without = tiny_model("wgan-gp", n_critic=1, gp_weight=0.0, augment="none")
     torch.manual_seed(0)
     (no_gp,), _ = critic_gradients_at_step(without)
     # same weights, same noise: the difference is the penalty's gradient alone, and it is not negligible
     assert (with_gp - no_gp).norm() > 1e-3 * no_gp.norm()
     # and it is the gradient of exactly λ·penalty on the same interpolates (same seed → same z, then same ε)
-    reference = tiny_model("wgan-gp", n_critic=1)
+    reference = tiny_model("wgan-gp", n_critic=1, augment="none")
     torch.manual_seed(0)
     fake = reference.generator(torch.randn(8, 8)).detach()
     penalty = losses.gradient_penalty(reference.discriminator, real_batch(reference).images, fake)
@@ -225,6 +225,35 @@ def test_ema_generator_follows_the_trained_one():
     for before, ema, live in zip(ema_before, model.generator_ema.parameters(), model.generator.parameters()):
         assert torch.allclose(ema, 0.5 * before + 0.5 * live)
     assert model.inference_generator() is model.generator_ema
+
+
+def test_ema_generator_gets_batch_norm_statistics_of_its_own():
+    """After training moved it, the EMA generator's running statistics are the mean and variance of its own
+    activations on the calibration noise (not the trained generator's), measured without touching the global
+    random generator; once measured, using the model changes nothing."""
+    model = tiny_model("dcgan", ema_decay=0.5)
+    optimizers = model.configure_optimizers(TrainConfig())
+    for step in range(3):
+        model.train_step(real_batch(model), optimizers, step=step)
+        model.update_ema(step)
+    norm = next(m for m in model.generator_ema.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    live_norm = next(m for m in model.generator.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    assert torch.equal(norm.running_mean, live_norm.running_mean)  # copied by update_ema
+    seen = []
+    hook = norm.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0].detach().clone()))
+    rng_state, mode = torch.get_rng_state(), model.generator_ema.training
+    model.sample(4, seed=1)
+    hook.remove()
+    assert torch.equal(torch.get_rng_state(), rng_state)
+    calibration = torch.cat(seen[:-1])  # the last call is the sample itself, in eval mode
+    assert len(seen) == model.EMA_CALIBRATION_BATCHES + 1
+    assert torch.allclose(norm.running_mean, calibration.mean(dim=(0, 2, 3)), atol=1e-5)
+    assert not torch.allclose(norm.running_mean, live_norm.running_mean)
+    assert model.generator_ema.training == mode  # its mode is restored
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    first = model.sample(4, seed=1)
+    assert torch.equal(model.sample(4, seed=1), first)
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in state.items())
 
 
 def test_ema_decay_warms_up_over_the_first_steps():

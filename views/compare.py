@@ -76,7 +76,7 @@ def log_stamp(run_dir: Path) -> tuple:
 def best_file(run_dir: Path) -> dict | None:
     """``best/metric.json`` (``{"step": ..., "fd": ...}``) when the run kept its best checkpoint; None otherwise.
     Raises ``ValueError`` when the file is there but unreadable."""
-    path = run_dir / "best" / "metric.json"
+    path = gans.RunDir(run_dir).best.metric_path
     if not path.exists():
         return None
     try:

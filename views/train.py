@@ -96,7 +96,7 @@ def noise_model_settings(model: str, defaults: dict, a, b) -> dict:
                                help="Zhao et al. 2020: the same random translation / cutout / colour change of "
                                     "real and fake images keeps D from memorising a small dataset; 'none' turns "
                                     "it off")
-        if chosen:  # left empty, the model keeps its own default (off: README, Time to quality)
+        if chosen:  # left empty, the model keeps its own default (README: Time to quality)
             kwargs["augment"] = "none" if "none" in chosen else ",".join(chosen)
     return kwargs
 
@@ -413,7 +413,7 @@ def finished_actions(run_dir: Path, progress, task: str) -> None:
             st.session_state["explore_run"] = str(run_dir)
             st.switch_page("views/explore.py")
     grid = progress.latest_sample
-    gif = run_dir / "samples" / "progress.gif"
+    gif = gans.RunDir(run_dir).gif_path
     a, b, c = st.columns(3)
     # Callables: the zip (tens of MB) is built only when the button is pressed, not on every rerun.
     a.download_button("Checkpoint (.zip)", lambda: zip_run(run_dir), f"{run_dir.name}.zip", "application/zip",

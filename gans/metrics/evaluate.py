@@ -159,8 +159,9 @@ def evaluate(run_or_id: str, n: int = 2000, seed: int = 0, inception: bool = Tru
     result = evaluate_model(model, data.get("name", "unknown"), n=n, seed=seed, path=data.get("path"),
                             inception=inception)
     steps = [e["step"] for e in RunDir(path).read_events() if "step" in e]
-    if not steps and (path / "metric.json").exists():  # a best/ folder: its step is in metric.json
-        steps = [json.loads((path / "metric.json").read_text()).get("step")]
+    metric_path = RunDir(path).metric_path
+    if not steps and metric_path.exists():  # a best/ folder: its step is in metric.json
+        steps = [json.loads(metric_path.read_text()).get("step")]
     return {"run": str(run_or_id), "architecture": config["architecture"], "step": steps[-1] if steps else None,
             **result}
 

@@ -5,10 +5,12 @@ batch norm and ReLU, doubling the size and halving the channels, Tanh at the out
 image, stride-2 convs with LeakyReLU(0.2), no norm on the first layer, a final conv over the whole map.
 
 Presets (same networks, another objective; Gulrajani et al. 2017 and Mao et al. 2017 train DCGAN-like nets):
-- ``dcgan``: non-saturating BCE, Adam(2e-4, β=(0.5, 0.999)).
+- ``dcgan``: non-saturating BCE, Adam(1e-3, β=(0.5, 0.999)), width 32, DiffAugment (translation, cutout): the
+  fast recipe, each part measured (README: Time to quality; Radford et al.'s 2e-4 and width 64 reach a given FD
+  several times more slowly on a CPU). Every preset inherits it.
 - ``wgan``: Wasserstein critic with weight clipping 0.01, RMSprop(5e-5), n_critic 5 (Arjovsky et al. 2017).
 - ``wgan-gp``: Wasserstein + gradient penalty λ=10, layer norm in the critic, Adam(1e-4, β=(0, 0.9)), n_critic 5.
-- ``lsgan``: least squares, Adam(2e-4, β=(0.5, 0.999)).
+- ``lsgan``: least squares, Adam(1e-3, β=(0.5, 0.999)).
 - ``cgan``: class-conditional DCGAN (Mirza & Osindero 2014): label embedding concatenated to z in G; in D an extra
   label channel concatenated to the image (default) or a projection discriminator (Miyato & Koyama 2018,
   ``conditioning="projection"``). On full Fashion-MNIST with these small networks the projection D let G collapse
@@ -122,7 +124,7 @@ class DCGANDiscriminator(nn.Module):
 
 @register("dcgan")
 class DCGAN(AdversarialGAN):
-    """Deep convolutional GAN (Radford et al. 2015), non-saturating BCE, Adam(2e-4, 0.5, 0.999)
+    """Deep convolutional GAN (Radford et al. 2015), non-saturating BCE, Adam(1e-3, 0.5, 0.999), width 32
 
     Every preset in this file (wgan, wgan-gp, lsgan, cgan) is this class with other defaults.
     """
@@ -132,7 +134,7 @@ class DCGAN(AdversarialGAN):
         latent_dim: int = 100,
         image_size: int = 32,
         channels: int = 1,
-        width: int = 64,
+        width: int = 32,
         num_classes: int = 0,
         embed_dim: int = 50,
         conditioning: str = "projection",
@@ -144,10 +146,10 @@ class DCGAN(AdversarialGAN):
         clip_value: float | None = None,
         gp_weight: float = 0.0,
         optimizer: str = "adam",
-        lr: float = 2e-4,
+        lr: float = 1e-3,
         betas: tuple = (0.5, 0.999),
         ema_decay: float = 0.999,
-        augment: str = "",
+        augment: str = "translation,cutout",
     ):
         super().__init__()
         check_common(latent_dim, image_size, channels, lr, optimizer, betas)

@@ -8,10 +8,11 @@ from pathlib import Path
 import torch
 
 from ..catalog import runs_dir
-from ..checkpoints import RunDir, load
+from ..checkpoints import RunDir, atomic_write, load
 from ..errors import ConfigError
 from ..registry import create, model_factory
 from .config import DataConfig, TrainConfig
+from .spec import JobSpec
 from .trainer import Trainer
 
 
@@ -72,7 +73,14 @@ def train(architecture: str, data: DataConfig | None = None, cfg: TrainConfig | 
     out = Path(out) if out else Path(trainer.dist.agree(str(new_run_dir(architecture))))
     if RunDir(out).exists():
         raise ConfigError(f"{out} already holds a run; choose another --out or continue it with --resume {out}")
+    if trainer.dist.is_main:  # the record of how this run was started
+        atomic_write(RunDir(out).job_path, JobSpec(architecture, model_kwargs, cfg, data_cfg, str(out)).to_json())
     return trainer.fit(model, dataset, out, data_cfg, resume=False, command=command)
+
+
+def run_job(spec: JobSpec, callbacks=(), should_stop=None, command: str = "") -> dict:
+    """Train the job ``spec`` describes (what ``python -m gans train --spec FILE`` runs)."""
+    return train(spec.architecture, spec.data, spec.train, spec.out, spec.model, callbacks, should_stop, command)
 
 
 def resume(run_dir: str | Path, steps: int | None = None, callbacks=(), should_stop=None, command: str = "",

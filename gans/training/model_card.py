@@ -6,7 +6,7 @@ import json
 
 import torch
 
-from ..checkpoints import CARD_FILE, RunDir, atomic_write
+from ..checkpoints import RunDir, atomic_write
 
 
 def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: float, hardware: str,
@@ -54,7 +54,7 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
                   "```", "", "or `python -m gans colorize photo.jpg -o out.png --checkpoint " + run.path.name + "`", ""]
     else:
         lines += ["images = model.sample(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```", ""]
-    atomic_write(run.path / CARD_FILE, "\n".join(lines))
+    atomic_write(run.card_path, "\n".join(lines))
 
 
 def metric_lines(run: RunDir, cfg) -> list[str]:

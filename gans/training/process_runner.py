@@ -2,14 +2,14 @@
 
 Same start / resume / stop / status as the thread ``Runner``, but the job has its own interpreter: the web
 server's Python work (rerunning pages, serialising charts) then never holds the lock the training loop needs,
-which in a thread cost the job about half its speed while a page was open. The job is the command line itself:
-Stop sends SIGTERM, which the CLI turns into "finish this step, save a checkpoint, end"; the time limit is the
-CLI's --max-seconds, which does the same. Progress is read from the run directory, as for any run.
+which in a thread cost the job about half its speed while a page was open. The job is one JSON document,
+the run folder's ``job.json`` (``gans.training.spec``), run by ``python -m gans train --spec``. Stop sends
+SIGTERM, which the CLI turns into "finish this step, save a checkpoint, end"; the time limit is the CLI's
+--max-seconds, which does the same. Progress is read from the run directory, as for any run.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -17,28 +17,20 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..checkpoints import RunDir
+from ..checkpoints import RunDir, atomic_write
 from ..errors import GansError
+from .spec import JobSpec
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # so `python -m gans` works whatever the server's folder
 
 
-def train_command(architecture: str, data, cfg, out, model_kwargs: dict | None) -> list[str]:
-    """The ``python -m gans train`` arguments that run exactly this job."""
-    args = ["train", architecture, "--data", data.name, "--out", str(out), "--quiet",
-            "--steps", str(cfg.steps), "--batch-size", str(cfg.batch_size), "--seed", str(cfg.seed),
-            "--device", cfg.device, "--log-every", str(cfg.log_every), "--sample-every", str(cfg.sample_every),
-            "--checkpoint-every", str(cfg.checkpoint_every), "--precision", cfg.precision]
-    if cfg.metric_every:
-        args += ["--metric-every", str(cfg.metric_every), "--metric-samples", str(cfg.metric_samples)]
-    if data.path:
-        args += ["--data-path", str(data.path)]
-    for flag, value in (("--lr", cfg.lr), ("--lr-d", cfg.lr_d), ("--preview-seconds", cfg.preview_seconds)):
-        if value is not None:
-            args += [flag, repr(float(value))]
-    for key, value in (model_kwargs or {}).items():
-        args += ["--model-arg", f"{key}={json.dumps(value)}"]
-    return args
+def write_job(architecture: str, data, cfg, out, model_kwargs: dict | None) -> Path:
+    """Write the job's spec into its run folder (``job.json``) and return its path: the job process runs
+    ``python -m gans train --spec`` on it, so every setting reaches the trainer as it is, with no flag list."""
+    run = RunDir(out)
+    run.path.mkdir(parents=True, exist_ok=True)
+    atomic_write(run.job_path, JobSpec(architecture, dict(model_kwargs or {}), cfg, data, str(out)).to_json())
+    return run.job_path
 
 
 class ProcessRunner:
@@ -50,7 +42,8 @@ class ProcessRunner:
 
     # ---- control
     def start(self, architecture: str, data, cfg, out, model_kwargs=None, max_seconds: float | None = None) -> None:
-        self._launch(train_command(architecture, data, cfg, out, model_kwargs), Path(out), max_seconds)
+        spec = write_job(architecture, data, cfg, out, model_kwargs)
+        self._launch(["train", "--spec", str(spec), "--quiet"], Path(out), max_seconds)
 
     def resume(self, run_dir: str | Path, steps: int | None = None, max_seconds: float | None = None) -> None:
         args = ["train", "--resume", str(run_dir), "--quiet"] + (["--steps", str(steps)] if steps else [])

@@ -28,7 +28,6 @@ from .distributed import DistributedContext, weights_fingerprint
 from .model_card import write_model_card
 
 Callback = Callable[[dict], None]
-BEST_DIR = "best"  # the run's weights at its lowest FD so far (with metric.json), when metric_every is set
 
 
 class BatchSampler:
@@ -230,10 +229,10 @@ class Trainer:
         values = tracker.measure(model)  # eval mode and its own noise: the training itself is unchanged
         self.emit(run, {"type": "metric", "step": step, **values})
         if values["fd"] < best_fd:
-            best = run.path / BEST_DIR
-            best.mkdir(exist_ok=True)
-            save_model_files(model, best, train=self.cfg.to_dict(), data=run.read_config().get("data"))
-            atomic_write(best / "metric.json", json.dumps({"step": step, **values}, indent=2))
+            best = run.best
+            best.path.mkdir(exist_ok=True)
+            save_model_files(model, best.path, train=self.cfg.to_dict(), data=run.read_config().get("data"))
+            atomic_write(best.metric_path, json.dumps({"step": step, **values}, indent=2))
             best_fd = values["fd"]
         return best_fd
 
@@ -246,6 +245,7 @@ class Trainer:
 
     def _save_checkpoint(self, run: RunDir, model, optimizers, sampler: BatchSampler, step: int) -> None:
         """Save weights and the full training state. Every rank takes part (RNG states are gathered)."""
+        model.sync_ema_statistics()  # the EMA generator is saved with statistics of its own
         broken = [name for name, p in model.state_dict().items() if p.is_floating_point() and not torch.isfinite(p).all()]
         if broken:  # never overwrite the last good checkpoint with broken weights
             self._diverged(run, step, f"weights {broken[0]} became NaN/Inf", {})
