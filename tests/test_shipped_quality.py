@@ -4,9 +4,9 @@
 - every convolutional generator has an FD below the FD the plain-PyTorch
   reference DCGAN reached after 10 minutes of training on this machine (``benchmarks/time_to_quality.py``,
   stored in benchmarks/results/ttq/results.json);
-- the cGAN's samples are put in the requested class ≥ 85 % of the time overall (the time-to-quality issue asks
-  for 90 % and, per class, 90 % of the classifier's own accuracy on real test images: its final weights are at
-  88.6 %, its best/ weights at 91.2 % with coats at 86 % of the classifier's own: not met yet, README).
+- the cGAN's samples are put in the requested class ≥ 90 % of the time overall, and for every class ≥ 85 % of the
+  classifier's own accuracy on real test images of that class (the issue asks for 90 %: shirts are at 89.4 %,
+  README).
 
 (benchmarks/shipped_metrics.py writes the same numbers into the model cards and the README.)"""
 
@@ -49,7 +49,11 @@ def test_fd_beats_an_untrained_generator_and_convolutional_ones_beat_the_referen
         bar = reference_fd_after(10)
         assert trained["fd"] < bar, f"{run.name}: FD {trained['fd']:.1f}, the reference's 10-minute FD {bar:.1f}"
     if run.name.startswith("cgan"):
-        assert trained["class_accuracy"] >= 0.85 and len(trained["per_class_accuracy"]) == 10
-        assert trained["classifier_per_class_accuracy"].keys() == trained["per_class_accuracy"].keys()
+        assert trained["class_accuracy"] >= 0.90 and len(trained["per_class_accuracy"]) == 10
+        real = trained["classifier_per_class_accuracy"]
+        assert real.keys() == trained["per_class_accuracy"].keys()
+        low = {name: round(acc / real[name], 3) for name, acc in trained["per_class_accuracy"].items()
+               if acc < 0.85 * real[name]}
+        assert not low, f"classes under 85 % of the classifier's own accuracy: {low}"
         # the untrained generator is not class-true: the measure can tell
         assert baseline["class_accuracy"] < 0.3
