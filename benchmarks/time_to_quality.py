@@ -40,6 +40,7 @@ from reference_dcgan import ReferenceDCGAN, machine_line  # noqa: E402
 from gans.cli import _model_arg  # noqa: E402
 from gans.data import load_dataset  # noqa: E402
 from gans.data.image_data import to_model_range  # noqa: E402
+from gans.devices import resolve_device  # noqa: E402
 from gans.images import grid_image, png_bytes  # noqa: E402
 from gans.metrics.distances import frechet_distance  # noqa: E402
 from gans.metrics.features import embed, load_feature_network  # noqa: E402
@@ -99,12 +100,13 @@ class Turns:
 
 
 class Clock:
-    """A contestant's own training time (its turns, minus measuring); measures at each whole minute. Created
+    """A contestant's own training time (its turns, minus measuring); measures every ``every`` seconds of it. Created
     during the contestant's turn."""
 
-    def __init__(self, name: str, turns: Turns, minutes: int, measure):
-        self.name, self.turns, self.minutes, self.measure = name, turns, minutes, measure
-        self.trained, self.next_minute = 0.0, 1
+    def __init__(self, name: str, turns: Turns, minutes: float, measure, every: float = 60.0):
+        self.name, self.turns, self.measure, self.every = name, turns, measure, every
+        self.points = max(1, round(minutes * 60 / every))  # measurements, one every ``every`` seconds
+        self.trained, self.next_point = 0.0, 1
         self.turn_start = self.last = time.perf_counter()
 
     def tick(self, steps: int) -> bool:
@@ -113,10 +115,10 @@ class Clock:
         now = time.perf_counter()
         self.trained += now - self.last
         self.last = now
-        if self.trained >= 60 * self.next_minute:
-            self.measure(self.next_minute, steps)
-            self.next_minute += 1
-            if self.next_minute > self.minutes:
+        if self.trained >= self.every * self.next_point:
+            self.measure(round(self.every * self.next_point / 60, 3), steps)  # minutes of own training
+            self.next_point += 1
+            if self.next_point > self.points:
                 return True
             self.last = time.perf_counter()  # measuring is not training
         if time.perf_counter() - self.turn_start >= self.turns.slice:
@@ -126,31 +128,35 @@ class Clock:
         return False
 
 
-def record(rows: list, out: Path, label: str, minute: int, steps: int, images_seen: int, fd: float, grid) -> None:
+def record(rows: list, out: Path, label: str, minute: float, steps: int, images_seen: int, fd: float, grid) -> None:
     rows.append({"minute": minute, "steps": steps, "images_seen": images_seen, "fd": fd})
     (out / label).mkdir(parents=True, exist_ok=True)
-    (out / label / f"minute_{minute:02d}.png").write_bytes(png_bytes(grid))
-    print(f"  {label}: minute {minute:2d}  step {steps:6d}  FD {fd:7.2f}", flush=True)
+    (out / label / f"minute_{minute:05.2f}.png" if minute % 1 else out / label / f"minute_{int(minute):02d}.png"
+     ).write_bytes(png_bytes(grid))
+    print(f"  {label}: minute {minute:5.2f}  step {steps:6d}  FD {fd:7.2f}", flush=True)
 
 
-def run_reference(data, dataset: str, judge: Judge, turns: Turns, minutes: int, out: Path, rows: list) -> None:
-    reference = ReferenceDCGAN(to_model_range(data.images), seed=SEED, batch_size=64)
+def run_reference(data, dataset: str, judge: Judge, turns: Turns, minutes: float, out: Path, rows: list,
+                  device: str = "auto", every: float = 60.0) -> None:
+    reference = ReferenceDCGAN(to_model_range(data.images), seed=SEED, batch_size=64,
+                               device=str(resolve_device(device)))
     fixed = judge.z[:64]
 
     def measure(minute, steps):
         record(rows, out, "reference", minute, steps, steps * 64, judge.fd(reference.sample),
                grid_image(reference.sample(fixed)))
 
-    clock = Clock("reference", turns, minutes, measure)
+    clock = Clock("reference", turns, minutes, measure, every)
     while not clock.tick(reference.steps):
         reference.step()
 
 
-def run_ours(label: str, data, dataset: str, judge: Judge, turns: Turns, minutes: int, out: Path, rows: list,
-             model_kwargs: dict, train_kwargs: dict, architecture: str = "dcgan", command: str = "") -> None:
+def run_ours(label: str, data, dataset: str, judge: Judge, turns: Turns, minutes: float, out: Path, rows: list,
+             model_kwargs: dict, train_kwargs: dict, architecture: str = "dcgan", command: str = "",
+             device: str = "auto", every: float = 60.0) -> None:
     model = build_model(architecture, SEED, **model_kwargs)
     data = model.prepare_data(data)
-    cfg = TrainConfig(steps=10**7, seed=SEED, **train_kwargs)
+    cfg = TrainConfig(steps=10**7, seed=SEED, **{"device": device, **train_kwargs})
     fixed = judge.z[:64]
     steps = [0]
 
@@ -160,7 +166,7 @@ def run_ours(label: str, data, dataset: str, judge: Judge, turns: Turns, minutes
 
     run_dir = out / label / "run"
     shutil.rmtree(run_dir, ignore_errors=True)
-    clock = Clock(label, turns, minutes, measure)
+    clock = Clock(label, turns, minutes, measure, every)
 
     def should_stop() -> bool:
         done = clock.tick(steps[0])
@@ -208,20 +214,21 @@ def plot(results: dict, path: Path, machine: str) -> None:
     figure.savefig(path)
 
 
-def contestant(name: str, turns: Turns, minutes: int, out: str, dataset: str, model_kwargs: dict | None,
-               train_kwargs: dict | None, run: dict | None = None, command: str = "") -> None:
+def contestant(name: str, turns: Turns, minutes: float, out: str, dataset: str, model_kwargs: dict | None,
+               train_kwargs: dict | None, run: dict | None = None, command: str = "", device: str = "auto",
+               every: float = 60.0) -> None:
     """One contestant's process: set up during its first turn, train in turns, write OUT/NAME/rows.json."""
     out, run = Path(out), run or {}
     rows: list[dict] = []
     turns.wait(name)
     try:
-        dataset, minutes = run.get("data", dataset), int(run.get("minutes", minutes))
+        dataset, minutes = run.get("data", dataset), float(run.get("minutes", minutes))
         judge, data = Judge(), load_dataset(dataset)  # native size: each contestant resizes to its own
         if model_kwargs is None:
-            run_reference(data.prepare(32, 1), dataset, judge, turns, minutes, out, rows)
+            run_reference(data.prepare(32, 1), dataset, judge, turns, minutes, out, rows, device, every)
         else:
             run_ours(name, data, dataset, judge, turns, minutes, out, rows, model_kwargs, train_kwargs,
-                     run.get("arch", "dcgan"), command)
+                     run.get("arch", "dcgan"), command, device, every)
     finally:  # done (or failed): the others go on without it
         (out / name).mkdir(parents=True, exist_ok=True)
         (out / name / "rows.json").write_text(json.dumps(rows))
@@ -230,7 +237,9 @@ def contestant(name: str, turns: Turns, minutes: int, out: str, dataset: str, mo
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--minutes", type=int, default=10)
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--every", type=float, default=60.0, help="seconds of own training between measurements")
+    parser.add_argument("--device", default="auto", help="auto (a CUDA GPU when there is one), cpu or cuda")
     parser.add_argument("--variant", action="append", default=[], metavar="LABEL:KEY=VALUE,...",
                         help="one of our runs (default: 'ours' with the defaults); train.KEY for TrainConfig fields")
     parser.add_argument("--no-reference", action="store_true")
@@ -250,7 +259,7 @@ def main(argv=None) -> int:
     command = "python benchmarks/time_to_quality.py " + " ".join(sys.argv[1:] if argv is None else argv)
     processes = [context.Process(target=contestant, name=name,
                                  args=(name, turns, args.minutes, str(args.out), args.data, model_kwargs, train_kwargs,
-                                       run, command))
+                                       run, command, args.device, args.every))
                  for name, model_kwargs, train_kwargs, run in specs]
     for process in processes:
         process.start()
@@ -259,7 +268,7 @@ def main(argv=None) -> int:
     results = {name: json.loads((args.out / name / "rows.json").read_text()) for name in names}
     (args.out / "results.json").write_text(json.dumps({
         "machine": machine, "date": time.strftime("%Y-%m-%d"), "data": args.data, "minutes": args.minutes,
-        "slice_seconds": args.slice,
+        "slice_seconds": args.slice, "every_seconds": args.every, "device": args.device,
         "variants": {label: {"model_args": m, "train_args": t, **r} for label, m, t, r in variants},
         "rows": results}, indent=2))
     minutes = sorted({r["minute"] for rows in results.values() for r in rows})
@@ -270,7 +279,7 @@ def main(argv=None) -> int:
         for name in names:
             row = next((r for r in results[name] if r["minute"] == minute), None)
             cells += [f"{row['fd']:.1f}", str(row["steps"])] if row else ["–", "–"]
-        print(f"| {minute} | " + " | ".join(cells) + " |")
+        print(f"| {minute:g} | " + " | ".join(cells) + " |")
     plot(results, args.out / "time_to_quality.png", machine)
     print(f"\n{time.strftime('%Y-%m-%d')}; {machine}\nplot: {args.out / 'time_to_quality.png'}")
     return 0
