@@ -41,7 +41,7 @@ def median_window_images_per_sec(run_dir: Path, warmup_steps: int) -> float:
 
 
 def cli_speed(steps: int, batch_size: int, folder: Path) -> Path:
-    # The Train page measures FD every 200 steps by default (views/train.py): the CLI does the same work here.
+    # The Train page measures FD every 200 steps by default (pages/train.py): the CLI does the same work here.
     cfg = TrainConfig(steps=steps, batch_size=batch_size, log_every=1, sample_every=max(steps // 20, 1),
                       preview_seconds=None, device="cpu", metric_every=200)
     train("dcgan", DataConfig(), cfg, out=folder / "cli")

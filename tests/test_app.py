@@ -13,7 +13,7 @@ from gans.catalog import describe, list_checkpoints
 from gans.registry import model_task
 from gans.training import DataConfig, TrainConfig, train
 
-from views.common import TASK_LABELS
+from studio.common import TASK_LABELS
 
 from .helpers import tiny_kwargs
 
@@ -75,8 +75,8 @@ def test_home_page_links_to_train_and_explore_and_lists_models_datasets_and_comm
     app = open_app()
     assert app.title[0].value.endswith("GAN Studio")
     links = {link.value: link.proto.page for link in app.get("page_link")}
-    router = (ROOT / "app.py").read_text()
-    routed = {"train", "explore"} | {page for page in ("translate", "colorize") if f"views/{page}.py" in router}
+    router = (ROOT / "studio" / "shell.py").read_text()
+    routed = {"train", "explore"} | {page for page in ("translate", "colorize") if f"pages/{page}.py" in router}
     assert set(links.values()) == routed, links
     assert {link.proto.icon for link in app.get("page_link")} <= {":material/model_training:", ":material/explore:",
                                                                   ":material/compare:", ":material/palette:"}

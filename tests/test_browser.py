@@ -5,6 +5,7 @@ interpolation slider → the picture changes. Screenshots go to artifacts/browse
 In CI (CI=true) a missing Chromium fails the test; locally it skips.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -31,17 +32,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A real Streamlit server on 127.0.0.1 with its own runs folder."""
+def require_chromium() -> None:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing: .ci/run must install Debian's chromium package")
         pytest.skip("Chromium not installed (apt install chromium)")
-    runs = tmp_path_factory.mktemp("browser-runs")
+
+
+@contextlib.contextmanager
+def streamlit_server(runs: Path, log_path: Path):
+    """A fresh `streamlit run app.py` on 127.0.0.1 with ``runs`` as its runs folder; yields its URL."""
     port = free_port()
     env = {**os.environ, "GANS_RUNS_DIR": str(runs), "HF_HUB_OFFLINE": "1"}
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
+    log = open(log_path, "w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
          "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
@@ -59,16 +62,18 @@ def server(tmp_path_factory):
         process.kill()
         log.seek(0)
         pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
-    yield url, runs
-    process.terminate()
     try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
-@pytest.fixture(scope="module")
-def page(server):
+@contextlib.contextmanager
+def chromium_page():
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -77,8 +82,25 @@ def page(server):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.set_default_timeout(60_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real Streamlit server on 127.0.0.1 with its own runs folder."""
+    require_chromium()
+    runs = tmp_path_factory.mktemp("browser-runs")
+    with streamlit_server(runs, tmp_path_factory.mktemp("log") / "streamlit.log") as url:
+        yield url, runs
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    with chromium_page() as page:
         yield page
-        browser.close()
 
 
 def chart_points(page) -> int:
@@ -88,14 +110,25 @@ def chart_points(page) -> int:
     )
 
 
-def test_a_deep_link_on_a_fresh_server_gets_the_whole_studio(server, page):
-    """First request of a fresh server straight to /explore: the page runs inside app.py's shell (navigation and
-    sidebar), not alone (which is what Streamlit's legacy mode does when a pages/ folder sits beside app.py)."""
-    url, _ = server
-    page.goto(f"{url}/explore")
-    page.get_by_text("Device:").first.wait_for()
-    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
-    assert "Train" in nav and "Explore" in nav and "common" not in nav
+# Every page of the router (studio/shell.py), by the URL Streamlit gives it and the title it shows.
+DEEP_LINKS = [("", "GAN Studio"), ("train", "Train"), ("explore", "Explore"), ("compare", "Compare"),
+              ("translate", "Translate"), ("colorize", "Colorize")]
+
+
+@pytest.mark.parametrize("path, title", DEEP_LINKS, ids=[path or "home" for path, _ in DEEP_LINKS])
+def test_a_deep_link_on_a_fresh_server_gets_the_whole_studio(path, title, tmp_path):
+    """The first request of a fresh server straight to a page's URL: the page runs inside the shell (sidebar
+    navigation with every page, device caption), not alone, which is what Streamlit's legacy mode does on a fresh
+    server when a pages/ folder sits beside app.py."""
+    require_chromium()
+    with streamlit_server(tmp_path / "runs", tmp_path / "streamlit.log") as url, chromium_page() as page:
+        page.goto(f"{url}/{path}")
+        page.get_by_text("Device:").first.wait_for()
+        page.get_by_role("heading", name=title).first.wait_for()
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert all(name in nav for _, name in DEEP_LINKS[1:]) and "Home" in nav, nav
+        assert "common" not in nav and "shell" not in nav
+        page.screenshot(path=ARTIFACTS / f"deep-link-{path or 'home'}.png")
 
 
 def test_newcomer_trains_then_explores(server, page):

@@ -18,7 +18,7 @@ from gans.training import TrainConfig, train
 from .helpers import random_photos, train_tiny_colorizer
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "views" / "colorize.py")
+PAGE = str(ROOT / "pages" / "colorize.py")
 METRIC_ROWS = ["colorizer", "baseline: zero chroma (gray)", "baseline: mean training chroma", "original photo"]
 
 
@@ -225,7 +225,7 @@ def test_the_page_works_inside_the_studio_router(shipped, monkeypatch):
     """Under st.navigation the page runs as __main__: what it caches must pickle without the page's own classes."""
     monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(shipped))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    app.switch_page("views/colorize.py").run()
+    app.switch_page("pages/colorize.py").run()
     assert not app.exception and [title.value for title in app.title] == ["Colorize"]
     app = upload(app, "router.jpg", encoded(colour_noise(70, 50), "JPEG"), "image/jpeg")
     assert not app.exception and not app.error

@@ -13,7 +13,7 @@ from gans.checkpoints import RunDir
 from gans.training import TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "views" / "compare.py")
+PAGE = str(ROOT / "pages" / "compare.py")
 PRESET = ("dcgan-fashion-mnist", "lsgan-fashion-mnist", "wgan-gp-fashion-mnist")
 TINY = {"width": 4, "latent_dim": 8, "image_size": 28}
 # Hand-written metric events (the training loop's format), appended to the runs' logs.
@@ -320,8 +320,8 @@ def test_the_real_shipped_checkpoint_compares_with_a_local_run(local_runs, monke
 def test_the_router_has_the_compare_page_after_explore():
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not app.exception
-    router = (ROOT / "app.py").read_text()
+    router = (ROOT / "studio" / "shell.py").read_text()
     assert router.index('"Explore"') < router.index('"Compare"')
-    app.switch_page(str(ROOT / "views" / "compare.py")).run()
+    app.switch_page(str(ROOT / "pages" / "compare.py")).run()
     assert not app.exception
     assert app.title[0].value == "Compare"

@@ -11,7 +11,7 @@ import gans
 from gans.training import DataConfig, TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "views" / "explore.py")
+PAGE = str(ROOT / "pages" / "explore.py")
 SHIPPED = ROOT / "checkpoints" / "dcgan-fashion-mnist"  # the unconditional generator the tests pick
 HUB_CHOICE = "<hub>"
 

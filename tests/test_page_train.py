@@ -19,9 +19,9 @@ def app(tmp_path, monkeypatch):
     monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path))
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.switch_page("views/train.py").run()
+    at.switch_page("pages/train.py").run()
     yield at
-    from views.common import job_manager
+    from studio.common import job_manager
 
     job_manager().stop(wait=True, timeout=120)
     st.cache_resource.clear()
@@ -62,7 +62,7 @@ def test_start_watch_stop_resume(app, tmp_path):
     app.button(key="train_stop").click().run()
     assert not app.exception
     assert wait_for(lambda: read_progress(runs[0]).state == "stopped"), "Stop saves a checkpoint and ends the job"
-    from views.common import job_manager
+    from studio.common import job_manager
 
     assert wait_for(lambda: not job_manager().busy)  # the job's process has exited
     app.run()
@@ -91,7 +91,7 @@ def test_a_second_start_is_refused_while_a_job_runs(app, tmp_path):
     fill_tiny_settings(app)
     app.button[0].click().run()
     second = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    second.switch_page("views/train.py").run()
+    second.switch_page("pages/train.py").run()
     fill_tiny_settings(second)
     second.button[0].click().run()
     assert not second.exception
@@ -183,7 +183,7 @@ def test_a_tiny_pix2pix_run_shows_chart_and_grid_then_opens_in_translate(app, tm
     run = next(p for p in tmp_path.iterdir() if p.is_dir())
     assert wait_for(lambda: read_progress(run).state == "finished" and read_progress(run).latest_sample is not None,
                     timeout=300), read_progress(run)
-    from views.common import job_manager
+    from studio.common import job_manager
 
     assert wait_for(lambda: not job_manager().busy)
     app.run()
@@ -196,7 +196,7 @@ def test_a_tiny_pix2pix_run_shows_chart_and_grid_then_opens_in_translate(app, tm
     assert "train_open_explore" not in {button.key for button in app.button}, "Explore only handles noise models"
     app.button(key="train_open_translate").click().run()
     assert not app.exception
-    if "views/translate.py" in (ROOT / "app.py").read_text():
+    if "pages/translate.py" in (ROOT / "studio" / "shell.py").read_text():
         assert [title.value for title in app.title] == ["Translate"], "the Translate page opened"
         assert app.selectbox(key="translate_checkpoint").value == str(run), "on the run just trained"
     else:  # a router without the Translate page: a clear message instead
@@ -266,7 +266,7 @@ def test_a_tiny_colorizer_run_on_a_photo_folder_opens_in_colorize(app, tmp_path,
     run = next(p for p in tmp_path.iterdir() if p.is_dir())
     assert wait_for(lambda: read_progress(run).state == "finished" and read_progress(run).latest_sample is not None,
                     timeout=300), read_progress(run)
-    from views.common import job_manager
+    from studio.common import job_manager
 
     assert wait_for(lambda: not job_manager().busy)
     app.run()

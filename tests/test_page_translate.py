@@ -15,7 +15,7 @@ import gans
 from gans.training import DataConfig, TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "views" / "translate.py")
+PAGE = str(ROOT / "pages" / "translate.py")
 TINY_CFG = dict(batch_size=4, device="cpu", sample_every=2, num_samples=4)
 
 

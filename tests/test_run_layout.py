@@ -17,7 +17,7 @@ NAMES = {checkpoints.CONFIG_FILE, checkpoints.WEIGHTS_FILE, checkpoints.STATE_FI
 
 def sources():
     files = [*(ROOT / "gans").rglob("*.py"), ROOT / "app.py"]
-    for folder in ("views", "pages"):
+    for folder in ("pages", "studio"):
         files += (ROOT / folder).rglob("*.py")
     return [path for path in files if path.resolve() != Path(checkpoints.__file__).resolve()]
 

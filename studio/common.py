@@ -76,14 +76,14 @@ def open_run_on(page: str, session_key: str, run_dir, unavailable: str) -> None:
 
 def open_in_translate(run_dir) -> None:
     """Hand ``run_dir`` to the Translate page and go there (as "Open in Explore" does with ``explore_run``)."""
-    open_run_on("views/translate.py", "translate_run", run_dir,
+    open_run_on("pages/translate.py", "translate_run", run_dir,
                 "The Translate page is not available on this server; translate with "
                 f"`python -m gans translate {run_dir} input.png -o output.png`.")
 
 
 def open_in_colorize(run_dir) -> None:
     """Hand ``run_dir`` to the Colorize page and go there."""
-    open_run_on("views/colorize.py", "colorize_run", run_dir,
+    open_run_on("pages/colorize.py", "colorize_run", run_dir,
                 "The Colorize page is not available on this server; colour a photo with "
                 f"`python -m gans colorize photo.jpg -o colour.png --checkpoint {run_dir}`.")
 

@@ -20,7 +20,10 @@ from gans.registry import model_class, model_defaults, model_task
 from gans.training import DataConfig, TrainConfig
 from gans.training.jobs import JobBusyError
 from gans.training.progress import read_progress, smooth, thin
-from views.common import COLORIZE_ROWS, TASK_LABELS, job_manager, open_in_colorize, open_in_translate, translation_rows
+from studio.common import COLORIZE_ROWS, TASK_LABELS, job_manager, open_in_colorize, open_in_translate, translation_rows
+from studio.shell import ensure_shell
+
+ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
 IMAGE_SIZES = {"generate": (28, 32, 64), "translate": TRANSLATION_IMAGE_SIZES, "colorize": TRANSLATION_IMAGE_SIZES}
 ANY_IMAGE_SIZE = (28, 32, 64, 128, 256)  # a task this page does not know yet: the model checks its own size
@@ -411,7 +414,7 @@ def finished_actions(run_dir: Path, progress, task: str) -> None:
                 open_in_colorize(run_dir)
         elif task == "generate" and st.button("Open in Explore", key="train_open_explore", icon=":material/explore:"):
             st.session_state["explore_run"] = str(run_dir)
-            st.switch_page("views/explore.py")
+            st.switch_page("pages/explore.py")
     grid = progress.latest_sample
     gif = gans.RunDir(run_dir).gif_path
     a, b, c = st.columns(3)

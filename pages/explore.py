@@ -17,7 +17,10 @@ import gans
 from gans import explore
 from gans.catalog import CheckpointInfo, describe, list_checkpoints
 from gans.images import grid_image
-from views.common import hub_id_box, load_picked, open_in_colorize, open_in_translate
+from studio.common import hub_id_box, load_picked, open_in_colorize, open_in_translate
+from studio.shell import ensure_shell
+
+ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
 HUB_CHOICE = "<hub>"  # the picker's last option: a Hugging Face Hub repo id typed in a text box
 MAX_SEED = 2**31 - 1  # seeds stay exact in the browser's number input

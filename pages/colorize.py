@@ -16,7 +16,10 @@ import gans
 from gans.catalog import CheckpointInfo
 from gans.colorize import DEFAULT_RENDER_SIZE
 from gans.images import png_bytes
-from views.common import COLORIZE_ROWS, load_picked, pick_task_checkpoint, task_checkpoint_choices
+from studio.common import COLORIZE_ROWS, load_picked, pick_task_checkpoint, task_checkpoint_choices
+from studio.shell import ensure_shell
+
+ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
 KEEP = "session"  # widget values survive a visit to another page
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"]

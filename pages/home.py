@@ -4,7 +4,10 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from gans.catalog import CheckpointInfo, list_checkpoints
-from views.common import COLORIZE_ROWS, dataset_table, model_table, translation_rows
+from studio.common import COLORIZE_ROWS, dataset_table, model_table, translation_rows
+from studio.shell import ensure_shell
+
+ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
 GRID_WIDTH = 280  # every grid at one display width, so 28 px and 32 px models look alike
 RECENT_RUNS = 2  # local runs shown beside the shipped checkpoints
@@ -20,17 +23,17 @@ st.write(
 
 train_column, explore_column, translate_column, colorize_column = st.columns([1, 1, 1, 1])
 with train_column:
-    st.page_link("views/train.py", label="Train a GAN", icon=":material/model_training:")
+    st.page_link("pages/train.py", label="Train a GAN", icon=":material/model_training:")
 with explore_column:
-    st.page_link("views/explore.py", label="Explore a generator", icon=":material/explore:")
+    st.page_link("pages/explore.py", label="Explore a generator", icon=":material/explore:")
 with translate_column:
     try:
-        st.page_link("views/translate.py", label="Translate an image", icon=":material/compare:")
+        st.page_link("pages/translate.py", label="Translate an image", icon=":material/compare:")
     except StreamlitAPIException:  # a router without the Translate page
         pass
 with colorize_column:
     try:
-        st.page_link("views/colorize.py", label="Colorize a photo", icon=":material/palette:")
+        st.page_link("pages/colorize.py", label="Colorize a photo", icon=":material/palette:")
     except StreamlitAPIException:  # a router without the Colorize page
         pass
 

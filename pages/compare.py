@@ -2,7 +2,7 @@
 of final and best metrics.
 
 Widgets → ``model.sample`` / the runs' ``events.jsonl`` → ``st.image``, ``st.plotly_chart``, ``st.dataframe``.
-Models come from the shared cache (``views.common.load_picked``); each run's log is parsed once per change of the
+Models come from the shared cache (``studio.common.load_picked``); each run's log is parsed once per change of the
 file (cached by its size and time). A run that vanished or a log that cannot be read is a warning, never a traceback.
 """
 
@@ -19,7 +19,10 @@ from gans import explore
 from gans.catalog import CheckpointInfo, describe, list_checkpoints, runs_dir, shipped_dir
 from gans.images import grid_image
 from gans.training.progress import RunProgress, read_progress, smooth, thin
-from views.common import load_picked
+from studio.common import load_picked
+from studio.shell import ensure_shell
+
+ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
 MAX_SEED = 2**31 - 1  # seeds stay exact in the browser's number input
 MAX_RUNS = 4
