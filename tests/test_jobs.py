@@ -6,9 +6,11 @@ import time
 
 import pytest
 
+from gans.checkpoints import RunDir
 from gans.errors import ConfigError, DatasetError
 from gans.training import DataConfig, TrainConfig, train
 from gans.training.jobs import JobBusyError, JobManager, Limits
+from gans.training.process_runner import ProcessRunner
 from gans.training.progress import ProgressTracker, read_progress, smooth, thin
 
 from .helpers import tiny_kwargs
@@ -41,6 +43,37 @@ def test_one_job_per_server_and_stop(tmp_path, monkeypatch):
     assert wait_until(lambda: not manager.busy)
     assert read_progress(run_dir).state == "stopped"
     assert [p for p in tmp_path.iterdir()] == [run_dir], "the refused start created nothing"
+
+
+def test_a_stopped_job_saves_a_checkpoint_and_resumes_to_its_new_target(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path))
+    manager = JobManager(Limits())
+    run_dir = manager.start("dcgan", DataConfig(), tiny_cfg(), TINY)
+    try:
+        assert wait_until(lambda: read_progress(run_dir).step >= 3)
+        assert manager.status()["state"] == "running" and manager.status()["run_dir"] == str(run_dir)
+    finally:
+        manager.stop(wait=True, timeout=60)
+    status = manager.status()
+    assert status["state"] == "stopped" and status["step"] >= 3 and not manager.busy
+    assert RunDir(run_dir).load_trainer_state()["step"] == status["step"]
+    manager.resume(run_dir, steps=status["step"] + 2)
+    assert manager.busy
+    with pytest.raises(JobBusyError):
+        manager.resume(run_dir, steps=status["step"] + 4)
+    assert wait_until(lambda: not manager.busy)
+    assert manager.status()["state"] == "finished" and manager.status()["step"] == status["step"] + 2
+    assert read_progress(run_dir).state == "finished"
+
+
+def test_a_job_that_fails_reports_its_error(tmp_path):
+    """Errors found only once the job runs (here a dataset the manager's checks would have caught) come back as
+    the job's status, with the CLI's message rather than a traceback."""
+    runner = ProcessRunner()
+    runner.start("dcgan", DataConfig("no-such-data"), tiny_cfg(), tmp_path / "run", TINY)
+    status = runner.wait(120)
+    assert status["state"] == "error" and "no-such-data" in status["error"]
+    assert not runner.is_running()
 
 
 @pytest.mark.parametrize("data, message", [

@@ -1,4 +1,4 @@
-"""The Trainer: exact resume, events, stop, NaN handling, atomic checkpoints, and the background Runner."""
+"""The Trainer: exact resume, events, stop, NaN handling and atomic checkpoints (background jobs: test_jobs.py)."""
 
 import json
 import math
@@ -9,7 +9,7 @@ import torch
 import gans
 from gans.checkpoints import RunDir
 from gans.errors import CheckpointError, ConfigError, TrainingError
-from gans.training import DataConfig, Runner, TrainConfig, Trainer, resume, train
+from gans.training import TrainConfig, Trainer, resume, train
 from gans.training.distributed import weights_fingerprint
 
 from .helpers import tiny_kwargs
@@ -249,33 +249,6 @@ def test_checkpoint_files_are_written_atomically(tmp_path, monkeypatch):
     assert not [p for p in run.path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_runner_runs_in_the_background_and_stops(tmp_path):
-    runner = Runner()
-    runner.start("dcgan", DataConfig(), tiny_cfg(steps=100000, log_every=1), tmp_path / "run", TINY)
-    with pytest.raises(gans.GansError, match="already running"):
-        runner.start("dcgan", DataConfig(), tiny_cfg(), tmp_path / "other", TINY)
-    events = []
-    for _ in range(600):
-        events += runner.events()
-        if any(e["type"] == "step" and e["step"] >= 3 for e in events):
-            break
-        runner.wait(0.05)
-    assert runner.status()["state"] == "running" and runner.status()["run_dir"] == str(tmp_path / "run")
-    runner.stop(wait=True, timeout=60)
-    status = runner.status()
-    assert status["state"] == "stopped" and status["step"] >= 3
-    assert RunDir(tmp_path / "run").load_trainer_state()["step"] == status["step"]
-    runner.resume(tmp_path / "run", steps=status["step"] + 2)
-    assert runner.wait(60)["state"] == "finished"
-
-
-def test_runner_reports_errors(tmp_path):
-    runner = Runner()
-    runner.start("dcgan", DataConfig("no-such-data"), tiny_cfg(), tmp_path / "run", TINY)
-    status = runner.wait(60)
-    assert status["state"] == "error" and "no-such-data" in status["error"]
-
-
 def test_trainer_checks_data_shape(tmp_path):
     from gans.data import load_dataset
 
@@ -286,8 +259,8 @@ def test_trainer_checks_data_shape(tmp_path):
 
 
 def test_loading_models_while_training_does_not_change_the_run(tmp_path):
-    """The studio loads checkpoints (Explore) and checks settings (a refused Start) while a job trains in the same
-    process: neither may draw from the random generator the training uses."""
+    """A program that trains in its own process (a notebook, a callback) may load checkpoints and check settings
+    while the job runs: neither may draw from the random generator the training uses."""
     from gans.training.api import check_model_arguments
 
     def meddle(event):

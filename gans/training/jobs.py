@@ -17,7 +17,6 @@ from .api import check_model_arguments, new_run_dir
 from .config import DataConfig, TrainConfig
 from .progress import read_progress
 from .process_runner import ProcessRunner
-from .runner import Runner
 
 
 class JobBusyError(GansError):
@@ -86,11 +85,11 @@ def check_data(data: DataConfig) -> None:
 class JobManager:
     """Starts, stops and resumes the server's one background training job."""
 
-    def __init__(self, limits: Limits | None = None, in_process: bool = False):
-        """``in_process=True`` trains in a thread of this process (the library's ``Runner``); the default, a
-        separate process, keeps a busy web server from slowing the job down."""
+    def __init__(self, limits: Limits | None = None):
+        """The job runs in its own process (``ProcessRunner``), so a busy web server never slows it down and a
+        browser refresh, a second tab or another user reattaches by reading its run folder."""
         self.limits = limits or Limits.from_env()
-        self.runner = Runner() if in_process else ProcessRunner()
+        self.runner = ProcessRunner()
         self.run_dir: Path | None = None
         self._lock = threading.Lock()
 

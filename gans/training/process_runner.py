@@ -1,11 +1,13 @@
-"""``ProcessRunner``: the studio's training job as a separate ``python -m gans train`` process.
+"""``ProcessRunner``: a background training job as a separate ``python -m gans train`` process.
 
-Same start / resume / stop / status as the thread ``Runner``, but the job has its own interpreter: the web
-server's Python work (rerunning pages, serialising charts) then never holds the lock the training loop needs,
-which in a thread cost the job about half its speed while a page was open. The job is one JSON document,
-the run folder's ``job.json`` (``gans.training.spec``), run by ``python -m gans train --spec``. Stop sends
-SIGTERM, which the CLI turns into "finish this step, save a checkpoint, end"; the time limit is the CLI's
---max-seconds, which does the same. Progress is read from the run directory, as for any run.
+The studio's one job runner (``jobs.JobManager`` holds one per server): start / resume / stop / status. The job
+has its own interpreter, so the web server's Python work (rerunning pages, serialising charts) never holds the
+lock the training loop needs (in a thread of the server it cost the job about half its speed while a page was
+open). The job is one JSON document, the run folder's ``job.json`` (``gans.training.spec``), run by
+``python -m gans train --spec``: the terminal's own entry point. Stop sends SIGTERM, which the CLI turns into
+"finish this step, save a checkpoint, end"; the time limit is the CLI's --max-seconds, which does the same; and
+--stop-with-parent ends the job the same way when the server dies. Progress is read from the run directory
+(``gans.training.progress``), as for any run, so any page or session can reattach to it.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class ProcessRunner:
         return self._process is not None and self._process.poll() is None
 
     def status(self) -> dict:
+        """state (idle / running / finished / stopped / error), run_dir, and the final step or the error."""
         if self._process is None:
             return {"state": "idle"}
         if self.is_running():
@@ -85,9 +88,6 @@ class ProcessRunner:
             step = ends[-1]["step"] if ends else None
             return {"state": state, "step": step, "run_dir": str(self._run_dir)}
         return {"state": "error", "error": self._error_line(code), "run_dir": str(self._run_dir)}
-
-    def events(self) -> list[dict]:
-        return []  # a separate process: read the run directory (gans.training.progress) instead
 
     # ---- helpers
     def _launch(self, args: list[str], run_dir: Path, max_seconds: float | None) -> None:
