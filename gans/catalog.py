@@ -1,6 +1,7 @@
 """What can be loaded: shipped checkpoints (``checkpoints/`` of the repo) and local runs (``$GANS_RUNS_DIR``).
 
-The studio's pickers and the home page read this; nothing here loads weights.
+The studio's pickers and the home page read this (listings, picker choices, the front page's grids and tables,
+example commands); nothing here loads weights.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from .checkpoints import RunDir
 
@@ -94,15 +96,27 @@ def _class_names(config: dict) -> list[str]:
     return [str(n) for n in names][:count] if len(names) >= count else [str(i) for i in range(count)]
 
 
-def list_checkpoints(include_runs: bool = True, task: str | None = None) -> list[CheckpointInfo]:
-    """Shipped checkpoints first (lowest logged FD first, then by name), then local runs, newest first; only models of ``task`` when given
-    ("generate": noise → image, "translate": image → image)."""
+def list_checkpoints(include_runs: bool = True, task: str | None = None,
+                     problems: list[str] | None = None) -> list[CheckpointInfo]:
+    """Shipped checkpoints first (lowest logged FD first, then by name), then local runs, newest first; only models
+    of ``task`` when given ("generate": noise → image, "translate": image → image, "colorize").
+
+    A folder whose files cannot be read (say, a log that is not text) is left out; ``problems``, when given,
+    receives a message naming it."""
     found = []
     for folder, source in ((shipped_dir(), "shipped"), (runs_dir(), "run")):
         if source == "run" and not include_runs:
             continue
-        infos = [describe(p, source) for p in sorted(folder.glob("*")) if p.is_dir()] if folder.is_dir() else []
-        infos = [info for info in infos if info is not None and (task is None or info.task == task)]
+        infos = []
+        for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+            try:
+                info = describe(path, source) if path.is_dir() else None
+            except (OSError, ValueError, TypeError) as error:
+                if problems is not None:
+                    problems.append(f"Left out **{path.name}**: its files cannot be read ({error}).")
+                continue
+            if info is not None and (task is None or info.task == task):
+                infos.append(info)
         if source == "shipped":  # the lowest FD measured during training first (then by name)
             infos.sort(key=lambda info: (info.lowest_fd, info.path.name))
         if source == "run":
@@ -110,3 +124,113 @@ def list_checkpoints(include_runs: bool = True, task: str | None = None) -> list
         found += infos
     return found
 
+
+# ---- pickers -----------------------------------------------------------------------------------------------------
+def same_folder(a: str | Path, b: str | Path) -> bool:
+    """Whether two spellings of a folder path name the same folder."""
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+
+
+def checkpoint_choices(task: str, also: str | Path | None = None,
+                       problems: list[str] | None = None) -> dict[str, CheckpointInfo]:
+    """Run folder → facts of every checkpoint of ``task`` (``list_checkpoints``' order), then ``also`` (a run
+    opened from elsewhere, perhaps outside the runs folder) when it is a loadable run of ``task`` not yet listed."""
+    choices = {str(info.path): info for info in list_checkpoints(task=task, problems=problems)}
+    if also and not any(same_folder(also, path) for path in choices):
+        info = describe(also)
+        if info is not None and info.task == task:
+            choices[str(info.path)] = info
+    return choices
+
+
+def find_choice(picked: str | Path | None, choices: Iterable[str]) -> str | None:
+    """The choice naming the same folder as ``picked`` (however it is spelled), or None."""
+    if not picked:
+        return None
+    return next((path for path in choices if path == str(picked) or same_folder(picked, path)), None)
+
+
+# ---- the front page ----------------------------------------------------------------------------------------------
+TASK_WORDS = {"generate": "noise → image", "translate": "image → image", "colorize": "gray → colour"}
+COLORIZE_ROWS = "gray input · colorized · original"  # the rows of a colorizer run's progress grid, top to bottom
+TASK_ORDER = ("generate", "translate", "colorize")  # front-page order: samples, then translations, colorizations
+COMMAND_EXAMPLES = {  # what the studio's pages do, from a terminal
+    "generate": ["python -m gans train dcgan --data fashion-mnist-mini --steps 2000 --out runs/my-dcgan",
+                 "python -m gans sample runs/my-dcgan -n 64 -o grid.png",
+                 "python -m gans interpolate runs/my-dcgan --seeds 1 2 --frames 16 -o walk.gif"],
+    "translate": ["python -m gans train pix2pix --data edges2fashion --steps 1000 --batch-size 16 "
+                  "--out runs/my-pix2pix", "python -m gans translate runs/my-pix2pix edges.png -o garment.png"],
+    "colorize": ["python -m gans train colorizer --data offline-photos --steps 1000 --batch-size 16 "
+                 "--out runs/my-colorizer"],
+}
+
+
+def command_examples(task: str | None = None) -> str:
+    """Example commands, one a line: listing models, then training and using a model of each task (or of
+    ``task`` only)."""
+    lines = [] if task else ["python -m gans list"]
+    for name, commands in COMMAND_EXAMPLES.items():
+        lines += commands if task in (None, name) else []
+    return "\n".join(lines)
+
+
+def train_command(task: str = "generate") -> str:
+    """The example command that trains a model of ``task``."""
+    return COMMAND_EXAMPLES[task][0]
+
+
+def task_words(task: str) -> str:
+    return TASK_WORDS.get(task, task)
+
+
+def grid_rows(info: CheckpointInfo) -> str | None:
+    """What the rows of a run's progress grid show, top to bottom (one example per column), for tasks whose rows
+    differ: input · output · target for one-way image-to-image models, A · A → B · B · B → A for two-way ones
+    (with the run's domain names when known), gray input · colorized · original for colorizers; None otherwise."""
+    if info.task == "colorize":
+        return COLORIZE_ROWS
+    if info.task != "translate":
+        return None
+    from .registry import model_class
+
+    try:
+        two_way = len(getattr(model_class(info.architecture), "directions", ("a2b",))) > 1
+    except Exception:  # noqa: BLE001  an architecture this version does not know: the one-way wording
+        two_way = False
+    if not two_way:
+        return "input · output · target"
+    a, b = info.domains[:2] if len(info.domains) >= 2 else ("A", "B")
+    return f"{a} · {a} → {b} · {b} · {b} → {a}"
+
+
+def grid_caption(info: CheckpointInfo) -> str:
+    """The checkpoint's label, and for image-to-image and colorizer runs what its grid's rows are."""
+    rows = grid_rows(info)
+    return f"{info.label} · {task_words(info.task)}, rows: {rows}" if rows else info.label
+
+
+def showcase(checkpoints: list[CheckpointInfo], recent_runs: int = 2) -> list[CheckpointInfo]:
+    """The checkpoints whose sample grids the front page shows: every shipped one (noise → image first, then
+    image → image, then colorizers; within a task the catalog's order, lowest FD first), then the ``recent_runs``
+    newest local runs; only those with a grid."""
+    order = {task: index for index, task in enumerate(TASK_ORDER)}
+    shipped = sorted((info for info in checkpoints if info.source == "shipped"),
+                     key=lambda info: order.get(info.task, len(order)))
+    recent = [info for info in checkpoints if info.source != "shipped"][:recent_runs]
+    return [info for info in shipped + recent if info.latest_grid is not None]
+
+
+def model_rows() -> list[dict]:
+    """One row per registered model: its name, task in words and the first line of its docstring."""
+    from .registry import list_models, model_factory, model_task
+
+    return [{"model": name, "task": task_words(model_task(name)),
+             "what": ((model_factory(name).__doc__ or "").strip().splitlines() or [""])[0]} for name in list_models()]
+
+
+def dataset_rows() -> list[dict]:
+    """One row per registered dataset: name, kind, whether it is on this machine, classes, where or how to get it."""
+    from .data import list_datasets
+
+    return [{"dataset": d.name, "kind": d.kind, "available": "yes" if d.available else "no",
+             "classes": str(d.num_classes or "-"), "where / how": d.reason} for d in list_datasets()]

@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 
 from .errors import ConfigError
-from .images import gif_bytes, to_pil, to_uint8
+from .images import gif_bytes, grid_image, to_pil, to_uint8
 from .latent import MODES, interpolate, lerp, slerp
 
 
@@ -100,3 +100,79 @@ def walk_gif(images: torch.Tensor, scale: int = 4, duration_ms: int = 120, bounc
     if bounce and len(frames) > 2:
         frames += frames[-2:0:-1]
     return gif_bytes(frames, duration_ms)
+
+
+# ---- what the Explore page shows -------------------------------------------------------------------------------
+TRUNCATION_CHOICES = ["off"] + [round(0.1 * tenths, 1) for tenths in range(1, 21)]  # off, 0.1 ... 2.0
+GRID_SIZE = 36  # random samples in the grid
+
+
+def truncation_value(choice) -> float | None:
+    """A truncation picked from ``TRUNCATION_CHOICES`` as ``sample`` takes it: None for "off"."""
+    return None if choice in (None, "off") else float(choice)
+
+
+def frame_picture(model, seed_a: int, seed_b: int, t: float, mode: str = "slerp", label: int | None = None,
+                  truncation: float | None = None) -> Image.Image:
+    """The walk's frame at ``t`` as a PIL image enlarged to about 256 px with crisp pixels."""
+    image = image_at(model, seed_a, seed_b, t, mode, label, truncation)
+    return enlarge(image, display_scale(image.shape[-1]))
+
+
+def walk_strip(model, seed_a: int, seed_b: int, frames: int = 8, mode: str = "slerp", label: int | None = None,
+               truncation: float | None = None) -> tuple[list[Image.Image], bytes]:
+    """The walk as ``frames`` PIL images enlarged to about 96 px (for a strip) and as looping GIF bytes."""
+    images = walk_images(model, seed_a, seed_b, frames, mode, label, truncation)
+    scale = display_scale(images.shape[-1], target_pixels=96)
+    return [enlarge(image, scale) for image in images], walk_gif(images, scale=scale)
+
+
+def walk_positions(frames: int) -> list[str]:
+    """The captions of a walk strip's frames: "t = 0.00" ... "t = 1.00"."""
+    return [f"t = {index / (frames - 1):.2f}" for index in range(frames)]
+
+
+def class_walk_pictures(model, seed: int, truncation: float | None = None) -> list[Image.Image]:
+    """``class_walk`` as one PIL image per class, enlarged to about 96 px."""
+    images = class_walk(model, seed, truncation)
+    scale = display_scale(images.shape[-1], target_pixels=96)
+    return [enlarge(image, scale) for image in images]
+
+
+def sample_grid(model, seed: int, count: int = GRID_SIZE, truncation: float | None = None) -> Image.Image:
+    """``count`` random samples of ``seed`` as one PIL grid, enlarged to about 64 px per sample."""
+    images = model.sample(count, seed=seed, truncation=truncation)
+    return grid_image(images, scale=display_scale(images.shape[-1], target_pixels=64))
+
+
+def other_seed(old: int | None, max_seed: int, rng=None) -> int:
+    """A random seed in [0, max_seed) that is not ``old`` (the Reseed button's new grid)."""
+    import random
+
+    rng = rng or random
+    seed = old
+    while seed == old:
+        seed = rng.randrange(max_seed)
+    return seed
+
+
+def model_facts(info) -> str:
+    """One markdown line of a checkpoint's facts (a ``gans.catalog.CheckpointInfo``): architecture, data, steps,
+    image size and colours, classes."""
+    colours = "grayscale" if info.channels == 1 else "RGB"
+    classes = f"{info.num_classes} classes" if info.num_classes else "unconditional"
+    return (f"**{info.architecture}** · data **{info.data}** · **{info.step:,}** steps · "
+            f"**{info.image_size}×{info.image_size}** px {colours} · {classes}")
+
+
+def elsewhere_message(name: str, architecture: str, task: str, source: str | None = None) -> str:
+    """Why a model of ``task`` (not "generate") has no latent space to explore, and where it goes instead: the
+    page for its task and the command that uses it (``source``: its run folder or Hub id, else ``name``)."""
+    source = source or name
+    if task == "colorize":
+        return (f"**{name}** is a colorizer ({architecture}): it colours gray photos instead of drawing images from "
+                "noise, so it has no latent space to explore. Open it on the **Colorize** page, or from a terminal: "
+                f"`python -m gans colorize photo.jpg -o colour.png --checkpoint {source}`.")
+    return (f"**{name}** is an image-to-image model ({architecture}): it translates images instead of drawing them "
+            "from noise, so it has no latent space to explore. Open it on the **Translate** page, or from a terminal: "
+            f"`python -m gans translate {source} input.png -o output.png`.")
