@@ -17,7 +17,6 @@ from .errors import ConfigError, GansError
 from .precision import PRECISIONS
 
 EXIT_USER_ERROR = 2
-DEFAULT_DATA = "fashion-mnist-mini"
 # Flags that describe a new run; --resume refuses them rather than silently ignoring them.
 NEW_RUN_FLAGS = ("--data", "--data-path", "--batch-size", "--image-size", "--channels", "--lr", "--lr-d", "--seed",
                  "--out", "--loss", "--n-critic", "--clip-value", "--gp-weight", "--width", "--ema", "--spectral-norm",
@@ -137,10 +136,14 @@ def cmd_list(args) -> int:
 
 
 def job_from_args(args):
-    """The ``JobSpec`` the flags of ``train MODEL ...`` describe (unset flags keep the defaults)."""
+    """The ``JobSpec`` the flags of ``train MODEL ...`` describe. Unset flags keep the defaults: the model's
+    declared dataset, steps and batch size (``gans.registry.model_info``, as the Train page), else
+    ``TrainConfig``'s."""
+    from .registry import model_info
     from .training import DataConfig, JobSpec, TrainConfig
 
-    cfg = TrainConfig(seed=args.seed or 0, device=args.device or "auto")
+    info = model_info(args.model)  # an unknown name: one clear error before anything else
+    cfg = TrainConfig(steps=info.steps, batch_size=info.batch_size, seed=args.seed or 0, device=args.device or "auto")
     for name in ("steps", "batch_size", "lr", "lr_d", "log_every", "sample_every", "checkpoint_every", "num_samples",
                  "preview_seconds", "metric_every", "metric_samples", "precision"):
         if getattr(args, name) is not None:
@@ -153,7 +156,8 @@ def job_from_args(args):
         model_kwargs["ema_decay"] = args.ema
     if args.spectral_norm:
         model_kwargs["spectral_norm"] = True
-    return JobSpec(args.model, model_kwargs, cfg, DataConfig(args.data or DEFAULT_DATA, args.data_path), args.out)
+    data = DataConfig(args.data or info.default_dataset or DataConfig.name, args.data_path)
+    return JobSpec(args.model, model_kwargs, cfg, data, args.out)
 
 
 def cmd_train(args) -> int:
@@ -314,10 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", metavar="DIR", help="continue this run directory up to --steps total steps")
     train.add_argument("--spec", metavar="FILE", help="run the job this JSON job spec describes (a run's job.json; "
                                                       "what the studio starts)")
-    train.add_argument("--data", help=f"dataset name (default: {DEFAULT_DATA})")
+    train.add_argument("--data", help="dataset name (default: the model's, e.g. fashion-mnist-mini for dcgan, "
+                                      "edges2fashion for pix2pix)")
     train.add_argument("--data-path", help="folder or .zip of images for --data folder")
-    train.add_argument("--steps", type=_positive_int, help="total training steps (default 2000)")
-    train.add_argument("--batch-size", type=_positive_int)
+    train.add_argument("--steps", type=_positive_int,
+                       help="total training steps (default: the model's, 2000 for noise → image models, 1000 for "
+                            "image → image ones)")
+    train.add_argument("--batch-size", type=_positive_int,
+                       help="default: the model's (64 for noise → image models, 16 for image → image ones)")
     train.add_argument("--image-size", type=int, help="28, 32 or 64")
     train.add_argument("--channels", type=int, help="1 or 3 (default: the dataset's)")
     train.add_argument("--lr", type=_positive_float, help="learning rate (default: the model's)")

@@ -1,7 +1,8 @@
 """Model registry (timm-style): ``@register("dcgan")`` on a class or a preset function.
 
 ``create(name, **kwargs)`` builds a model; the registered name is saved as ``architecture`` in a run's
-``config.json`` so ``gans.load`` can rebuild it.
+``config.json`` so ``gans.load`` can rebuild it. ``model_info(name)`` is what a form needs to know before
+building one (task, data, sizes, defaults, advanced settings: ``gans.models.info``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Callable
 from .errors import ConfigError, UnknownNameError
 
 _MODELS: dict[str, Callable] = {}
+#: the model a form preselects (the fast noise → image recipe), when it is registered
+DEFAULT_MODEL = "dcgan"
 
 
 def register(name: str):
@@ -27,6 +30,20 @@ def register(name: str):
         return factory
 
     return decorator
+
+
+def unregister(name: str) -> None:
+    """Remove the model registered under ``name`` (tests and plugins that register one for a while)."""
+    model_factory(name)  # an unknown name: the usual error
+    del _MODELS[name]
+
+
+def default_model() -> str:
+    """The model a form preselects: ``DEFAULT_MODEL`` when registered, else the first name."""
+    names = list_models()
+    if not names:
+        raise UnknownNameError("no model is registered")
+    return DEFAULT_MODEL if DEFAULT_MODEL in names else names[0]
 
 
 def list_models(task: str | None = None) -> list[str]:
@@ -66,6 +83,16 @@ def create(name: str, **kwargs):
                           f"{', '.join(model_arguments(name))}") from None
     model.architecture = name
     return model
+
+
+def model_info(name: str):
+    """``ModelInfo`` of the model registered under ``name``: task, data kind, default dataset, image sizes,
+    losses, default steps / batch size / metric cadence and its advanced settings (``gans.models.info``)."""
+    from .models.info import describe_model
+
+    factory = model_factory(name)
+    summary = (factory.__doc__ or "").strip().splitlines()
+    return describe_model(name, model_class(name), model_defaults(name), summary[0] if summary else "")
 
 
 def model_defaults(name: str) -> dict:

@@ -28,8 +28,8 @@ def app(tmp_path, monkeypatch):
 
 
 def fill_tiny_settings(at, steps=4000):
-    at.number_input(key="train_steps_generate").set_value(steps)
-    at.number_input(key="train_batch_size_generate").set_value(8)
+    at.number_input(key="train_steps_dcgan").set_value(steps)
+    at.number_input(key="train_batch_size_dcgan").set_value(8)
     at.selectbox(key="train_image_size_dcgan").set_value(28)
 
 
@@ -44,7 +44,7 @@ def wait_for(condition, timeout=120):
 
 def test_start_watch_stop_resume(app, tmp_path):
     assert not app.exception
-    assert app.selectbox(key="train_dataset_images").value == "fashion-mnist-mini", "the embedded default first"
+    assert app.selectbox(key="train_dataset_dcgan").value == "fashion-mnist-mini", "the embedded default first"
     fill_tiny_settings(app)
     assert app.selectbox(key="train_precision").value == "auto"
     app.selectbox(key="train_precision").set_value("fp32")
@@ -73,7 +73,7 @@ def test_start_watch_stop_resume(app, tmp_path):
 
 def test_the_fd_curve_is_plotted_and_best_is_kept(app, tmp_path):
     fill_tiny_settings(app, steps=30)
-    app.number_input(key="train_metric_every").set_value(10)
+    app.number_input(key="train_metric_every_dcgan").set_value(10)
     app.button[0].click().run()
     assert not app.exception and not app.error
     assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
@@ -105,8 +105,8 @@ def test_a_second_start_is_refused_while_a_job_runs(app, tmp_path):
 
 
 @pytest.mark.parametrize("widget, value, message", [
-    ("train_batch_size_generate", 0, "batch size must be at least 1"),
-    ("train_steps_generate", 0, "steps must be at least 1"),
+    ("train_batch_size_dcgan", 0, "batch size must be at least 1"),
+    ("train_steps_dcgan", 0, "steps must be at least 1"),
     ("train_lr_dcgan", -0.001, "learning rate must be > 0"),
 ])
 def test_bad_values_show_a_clear_error(app, tmp_path, widget, value, message):
@@ -136,45 +136,45 @@ def test_every_registered_model_is_offered(app):
     options = app.selectbox(key="train_model").options
     assert [option.split(" ")[0] for option in options] == gans.list_models()
     assert {"dcgan (noise → image)", "pix2pix (image → image)", "cyclegan (image → image)"} <= set(options)
-    assert offered(app.selectbox(key="train_dataset_images")) == datasets_of("images")
+    assert offered(app.selectbox(key="train_dataset_dcgan")) == datasets_of("images")
     assert app.selectbox(key="train_image_size_dcgan").options == ["28", "32", "64"]
-    assert app.number_input(key="train_batch_size_generate").value == 64
+    assert app.number_input(key="train_batch_size_dcgan").value == 64
 
 
 def test_pix2pix_offers_paired_datasets_translation_sizes_and_its_own_settings(app):
     choose_model(app, "pix2pix")
-    dataset = app.selectbox(key="train_dataset_paired")
+    dataset = app.selectbox(key="train_dataset_pix2pix")
     assert dataset.value == "edges2fashion", "the offline paired demo is preselected"
     assert offered(dataset) == datasets_of("paired") and "fashion-mnist-mini" not in offered(dataset)
     assert "A|B" in app.text_input(key="train_folder_paired").label
     size = app.selectbox(key="train_image_size_pix2pix")
     assert size.options == ["32", "64", "128", "256"] and size.value == 64
-    assert app.number_input(key="train_batch_size_translate").value == 16
-    assert app.number_input(key="train_l1_pix2pix").value == 100
+    assert app.number_input(key="train_batch_size_pix2pix").value == 16
+    assert app.number_input(key="train_l1_weight_pix2pix").value == 100
     assert app.selectbox(key="train_loss_pix2pix").options == ["bce", "ls", "hinge"]
     assert app.number_input(key="train_width_pix2pix").value == 64
     keys = {widget.key for widget in app.number_input}
-    assert "train_ema_pix2pix" not in keys and "train_ncritic_pix2pix" not in keys, "no noise-model settings"
+    assert "train_ema_decay_pix2pix" not in keys and "train_n_critic_pix2pix" not in keys, "no noise-model settings"
 
 
 def test_cyclegan_offers_unpaired_datasets_and_its_loss_weights(app):
     choose_model(app, "cyclegan")
-    dataset = app.selectbox(key="train_dataset_unpaired")
+    dataset = app.selectbox(key="train_dataset_cyclegan")
     assert dataset.value == "sneaker2boot"
     assert offered(dataset) == datasets_of("unpaired")
     assert "trainA/" in app.text_input(key="train_folder_unpaired").label
     assert app.selectbox(key="train_image_size_cyclegan").options == ["32", "64", "128", "256"]
-    assert app.number_input(key="train_cycle_cyclegan").value == 10
-    assert app.number_input(key="train_identity_cyclegan").value == 0.5
-    assert app.number_input(key="train_pool_cyclegan").value == 50
+    assert app.number_input(key="train_cycle_weight_cyclegan").value == 10
+    assert app.number_input(key="train_identity_weight_cyclegan").value == 0.5
+    assert app.number_input(key="train_pool_size_cyclegan").value == 50
     choose_model(app, "dcgan")
-    assert app.selectbox(key="train_dataset_images").value == "fashion-mnist-mini", "back to the noise models' data"
+    assert app.selectbox(key="train_dataset_dcgan").value == "fashion-mnist-mini", "back to the noise models' data"
 
 
 def test_a_tiny_pix2pix_run_shows_chart_and_grid_then_opens_in_translate(app, tmp_path):
     choose_model(app, "pix2pix")
-    app.number_input(key="train_steps_translate").set_value(6)
-    app.number_input(key="train_batch_size_translate").set_value(2)
+    app.number_input(key="train_steps_pix2pix").set_value(6)
+    app.number_input(key="train_batch_size_pix2pix").set_value(2)
     app.selectbox(key="train_image_size_pix2pix").set_value(32)
     app.number_input(key="train_width_pix2pix").set_value(4)
     app.button[0].click().run()
@@ -205,9 +205,9 @@ def test_a_tiny_pix2pix_run_shows_chart_and_grid_then_opens_in_translate(app, tm
 
 
 @pytest.mark.parametrize("model, widget, value, message", [
-    ("pix2pix", "train_l1_pix2pix", -1.0, "l1_weight must be >= 0"),
-    ("cyclegan", "train_pool_cyclegan", -1, "pool_size must be >= 0"),
-    ("cyclegan", "train_cycle_cyclegan", -10.0, "cycle_weight and identity_weight must be >= 0"),
+    ("pix2pix", "train_l1_weight_pix2pix", -1.0, "l1_weight must be >= 0"),
+    ("cyclegan", "train_pool_size_cyclegan", -1, "pool_size must be >= 0"),
+    ("cyclegan", "train_cycle_weight_cyclegan", -10.0, "cycle_weight and identity_weight must be >= 0"),
 ])
 def test_bad_translation_settings_show_a_clear_error(app, tmp_path, model, widget, value, message):
     choose_model(app, model)
@@ -220,7 +220,7 @@ def test_bad_translation_settings_show_a_clear_error(app, tmp_path, model, widge
 
 def test_a_folder_dataset_without_a_path_is_an_error(app, tmp_path):
     choose_model(app, "pix2pix")
-    app.selectbox(key="train_dataset_paired").set_value("paired-folder")
+    app.selectbox(key="train_dataset_pix2pix").set_value("paired-folder")
     app.button[0].click().run()
     assert not app.exception
     assert any("needs a path" in e.value for e in app.error), [e.value for e in app.error]
@@ -232,20 +232,20 @@ def test_the_colorizer_offers_photos_datasets_colorization_sizes_and_its_own_set
     choose_model(app, "colorizer")
     assert app.selectbox(key="train_model").value == "colorizer"
     assert "colorizer (gray → colour)" in app.selectbox(key="train_model").options
-    dataset = app.selectbox(key="train_dataset_photos")
+    dataset = app.selectbox(key="train_dataset_colorizer")
     assert offered(dataset) == datasets_of("photos") and {"offline-photos", "photo-folder"} <= set(offered(dataset))
     offline = next(info for info in gans.list_datasets() if info.name == "offline-photos")
     assert dataset.value == ("offline-photos" if offline.available else "photo-folder")
     assert "colour photos" in app.text_input(key="train_folder_photos").label
     size = app.selectbox(key="train_image_size_colorizer")
     assert size.options == ["32", "64", "128", "256"] and size.value == 64
-    assert app.number_input(key="train_batch_size_colorize").value == 16
-    assert app.number_input(key="train_l1_colorizer").value == 100
+    assert app.number_input(key="train_batch_size_colorizer").value == 16
+    assert app.number_input(key="train_l1_weight_colorizer").value == 100
     assert app.selectbox(key="train_loss_colorizer").options == ["bce", "ls", "hinge"]
     assert app.number_input(key="train_width_colorizer").value == 32
-    assert app.number_input(key="train_pretrain_colorizer").value == 0
+    assert app.number_input(key="train_pretrain_steps_colorizer").value == 0
     keys = {widget.key for widget in app.number_input}
-    assert "train_cycle_colorizer" not in keys and "train_ema_colorizer" not in keys
+    assert "train_cycle_weight_colorizer" not in keys and "train_ema_decay_colorizer" not in keys
 
 
 def test_a_tiny_colorizer_run_on_a_photo_folder_opens_in_colorize(app, tmp_path, tmp_path_factory):
@@ -253,13 +253,13 @@ def test_a_tiny_colorizer_run_on_a_photo_folder_opens_in_colorize(app, tmp_path,
 
     photos = random_photos(tmp_path_factory.mktemp("my-photos"))
     choose_model(app, "colorizer")
-    app.selectbox(key="train_dataset_photos").set_value("photo-folder")
+    app.selectbox(key="train_dataset_colorizer").set_value("photo-folder")
     app.text_input(key="train_folder_photos").input(str(photos))
-    app.number_input(key="train_steps_colorize").set_value(4)
-    app.number_input(key="train_batch_size_colorize").set_value(2)
+    app.number_input(key="train_steps_colorizer").set_value(4)
+    app.number_input(key="train_batch_size_colorizer").set_value(2)
     app.selectbox(key="train_image_size_colorizer").set_value(32)
     app.number_input(key="train_width_colorizer").set_value(4)
-    app.number_input(key="train_pretrain_colorizer").set_value(2)
+    app.number_input(key="train_pretrain_steps_colorizer").set_value(2)
     app.button[0].click().run()
     assert not app.exception and not app.error
     assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
@@ -300,9 +300,9 @@ def paired_zip() -> bytes:
 
 def test_an_uploaded_zip_of_pairs_trains_pix2pix(app, tmp_path):
     choose_model(app, "pix2pix")
-    app.selectbox(key="train_dataset_paired").set_value("paired-folder")
-    app.number_input(key="train_steps_translate").set_value(2)
-    app.number_input(key="train_batch_size_translate").set_value(2)
+    app.selectbox(key="train_dataset_pix2pix").set_value("paired-folder")
+    app.number_input(key="train_steps_pix2pix").set_value(2)
+    app.number_input(key="train_batch_size_pix2pix").set_value(2)
     app.selectbox(key="train_image_size_pix2pix").set_value(32)
     app.number_input(key="train_width_pix2pix").set_value(4)
     upload = paired_zip()

@@ -184,6 +184,8 @@ def _load_files(files: list[_ImageFile], root: Path, image_size: int, name: str)
     num_classes=0,
     splits=("train",),
     availability=lambda: (True, "any folder or .zip of images: pass its path (sub-folders become classes)"),
+    needs_folder=True,
+    folder_label="Folder or .zip of images",
 )
 def load_folder(*, path=None, split="train", image_size=None, download=True) -> ImageData:
     if path is None:

@@ -276,6 +276,8 @@ def load_unpaired_folder(
     splits=PAIRED_SPLITS,
     kind="paired",
     availability=lambda: (True, "any folder or archive in the pix2pix layout (train/ of A|B images): pass its path"),
+    needs_folder=True,
+    folder_label="Folder or .zip of A|B pairs with train/",
 )
 def load_paired_folder_dataset(*, path=None, split="train", image_size=None, download=True) -> PairedData:
     if path is None:
@@ -291,6 +293,8 @@ def load_paired_folder_dataset(*, path=None, split="train", image_size=None, dow
     splits=UNPAIRED_SPLITS,
     kind="unpaired",
     availability=lambda: (True, "any folder or archive in the CycleGAN layout (trainA/, trainB/): pass its path"),
+    needs_folder=True,
+    folder_label="Folder or .zip with trainA/ trainB/",
 )
 def load_unpaired_folder_dataset(*, path=None, split="train", image_size=None, download=True) -> UnpairedData:
     if path is None:

@@ -442,6 +442,8 @@ def _offline_availability() -> tuple[bool, str]:
     splits=("train",),
     availability=lambda: (True, "any folder or .zip of colour photos: pass its path"),
     kind="photos",
+    needs_folder=True,
+    folder_label="Folder or .zip of colour photos",
 )
 def load_photo_folder_dataset(*, path=None, split="train", image_size=None, download=True) -> PhotoData:
     """``image_size`` is ignored: the colorizer prepares its crop size with ``PhotoData.prepare``."""

@@ -11,6 +11,10 @@ input/target pairs for Pix2Pix) or ``"unpaired"`` (``UnpairedData``: two image s
 ``load_dataset`` checks the name and split, calls the loader, then resizes / converts channels of "images"
 datasets if asked; paired and unpaired data are prepared by the model, which knows its crop and jitter.
 ``list_datasets`` reports, cheaply (file-existence checks only), which datasets are usable on this machine.
+
+A dataset that reads the user's own files declares ``needs_folder=True`` and a ``folder_label`` saying what the
+folder must hold; ``folder_dataset(kind)`` is the first such dataset of a kind (where a form's folder box and
+uploaded .zip go).
 """
 
 from __future__ import annotations
@@ -48,7 +52,9 @@ class DatasetInfo:
     reason: str  # where it was found, or why it is not available and what to do
     num_classes: int  # 0 when unlabelled or when it depends on the data (folders)
     splits: tuple[str, ...] = ("train",)
-    kind: str = "images"  # "images", "paired" (Pix2Pix) or "unpaired" (CycleGAN)
+    kind: str = "images"  # "images", "paired" (Pix2Pix), "unpaired" (CycleGAN) or "photos" (the colorizer)
+    needs_folder: bool = False  # it reads the user's folder or .zip: loading it needs ``path``
+    folder_label: str = ""  # what that folder must hold, as a form's label ("" unless needs_folder)
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,8 @@ class _RegisteredDataset:
     loader: Loader
     availability: Availability
     kind: str = "images"
+    needs_folder: bool = False
+    folder_label: str = ""
 
 
 _DATASETS: dict[str, _RegisteredDataset] = {}
@@ -73,16 +81,21 @@ def register_dataset(
     splits: tuple[str, ...] = ("train",),
     availability: Availability | None = None,
     kind: str = "images",
+    needs_folder: bool = False,
+    folder_label: str = "",
 ):
     """Decorator registering ``loader(*, path, split, image_size, download)`` under ``name``.
 
     The loader returns ``ImageData`` for ``kind="images"``, ``PairedData`` for ``"paired"`` and
     ``UnpairedData`` for ``"unpaired"``. ``image_size`` is a hint (folder loaders decode straight to it);
     ``load_dataset`` resizes "images" datasets afterwards anyway. ``availability`` defaults to "always
-    available".
+    available". ``needs_folder``: the dataset is the user's own folder or .zip (``path`` is required);
+    ``folder_label`` says what it must hold.
     """
     if kind not in KINDS:
         raise ValueError(f"dataset kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if needs_folder and not folder_label:
+        raise ValueError(f"dataset {name!r} needs a folder: say what it must hold in folder_label")
 
     def decorator(loader: Loader) -> Loader:
         if name in _DATASETS:
@@ -95,31 +108,48 @@ def register_dataset(
             loader=loader,
             availability=availability or (lambda: (True, "loaded on demand")),
             kind=kind,
+            needs_folder=needs_folder,
+            folder_label=folder_label,
         )
         return loader
 
     return decorator
 
 
-def list_datasets() -> list[DatasetInfo]:
-    """Every registered dataset, in registration order, with its availability on this machine (no network)."""
+def unregister_dataset(name: str) -> None:
+    """Remove the dataset registered under ``name`` (tests and plugins that register one for a while)."""
+    _DATASETS.pop(_lookup(name).name)
+
+
+def registered_datasets() -> list[DatasetInfo]:
+    """Every registered dataset in registration order, without checking availability (``available`` is True and
+    ``reason`` empty): what a form needs to know before asking the machine."""
+    return [_info(dataset, True, "") for dataset in _DATASETS.values()]
+
+
+def folder_dataset(kind: str) -> DatasetInfo | None:
+    """The dataset of ``kind`` that reads the user's own folder or .zip (the first registered), or None."""
+    return next((info for info in registered_datasets() if info.kind == kind and info.needs_folder), None)
+
+
+def _info(dataset: _RegisteredDataset, available: bool, reason: str) -> DatasetInfo:
+    return DatasetInfo(name=dataset.name, description=dataset.description, available=available, reason=reason,
+                       num_classes=dataset.num_classes, splits=dataset.splits, kind=dataset.kind,
+                       needs_folder=dataset.needs_folder, folder_label=dataset.folder_label)
+
+
+def list_datasets(kind: str | None = None) -> list[DatasetInfo]:
+    """Every registered dataset (of ``kind`` when given), in registration order, with its availability on this
+    machine (no network)."""
     infos = []
     for dataset in _DATASETS.values():
+        if kind is not None and dataset.kind != kind:
+            continue
         try:
             available, reason = dataset.availability()
         except OSError as error:  # e.g. a data folder we may not read
             available, reason = False, f"cannot check the data folders: {error}"
-        infos.append(
-            DatasetInfo(
-                name=dataset.name,
-                description=dataset.description,
-                available=available,
-                reason=reason,
-                num_classes=dataset.num_classes,
-                splits=dataset.splits,
-                kind=dataset.kind,
-            )
-        )
+        infos.append(_info(dataset, available, reason))
     return infos
 
 

@@ -77,6 +77,7 @@ class CycleGAN(TranslationGAN):
     """CycleGAN (Zhu et al. 2017): unpaired translation A ↔ B, ResNet G, PatchGAN D, cycle + identity losses"""
 
     data_kind = "unpaired"
+    default_dataset = "sneaker2boot"  # offline demo made from the embedded data
     directions = ("a2b", "b2a")
 
     def __init__(

@@ -25,6 +25,7 @@ class Pix2Pix(TranslationGAN):
     """Pix2Pix (Isola et al. 2017): paired image-to-image translation A → B, U-Net G and PatchGAN D, + 100·L1"""
 
     data_kind = "paired"
+    default_dataset = "edges2fashion"  # offline demo made from the embedded data
     directions = ("a2b",)
 
     def __init__(

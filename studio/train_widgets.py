@@ -1,0 +1,104 @@
+"""Streamlit pieces of the Train page: a model's advanced settings drawn from its declaration, the caption of a
+run's grid, and what a finished run offers (resume, open in another page, downloads)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+import gans
+from gans.checkpoints import zip_run
+from gans.run_view import resume_target
+from gans.training.jobs import JobBusyError
+from studio.common import COLORIZE_ROWS, open_in_colorize, open_in_translate, translation_rows
+
+
+def setting_widgets(settings, model: str, columns) -> dict:
+    """One widget per ``gans.models.info.Setting``, alternating between ``columns``; returns name → value.
+    Keys are ``train_{setting}_{model}``, so each model keeps its own values."""
+    values = {}
+    for index, setting in enumerate(settings):
+        column, key = columns[index % len(columns)], f"train_{setting.name}_{model}"
+        common = {"key": key, "help": setting.help or None}
+        if setting.kind == "choice":
+            values[setting.name] = column.selectbox(setting.label, setting.choices, index=setting.choice_index(),
+                                                    **common)
+        elif setting.kind == "multichoice":
+            values[setting.name] = column.multiselect(setting.label, setting.choices,
+                                                      default=setting.initial_value(), **common)
+        elif setting.kind == "bool":
+            values[setting.name] = column.checkbox(setting.label, value=setting.initial_value(), **common)
+        else:  # int / float
+            cast = int if setting.kind == "int" else float
+            numbers = {name: cast(value) for name, value in (("min_value", setting.min_value), ("step", setting.step))
+                       if value is not None}
+            values[setting.name] = column.number_input(setting.label, value=setting.initial_value(),
+                                                       format=setting.format, **numbers, **common)
+    return values
+
+
+def run_config(run_dir: Path) -> dict:
+    """The run's config.json ({} until it is written), read again only when the file changes."""
+    path = gans.RunDir(run_dir).config_path
+    return _read_config(run_dir, path.stat().st_mtime if path.exists() else 0.0)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _read_config(run_dir: Path, config_modified: float) -> dict:
+    """``config_modified`` only keys the cache."""
+    try:
+        return gans.RunDir(run_dir).read_config()
+    except gans.GansError:
+        return {}
+
+
+def grid_caption(config: dict, grid: Path, task: str) -> str:
+    """Noise grids are fixed noise; translation grids hold one example per column, rows as the model draws them."""
+    when = grid.stem.replace("_", " ")
+    if task == "translate":
+        domains = (config.get("data") or {}).get("domains")
+        return f"rows: {translation_rows(config.get('architecture', ''), domains)} · {when}"
+    if task == "colorize":
+        return f"rows: {COLORIZE_ROWS} · {when}"
+    return f"fixed noise · {when}" if task == "generate" else when
+
+
+def finished_actions(manager, run_dir: Path, progress, task: str) -> None:
+    """Resume, open the run on the page of its task, and downloads (checkpoint zip, progress GIF, last grid)."""
+    if progress.state not in ("finished", "stopped", "interrupted"):
+        return
+    resume_col, open_col = st.columns(2)
+    with resume_col:
+        target = st.number_input("Continue to step", value=resume_target(progress), min_value=progress.step + 1,
+                                 step=100, key=f"train_resume_steps_{run_dir.name}")
+        if st.button("Resume", key="train_resume", icon=":material/play_arrow:"):
+            try:
+                manager.resume(run_dir, int(target))
+            except JobBusyError as error:
+                st.warning(str(error))
+            except gans.GansError as error:
+                st.error(str(error))
+            else:
+                st.rerun()
+    with open_col:
+        if task == "translate":  # Explore walks latent spaces; image-to-image models have none
+            if st.button("Open in Translate", key="train_open_translate", icon=":material/compare:"):
+                open_in_translate(run_dir)
+        elif task == "colorize":
+            if st.button("Open in Colorize", key="train_open_colorize", icon=":material/palette:"):
+                open_in_colorize(run_dir)
+        elif task == "generate" and st.button("Open in Explore", key="train_open_explore", icon=":material/explore:"):
+            st.session_state["explore_run"] = str(run_dir)
+            st.switch_page("pages/explore.py")
+    grid, gif = progress.latest_sample, gans.RunDir(run_dir).gif_path
+    a, b, c = st.columns(3)
+    # Callables: the zip (tens of MB) is built only when the button is pressed, not on every rerun.
+    a.download_button("Checkpoint (.zip)", lambda: zip_run(run_dir), f"{run_dir.name}.zip", "application/zip",
+                      key="train_download_zip", icon=":material/download:")
+    if gif.exists():
+        b.download_button("Progress GIF", gif.read_bytes, f"{run_dir.name}.gif", "image/gif",
+                          key="train_download_gif", icon=":material/download:")
+    if grid is not None:
+        c.download_button("Final grid (PNG)", grid.read_bytes, f"{run_dir.name}.png", "image/png",
+                          key="train_download_png", icon=":material/download:")
