@@ -4,8 +4,9 @@ The studio's Compare page calls these; so can a notebook. Nothing here knows abo
 plotly figure dicts and tables are lists of row dicts.
 
 >>> infos = {str(info.path): info for info in list_checkpoints(task="generate")}
->>> histories, problems = read_histories(infos.values())
->>> rows, notes = summary_rows({info.path.name: (info, histories[str(info.path)]) for info in infos.values()})
+>>> runs = {info.path.name: info for info in infos.values()}
+>>> histories, problems = read_histories(runs)
+>>> rows, notes = summary_rows({name: (info, histories[name]) for name, info in runs.items()})
 """
 
 from __future__ import annotations
@@ -111,17 +112,16 @@ def history_of(progress: RunProgress) -> dict:
     return {"losses": {"step": [int(step) for step in steps], **losses}, "metrics": metrics}
 
 
-def read_histories(infos: Iterable[CheckpointInfo]) -> tuple[dict[str, dict], list[str]]:
-    """Path → parsed log of each run (read incrementally, so rereading an unchanged log is cheap), and a message
+def read_histories(runs: dict[str, CheckpointInfo]) -> tuple[dict[str, dict], list[str]]:
+    """Name → parsed log of each run (read incrementally, so rereading an unchanged log is cheap), and a message
     for each log that cannot be read (that run gets an empty history)."""
     histories, problems = {}, []
-    for info in infos:
+    for name, info in runs.items():
         try:
-            histories[str(info.path)] = history_of(read_progress(info.path))
+            histories[name] = history_of(read_progress(info.path))
         except (OSError, ValueError, OverflowError) as error:  # e.g. no permission to read it
-            problems.append(f"Could not read the training log of **{info.path.name}** ({error}); its curves are "
-                            "left out.")
-            histories[str(info.path)] = EMPTY_HISTORY
+            problems.append(f"Could not read the training log of **{name}** ({error}); its curves are left out.")
+            histories[name] = EMPTY_HISTORY
     return histories, problems
 
 
