@@ -5,6 +5,8 @@ size); its predicted a*b* chroma is upsampled to the full size and combined with
 lightness L*, so output size = input size and no detail is lost (the trick of Zhang et al. 2016 and DeOldify).
 Colour uploads are converted to gray first, so the result can be compared with the original: ``metrics`` then
 holds PSNR, SSIM and colourfulness beside two baselines (zero chroma, the training photos' mean chroma).
+
+Also what the studio's Colorize page shows about one: a line of facts, the metrics as table rows, held-out photos.
 """
 
 from __future__ import annotations
@@ -18,16 +20,27 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .color import denormalize_ab, l_to_gray, lab_to_rgb, normalize_l, rgb_to_l
-from .errors import ConfigError
+from .errors import ConfigError, GansError
 from .tiling import run_padded
 from .uploads import decode_upload
 
+#: the task of the models this module runs (``gans.registry.model_task``), and how messages name such a model
+TASK = "colorize"
+MODEL_NOUN = "colorizer"
 DEFAULT_RENDER_SIZE = 256
 MIN_RENDER_SIZE, MAX_RENDER_SIZE = 32, 2048
+FORM_RENDER_SIZES = (128, 512, 32)  # what a form's slider offers: min, max, step
 METRICS_MAX_SIDE = 1024  # metrics are computed on copies at most this large
 BAND_ROWS = 256  # rows converted at a time at full resolution: bounds memory on a 24-megapixel photo
 # An RGB image whose channels never differ by more than this (0..255) is gray in colour clothing (no metrics).
 GRAY_TOLERANCE = 2
+#: photos to try without an upload: the test split of this dataset, which no colorizer trained on it has seen
+EXAMPLE_DATASET = "offline-photos"
+#: how to train on your own photos, beside a training command in messages
+OWN_PHOTOS = "or `--data photo-folder --data-path my-photos/` for your own colour photos"
+#: the ``metrics`` keys, as a results table names them
+METRIC_LABELS = {"colorizer": "colorizer", "zero chroma (gray)": "baseline: zero chroma (gray)",
+                 "mean training chroma": "baseline: mean training chroma", "original": "original photo"}
 
 
 @dataclass
@@ -134,3 +147,40 @@ def colorize_file(model, data: bytes | str | Path, render_size: int = DEFAULT_RE
                   with_metrics: bool = True) -> Colorization:
     """Decode ``data`` (upload bytes or a path) and colour it; bad files raise ``UploadError``."""
     return colorize_picture(model, decode_upload(data), render_size, with_metrics)
+
+
+# ---- what a page shows about a colorizer ---------------------------------------------------------------------
+def colorizer_facts(info) -> str:
+    """One Markdown line about a colorizer's ``CheckpointInfo``: architecture, data, steps, training crop size."""
+    return (f"**{info.architecture}** · data **{info.data}** · **{info.step:,}** steps · trained on "
+            f"**{info.image_size}×{info.image_size}** px crops · gray → colour")
+
+
+def metric_rows(metrics: dict[str, dict[str, float]]) -> list[dict]:
+    """``Colorization.metrics`` as table rows: result (``METRIC_LABELS``), PSNR (dB), SSIM, colourfulness; the
+    original's missing PSNR and SSIM are None."""
+    return [{"result": METRIC_LABELS.get(name, name), "PSNR (dB)": values.get("psnr"), "SSIM": values.get("ssim"),
+             "colourfulness": values.get("colorfulness")} for name, values in metrics.items()]
+
+
+def preview(picture: Image.Image, max_side: int = 1024) -> Image.Image:
+    """``picture`` shrunk to at most ``max_side`` pixels a side (aspect kept; a smaller one is returned as is):
+    a 40-megapixel photo need not be sent to a browser three times."""
+    if max(picture.size) <= max_side:
+        return picture
+    picture = picture.copy()
+    picture.thumbnail((max_side, max_side))
+    return picture
+
+
+def held_out_photos() -> list[tuple[str, Image.Image]]:
+    """(name, RGB photo) of ``EXAMPLE_DATASET``'s test split: something to colour with no photo at hand. Empty
+    when those photos are not on this machine (never downloads)."""
+    from .data import load_dataset
+
+    try:
+        data = load_dataset(EXAMPLE_DATASET, split="test", download=False)
+    except (GansError, OSError):
+        return []
+    return [(name.rsplit("/", 1)[-1].rsplit(".", 1)[0], Image.fromarray(photo.permute(1, 2, 0).numpy()))
+            for name, photo in zip(data.names, data.photos)]

@@ -1,4 +1,5 @@
-"""Translate one image of any size with an image-to-image model (Pix2Pix, CycleGAN).
+"""Translate one image of any size with an image-to-image model (Pix2Pix, CycleGAN), and what the studio's
+Translate page shows about one: the direction in the run's domain names, a line of facts, held-out examples.
 
 Decoding (``gans.uploads``): any format PIL reads safely, EXIF orientation, gray / RGBA / palette / CMYK /
 16-bit converted. Running (``gans.tiling``): reflect-padded to the network's multiple and cropped back, so the
@@ -13,9 +14,13 @@ from pathlib import Path
 
 from PIL import Image
 
-from .errors import ConfigError
+from .errors import ConfigError, GansError
 from .tiling import DEFAULT_MAX_UNTILED_PIXELS, DEFAULT_OVERLAP, TileReport, translate_image
 from .uploads import decode_upload, image_to_tensor, tensor_to_image
+
+#: the task of the models this module runs (``gans.registry.model_task``), and how messages name such a model
+TASK = "translate"
+MODEL_NOUN = "image-to-image"
 
 
 @dataclass
@@ -49,3 +54,40 @@ def translate_file(model, data: bytes | str | Path, direction: str = "a2b", tile
                    max_untiled_pixels: int = DEFAULT_MAX_UNTILED_PIXELS) -> Translation:
     """Decode ``data`` (bytes of an upload, or a path) and translate it; bad files raise ``UploadError``."""
     return translate_picture(model, decode_upload(data), direction, tile, overlap, max_untiled_pixels)
+
+
+# ---- what a page shows about a translator -------------------------------------------------------------------
+def direction_label(direction: str, domains: list[str] | tuple[str, ...] = ()) -> str:
+    """"A → B" / "B → A", or with the domains' names when the run recorded them ("sneaker → ankle boot")."""
+    from .models.translation import DIRECTIONS
+
+    if len(domains) == 2:
+        a, b = domains
+        return f"{a} → {b}" if direction == "a2b" else f"{b} → {a}"
+    return DIRECTIONS.get(direction, direction)
+
+
+def translator_facts(model, info) -> str:
+    """One Markdown line about a loaded translator and its ``CheckpointInfo``: architecture, data, steps, the
+    training crop size and the channels of its first direction ("gray → RGB")."""
+    a_channels, b_channels = model.channels(model.directions[0])
+    colours = {1: "gray", 3: "RGB"}
+    return (f"**{info.architecture}** · data **{info.data}** · **{info.step:,}** steps · trained on "
+            f"**{info.image_size}×{info.image_size}** px crops · "
+            f"{colours.get(a_channels, a_channels)} → {colours.get(b_channels, b_channels)}")
+
+
+def held_out_examples(data_name: str, direction: str, image_size: int, count: int = 8) -> list[Image.Image]:
+    """Up to ``count`` held-out inputs of ``direction`` from the run's own dataset (its test split), resized to
+    the model's ``image_size``: something to try with no image of that domain at hand. Empty when the dataset
+    has no test split or is not on this machine (never downloads)."""
+    from .data import load_dataset
+    from .images import to_pil
+
+    try:
+        data = load_dataset(data_name, split="test", download=False)
+    except (GansError, OSError):
+        return []
+    images = data.a if direction == "a2b" else data.b
+    return [to_pil(image.permute(1, 2, 0).numpy()).resize((image_size, image_size), Image.Resampling.BICUBIC)
+            for image in images[:count]]

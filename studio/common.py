@@ -1,12 +1,24 @@
-"""Small helpers shared by the pages: cached library objects and the sidebar."""
+"""The Streamlit pieces the pages share: the server's job manager and the sidebar, a checkpoint picker for one
+task, the upload-or-example input, and cached tables. What they say comes from ``gans`` (task wording, grid
+rows, the model and dataset tables, example commands); the names pages import from here are re-exported.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-# gans.registry.model_task → words
-TASK_LABELS = {"generate": "noise → image", "translate": "image → image", "colorize": "gray → colour"}
-COLORIZE_ROWS = "gray input · colorized · original"  # the rows of a colorizer run's progress grid, top to bottom
+from gans.catalog import COLORIZE_ROWS, TASK_WORDS as TASK_LABELS, dataset_rows, model_rows
+
+__all__ = ["COLORIZE_ROWS", "KEEP", "TASK_LABELS", "TASK_PAGES", "UPLOAD_TYPES", "dataset_table", "device_label",
+           "hub_id_box", "image_uploader", "job_manager", "load_checkpoint_of", "load_model", "load_picked",
+           "model_table", "open_in_colorize", "open_in_translate", "open_run_on", "pick_checkpoint",
+           "pick_task_checkpoint", "sidebar_status", "task_checkpoint_choices", "translation_rows",
+           "upload_or_example"]
+
+KEEP = "session"  # widget values survive a visit to another page
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"]  # what gans.decode reads
+# The page that uses a checkpoint of each task, for "open it on the ... page" messages.
+TASK_PAGES = {"generate": "Explore", "translate": "Translate", "colorize": "Colorize"}
 
 
 @st.cache_resource
@@ -28,38 +40,25 @@ def job_manager():
 
 @st.cache_data(ttl=30)
 def dataset_table() -> list[dict]:
-    import gans
-
-    return [
-        {"dataset": d.name, "kind": d.kind, "available": "yes" if d.available else "no",
-         "classes": str(d.num_classes or "-"), "where / how": d.reason}
-        for d in gans.list_datasets()
-    ]
+    """``gans.catalog.dataset_rows``: every dataset and whether it is on this machine (checked twice a minute)."""
+    return dataset_rows()
 
 
 @st.cache_data
 def model_table() -> list[dict]:
-    import gans
-    from gans.registry import model_factory, model_task
-
-    return [{"model": name, "task": TASK_LABELS.get(model_task(name), model_task(name)),
-             "what": (model_factory(name).__doc__ or "").strip().splitlines()[0]}
-            for name in gans.list_models()]
+    """``gans.catalog.model_rows``: every registered model, its task and what it is."""
+    return model_rows()
 
 
 def translation_rows(architecture: str, domains: list[str] | None = None) -> str:
-    """What the rows of an image-to-image run's progress grid show, top to bottom (one column per example):
-    input · output · target for one-way models (pix2pix), A · A → B · B · B → A for two-way ones (CycleGAN)."""
-    from gans.registry import model_class
+    """What the rows of an image-to-image run's progress grid show (``gans.catalog.grid_rows``)."""
+    from pathlib import Path
 
-    try:
-        two_way = len(getattr(model_class(architecture), "directions", ("a2b",))) > 1
-    except Exception:  # noqa: BLE001  an architecture this version does not know: the one-way wording
-        two_way = False
-    if not two_way:
-        return "input · output · target"
-    a, b = (domains or [])[:2] if len(domains or []) >= 2 else ("A", "B")
-    return f"{a} · {a} → {b} · {b} · {b} → {a}"
+    from gans.catalog import CheckpointInfo, grid_rows
+
+    info = CheckpointInfo(path=Path(architecture), source="run", architecture=architecture, data="", step=0,
+                          image_size=0, channels=0, num_classes=0, task="translate", domains=list(domains or []))
+    return grid_rows(info)
 
 
 def open_run_on(page: str, session_key: str, run_dir, unavailable: str) -> None:
@@ -137,7 +136,7 @@ def pick_task_checkpoint(choices: dict[str, str], prefix: str, placeholder: str)
     key = f"{prefix}_checkpoint"
     if st.session_state.get(key) not in [*choices, HUB_CHOICE]:
         st.session_state[key] = next(iter(choices), HUB_CHOICE)
-    choice = st.selectbox("Checkpoint", [*choices, HUB_CHOICE], key=key, persist_state="session",
+    choice = st.selectbox("Checkpoint", [*choices, HUB_CHOICE], key=key, persist_state=KEEP,
                           format_func=lambda path: choices.get(path, "A Hugging Face Hub repo id…"))
     if choice != HUB_CHOICE:
         return choice, False
@@ -148,7 +147,7 @@ def hub_id_box(prefix: str, placeholder: str) -> str:
     """A typed Hugging Face Hub repo id; stops the page while the box is empty or holds something else."""
     from gans.checkpoints import is_hub_id
 
-    hub_id = st.text_input("Hugging Face Hub repo id", key=f"{prefix}_hub_id", persist_state="session",
+    hub_id = st.text_input("Hugging Face Hub repo id", key=f"{prefix}_hub_id", persist_state=KEEP,
                            placeholder=placeholder, help="A repo saved by gans (config.json + model.safetensors)")
     if not hub_id.strip():
         st.stop()
@@ -180,3 +179,57 @@ def load_picked(source: str, from_hub: bool):
     if checkpoint is None:
         raise CheckpointError(f"{source} holds no loadable model")
     return model, checkpoint
+
+
+# ---- one task's page: its checkpoint, and an input to run it on ------------------------------------------------
+def pick_checkpoint(task: str, noun: str, train_hint: str = "", icon: str | None = None) -> tuple[str, bool]:
+    """The picked checkpoint of ``task`` (run folder or Hub id) and whether it is a Hub id, with widget keys
+    ``{task}_checkpoint`` / ``{task}_hub_id``; while there is none, says how to get one (``noun`` names a model of
+    the task in messages: "No image-to-image checkpoints yet")."""
+    from gans.catalog import train_command
+    from gans.registry import list_models
+
+    choices = task_checkpoint_choices(task, task, f"{noun} model")
+    models = list_models(task=task)
+    if not choices:
+        st.info(f"No {noun} checkpoints yet. Train one on the Train page (model {' or '.join(models)}), or from a "
+                f"terminal: `{train_command(task)}`{f' ({train_hint})' if train_hint else ''}. You can also load "
+                "one from the Hugging Face Hub.", icon=icon)
+    return pick_task_checkpoint(choices, task, f"user/my-{models[0] if models else 'model'}")
+
+
+def load_checkpoint_of(task: str, source: str, from_hub: bool):
+    """``load_picked`` for a page of ``task``: a checkpoint of another task gets an error that names its page,
+    and the page stops."""
+    from gans.catalog import task_words
+    from gans.registry import list_models
+
+    model, info = load_picked(source, from_hub)
+    found = getattr(model, "task", info.task)
+    if found != task:
+        where = f"the {TASK_PAGES[found]} page" if found in TASK_PAGES else "another page"
+        st.error(f"{source} holds a {info.architecture} model ({task_words(found)}): open it on {where}. "
+                 f"{TASK_PAGES[task]} needs a {' or '.join(list_models(task=task))} checkpoint.")
+        st.stop()
+    return model, info
+
+
+def image_uploader(label: str, key: str):
+    """A file uploader for any image ``gans.decode`` reads, keyed ``{key}_upload``."""
+    return st.file_uploader(label, type=UPLOAD_TYPES, key=f"{key}_upload")
+
+
+def upload_or_example(upload, key: str, examples, example_label: str, labels: list[str], caption: str,
+                      empty: str) -> tuple[str, bytes] | None:
+    """(file name, bytes) of ``upload`` (an ``image_uploader``'s value), else of the held-out example picked in a
+    radio keyed ``{key}_example`` (``examples``: (file name, PNG bytes) pairs, shown as ``labels``, under
+    ``caption``); None, after showing ``empty``, when there is neither."""
+    if upload is not None:
+        return upload.name, upload.getvalue()
+    if not examples:
+        st.info(empty)
+        return None
+    st.caption(caption)
+    index = st.radio(example_label, range(len(examples)), horizontal=True, key=f"{key}_example",
+                     format_func=lambda i: labels[i])
+    return examples[index]

@@ -219,3 +219,41 @@ def test_cli_colorize_errors_are_one_line(colorizer_run, tmp_path, monkeypatch, 
     assert main(["colorize", str(text), "-o", str(tmp_path / "o.png"), "--checkpoint", str(colorizer_run)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "not an image" in err
+
+
+# ---- what the Colorize page shows (gans.colorize) ------------------------------------------------------------
+def test_metric_rows_name_each_result_and_leave_the_originals_scores_empty(colorizer_run):
+    from gans.colorize import METRIC_LABELS, metric_rows
+
+    result = colorize_picture(gans.load(colorizer_run), colour_photo(80, 60), render_size=64)
+    rows = metric_rows(result.metrics)
+    assert [row["result"] for row in rows] == list(METRIC_LABELS.values())
+    assert all(set(row) == {"result", "PSNR (dB)", "SSIM", "colourfulness"} for row in rows)
+    assert rows[-1]["PSNR (dB)"] is None and rows[-1]["SSIM"] is None and rows[-1]["colourfulness"] > 0
+    assert metric_rows({}) == []
+
+
+def test_previews_are_at_most_their_side_and_keep_the_aspect():
+    from gans.colorize import preview
+
+    small = Image.new("RGB", (300, 200))
+    assert preview(small, 1024) is small
+    assert preview(Image.new("RGB", (4000, 3000)), 1024).size == (1024, 768)
+
+
+def test_colorizer_facts_and_held_out_photos(colorizer_run, monkeypatch):
+    from gans.catalog import describe
+    from gans.colorize import EXAMPLE_DATASET, colorizer_facts, held_out_photos
+
+    assert colorizer_facts(describe(colorizer_run)) == ("**colorizer** · data **photo-folder** · **3** steps · "
+                                                        "trained on **32×32** px crops · gray → colour")
+    if any(info.name == EXAMPLE_DATASET and info.available for info in gans.list_datasets()):
+        photos = held_out_photos()
+        assert photos and all(picture.mode == "RGB" and "/" not in name and "." not in name
+                               for name, picture in photos)
+
+    def missing(*args, **kwargs):
+        raise gans.DatasetError(f"{EXAMPLE_DATASET} is not on this machine")
+
+    monkeypatch.setattr("gans.data.load_dataset", missing)
+    assert held_out_photos() == []

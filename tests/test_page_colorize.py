@@ -231,3 +231,19 @@ def test_the_page_works_inside_the_studio_router(shipped, monkeypatch):
     assert not app.exception and not app.error
     assert output_caption(app) == "Colorized · 70×50 px · network at 70×50 px"
     assert metric_rows(app) == METRIC_ROWS
+
+
+def test_the_page_is_thin_and_names_no_model_and_no_dataset():
+    """Widgets → one gans call → render: what the page says about models and data comes from gans, so a new model
+    or dataset needs no page edit."""
+    import ast
+    import re
+
+    source = Path(PAGE).read_text()
+    assert len(source.splitlines()) <= 150
+    assert "from studio.shell import ensure_shell\n\nensure_shell()" in source
+    literals = [node.value for node in ast.walk(ast.parse(source))
+                if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    for name in gans.list_models() + [info.name for info in gans.list_datasets()]:
+        named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
+        assert not [text for text in literals if named.search(text)], f"the page names {name!r}"

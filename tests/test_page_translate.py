@@ -143,3 +143,19 @@ def test_a_noise_model_is_sent_to_explore(page, tmp_path):
     app = page(translate_run=str(tmp_path / "dcgan"))
     assert not app.exception
     assert "no image-to-image model" in app.warning[0].value
+
+
+def test_the_page_is_thin_and_names_no_model_and_no_dataset():
+    """Widgets → one gans call → render: what the page says about models and data comes from gans, so a new model
+    or dataset needs no page edit."""
+    import ast
+    import re
+
+    source = Path(PAGE).read_text()
+    assert len(source.splitlines()) <= 150
+    assert "from studio.shell import ensure_shell\n\nensure_shell()" in source
+    literals = [node.value for node in ast.walk(ast.parse(source))
+                if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    for name in gans.list_models() + [info.name for info in gans.list_datasets()]:
+        named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
+        assert not [text for text in literals if named.search(text)], f"the page names {name!r}"

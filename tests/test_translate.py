@@ -172,3 +172,33 @@ def test_cli_translate_refuses_a_noise_model(tmp_path, capsys):
     noise_image(16, 16).save(source)
     assert main(["translate", str(tmp_path / "dcgan"), str(source), "-o", str(tmp_path / "o.png")]) == 2
     assert "generates images from noise" in capsys.readouterr().err
+
+
+# ---- what the Translate page shows (gans.translate) ----------------------------------------------------------
+def test_directions_are_named_after_the_domains_when_the_run_knows_them():
+    from gans.translate import direction_label
+
+    assert direction_label("a2b") == "A → B" and direction_label("b2a", []) == "B → A"
+    assert direction_label("a2b", ["sneaker", "ankle boot"]) == "sneaker → ankle boot"
+    assert direction_label("b2a", ("sneaker", "ankle boot")) == "ankle boot → sneaker"
+
+
+def test_translator_facts_say_architecture_data_steps_size_and_channels(cyclegan_run):
+    from gans.catalog import CheckpointInfo
+    from gans.translate import translator_facts
+
+    model, path = cyclegan_run
+    info = CheckpointInfo(path=path, source="run", architecture="cyclegan", data="sneaker2boot", step=1234,
+                          image_size=32, channels=1, num_classes=0, task="translate")
+    assert translator_facts(model, info) == ("**cyclegan** · data **sneaker2boot** · **1,234** steps · trained on "
+                                             "**32×32** px crops · RGB → gray")
+
+
+def test_held_out_examples_come_from_the_test_split_at_the_model_size():
+    from gans.translate import held_out_examples
+
+    a = held_out_examples("edges2fashion", "a2b", 48, count=3)
+    b = held_out_examples("edges2fashion", "b2a", 48, count=3)
+    assert len(a) == 3 and all(picture.size == (48, 48) for picture in a + b)
+    assert [picture.tobytes() for picture in a] != [picture.tobytes() for picture in b], "one domain per direction"
+    assert held_out_examples("no-such-data", "a2b", 32) == [], "nothing to offer, no error"
