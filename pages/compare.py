@@ -48,7 +48,7 @@ def pick_runs(infos: dict[str, CheckpointInfo]) -> list[str]:
                    + (f" ({', '.join(missing)} missing)." if len(missing) < len(wanted) else "."))
     return st.multiselect("Runs", list(infos), key="compare_runs", persist_state=KEEP,
                           format_func=lambda path: infos[path].label,
-                          help=f"Two to {compare.MAX_RUNS} noise → image runs: shipped checkpoints and your local runs")
+                          help=f"Two to {compare.MAX_RUNS} noise → image runs: shipped checkpoints, your local runs")
 
 
 def load_runs(paths: list[str], names: dict[str, str]) -> dict[str, tuple]:

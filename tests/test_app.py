@@ -175,3 +175,66 @@ def test_a_page_is_short_starts_its_shell_and_holds_no_torch_code(page):
     assert len(source.splitlines()) <= 150, f"{page} grew past 150 lines: move its helpers into gans"
     assert "from studio.shell import ensure_shell\n" in source and "\nensure_shell()" in source
     assert "import torch" not in source and "gans.create(" not in source
+
+
+# ---- what the home page shows (gans.catalog) -------------------------------------------------------------------
+def catalog_info(folder: Path, name: str, source: str, task: str = "generate", grid: bool = True, **facts):
+    from gans.catalog import CheckpointInfo
+
+    if grid:
+        gans.RunDir(folder / name).sample_path(5).parent.mkdir(parents=True, exist_ok=True)
+        gans.RunDir(folder / name).sample_path(5).write_bytes(b"")
+    return CheckpointInfo(path=folder / name, source=source, architecture=facts.pop("architecture", "mygan"),
+                          data="mydata", step=5, image_size=32, channels=3, num_classes=0, task=task, **facts)
+
+
+def test_showcase_orders_shipped_by_task_then_the_newest_runs_with_grids(tmp_path):
+    from gans.catalog import showcase
+
+    listed = [catalog_info(tmp_path, "s-translate", "shipped", "translate"),
+              catalog_info(tmp_path, "s-colorize", "shipped", "colorize"),
+              catalog_info(tmp_path, "s-generate-1", "shipped"),
+              catalog_info(tmp_path, "s-no-grid", "shipped", grid=False),
+              catalog_info(tmp_path, "s-generate-2", "shipped"),
+              catalog_info(tmp_path, "r-newest", "run"), catalog_info(tmp_path, "r-middle", "run", grid=False),
+              catalog_info(tmp_path, "r-oldest", "run")]
+    names = [info.path.name for info in showcase(listed, recent_runs=2)]
+    assert names == ["s-generate-1", "s-generate-2", "s-translate", "s-colorize", "r-newest"], \
+        "catalog order kept within a task; the two newest runs, of which one has a grid"
+    assert [info.path.name for info in showcase(listed, recent_runs=3)][-2:] == ["r-newest", "r-oldest"]
+    assert showcase([]) == []
+
+
+def test_grid_captions_say_what_the_rows_of_a_grid_are(tmp_path):
+    from gans.catalog import grid_caption, grid_rows
+
+    sample = catalog_info(tmp_path, "g", "run", architecture="dcgan")
+    assert grid_rows(sample) is None and grid_caption(sample) == sample.label
+    one_way = catalog_info(tmp_path, "p", "run", "translate", architecture="pix2pix")
+    assert grid_caption(one_way) == f"{one_way.label} · image → image, rows: input · output · target"
+    two_way = catalog_info(tmp_path, "c", "run", "translate", architecture="cyclegan", domains=["day", "night"])
+    assert grid_rows(two_way) == "day · day → night · night · night → day"
+    two_way.domains = []
+    assert grid_rows(two_way) == "A · A → B · B · B → A"
+    unknown = catalog_info(tmp_path, "u", "run", "translate", architecture="no-such-model")
+    assert grid_rows(unknown) == "input · output · target", "an unknown architecture: the one-way wording"
+    colorizer = catalog_info(tmp_path, "z", "run", "colorize", architecture="colorizer")
+    assert grid_caption(colorizer).endswith("gray → colour, rows: gray input · colorized · original")
+
+
+def test_model_and_dataset_rows_and_example_commands():
+    from gans.catalog import command_examples, dataset_rows, model_rows, train_command
+    from gans.registry import model_factory
+
+    rows = {row["model"]: row for row in model_rows()}
+    assert list(rows) == gans.list_models()
+    assert rows["dcgan"]["what"] == model_factory("dcgan").__doc__.strip().splitlines()[0]
+    datasets = {row["dataset"]: row for row in dataset_rows()}
+    assert list(datasets) == [dataset.name for dataset in gans.list_datasets()]
+    assert datasets["fashion-mnist-mini"]["available"] == "yes" and datasets["fashion-mnist-mini"]["classes"] == "10"
+    commands = command_examples().splitlines()
+    assert commands[0] == "python -m gans list" and train_command() in commands
+    for task in ("generate", "translate", "colorize"):
+        model = train_command(task).split()[4]  # python -m gans train MODEL ...
+        assert model_task(model) == task, f"the {task} example trains a {task} model"
+        assert command_examples(task).splitlines()[0] == train_command(task)

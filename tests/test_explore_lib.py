@@ -113,3 +113,112 @@ def test_walk_gif_bounces_back_to_the_start(dcgan):
     assert gif.n_frames == 6  # A, 1, 2, B, 2, 1: the loop returns to A without a jump
     once = Image.open(io.BytesIO(explore.walk_gif(frames, scale=2, bounce=False)))
     assert once.n_frames == 4
+
+
+# ---- what the Explore page shows -------------------------------------------------------------------------------
+def pixels(picture: Image.Image) -> torch.Tensor:
+    import numpy as np
+
+    return torch.from_numpy(np.asarray(picture).copy())
+
+
+def test_frame_picture_is_the_frame_at_t_enlarged_to_about_256_px(dcgan):
+    picture = explore.frame_picture(dcgan, 3, 7, 1.0, "slerp")
+    assert picture.size == (256, 256)  # 32 px × 8
+    assert torch.equal(pixels(picture), pixels(explore.enlarge(dcgan.sample(1, seed=7), 8)))
+    assert not torch.equal(pixels(picture), pixels(explore.frame_picture(dcgan, 3, 7, 0.0, "slerp")))
+
+
+def test_walk_strip_gives_one_enlarged_picture_per_frame_and_the_gif(dcgan):
+    strip, gif = explore.walk_strip(dcgan, 3, 7, frames=5, mode="lerp", truncation=0.5)
+    assert len(strip) == 5 and strip[0].size == (96, 96)  # 32 px × 3
+    frames = explore.walk_images(dcgan, 3, 7, frames=5, mode="lerp", truncation=0.5)
+    assert torch.equal(pixels(strip[-1]), pixels(explore.enlarge(frames[-1], 3)))
+    assert gif == explore.walk_gif(frames, scale=3)
+    assert explore.walk_positions(5) == ["t = 0.00", "t = 0.25", "t = 0.50", "t = 0.75", "t = 1.00"]
+
+
+def test_class_walk_pictures_are_one_picture_per_class(cgan):
+    pictures = explore.class_walk_pictures(cgan, seed=5)
+    assert len(pictures) == 3 and pictures[0].size == (84, 84)  # 28 px × 3
+    assert torch.equal(pixels(pictures[2]), pixels(explore.enlarge(cgan.sample(1, seed=5, labels=[2]), 3)))
+
+
+def test_sample_grid_tiles_count_samples_of_the_seed(dcgan):
+    from gans.images import grid_image
+
+    grid = explore.sample_grid(dcgan, seed=4, count=9, truncation=0.7)
+    assert grid.size == (2 * (3 * 34 + 2),) * 2  # 3 × 3 tiles of 32 px with 2 px padding, twice as large
+    assert grid == grid_image(dcgan.sample(9, seed=4, truncation=0.7), scale=2)
+    assert grid != explore.sample_grid(dcgan, seed=5, count=9, truncation=0.7)
+
+
+def test_truncation_choices_run_from_off_to_two():
+    assert explore.TRUNCATION_CHOICES[:3] == ["off", 0.1, 0.2] and explore.TRUNCATION_CHOICES[-1] == 2.0
+    assert explore.truncation_value("off") is None and explore.truncation_value(0.7) == 0.7
+
+
+def test_other_seed_is_never_the_old_one():
+    import random
+
+    rng = random.Random(0)
+    assert all(explore.other_seed(1, 3, rng) in (0, 2) for _ in range(50))
+    assert explore.other_seed(None, 2**31 - 1, rng) >= 0
+
+
+def test_model_facts_and_the_message_for_models_without_a_latent_space(tmp_path):
+    from gans.catalog import CheckpointInfo
+
+    info = CheckpointInfo(path=tmp_path / "run", source="run", architecture="mygan", data="mydata", step=12345,
+                          image_size=32, channels=1, num_classes=10)
+    assert explore.model_facts(info) == ("**mygan** · data **mydata** · **12,345** steps · **32×32** px "
+                                         "grayscale · 10 classes")
+    info.channels, info.num_classes = 3, 0
+    assert explore.model_facts(info).endswith("px RGB · unconditional")
+    translate = explore.elsewhere_message("run", "mytranslator", "translate", "runs/run")
+    assert "image-to-image" in translate and "**Translate** page" in translate
+    assert "`python -m gans translate runs/run input.png -o output.png`" in translate
+    colorize = explore.elsewhere_message("owner/repo", "mycolorizer", "colorize")
+    assert "**Colorize** page" in colorize and "--checkpoint owner/repo`" in colorize
+
+
+# ---- the picker's choices (gans.catalog) -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """A runs folder with a tiny unconditional run and a tiny conditional one (1 step each), and one more run
+    outside it."""
+    from gans.training import TrainConfig, train
+
+    runs = tmp_path_factory.mktemp("picker-runs")
+    for name, architecture in (("a", "dcgan"), ("b", "cgan"), ("elsewhere/c", "dcgan")):
+        train(architecture, cfg=TrainConfig(steps=1, batch_size=4, device="cpu"), out=runs / name,
+              model_kwargs={"width": 4, "latent_dim": 8, "image_size": 28})
+    return runs
+
+
+def test_checkpoint_choices_list_a_task_then_a_run_opened_from_elsewhere(two_runs, tmp_path, monkeypatch):
+    from gans import catalog
+
+    monkeypatch.setenv("GANS_RUNS_DIR", str(two_runs))
+    monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(tmp_path / "no-shipped"))
+    listed = list(catalog.checkpoint_choices("generate"))
+    assert sorted(listed) == [str(two_runs / "a"), str(two_runs / "b")]
+    assert catalog.checkpoint_choices("translate") == {}
+    opened = catalog.checkpoint_choices("generate", also=two_runs / "elsewhere" / "c")
+    assert list(opened)[:2] == listed and list(opened)[2] == str(two_runs / "elsewhere" / "c")
+    assert opened[str(two_runs / "a")].architecture == "dcgan"
+    again = catalog.checkpoint_choices("generate", also=f"{two_runs}/./a")  # already listed, spelled otherwise
+    assert list(again) == listed
+    assert list(catalog.checkpoint_choices("generate", also=tmp_path / "nothing")) == listed
+
+
+def test_find_choice_matches_any_spelling_of_the_folder(tmp_path):
+    from gans import catalog
+
+    (tmp_path / "run").mkdir()
+    choices = [str(tmp_path / "other"), str(tmp_path / "run")]
+    assert catalog.find_choice(f"{tmp_path}/x/../run", choices) == str(tmp_path / "run")
+    assert catalog.find_choice(str(tmp_path / "run"), choices) == str(tmp_path / "run")
+    assert catalog.find_choice(str(tmp_path / "missing"), choices) is None
+    assert catalog.find_choice(None, choices) is None and catalog.find_choice("", choices) is None
+    assert catalog.same_folder(tmp_path / "run", f"{tmp_path}/run/") and not catalog.same_folder(tmp_path, choices[1])
