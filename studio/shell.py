@@ -9,8 +9,12 @@ as ``/train`` runs ``pages/train.py`` alone, without this shell. Every page ther
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+
+FAVICON = Path(__file__).with_name("favicon.png")  # the tab's icon, served by the app itself
 
 # (file, title, icon). Material icons ship with Streamlit's own font, so they render everywhere.
 PAGES = [
@@ -27,7 +31,8 @@ def run_shell() -> None:
     """Page config, the router over ``PAGES``, the shared sidebar, then the page the URL asks for."""
     from studio.common import sidebar_status
 
-    st.set_page_config(page_title="GAN Studio", page_icon=":material/palette:", layout="wide")
+    # A local file: a ":material/...:" page icon makes the browser fetch the favicon from Google's font host.
+    st.set_page_config(page_title="GAN Studio", page_icon=str(FAVICON), layout="wide")
     navigation = st.navigation([st.Page(path, title=title, icon=icon, default=index == 0)
                                 for index, (path, title, icon) in enumerate(PAGES)])
     with st.sidebar:

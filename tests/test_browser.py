@@ -131,6 +131,35 @@ def test_a_deep_link_on_a_fresh_server_gets_the_whole_studio(path, title, tmp_pa
         page.screenshot(path=ARTIFACTS / f"deep-link-{path or 'home'}.png")
 
 
+def test_no_page_requests_any_host_but_the_app_s_own_and_no_deploy_button(tmp_path):
+    """Every request of every page (documents, scripts, fonts, icons, websockets) goes to the app's own host, and
+    visitors get no Deploy button or developer menu (.streamlit/config.toml: toolbarMode viewer)."""
+    require_chromium()
+    with streamlit_server(tmp_path / "runs", tmp_path / "streamlit.log") as url, chromium_page() as page:
+        own = url.split("/")[2]
+        outside: list[str] = []
+        seen: list[str] = []
+
+        def record(request):
+            if request.url.startswith(("data:", "blob:")):
+                return
+            seen.append(request.url)
+            if request.url.split("/")[2] != own:
+                outside.append(request.url)
+
+        page.on("request", record)
+        page.on("websocket", lambda socket: record(type("R", (), {"url": socket.url})()))
+        for path, title in DEEP_LINKS:
+            page.goto(f"{url}/{path}")
+            page.get_by_role("heading", name=title).first.wait_for()
+            page.get_by_text("Device:").first.wait_for()
+            page.wait_for_load_state("networkidle")
+            assert page.get_by_test_id("stAppDeployButton").count() == 0, f"/{path} shows a Deploy button"
+        assert any("/_stcore/stream" in request for request in seen), "websocket traffic was recorded"
+        assert any(request.endswith(".js") for request in seen), "script requests were recorded"
+        assert not outside, f"requests to other hosts: {sorted(set(outside))}"
+
+
 def test_newcomer_trains_then_explores(server, page):
     url, runs = server
     page.goto(url)
