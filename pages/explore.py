@@ -17,16 +17,15 @@ from studio.shell import ensure_shell
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
 HUB_CHOICE = "<hub>"  # the picker's last option: a Hugging Face Hub repo id typed in a text box
-# Where the models without a latent space go: task → (button, icon, how to hand a run to that page)
+# task → how to open a run without a latent space on its own page: (button, icon, hand-over)
 ELSEWHERE = {"translate": ("Open in Translate", ":material/compare:", open_in_translate),
              "colorize": ("Open in Colorize", ":material/palette:", open_in_colorize)}
 
 
 # ---- picking a checkpoint --------------------------------------------------------------------------------------
 def take_open_request() -> str | None:
-    """Select the run another page asked to open (``explore_run``), once, so later picks stick; a run without a
-    latent space is remembered for the notice instead. The opened run stays in the picker (``explore_opened_run``)
-    even when it lies outside the runs folder."""
+    """Select the run another page asked to open (``explore_run``), once, so later picks stick; it stays listed
+    (``explore_opened_run``) even outside the runs folder. A run without a latent space gets the notice instead."""
     requested = st.session_state.pop("explore_run", None)
     if requested:
         info = describe(requested)
@@ -50,16 +49,16 @@ def elsewhere_notice(name: str, architecture: str, task: str, run_dir: str | Non
 def forget_elsewhere_request() -> None:
     st.session_state.pop("explore_elsewhere_run", None)
 
+
 def pick_checkpoint() -> tuple[str, bool]:
     """The picked run folder or Hub repo id and whether it is a Hub id; stops the page while the Hub box is empty
     or holds something that is not a repo id (never a path on the server)."""
     requested = take_open_request()
-    elsewhere = st.session_state.get("explore_elsewhere_run")
-    info = describe(elsewhere) if elsewhere else None
-    if info is not None:
-        elsewhere_notice(info.path.name, info.architecture, info.task, str(info.path))
-    choices = {path: info.label for path, info in
-               generate_checkpoints(also=st.session_state.get("explore_opened_run")).items()}
+    if elsewhere := st.session_state.get("explore_elsewhere_run"):
+        if info := describe(elsewhere):
+            elsewhere_notice(info.path.name, info.architecture, info.task, str(info.path))
+    listed = generate_checkpoints(also=st.session_state.get("explore_opened_run"))
+    choices = {path: checkpoint.label for path, checkpoint in listed.items()}
     if not choices:
         st.info(f"No checkpoints yet. Train one on the Train page, or from a terminal: `{train_command()}`. You can "
                 "also load a model from the Hugging Face Hub.")
@@ -81,6 +80,7 @@ def pick_checkpoint() -> tuple[str, bool]:
 # ---- the explorer ----------------------------------------------------------------------------------------------
 def new_grid_seed() -> None:
     st.session_state["explore_grid_seed"] = explore.other_seed(st.session_state.get("explore_grid_seed"), MAX_SEED)
+
 
 @st.fragment
 def frame_at_t(model, key, seed_a, seed_b, mode, label, truncation) -> None:
