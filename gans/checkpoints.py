@@ -165,6 +165,17 @@ class RunDir:
         torch.save(state, buffer)
         atomic_write(self.state_path, buffer.getvalue())
 
+    def remove_partial_writes(self) -> list[Path]:
+        """Delete the temporary files of writes that never finished (``atomic_write``'s ``.NAME.*.tmp``, left
+        when the process was killed mid-write; the files they were replacing are intact). Returns what went."""
+        removed = []
+        for folder in (self.path, self.samples_dir, self.best.path):
+            for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
+                if tmp.is_file():
+                    tmp.unlink(missing_ok=True)
+                    removed.append(tmp)
+        return removed
+
     def load_trainer_state(self) -> dict:
         if not self.state_path.exists():
             raise CheckpointError(f"{self.state_path} is missing: this run cannot be resumed")

@@ -55,6 +55,7 @@ from .registry import register_dataset
 logger = logging.getLogger(__name__)
 
 DEFAULT_IMAGE_SIZE = 256
+MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024  # image bytes a .tar(.gz) may unpack to in memory
 PAIRED_SPLITS = ("train", "val", "test")
 UNPAIRED_SPLITS = ("train", "test")
 # The folders each layout is made of: wrapping folders are looked through until one of these appears.
@@ -70,18 +71,26 @@ def _not_read() -> bytes:
     raise _UnreadableImage("this archive member was not kept in memory")
 
 
-def _files_in_tar(archive: tarfile.TarFile, keep: Callable[[PurePosixPath], bool]) -> list[_ImageFile]:
+def _files_in_tar(archive: tarfile.TarFile, keep: Callable[[PurePosixPath], bool], name: str) -> list[_ImageFile]:
     """Image members of a tar, in one pass (a .tar.gz cannot seek backwards without decompressing again).
 
     Only regular files are listed (no links, devices or folders). The bytes of members that ``keep`` accepts
-    are read into memory now, unless their declared size is absurd (the loader then skips them by size).
+    are read into memory now, unless their declared size is absurd (the loader then skips them by size); once
+    the kept bytes would pass ``MAX_ARCHIVE_BYTES`` it stops with a clear error (a small .tar.gz of compressible
+    members can inflate to gigabytes).
     """
-    files = []
+    files, kept = [], 0
     for member in archive:
         relative = PurePosixPath(member.name)
         if not member.isfile() or not _is_candidate(relative):
             continue
         if keep(relative) and member.size <= MAX_FILE_BYTES:
+            kept += member.size
+            if kept > MAX_ARCHIVE_BYTES:
+                raise DatasetError(
+                    f"{name} unpacks to more than {MAX_ARCHIVE_BYTES // 2**20} MB of images, more than a dataset "
+                    "here may hold in memory; use fewer or smaller images (or a .zip, read one image at a time)"
+                )
             data = archive.extractfile(member).read()
             files.append(_ImageFile(relative, member.size, lambda data=data: data))
         else:
@@ -112,7 +121,7 @@ def _image_files(
         return
     try:
         with tarfile.open(root, "r:*") as archive:
-            files = _files_in_tar(archive, keep)
+            files = _files_in_tar(archive, keep, name)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
         raise DatasetError(
             f"{name} is neither a folder nor a readable .zip or .tar(.gz) archive ({error}); "

@@ -192,6 +192,7 @@ class Trainer:
         """Load everything a checkpoint saved; returns its step. Weights come from trainer_state.pt itself, so
         a crash between writing model.safetensors and trainer_state.pt still resumes from a consistent state."""
         state = run.load_trainer_state()
+        run.remove_partial_writes()  # a kill -9 mid-write leaves .tmp files beside the intact ones
         try:
             model.load_state_dict(state["model"])
             for name, optimizer in optimizers.items():

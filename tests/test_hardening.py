@@ -1,0 +1,47 @@
+"""Faults and hostile input that must end in one clear message, or be cleaned up (issue 15's probe findings)."""
+
+import io
+import tarfile
+
+import pytest
+
+from gans.checkpoints import RunDir
+from gans.errors import DatasetError
+from gans.training import DataConfig, TrainConfig
+from gans.training.api import resume, train
+
+
+def test_resume_removes_the_partial_files_a_kill_left_and_keeps_the_real_ones(tmp_path):
+    out = tmp_path / "run"
+    train("dcgan", DataConfig("fashion-mnist-mini"), TrainConfig(steps=2, batch_size=4, device="cpu",
+                                                                 metric_every=2, metric_samples=10),
+          out=out, model_kwargs={"width": 4})
+    run = RunDir(out)
+    # what atomic_write leaves when the process dies between mkstemp and the rename
+    partial = [out / ".model.safetensors.x1.tmp", run.samples_dir / ".step_0000004.png.x2.tmp",
+               run.best.path / ".metric.json.x3.tmp"]
+    for path in partial:
+        path.write_bytes(b"half a file")
+    resume(out, steps=4)
+    assert not [path for path in partial if path.exists()]
+    assert not list(out.rglob("*.tmp"))
+    assert run.weights_path.is_file() and run.best.metric_path.is_file()
+    assert max(e["step"] for e in run.read_events() if "step" in e) == 4
+
+
+def test_a_small_tar_gz_that_inflates_past_the_memory_budget_stops_with_one_clear_message(tmp_path, monkeypatch):
+    """A .tar.gz of highly compressible members: reading stops once the kept bytes pass the budget, before the
+    whole archive is held in memory."""
+    from gans.data import pair_folders
+
+    monkeypatch.setattr(pair_folders, "MAX_ARCHIVE_BYTES", 3 * 1024 * 1024)
+    archive = tmp_path / "bomb.tar.gz"
+    with tarfile.open(archive, "w:gz") as tarred:
+        for index in range(8):  # 8 × 1 MiB of zeros: ~8 KB compressed
+            member = tarfile.TarInfo(f"train/{index:02d}.png")
+            member.size = 1024 * 1024
+            tarred.addfile(member, io.BytesIO(bytes(member.size)))
+    assert archive.stat().st_size < 100_000
+    with pytest.raises(DatasetError, match="more than 3 MB") as error:
+        pair_folders.load_paired_folder(archive, split="train", image_size=32)
+    assert "Traceback" not in str(error.value) and str(tmp_path) not in str(error.value).replace(str(archive), "")
