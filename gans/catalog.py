@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .checkpoints import RunDir
+from .errors import UnknownNameError
 
 
 def shipped_dir() -> Path:
@@ -154,29 +155,48 @@ def find_choice(picked: str | Path | None, choices: Iterable[str]) -> str | None
 TASK_WORDS = {"generate": "noise → image", "translate": "image → image", "colorize": "gray → colour"}
 COLORIZE_ROWS = "gray input · colorized · original"  # the rows of a colorizer run's progress grid, top to bottom
 TASK_ORDER = ("generate", "translate", "colorize")  # front-page order: samples, then translations, colorizations
-COMMAND_EXAMPLES = {  # what the studio's pages do, from a terminal
-    "generate": ["python -m gans train dcgan --data fashion-mnist-mini --steps 2000 --out runs/my-dcgan",
-                 "python -m gans sample runs/my-dcgan -n 64 -o grid.png",
-                 "python -m gans interpolate runs/my-dcgan --seeds 1 2 --frames 16 -o walk.gif"],
-    "translate": ["python -m gans train pix2pix --data edges2fashion --steps 1000 --batch-size 16 "
-                  "--out runs/my-pix2pix", "python -m gans translate runs/my-pix2pix edges.png -o garment.png"],
-    "colorize": ["python -m gans train colorizer --data offline-photos --steps 1000 --batch-size 16 "
-                 "--out runs/my-colorizer"],
+# How a run of each task is used from a terminal ({run}: its run folder)
+USE_COMMANDS = {
+    "generate": ["python -m gans sample {run} -n 64 -o grid.png",
+                 "python -m gans interpolate {run} --seeds 1 2 --frames 16 -o walk.gif"],
+    "translate": ["python -m gans translate {run} input.png -o output.png"],
+    "colorize": ["python -m gans colorize photo.jpg -o colour.png --checkpoint {run}"],
 }
 
 
-def command_examples(task: str | None = None) -> str:
-    """Example commands, one a line: listing models, then training and using a model of each task (or of
-    ``task`` only)."""
-    lines = [] if task else ["python -m gans list"]
-    for name, commands in COMMAND_EXAMPLES.items():
-        lines += commands if task in (None, name) else []
-    return "\n".join(lines)
+def example_model(task: str = "generate") -> str:
+    """The registered model that examples of ``task`` use: the default model when it is of that task, else the
+    first one of the task by name."""
+    from .registry import default_model, list_models
+
+    if default_model() in list_models(task):
+        return default_model()
+    names = list_models(task)
+    if not names:
+        raise UnknownNameError(f"no registered model does {task!r}")
+    return names[0]
 
 
 def train_command(task: str = "generate") -> str:
-    """The example command that trains a model of ``task``."""
-    return COMMAND_EXAMPLES[task][0]
+    """The command that trains the example model of ``task`` on its default dataset for its default steps."""
+    from .registry import model_info
+
+    name = example_model(task)
+    info = model_info(name)
+    data = f" --data {info.default_dataset}" if info.default_dataset else ""
+    return f"python -m gans train {name}{data} --steps {info.steps} --out runs/my-{name}"
+
+
+def command_examples(task: str | None = None) -> str:
+    """Example commands, one a line: listing models, then training and using a model of each task that has a
+    registered model (or of ``task`` only), read from the registry so a new model's defaults show."""
+    from .registry import list_models
+
+    lines = [] if task else ["python -m gans list"]
+    for name in [task] if task else [name for name in TASK_ORDER if list_models(name)]:
+        lines.append(train_command(name))
+        lines += [command.format(run=f"runs/my-{example_model(name)}") for command in USE_COMMANDS.get(name, [])]
+    return "\n".join(lines)
 
 
 def task_words(task: str) -> str:

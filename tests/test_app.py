@@ -223,8 +223,8 @@ def test_grid_captions_say_what_the_rows_of_a_grid_are(tmp_path):
 
 
 def test_model_and_dataset_rows_and_example_commands():
-    from gans.catalog import command_examples, dataset_rows, model_rows, train_command
-    from gans.registry import model_factory
+    from gans.catalog import command_examples, dataset_rows, example_model, model_rows, train_command
+    from gans.registry import default_model, model_factory, model_info
 
     rows = {row["model"]: row for row in model_rows()}
     assert list(rows) == gans.list_models()
@@ -234,7 +234,16 @@ def test_model_and_dataset_rows_and_example_commands():
     assert datasets["fashion-mnist-mini"]["available"] == "yes" and datasets["fashion-mnist-mini"]["classes"] == "10"
     commands = command_examples().splitlines()
     assert commands[0] == "python -m gans list" and train_command() in commands
+    assert commands.index(train_command("generate")) < commands.index(train_command("translate")) \
+        < commands.index(train_command("colorize"))
     for task in ("generate", "translate", "colorize"):
-        model = train_command(task).split()[4]  # python -m gans train MODEL ...
-        assert model_task(model) == task, f"the {task} example trains a {task} model"
+        model = example_model(task)
+        assert model_task(model) == task, f"the {task} example is a {task} model"
+        info = model_info(model)
+        assert train_command(task) == (f"python -m gans train {model} --data {info.default_dataset} "
+                                       f"--steps {info.steps} --out runs/my-{model}")
         assert command_examples(task).splitlines()[0] == train_command(task)
+        assert all(f"runs/my-{model}" in line for line in command_examples(task).splitlines()[1:])
+    assert example_model("generate") == default_model(), "the studio's default model when it draws from noise"
+    with pytest.raises(gans.UnknownNameError):
+        example_model("no-such-task")
