@@ -52,6 +52,29 @@ def test_train_writes_a_run_directory(trained_run, capsys):
     assert config["model"]["width"] == 4 and config["model"]["latent_dim"] == 8 and config["train"]["steps"] == 6
 
 
+def test_train_defaults_are_the_models_declared_ones():
+    """Dataset, steps and batch size come from gans.registry.model_info (as on the Train page); flags win."""
+    from gans.cli import build_parser, job_from_args
+
+    def job(*args):
+        return job_from_args(build_parser().parse_args(["train", *args]))
+
+    dcgan, pix2pix, cyclegan = job("dcgan"), job("pix2pix"), job("cyclegan")
+    assert (dcgan.data.name, dcgan.train.steps, dcgan.train.batch_size) == ("fashion-mnist-mini", 2000, 64)
+    assert (pix2pix.data.name, pix2pix.train.steps, pix2pix.train.batch_size) == ("edges2fashion", 1000, 16)
+    assert cyclegan.data.name == "sneaker2boot"
+    given = job("pix2pix", "--data", "paired-folder", "--data-path", "pairs/", "--steps", "3", "--batch-size", "2")
+    assert (given.data.name, given.data.path, given.train.steps, given.train.batch_size) == \
+        ("paired-folder", "pairs/", 3, 2)
+
+
+def test_an_image_to_image_model_trains_on_its_own_demo_without_data_flags(tmp_path, capsys):
+    out = tmp_path / "p2p"
+    assert main(["train", "pix2pix", "--steps", "1", "--batch-size", "2", "--image-size", "32", "--width", "4",
+                 "--out", str(out), "--quiet"]) == 0
+    assert gans.RunDir(out).read_config()["data"]["name"] == "edges2fashion"
+
+
 def test_train_resume_continues_to_the_new_total(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "lsgan", "--steps", "3", "--out", str(out), *TINY_ARGS]) == 0

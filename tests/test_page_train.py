@@ -117,6 +117,35 @@ def test_bad_values_show_a_clear_error(app, tmp_path, widget, value, message):
     assert not [p for p in tmp_path.iterdir() if p.is_dir()], "nothing was started"
 
 
+def test_the_advanced_settings_are_the_models_declared_ones_with_its_defaults(app):
+    choose_model(app, "wgan")
+    assert app.selectbox(key="train_loss_wgan").value == "wasserstein"
+    assert app.selectbox(key="train_loss_wgan").options == ["bce", "ls", "wasserstein", "hinge"]
+    assert app.number_input(key="train_n_critic_wgan").value == 5
+    assert app.number_input(key="train_clip_value_wgan").value == 0.01
+    assert app.multiselect(key="train_augment_wgan").value == ["translation", "cutout"]
+    assert app.checkbox(key="train_spectral_norm_wgan").value is False
+    assert app.number_input(key="train_lr_wgan").value == 5e-5
+    choose_model(app, "vanilla")
+    keys = {widget.key for widget in app.number_input}
+    assert "train_ema_decay_vanilla" in keys and "train_n_critic_vanilla" not in keys, "vanilla has no critic steps"
+    assert app.selectbox(key="train_image_size_vanilla").value == 28
+
+
+def test_the_page_names_no_model_and_no_dataset():
+    """What the page offers comes from the registries: its source spells no registered model or dataset."""
+    import ast
+    import re
+
+    names = set(gans.list_models()) | {info.name for info in gans.list_datasets()}
+    for path in (ROOT / "pages" / "train.py", ROOT / "studio" / "train_widgets.py"):
+        texts = [node.value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                 if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+        spelled = {name for name in names for text in texts
+                   if text == name or (name != "folder" and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text))}
+        assert not spelled, f"{path.name} spells {sorted(spelled)}"
+
+
 # ---- image-to-image models -------------------------------------------------------------------------------------
 def datasets_of(kind: str) -> list[str]:
     return [info.name for info in gans.list_datasets() if info.kind == kind]
