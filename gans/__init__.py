@@ -5,11 +5,18 @@
 >>> model = gans.create("dcgan", image_size=32)
 >>> model = gans.load("runs/dcgan-...")        # a run directory or a Hugging Face Hub repo id
 >>> images = model.sample(16, seed=0)            # (16, C, H, W) in [-1, 1]
+
+Models are ``gans.GAN`` (the small base: config, save/load, EMA, optimisers, the training-step protocol) and
+one of its two task bases: ``gans.NoiseToImageGAN`` (``sample``, ``interpolate``) or ``gans.ImageToImageGAN``
+(``translate``, ``translate_tiled``).
 """
 
 from . import models  # noqa: F401  (registers every model)
 from .checkpoints import RunDir, load
 from .errors import CheckpointError, ConfigError, DatasetError, GansError, TrainingError, UnknownNameError
+from .models.base import GAN
+from .models.image_to_image import ImageToImageGAN
+from .models.noise_to_image import NoiseToImageGAN
 from .registry import create, list_models, register
 
 __version__ = "0.1.0"
@@ -23,6 +30,6 @@ def list_datasets():
 
 
 __all__ = [
-    "CheckpointError", "ConfigError", "DatasetError", "GansError", "RunDir", "TrainingError", "UnknownNameError",
-    "create", "list_datasets", "list_models", "load", "register",
+    "CheckpointError", "ConfigError", "DatasetError", "GAN", "GansError", "ImageToImageGAN", "NoiseToImageGAN",
+    "RunDir", "TrainingError", "UnknownNameError", "create", "list_datasets", "list_models", "load", "register",
 ]

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from .adversarial import AdversarialGAN
-from .base import check_common
+from .noise_to_image import check_common
 
 # from ..registry import register
 

@@ -13,12 +13,14 @@ import torch.nn.functional as F
 from .. import losses
 from ..augment import diff_augment, parse_policy
 from ..errors import ConfigError
-from .base import GAN, Batch
+from .base import Batch
+from .noise_to_image import NoiseToImageGAN
 
 
-class AdversarialGAN(GAN):
-    """Base of noise-to-image models. Subclasses build ``self.generator(z, labels)`` and
-    ``self.discriminator(images, labels)`` (scores of shape (N,)) and then call ``self._setup_objective``."""
+class AdversarialGAN(NoiseToImageGAN):
+    """The standard noise-to-image GAN: one training step with a choice of objective. Subclasses build
+    ``self.generator(z, labels)`` and ``self.discriminator(images, labels)`` (scores of shape (N,)) and then
+    call ``self._setup_objective``."""
 
     def _setup_objective(self, loss: str, n_critic: int, clip_value: float | None, gp_weight: float, d_norm: str,
                          augment: str = "") -> None:

@@ -1,12 +1,18 @@
-"""The model contract shared by every GAN in the library.
+"""The small base every model shares: ``GAN`` (exported as ``gans.GAN``).
 
 A model is an ``nn.Module`` whose ``__init__`` keyword arguments (plain JSON values) are its whole config.
 ``PyTorchModelHubMixin`` records them (``self.config()``); ``gans.load`` rebuilds the model from them.
 
-Every model implements:
-- ``configure_optimizers(train_cfg) -> dict[str, Optimizer]``
-- ``train_step(batch, optimizers, step) -> dict[str, float]`` — it owns its own D/G order.
-- generation: ``sample(n, seed=..., labels=..., truncation=...)`` (tensors in [-1, 1]).
+``GAN`` holds what every model needs, whatever it generates from: config, save/load and the Hub, the EMA of the
+generator, optimisers, and the training-step protocol the Trainer calls (``configure_optimizers``,
+``train_step``, ``prepare_data``, ``check_data``, ``preview_inputs``, ``preview_grid``). Generation lives one
+level down, in the two task bases:
+
+- ``NoiseToImageGAN`` (``noise_to_image.py``): latents, class labels, truncation, ``sample``, ``interpolate``.
+- ``ImageToImageGAN`` (``image_to_image.py``): ``translate``, any-size tiling, input/output previews.
+
+A model never inherits a method that only raises: a noise model has no ``translate``, an image model no
+``sample`` (``tests/test_model_hierarchy.py``).
 """
 
 from __future__ import annotations
@@ -21,21 +27,21 @@ from torch import nn
 
 from ..data.batch import Batch  # noqa: F401  (re-exported: models take a Batch)
 from ..errors import ConfigError
-from ..precision import inference_autocast
 
-SUPPORTED_IMAGE_SIZES = (28, 32, 64)
-MIN_TRUNCATION = 0.02  # below this, redrawing until |z| <= t takes too long and leaves no variety anyway
 OPTIMIZERS = ("adam", "rmsprop")
 
 
 class GAN(nn.Module, PyTorchModelHubMixin):
-    """Base class: config capture, EMA of the generator, optimizers, Hub save hooks and latent sampling."""
+    """The small base of every model: config capture, Hub save/load, EMA of the generator, optimisers and the
+    training-step protocol. Subclass ``NoiseToImageGAN`` or ``ImageToImageGAN`` rather than this."""
 
     architecture: str | None = None  # the registry name, set by ``gans.create``
-    #: "generate" (noise → image: ``sample``) or "translate" (image → image: ``translate``)
-    task: str = "generate"
-    #: the kind of dataset it trains on: "images" (``ImageData``), "paired" or "unpaired" (``gans.data.pairs``)
-    data_kind: str = "images"
+    #: "generate" (noise → image: ``sample``), "translate" or "colorize" (image → image: ``translate``);
+    #: set by the task bases
+    task: str
+    #: the kind of dataset it trains on: "images" (``ImageData``), "paired" or "unpaired" (``gans.data.pairs``),
+    #: "photos" (``gans.data.photos``); set by the task bases or the model
+    data_kind: str
     #: how many real batches one ``train_step`` consumes (n_critic for WGAN-style critics)
     batches_per_step: int = 1
     #: train in NHWC memory order (faster convolutions on CPU and GPU); False for models without convolutions
@@ -89,16 +95,22 @@ class GAN(nn.Module, PyTorchModelHubMixin):
             ema_buffer.copy_(buffer)
         self._ema_statistics_stale = True
 
-    #: noise batches (of 256) that measure the EMA generator's batch-norm statistics
+    #: input batches (of 256) that measure the EMA generator's batch-norm statistics
     EMA_CALIBRATION_BATCHES = 2
+
+    def ema_calibration_inputs(self, rng: torch.Generator, n: int) -> tuple | None:
+        """The generator's arguments for ``n`` calibration samples drawn with ``rng`` (on ``self.device``), or
+        None when the model has no such inputs: the EMA generator then keeps the statistics ``update_ema``
+        copied. Noise-to-image models draw noise (and classes)."""
+        return None
 
     @torch.no_grad()
     def sync_ema_statistics(self) -> None:
         """Give the EMA generator batch-norm statistics of its own: the averaged weights make other activations
         than the trained generator whose running statistics ``update_ema`` copies, so before the EMA generator is
         used (samples, metrics, checkpoints) its statistics are measured afresh — a cumulative average over
-        fixed noise, in fp32, in train mode. A pure function of the EMA weights (exact resume holds; the global
-        random generator is untouched); nothing happens unless ``update_ema`` ran since the last time, so a
+        fixed inputs (``ema_calibration_inputs``), in fp32, in train mode. A pure function of the EMA weights
+        (exact resume holds; the global random generator is untouched); nothing happens unless ``update_ema`` ran since the last time, so a
         model loaded for inference is never changed. Recalibrated on 20 × 256 samples, the shipped 10-minute
         DCGAN went from FD 106 (copied statistics) to 103; 2 × 256 are used, cheap enough for a preview a second."""
         generator = self.generator_ema
@@ -109,20 +121,20 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         self._ema_statistics_stale = False
         if not norms:
             return
-        device, was_training = self.device, generator.training
+        rng = torch.Generator(device=self.device).manual_seed(0)
+        batches = [self.ema_calibration_inputs(rng, 256) for _ in range(self.EMA_CALIBRATION_BATCHES)]
+        if batches[0] is None:
+            return
+        was_training = generator.training
         momenta = [norm.momentum for norm in norms]
-        rng = torch.Generator(device=device).manual_seed(0)
         for norm in norms:
             norm.reset_running_stats()
             norm.momentum = None  # cumulative average over the calibration batches
         generator.train()
         try:
-            with torch.autocast(device.type, enabled=False):
-                for _ in range(self.EMA_CALIBRATION_BATCHES):
-                    z = torch.randn(256, self._settings["latent_dim"], generator=rng, device=device)
-                    labels = (torch.randint(self.num_classes, (256,), generator=rng, device=device)
-                              if self.conditional else None)
-                    generator(z, labels)
+            with torch.autocast(self.device.type, enabled=False):
+                for inputs in batches:
+                    generator(*inputs)
         finally:
             for norm, momentum in zip(norms, momenta):
                 norm.momentum = momentum
@@ -152,52 +164,36 @@ class GAN(nn.Module, PyTorchModelHubMixin):
             "discriminator": self.make_optimizer(self.discriminator.parameters(), lr_d),
         }
 
+    # ---- the training-step protocol: the hooks the Trainer calls -------------------------------------------
+    # Each model (or its task base) implements the ones below that raise; the defaults of the others suit most.
     def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
-        raise NotImplementedError
+        """One training step on ``batch`` (D and G updates in the model's own order); returns at least
+        ``loss_d`` and ``loss_g`` as floats."""
+        raise NotImplementedError(f"{type(self).__name__} must implement train_step")
 
-    # ---- data and previews: the hooks the Trainer calls -----------------------------------------------------
     def data_size_hint(self) -> int:
         """The image size datasets should decode to (folders decode straight to it)."""
         return self._settings["image_size"]
 
     def prepare_data(self, data):
         """``data`` at the size and channels this model trains on."""
-        cfg = self._settings
-        return data.prepare(cfg["image_size"], cfg["channels"])
+        raise NotImplementedError(f"{type(self).__name__} must implement prepare_data")
 
     def settings_for_data(self, data) -> dict:
-        """Init arguments that follow from the data unless the user set them: RGB data → an RGB model; a
-        conditional model gets the data's number of classes."""
-        settings = {"channels": data.channels}
-        if self.conditional and data.num_classes:
-            settings["num_classes"] = data.num_classes
-        return settings
+        """Init arguments that follow from the data unless the user set them (e.g. its channels)."""
+        return {}
 
     def check_data(self, data) -> None:
-        """Raise ``ConfigError`` when ``data`` cannot train this model (shape, labels)."""
-        cfg = self._settings
-        size, channels = cfg["image_size"], cfg["channels"]
-        if getattr(data, "kind", "images") != self.data_kind:
-            raise ConfigError(f"{self.architecture} trains on {self.data_kind} data, not on {data.kind} data")
-        if tuple(data.images.shape[1:]) != (channels, size, size):
-            raise ConfigError(f"data has shape {tuple(data.images.shape[1:])} but the model wants "
-                              f"{(channels, size, size)}; prepare the data at the model's size")
-        if self.conditional:
-            if data.labels is None:
-                raise ConfigError(f"{self.architecture} is class-conditional and needs a labelled dataset "
-                                  f"(folder datasets: one sub-folder per class)")
-            if data.num_classes != self.num_classes:
-                raise ConfigError(f"the model has {self.num_classes} classes but the data has {data.num_classes}")
+        """Raise ``ConfigError`` when ``data`` cannot train this model (kind, shape, labels)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement check_data")
 
     def preview_inputs(self, data, seed: int, n: int):
-        """What the progress grids are made from, fixed for the whole run: here ``n`` latent vectors."""
-        return self.latent(seed, n)
+        """What the progress grids are made from, fixed for the whole run (noise, or example images)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement preview_inputs")
 
     def preview_grid(self, inputs):
-        """The PIL sample grid for ``preview_inputs`` (uses the EMA generator when there is one)."""
-        from ..images import grid_image
-
-        return grid_image(self.generate(inputs))
+        """The PIL progress grid for ``preview_inputs``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement preview_grid")
 
     def training_state(self) -> dict:
         """Tensors besides the weights that exact resuming needs (e.g. CycleGAN's image pools)."""
@@ -205,62 +201,6 @@ class GAN(nn.Module, PyTorchModelHubMixin):
 
     def load_training_state(self, state: dict) -> None:
         """Restore what ``training_state`` returned."""
-
-    # ---- generation ---------------------------------------------------------------------------------------
-    def latent(self, seed: int, n: int = 1, truncation: float | None = None) -> torch.Tensor:
-        """Deterministic latent vectors (n, latent_dim) for ``seed`` (on the CPU, so every device agrees).
-
-        With ``truncation`` t > 0, components with |z| > t are redrawn until they fall inside (BigGAN's
-        truncation trick, Brock et al. 2019): smaller t trades variety for typicality.
-        """
-        if not 0 <= int(seed) < 2**63:
-            raise ConfigError(f"seed must be between 0 and 2**63 - 1, got {seed}")
-        generator = torch.Generator().manual_seed(int(seed))
-        z = torch.randn(n, self._settings["latent_dim"], generator=generator)
-        if truncation is not None:
-            if not truncation >= MIN_TRUNCATION:
-                raise ConfigError(f"truncation must be at least {MIN_TRUNCATION}, got {truncation}")
-            outside = z.abs() > truncation
-            while outside.any():
-                z[outside] = torch.randn(int(outside.sum()), generator=generator)
-                outside = z.abs() > truncation
-        return z
-
-    def default_labels(self, n: int, labels=None) -> torch.Tensor | None:
-        """Class labels for ``n`` samples: None for unconditional models, 0,1,2,... cycling when not given."""
-        if not self.conditional:
-            if labels is not None:
-                raise ConfigError(f"{self.architecture} is not class-conditional: it takes no class")
-            return None
-        if labels is None:
-            return torch.arange(n) % self.num_classes
-        labels = torch.as_tensor(labels, dtype=torch.long).reshape(-1)
-        if labels.numel() == 1:
-            labels = labels.expand(n)
-        if labels.numel() != n or labels.min() < 0 or labels.max() >= self.num_classes:
-            raise ConfigError(f"class labels must be {n} integers in 0..{self.num_classes - 1}")
-        return labels
-
-    @torch.no_grad()
-    def generate(self, z: torch.Tensor, labels=None) -> torch.Tensor:
-        """Images in [-1, 1] on the CPU for latent vectors ``z`` (and class labels for conditional models)."""
-        generator = self.inference_generator()
-        was_training = generator.training
-        generator.eval()
-        try:
-            labels = self.default_labels(z.size(0), labels)
-            device = self.device
-            with inference_autocast(device):  # bf16 where the device computes it faster (gans.precision)
-                out = generator(z.to(device), None if labels is None else labels.to(device))
-        finally:
-            generator.train(was_training)
-        return out.float().cpu()
-
-    def sample(self, n: int, seed: int = 0, labels=None, truncation: float | None = None) -> torch.Tensor:
-        """``n`` images in [-1, 1] from the fixed noise of ``seed``."""
-        if n < 1:
-            raise ConfigError(f"number of samples must be at least 1, got {n}")
-        return self.generate(self.latent(seed, n, truncation), labels)
 
     # ---- Hub mixin hooks: one run-directory format everywhere ----------------------------------------------
     def _save_pretrained(self, save_directory: Path) -> None:
@@ -282,19 +222,6 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         from ..checkpoints import load
 
         return load(pretrained_model_name_or_path, **kwargs)
-
-
-def check_common(latent_dim: int, image_size: int, channels: int, lr: float, optimizer: str, betas) -> None:
-    """Validate the hyper-parameters every image GAN shares; raise ``ConfigError`` with what to do."""
-    if latent_dim < 1:
-        raise ConfigError(f"latent_dim must be at least 1, got {latent_dim}")
-    if image_size not in SUPPORTED_IMAGE_SIZES:
-        raise ConfigError(
-            f"image size {image_size} is not supported; choose one of {', '.join(map(str, SUPPORTED_IMAGE_SIZES))}"
-        )
-    if channels not in (1, 3):
-        raise ConfigError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels}")
-    check_optimizer(lr, optimizer, betas)
 
 
 def check_optimizer(lr: float, optimizer: str, betas) -> None:

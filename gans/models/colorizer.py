@@ -25,14 +25,13 @@ from ..errors import ConfigError
 from ..precision import inference_autocast
 from ..layers import PatchDiscriminator, UNetGenerator, dcgan_init
 from ..registry import register
-from .base import GAN, Batch, check_optimizer
+from .base import Batch, check_optimizer
+from .image_to_image import ImageToImageGAN
 from .translation import TRANSLATION_IMAGE_SIZES, default_unet_depth
-
-PREVIEW_COLUMNS = 8
 
 
 @register("colorizer")
-class Colorizer(GAN):
+class Colorizer(ImageToImageGAN):
     """Colorizer: grayscale photo → colour, predicts a*b* from L* (CIE Lab) with a U-Net, PatchGAN on (L, ab)"""
 
     task = "colorize"
@@ -115,11 +114,17 @@ class Colorizer(GAN):
         finally:
             self.generator.train(was_training)
 
-    def sample(self, n: int, seed: int = 0, labels=None, truncation=None):
-        raise ConfigError("the colorizer colours photos and has no latent space: use gans.colorize")
+    def channels(self, direction: str = "a2b") -> tuple[int, int]:
+        """Gray in, RGB out."""
+        self.check_direction(direction)
+        return 1, 3
 
-    def generate(self, z, labels=None):
-        raise ConfigError("the colorizer colours photos and has no latent space: use gans.colorize")
+    def _translate(self, images: torch.Tensor, direction: str) -> torch.Tensor:
+        """Gray images (N, 1, H, W) in [-1, 1] → RGB (N, 3, H, W) in [-1, 1] at the same size: their own L*,
+        the predicted a*b*. ``gans.colorize`` colours photos of any size at full resolution."""
+        lightness, _ = self.split_lab(images.float().cpu().expand(-1, 3, -1, -1))
+        ab = self.predict_ab(lightness)
+        return lab_to_rgb(torch.cat([denormalize_l(lightness), denormalize_ab(ab)], 1)) * 2 - 1
 
     # ---- training
     def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
@@ -167,15 +172,10 @@ class Colorizer(GAN):
     def settings_for_data(self, data) -> dict:
         return {}
 
-    def preview_inputs(self, data, seed: int, n: int):
-        return data.examples(min(n, PREVIEW_COLUMNS))
-
-    def preview_grid(self, inputs):
-        """Rows: the gray input, the colorization, the original photo."""
-        from ..images import grid_image
-
-        lightness, _ = self.split_lab(inputs.images)
+    def _preview_rows(self, batch: Batch) -> list[torch.Tensor]:
+        """The gray input, the colorization, the original photo."""
+        lightness, _ = self.split_lab(batch.images)
         ab = self.predict_ab(lightness)
         colour = lab_to_rgb(torch.cat([denormalize_l(lightness), denormalize_ab(ab)], 1)) * 2 - 1
         gray = lab_to_rgb(torch.cat([denormalize_l(lightness), torch.zeros_like(ab)], 1)) * 2 - 1
-        return grid_image(torch.cat([gray, colour, inputs.images.float()]), nrow=inputs.images.size(0))
+        return [gray, colour, batch.images.float()]

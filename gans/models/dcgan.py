@@ -31,7 +31,7 @@ from ..errors import ConfigError
 from ..layers import dcgan_init, down_block, normalization, spectral, up_block
 from ..registry import register
 from .adversarial import AdversarialGAN
-from .base import check_common
+from .noise_to_image import check_common
 
 CONDITIONINGS = ("projection", "concat", "auxiliary")
 

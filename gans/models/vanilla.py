@@ -14,7 +14,7 @@ from ..errors import ConfigError
 from ..layers import spectral
 from ..registry import register
 from .adversarial import AdversarialGAN
-from .base import check_common
+from .noise_to_image import check_common
 
 
 class MLPGenerator(nn.Module):
