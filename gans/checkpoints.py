@@ -154,7 +154,11 @@ class RunDir:
 
     # ---- config and weights
     def read_config(self) -> dict:
-        return read_json(self.config_path)
+        config = read_json(self.config_path)
+        if not isinstance(config, dict):
+            raise CheckpointError(f"{self.config_path} holds a JSON {type(config).__name__}, not the run's settings; "
+                                  "the run folder is damaged")
+        return config
 
     def save(self, model, train: dict | None = None, data: dict | None = None) -> None:
         self.path.mkdir(parents=True, exist_ok=True)

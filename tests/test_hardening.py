@@ -45,3 +45,24 @@ def test_a_small_tar_gz_that_inflates_past_the_memory_budget_stops_with_one_clea
     with pytest.raises(DatasetError, match="more than 3 MB") as error:
         pair_folders.load_paired_folder(archive, split="train", image_size=32)
     assert "Traceback" not in str(error.value) and str(tmp_path) not in str(error.value).replace(str(archive), "")
+
+
+@pytest.mark.parametrize("seed", [2**64, -(2**63) - 1, 10**30])
+def test_a_seed_beyond_64_bits_is_one_clear_message(seed, capsys):
+    from gans.cli import main
+
+    assert main(["train", "dcgan", "--steps", "1", "--seed", str(seed)]) != 0
+    err = capsys.readouterr().err
+    assert "seed must be between" in err and "Traceback" not in err
+
+
+def test_resuming_a_run_whose_config_json_is_a_list_is_one_clear_message(tmp_path, capsys):
+    from gans.cli import main
+
+    out = tmp_path / "run"
+    train("dcgan", DataConfig("fashion-mnist-mini"), TrainConfig(steps=1, batch_size=4, device="cpu"), out=out,
+          model_kwargs={"width": 4})
+    RunDir(out).config_path.write_text("[1, 2, 3]")
+    assert main(["train", "--resume", str(out), "--steps", "2"]) != 0
+    err = capsys.readouterr().err
+    assert "not the run's settings" in err and "Traceback" not in err

@@ -8,6 +8,10 @@ from ..errors import ConfigError
 from ..precision import PRECISIONS
 
 
+#: the seeds torch.manual_seed takes (larger ones raise deep inside torch)
+SEED_RANGE = (-(2**63), 2**64 - 1)
+
+
 @dataclass
 class TrainConfig:
     """How to train. ``lr``/``lr_d`` of None keep the model's own defaults (e.g. 5e-5 for WGAN).
@@ -35,6 +39,9 @@ class TrainConfig:
             expected = {"int": int, "float | None": (int, float, type(None)), "str": str, "bool": bool}[item.type]
             if not isinstance(value, expected) or (item.type == "int" and isinstance(value, bool)):
                 raise ConfigError(f"training setting {item.name} has the wrong type: {value!r}")
+        if not SEED_RANGE[0] <= self.seed <= SEED_RANGE[1]:
+            raise ConfigError(f"seed must be between {SEED_RANGE[0]} and {SEED_RANGE[1]} (a 64-bit number), "
+                              f"got {self.seed}")
         if self.steps < 1:
             raise ConfigError(f"steps must be at least 1, got {self.steps}")
         if self.batch_size < 1:
