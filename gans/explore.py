@@ -14,7 +14,7 @@ from PIL import Image
 
 from .errors import ConfigError
 from .images import gif_bytes, grid_image, to_pil, to_uint8
-from .latent import MODES, interpolate, lerp, slerp
+from .latent import MODES, lerp, slerp
 
 
 def seed_latents(model, seed_a: int, seed_b: int, truncation: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -58,9 +58,7 @@ def walk_images(model, seed_a: int, seed_b: int, frames: int = 8, mode: str = "s
     The first frame is ``model.sample(1, seed=seed_a)`` and the last ``model.sample(1, seed=seed_b)`` (with the
     same class and truncation). Spherical interpolation (``slerp``) keeps Gaussian latents at a typical norm.
     """
-    a, b = seed_latents(model, seed_a, seed_b, truncation)
-    z = interpolate(a, b, frames, mode)
-    return model.generate(z, walk_labels(model, frames, label))
+    return model.interpolate(seed_a, seed_b, frames, mode, label, truncation)
 
 
 def class_walk(model, seed: int, truncation: float | None = None) -> torch.Tensor:

@@ -15,7 +15,7 @@ from pathlib import Path
 from PIL import Image
 
 from .errors import ConfigError, GansError
-from .tiling import DEFAULT_MAX_UNTILED_PIXELS, DEFAULT_OVERLAP, TileReport, translate_image
+from .tiling import DEFAULT_MAX_UNTILED_PIXELS, DEFAULT_OVERLAP, TileReport
 from .uploads import decode_upload, image_to_tensor, tensor_to_image
 
 #: the task of the models this module runs (``gans.registry.model_task``), and how messages name such a model
@@ -44,8 +44,8 @@ def translate_picture(model, image: Image.Image, direction: str = "a2b", tile: i
     direction = model.check_direction(direction)
     in_channels, _ = model.channels(direction)
     x = image_to_tensor(image, in_channels)  # (1, C, H, W) in [-1, 1]
-    out, report = translate_image(lambda t: model.translate(t, direction), x, model.input_multiple,
-                                  tile=tile, overlap=overlap, max_untiled_pixels=max_untiled_pixels)
+    out, report = model.translate_tiled(x, direction, tile=tile, overlap=overlap,
+                                        max_untiled_pixels=max_untiled_pixels)
     return Translation(tensor_to_image(out), image, report, direction)
 
 
