@@ -66,3 +66,21 @@ def test_resuming_a_run_whose_config_json_is_a_list_is_one_clear_message(tmp_pat
     assert main(["train", "--resume", str(out), "--steps", "2"]) != 0
     err = capsys.readouterr().err
     assert "not the run's settings" in err and "Traceback" not in err
+
+
+def test_a_run_whose_losses_explode_but_stay_finite_is_flagged_once(tmp_path):
+    from gans.training.progress import read_progress
+
+    out = tmp_path / "run"
+    train("lsgan", DataConfig("fashion-mnist-mini"), TrainConfig(steps=30, batch_size=8, lr=1e6, device="cpu"),
+          out=out, model_kwargs={"width": 4})
+    warnings = [e for e in RunDir(out).read_events() if e["type"] == "warning"]
+    assert len(warnings) == 1 and "diverged" in warnings[0]["message"] and "learning rate" in warnings[0]["message"]
+    assert read_progress(out).warnings == [warnings[0]["message"]]
+
+
+def test_a_healthy_run_gets_no_divergence_warning(tmp_path):
+    out = tmp_path / "run"
+    train("lsgan", DataConfig("fashion-mnist-mini"), TrainConfig(steps=30, batch_size=8, device="cpu"), out=out,
+          model_kwargs={"width": 4})
+    assert not [e for e in RunDir(out).read_events() if e["type"] == "warning"]

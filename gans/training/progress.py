@@ -31,6 +31,7 @@ class RunProgress:
     metrics: dict[str, list[float]] = field(default_factory=dict)  # "step" plus fd, kid, ... of metric events
     latest_sample: Path | None = None
     device: str | None = None
+    warnings: list[str] = field(default_factory=list)  # e.g. a diverged loss (the Trainer's warning events)
 
     @property
     def fraction(self) -> float:
@@ -88,13 +89,14 @@ class ProgressTracker:
             progress = self._progress
             progress.latest_sample = _latest_sample(self.run)
             return RunProgress(**{**progress.__dict__, "curves": {k: list(v) for k, v in progress.curves.items()},
-                                  "metrics": {k: list(v) for k, v in progress.metrics.items()}})
+                                  "metrics": {k: list(v) for k, v in progress.metrics.items()},
+                                  "warnings": list(progress.warnings)})
 
     def _apply(self, event: dict) -> None:
         progress, kind = self._progress, event.get("type")
         if kind == "start":
             progress.state, progress.steps, progress.device = "running", event.get("steps", 0), event.get("device")
-            progress.error = None
+            progress.error, progress.warnings = None, []
             self._recent.clear()
             # a resumed run's log continues: drop any points past the resume step (they were not kept)
             cut = event.get("step", 0)
@@ -107,6 +109,8 @@ class ProgressTracker:
             progress.state, progress.step = event.get("status", "finished"), int(event.get("step", progress.step))
         elif kind == "error":
             progress.state, progress.error = "error", event.get("message")
+        elif kind == "warning":
+            progress.warnings.append(str(event.get("message")))
 
     def _add_point(self, event: dict) -> None:
         progress = self._progress

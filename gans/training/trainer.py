@@ -61,6 +61,9 @@ class BatchSampler:
         self.position = int(state["position"])
 
 
+#: a loss this large (in absolute value), though finite, means the run diverged: a warning event says so
+DIVERGED_LOSS = 1e6
+
 class Trainer:
     """Runs ``model.train_step`` for ``cfg.steps`` steps and writes the run directory."""
 
@@ -130,6 +133,7 @@ class Trainer:
         last_preview = time.time()
         status = "finished"
         last_stats: dict = {}
+        warned_divergence = False
         try:
             if not resume:  # a step-0 checkpoint: resumable, and a "last good" state from the very start
                 self._save_checkpoint(run, model, optimizers, sampler, step)
@@ -153,6 +157,13 @@ class Trainer:
                     what = f"loss {', '.join(bad)} became {stats[bad[0]]}" if bad else "another rank's loss diverged"
                     self._diverged(run, step, what, stats)
                 last_stats = stats
+                if not warned_divergence:
+                    huge = [name for name, value in stats.items() if name.startswith("loss") and abs(value) > DIVERGED_LOSS]
+                    if huge:  # finite, but no GAN loss gets this large while learning: say so once
+                        warned_divergence = True
+                        self.emit(run, {"type": "warning", "step": step, "message": (
+                            f"{huge[0]} reached {stats[huge[0]]:.3g} at step {step}: the run has probably diverged; "
+                            "try a lower learning rate")})
 
                 if step % cfg.log_every == 0 or step == cfg.steps or step == 1:
                     elapsed = max(time.time() - window_start, 1e-9)
