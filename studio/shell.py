@@ -9,6 +9,7 @@ as ``/train`` runs ``pages/train.py`` alone, without this shell. Every page ther
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -27,9 +28,27 @@ PAGES = [
 ]
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_heavy_modules() -> None:
+    """Import the big libraries the pages use lazily (pandas for tables, plotly for charts, torch and gans)
+    one thread at a time. Streamlit runs every session in its own thread: ten sessions opening at once made two
+    threads import pandas together, and Python's import deadlock avoidance handed one of them a partially
+    initialised module ("AttributeError: partially initialized module 'pandas'")."""
+    with _IMPORT_LOCK:
+        import pandas  # noqa: F401
+        import plotly.graph_objects  # noqa: F401
+        import torch  # noqa: F401
+
+        import gans  # noqa: F401
+
+
 def run_shell() -> None:
     """Page config, the router over ``PAGES``, the shared sidebar, then the page the URL asks for."""
     from studio.common import sidebar_status
+
+    import_heavy_modules()
 
     # A local file: a ":material/...:" page icon makes the browser fetch the favicon from Google's font host.
     st.set_page_config(page_title="GAN Studio", page_icon=str(FAVICON), layout="wide")
