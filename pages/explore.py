@@ -9,7 +9,7 @@ import streamlit as st
 
 import gans
 from gans import explore
-from gans.catalog import CheckpointInfo, describe, find_choice, same_folder, train_command
+from gans.catalog import CheckpointInfo, describe, example_model, find_choice, same_folder, train_command
 from studio.common import hub_id_box, load_picked, open_in_colorize, open_in_translate
 from studio.pickers import GENERATE, KEEP, MAX_SEED, generate_checkpoints, model_key, picture, seed_input
 from studio.shell import ensure_shell
@@ -74,7 +74,7 @@ def pick_checkpoint() -> tuple[str, bool]:
                                "on the Colorize page", on_change=forget_elsewhere_request)
     if choice != HUB_CHOICE:
         return choice, False
-    return hub_id_box("explore", "user/my-gan"), True
+    return hub_id_box("explore", f"user/my-{example_model()}"), True
 
 
 # ---- the explorer ----------------------------------------------------------------------------------------------
