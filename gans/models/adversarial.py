@@ -11,16 +11,36 @@ import torch
 import torch.nn.functional as F
 
 from .. import losses
-from ..augment import diff_augment, parse_policy
+from ..augment import AUGMENTATIONS, diff_augment, parse_policy
 from ..errors import ConfigError
 from .base import Batch
-from .noise_to_image import NoiseToImageGAN
+from .info import Setting
+from .noise_to_image import SUPPORTED_IMAGE_SIZES, NoiseToImageGAN
 
 
 class AdversarialGAN(NoiseToImageGAN):
     """The standard noise-to-image GAN: one training step with a choice of objective. Subclasses build
     ``self.generator(z, labels)`` and ``self.discriminator(images, labels)`` (scores of shape (N,)) and then
     call ``self._setup_objective``."""
+
+    # ---- what a form needs to know before building one (gans.models.info; read by gans.registry.model_info)
+    default_dataset = "fashion-mnist-mini"  # embedded: trains offline
+    image_sizes = SUPPORTED_IMAGE_SIZES
+    loss_choices = losses.LOSSES
+    default_steps, default_batch_size = 2000, 64
+    default_metric_every = 200  # ~0.5 s per measurement of 500 samples on a CPU: about 1 % of a run's time
+    advanced_settings = (
+        Setting("loss", "Loss", "choice", choices_from="losses"),
+        Setting("n_critic", "Critic steps per G step (n_critic)", "int"),
+        Setting("clip_value", "Weight clipping (0 = off)", "float", format="%.4f", zero_is_none=True),
+        Setting("gp_weight", "Gradient penalty weight", "float"),
+        Setting("ema_decay", "EMA of G (0 = off, e.g. 0.999)", "float", format="%.4f"),
+        Setting("spectral_norm", "Spectral norm in D", "bool"),
+        Setting("augment", "DiffAugment (empty: the model's default)", "multichoice",
+                choices=AUGMENTATIONS + ("none",), off_choice="none",
+                help="Zhao et al. 2020: the same random translation / cutout / colour change of real and fake images "
+                     "keeps D from memorising a small dataset; 'none' turns it off"),
+    )
 
     def _setup_objective(self, loss: str, n_critic: int, clip_value: float | None, gp_weight: float, d_norm: str,
                          augment: str = "") -> None:

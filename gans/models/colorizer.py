@@ -27,7 +27,9 @@ from ..layers import PatchDiscriminator, UNetGenerator, dcgan_init
 from ..registry import register
 from .base import Batch, check_optimizer
 from .image_to_image import ImageToImageGAN
-from .translation import TRANSLATION_IMAGE_SIZES, default_unet_depth
+from .info import Setting
+from .translation import (ADVERSARIAL_LOSS, L1_WEIGHT, TRANSLATION_IMAGE_SIZES, TRANSLATION_LOSSES, WIDTH,
+                          default_unet_depth)
 
 
 @register("colorizer")
@@ -36,6 +38,20 @@ class Colorizer(ImageToImageGAN):
 
     task = "colorize"
     data_kind = "photos"
+    # ---- what a form needs to know before building one (gans.models.info; read by gans.registry.model_info)
+    default_dataset = "offline-photos"  # where installed; else the form falls back to photo-folder
+    image_sizes = TRANSLATION_IMAGE_SIZES  # the training crop size
+    loss_choices = TRANSLATION_LOSSES
+    default_steps, default_batch_size = 1000, 16
+    default_metric_every = 0  # FD is measured for noise → image models only
+    advanced_settings = (
+        L1_WEIGHT,
+        Setting("pretrain_steps", "L1-only pre-training steps", "int", min_value=0, step=100,
+                help="G learns from the L1 loss alone for this many steps before the discriminator joins in: "
+                     "plausible colour first, then sharper colour"),
+        ADVERSARIAL_LOSS,
+        WIDTH,
+    )
 
     def __init__(
         self,

@@ -15,8 +15,15 @@ from torch import nn
 from ..errors import ConfigError
 from .base import check_optimizer
 from .image_to_image import ImageToImageGAN
+from .info import Setting
 
 TRANSLATION_IMAGE_SIZES = (32, 64, 128, 256)
+#: the adversarial losses of the image-to-image models and the colorizer (no Wasserstein critic)
+TRANSLATION_LOSSES = ("bce", "ls", "hinge")
+# Advanced settings the image-to-image models and the colorizer share (gans.models.info)
+L1_WEIGHT = Setting("l1_weight", "L1 weight λ (output vs target)", "float")
+ADVERSARIAL_LOSS = Setting("loss", "Adversarial loss", "choice", choices_from="losses")
+WIDTH = Setting("width", "Width (base channels of G and D)", "int", min_value=1, step=8)
 DIRECTIONS = {"a2b": "A → B", "b2a": "B → A"}
 
 
@@ -43,6 +50,22 @@ def default_unet_depth(image_size: int) -> int:
 class TranslationGAN(ImageToImageGAN):
     """Image-to-image GANs on paired or unpaired data. Subclasses set ``directions`` and ``data_kind`` and
     implement ``_generator_for``, ``input_multiple``, ``channels`` and ``_preview_rows``."""
+
+    # ---- what a form needs to know before building one (gans.models.info; read by gans.registry.model_info)
+    image_sizes = TRANSLATION_IMAGE_SIZES
+    loss_choices = TRANSLATION_LOSSES
+    # U-Net / ResNet generators at 64 px are larger per image than the noise models: fewer steps, smaller batches
+    default_steps, default_batch_size = 1000, 16
+    default_metric_every = 0  # FD is measured for noise → image models only
+    advanced_settings = (
+        L1_WEIGHT,
+        ADVERSARIAL_LOSS,
+        Setting("cycle_weight", "Cycle weight λ (A → B → A and B → A → B)", "float"),
+        Setting("identity_weight", "Identity weight (× cycle weight; 0 = off)", "float",
+                help="Needs both domains to have the same colours (gray or RGB)"),
+        Setting("pool_size", "History pool size (0 = off)", "int", help="D also sees up to this many earlier fakes"),
+        WIDTH,
+    )
 
     def _generator_for(self, direction: str) -> nn.Module:
         """The generator that translates ``direction``."""
