@@ -325,3 +325,36 @@ def test_the_router_has_the_compare_page_after_explore():
     app.switch_page(str(ROOT / "pages" / "compare.py")).run()
     assert not app.exception
     assert app.title[0].value == "Compare"
+
+
+# ---- any registered noise → image model -------------------------------------------------------------------------
+def test_a_model_registered_later_is_offered_on_compare_and_explore(runs, tmp_path, monkeypatch):
+    """The pickers read gans.catalog / gans.registry: a run of a model class registered now is listed, drawn and
+    compared with no page edit."""
+    from gans.models.dcgan import DCGAN
+    from gans.registry import register, unregister
+
+    class ThrowawayGAN(DCGAN):
+        """A model registered for this test only."""
+
+    register("throwaway-gan")(ThrowawayGAN)
+    try:
+        folder = tmp_path / "runs"
+        train("throwaway-gan", cfg=TrainConfig(steps=2, batch_size=8, device="cpu"), out=folder / "throwaway",
+              model_kwargs=TINY)
+        shutil.copytree(runs / "dcgan-a", folder / "dcgan-a")
+        monkeypatch.setenv("GANS_RUNS_DIR", str(folder))
+        monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(tmp_path / "no-shipped"))
+        app = compare(open_page(), folder / "throwaway", folder / "dcgan-a")
+        assert_clean(app)
+        assert list(grids(app)) == ["throwaway", "dcgan-a"]
+        assert table(app)["throwaway"]["model"] == "throwaway-gan"
+
+        explore = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=60).run()
+        assert "throwaway (run: throwaway-gan on fashion-mnist-mini, step 2)" in \
+            explore.selectbox(key="explore_checkpoint").options
+        explore.selectbox(key="explore_checkpoint").set_value(str(folder / "throwaway")).run()
+        assert not explore.exception and not explore.error
+        assert "**throwaway-gan**" in explore.markdown[0].value and explore.image
+    finally:
+        unregister("throwaway-gan")
