@@ -1,6 +1,9 @@
 """Exploring a trained generator: walks between two seeds, class walks and enlarged frames.
 
-The studio's Explore page calls these; so can a notebook. Nothing here knows about Streamlit.
+The studio's Explore page calls these; so can a notebook. Nothing here knows about Streamlit. The tensors come
+from ``walk_images`` / ``class_walk`` / ``image_at``; the pictures the page shows (``frame_picture``,
+``walk_strip``, ``class_walk_pictures``, ``sample_grid``), a checkpoint's facts and the message for models
+without a latent space are below them.
 
 >>> model = gans.load("checkpoints/dcgan-fashion-mnist-mini")
 >>> frames = walk_images(model, seed_a=0, seed_b=1, frames=8)     # (8, C, H, W) in [-1, 1]
