@@ -354,3 +354,35 @@ def test_an_uploaded_zip_needs_a_folder_dataset(app, tmp_path):
     assert not app.exception
     assert "read by the paired-folder dataset" in app.error[0].value
     assert not (tmp_path / "uploads").exists()
+
+
+# ---- the library side of the live view (gans.run_view) ------------------------------------------------------------
+def test_the_watched_run_is_the_running_job_else_this_sessions_else_the_servers(tmp_path):
+    from gans.run_view import watched_run
+
+    mine, server = tmp_path / "mine", tmp_path / "server"
+    mine.mkdir(), server.mkdir()
+    assert watched_run({"busy": True, "run_dir": str(server)}, str(mine)) == server, "a refresh reattaches"
+    assert watched_run({"busy": False, "run_dir": str(server)}, str(mine)) == mine
+    assert watched_run({"busy": False, "run_dir": str(server)}, str(tmp_path / "gone")) == server
+    assert watched_run({"busy": True, "run_dir": str(tmp_path / "not-yet")}, str(mine)) is None
+
+
+def test_run_view_texts_and_figures():
+    from types import SimpleNamespace
+
+    from gans.run_view import format_seconds, loss_figure, metric_figure, progress_line, resume_target, run_summary
+
+    assert (format_seconds(None), format_seconds(42.7), format_seconds(125)) == ("–", "42 s", "2 min 05 s")
+    progress = SimpleNamespace(step=40, steps=200, images_per_sec=812.4, eta_seconds=12, state="running")
+    assert progress_line(progress) == "step 40 of 200 · 812 images/s · ETA 12 s · running"
+    assert resume_target(progress) == 200 and resume_target(SimpleNamespace(step=200, steps=200)) == 1200
+    config = {"architecture": "dcgan", "data": {"name": "mnist"}, "model": {"image_size": 28},
+              "train": {"steps": 9, "batch_size": 8, "seed": 3, "precision": "auto", "precision_used": "fp32"}}
+    assert run_summary(config) == "dcgan on mnist · 9 steps · batch 8 · 28 px · seed 3 · fp32" and run_summary({}) == ""
+    figure = loss_figure({"step": [1, 2, 3], "loss_d": [1.0, 0.0, 1.0], "loss_g": [2.0, 2.0, 2.0], "gp": [0, 0, 0]},
+                         0.5)
+    assert [trace["name"] for trace in figure["data"]] == ["D loss", "G loss"]
+    assert figure["data"][0]["y"][0] == 1.0 and figure["data"][0]["y"][1] < 1.0, "smoothed"
+    fd = metric_figure({"step": [10, 20, 30], "fd": [9.0, 4.0, 6.0]})
+    assert fd["data"][1]["x"] == [20] and "best (step 20" in fd["data"][1]["name"]
