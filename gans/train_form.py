@@ -36,7 +36,12 @@ class TrainForm:
         return [dataset.name for dataset in self.datasets]
 
     def dataset(self, name: str) -> DatasetInfo:
-        return next(dataset for dataset in self.datasets if dataset.name == name)
+        """The offered dataset ``name``; ``ConfigError`` for one of another kind."""
+        for dataset in self.datasets:
+            if dataset.name == name:
+                return dataset
+        raise ConfigError(f"{self.info.name} trains on {self.info.data_kind} data; {name!r} is not one of its "
+                          f"datasets ({', '.join(self.dataset_names)})")
 
     def default_dataset_index(self) -> int:
         """The model's default dataset when it is on this machine, else the folder dataset, else the first."""
