@@ -186,16 +186,15 @@ def pick_checkpoint(task: str, noun: str, train_hint: str = "", icon: str | None
     """The picked checkpoint of ``task`` (run folder or Hub id) and whether it is a Hub id, with widget keys
     ``{task}_checkpoint`` / ``{task}_hub_id``; while there is none, says how to get one (``noun`` names a model of
     the task in messages: "No image-to-image checkpoints yet")."""
-    from gans.catalog import train_command
+    from gans.catalog import example_model, train_command
     from gans.registry import list_models
 
     choices = task_checkpoint_choices(task, task, f"{noun} model")
-    models = list_models(task=task)
     if not choices:
-        st.info(f"No {noun} checkpoints yet. Train one on the Train page (model {' or '.join(models)}), or from a "
-                f"terminal: `{train_command(task)}`{f' ({train_hint})' if train_hint else ''}. You can also load "
-                "one from the Hugging Face Hub.", icon=icon)
-    return pick_task_checkpoint(choices, task, f"user/my-{models[0] if models else 'model'}")
+        st.info(f"No {noun} checkpoints yet. Train one on the Train page (model {' or '.join(list_models(task))}), "
+                f"or from a terminal: `{train_command(task)}`{f' ({train_hint})' if train_hint else ''}. You can "
+                "also load one from the Hugging Face Hub.", icon=icon)
+    return pick_task_checkpoint(choices, task, f"user/my-{example_model(task)}")
 
 
 def load_checkpoint_of(task: str, source: str, from_hub: bool):

@@ -35,7 +35,8 @@ def test_one_job_per_server_and_stop(tmp_path, monkeypatch):
     run_dir = manager.start("dcgan", DataConfig(), tiny_cfg(), TINY)
     try:
         assert wait_until(lambda: read_progress(run_dir).step >= 2)
-        with pytest.raises(JobBusyError, match=rf"already running on this server \({run_dir.name}, step \d+ of 100000\)"):
+        busy = rf"already running on this server \({run_dir.name}, step \d+ of 100000\)"
+        with pytest.raises(JobBusyError, match=busy):
             manager.start("dcgan", DataConfig(), tiny_cfg(), TINY)
         assert manager.busy and not manager.stopping
     finally:
