@@ -159,3 +159,18 @@ def test_the_page_is_thin_and_names_no_model_and_no_dataset():
     for name in gans.list_models() + [info.name for info in gans.list_datasets()]:
         named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
         assert not [text for text in literals if named.search(text)], f"the page names {name!r}"
+
+
+def test_studio_common_keeps_the_names_pages_import_and_takes_its_words_from_gans():
+    import studio.common as common
+    from gans import catalog
+
+    for name in ["COLORIZE_ROWS", "TASK_LABELS", "dataset_table", "hub_id_box", "job_manager", "load_picked",
+                 "model_table", "open_in_colorize", "open_in_translate", "pick_task_checkpoint", "sidebar_status",
+                 "task_checkpoint_choices", "translation_rows"]:
+        assert name in common.__all__ and hasattr(common, name), name
+    assert common.TASK_LABELS is catalog.TASK_WORDS and common.COLORIZE_ROWS == catalog.COLORIZE_ROWS
+    assert common.translation_rows("pix2pix") == "input · output · target"
+    assert common.translation_rows("cyclegan", ["x", "y"]) == "x · x → y · y · y → x"
+    assert [row["model"] for row in common.model_table()] == gans.list_models()
+    assert [row["dataset"] for row in common.dataset_table()] == [info.name for info in gans.list_datasets()]
