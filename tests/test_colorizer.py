@@ -9,7 +9,7 @@ import gans
 from gans.checkpoints import RunDir
 from gans.cli import main
 from gans.color import rgb_to_l
-from gans.colorize import colorize_file, colorize_picture, render_dimensions
+from gans.colorize import colorize_picture, render_dimensions
 from gans.data import Batch
 from gans.errors import ConfigError
 from gans.training import DataConfig, TrainConfig
