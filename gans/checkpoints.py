@@ -305,4 +305,7 @@ def load(path_or_id: str | Path, device: str | torch.device = "cpu", hub_only: b
         raise CheckpointError(f"{weights} lacks some of the model's tensors; the checkpoint is incomplete")
     model.run_config = config
     model.run_path = run
-    return model.float().to(device)
+    # Eval mode once, here: a loaded model is shared by every session of the studio (threads of one process), and
+    # the inference calls keep whatever mode they find, so none of them ever switches it to training mode (batch
+    # norm and dropout live, running statistics updated) under another caller. Training sets its own mode.
+    return model.float().to(device).eval()
