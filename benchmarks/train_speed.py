@@ -5,7 +5,7 @@
 
 How it measures: each model is built with ``gans.create(name)`` at its default size, the embedded default
 dataset ``fashion-mnist-mini`` is loaded at that size, and the real ``gans.training.Trainer(cfg).fit(...)``
-runs into a temporary run directory (the same loop the CLI, the Runner and the studio use: batch sampling,
+runs into a temporary run directory (the same loop the CLI and the studio's job use: batch sampling,
 uint8 → float conversion, ``model.train_step``, EMA, step events every ``log_every`` steps). Sample and
 checkpoint intervals are set past the step count, so periodic PNG grids and checkpoints (every 200 / 500
 steps by default) are not in the numbers, nor are start-up and the final save. Timing uses the Trainer's

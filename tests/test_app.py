@@ -143,7 +143,15 @@ def test_colorizer_grids_say_what_their_rows_are(tmp_path, tmp_path_factory, mon
 
 
 # ---- pages stay thin: widgets → gans → render ------------------------------------------------------------------
-THIN_PAGES = ["home.py", "explore.py", "compare.py"]
+THIN_PAGES = sorted(path.name for path in (ROOT / "pages").glob("*.py"))  # every page, a new one too
+
+
+def test_every_page_is_routed_there_is_no_views_folder_and_app_py_is_the_frame():
+    from studio.shell import PAGES
+
+    assert sorted(Path(path).name for path, _, _ in PAGES) == THIN_PAGES
+    assert not (ROOT / "views").exists()
+    assert len((ROOT / "app.py").read_text().splitlines()) <= 60
 
 
 def page_strings(page: str) -> list[str]:

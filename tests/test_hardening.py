@@ -84,3 +84,58 @@ def test_a_healthy_run_gets_no_divergence_warning(tmp_path):
     train("lsgan", DataConfig("fashion-mnist-mini"), TrainConfig(steps=30, batch_size=8, device="cpu"), out=out,
           model_kwargs={"width": 4})
     assert not [e for e in RunDir(out).read_events() if e["type"] == "warning"]
+
+
+# ---- where the server may read (gans.training.jobs.readable_roots) ----------------------------------------------
+def image_folder(folder):
+    from PIL import Image
+
+    folder.mkdir(parents=True)
+    for index in range(4):
+        Image.new("RGB", (8, 8), (index * 60, 0, 0)).save(folder / f"{index}.png")
+    return folder
+
+
+def test_a_public_server_reads_only_uploads_and_never_says_what_exists(tmp_path, monkeypatch):
+    from gans.train_form import save_upload
+    from gans.training.jobs import JobManager, check_data
+
+    monkeypatch.setenv("SPACE_ID", "someone/gan-studio")  # what a Hugging Face Space sets
+    secret = image_folder(tmp_path / "server" / "wallpapers")
+    messages = []
+    for path in (secret, tmp_path / "server" / "nothing-here", "/etc", "~/.ssh"):
+        with pytest.raises(DatasetError) as error:
+            check_data(DataConfig("folder", str(path)))
+        messages.append(str(error.value))
+    assert len(set(messages)) == 1, "refusals differ, so they tell which paths exist"
+    assert "upload" in messages[0] and "server" not in messages[0].replace("server reads", "").replace(
+        "server path", "") and str(tmp_path) not in messages[0]
+    with pytest.raises(DatasetError, match="upload"):
+        JobManager().start("dcgan", DataConfig("folder", str(secret)), TrainConfig(steps=1, batch_size=2))
+    uploaded = save_upload("mine.zip", b"PK\x05\x06" + bytes(18))  # an (empty) zip a visitor uploaded
+    check_data(DataConfig("folder", str(uploaded)))  # uploads are readable
+
+
+def test_with_a_data_root_only_paths_under_it_are_read_links_included(tmp_path, monkeypatch):
+    from gans.training.jobs import check_data
+
+    root = tmp_path / "data-root"
+    inside = image_folder(root / "shoes")
+    outside = image_folder(tmp_path / "private")
+    (root / "escape").symlink_to(outside)
+    monkeypatch.setenv("GANS_DATA_ROOT", str(root))
+    check_data(DataConfig("folder", str(inside)))
+    for path in (outside, root / "escape", root / ".." / "private"):
+        with pytest.raises(DatasetError, match="GANS_DATA_ROOT"):
+            check_data(DataConfig("folder", str(path)))
+
+
+def test_on_a_person_s_own_machine_any_existing_folder_is_read(tmp_path, monkeypatch):
+    from gans.training.jobs import check_data
+
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    monkeypatch.delenv("GANS_PUBLIC", raising=False)
+    monkeypatch.delenv("GANS_DATA_ROOT", raising=False)
+    check_data(DataConfig("folder", str(image_folder(tmp_path / "anywhere"))))
+    with pytest.raises(DatasetError, match="does not exist"):
+        check_data(DataConfig("folder", str(tmp_path / "missing")))

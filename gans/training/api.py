@@ -1,4 +1,4 @@
-"""``train`` and ``resume``: the functions the CLI, the Runner and the studio call."""
+"""``train`` and ``resume``: the functions the CLI and the studio's job process call."""
 
 from __future__ import annotations
 

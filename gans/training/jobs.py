@@ -2,7 +2,8 @@
 
 A second Start while a job runs gets ``JobBusyError`` with the running job's progress. Public deployments cap
 jobs through the environment: ``GANS_MAX_STEPS`` (steps per job) and ``GANS_MAX_MINUTES`` (wall time per job,
-after which the job stops and saves a checkpoint like a Stop).
+after which the job stops and saves a checkpoint like a Stop). Which typed dataset paths a job may read is
+``readable_roots`` (``GANS_DATA_ROOT``, ``GANS_PUBLIC`` / a Space's ``SPACE_ID``).
 """
 
 from __future__ import annotations
@@ -68,18 +69,55 @@ class Limits:
         return None if self.max_minutes is None else self.max_minutes * 60
 
 
+def public_deployment() -> bool:
+    """True on a public deployment: ``GANS_PUBLIC=1``, or a Hugging Face Space (which sets ``SPACE_ID``)."""
+    flag = os.environ.get("GANS_PUBLIC", "").strip().lower()
+    if flag in ("0", "false", "no"):
+        return False
+    return flag in ("1", "true", "yes") or bool(os.environ.get("SPACE_ID"))
+
+
+def readable_roots() -> list[Path] | None:
+    """The folders under which the studio may read a typed dataset path, or None for anywhere.
+
+    The rule (README: Where the server may read): with ``GANS_DATA_ROOT`` set, that folder and the uploads folder;
+    else on a public deployment only the uploads folder (what visitors uploaded); else — a person's own machine —
+    anywhere. Paths are compared after resolving links and ``..``."""
+    from ..catalog import runs_dir
+
+    uploads = (runs_dir() / "uploads").resolve()
+    root = os.environ.get("GANS_DATA_ROOT", "").strip()
+    if root:
+        return [Path(root).expanduser().resolve(), uploads]
+    return [uploads] if public_deployment() else None
+
+
+def check_data_path(path: str) -> None:
+    """Refuse a typed path outside the readable roots, without saying whether it exists or what is in it."""
+    roots = readable_roots()
+    if roots is None:
+        if not Path(path).expanduser().exists():
+            raise DatasetError(f"{path} does not exist; give the path of a folder or .zip of images")
+        return
+    resolved = Path(path).expanduser().resolve()
+    if not any(resolved == root or root in resolved.parents for root in roots) or not resolved.exists():
+        where = "under its data root (GANS_DATA_ROOT) or " if os.environ.get("GANS_DATA_ROOT", "").strip() else ""
+        raise DatasetError(f"this server reads datasets only {where}from uploads: upload a .zip of your images "
+                           "instead of typing a server path")
+
+
 def check_data(data: DataConfig) -> None:
-    """Cheap checks before a job starts (a known name; a folder path that exists); loading happens in the job."""
+    """Cheap checks before a job starts (a known name; a folder path the server may read and that exists);
+    loading happens in the job."""
     from ..data import list_datasets
 
-    names = [info.name for info in list_datasets()]
-    if data.name not in names:
-        raise DatasetError(f"unknown dataset {data.name!r}; choose one of {', '.join(names)}")
-    if data.name == "folder":
-        if not data.path:
-            raise DatasetError("the folder dataset needs the path of a folder or .zip of images")
-        if not Path(data.path).expanduser().exists():
-            raise DatasetError(f"{data.path} does not exist; give the path of a folder or .zip of images")
+    infos = {info.name: info for info in list_datasets()}
+    if data.name not in infos:
+        raise DatasetError(f"unknown dataset {data.name!r}; choose one of {', '.join(infos)}")
+    if infos[data.name].needs_folder and not data.path:
+        raise DatasetError(f"the {data.name} dataset needs the path of a folder or .zip")
+    if data.path:
+        check_data_path(data.path)
 
 
 class JobManager:
