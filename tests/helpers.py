@@ -9,6 +9,8 @@ from PIL import Image
 import gans
 from gans.training import DataConfig, TrainConfig, train
 
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+
 # Shrinking arguments understood by the model families; any registered model that takes one of them is tiny.
 SHRINK = {"width": 4, "hidden": 8, "latent_dim": 8, "embed_dim": 4}
 

@@ -12,7 +12,7 @@ level down, in the two task bases:
 - ``ImageToImageGAN`` (``image_to_image.py``): ``translate``, any-size tiling, input/output previews.
 
 A model never inherits a method that only raises: a noise model has no ``translate``, an image model no
-``sample`` (``tests/test_model_hierarchy.py``).
+``sample`` (``tests/gans/models/test_hierarchy.py``).
 """
 
 from __future__ import annotations

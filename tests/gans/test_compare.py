@@ -14,7 +14,7 @@ from gans.images import grid_image
 from gans.training import TrainConfig, train
 from gans.training.progress import RunProgress
 
-from .helpers import tiny_model
+from tests.helpers import tiny_model
 
 
 def info(path: Path, source: str = "run", **facts) -> CheckpointInfo:

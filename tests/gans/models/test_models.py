@@ -9,9 +9,9 @@ from gans.errors import ConfigError
 from gans.models.base import Batch
 from gans.training import TrainConfig
 
-from .helpers import tiny_model
+from tests.helpers import tiny_model
 
-MODELS = gans.list_models(task="generate")  # image-to-image models: tests/test_translation_models.py
+MODELS = gans.list_models(task="generate")  # image-to-image models: tests/gans/models/test_translation.py
 
 
 def real_batch(model, n=8, seed=0):

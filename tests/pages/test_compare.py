@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 import gans
 from gans.checkpoints import RunDir
 from gans.training import TrainConfig, train
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "compare.py")
 PRESET = ("dcgan-fashion-mnist", "lsgan-fashion-mnist", "wgan-gp-fashion-mnist")
 TINY = {"width": 4, "latent_dim": 8, "image_size": 28}

@@ -13,9 +13,9 @@ from gans.catalog import TASK_WORDS, describe, list_checkpoints
 from gans.registry import model_task
 from gans.training import DataConfig, TrainConfig, train
 
-from .helpers import tiny_kwargs
+from tests.helpers import tiny_kwargs
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def open_app() -> AppTest:
@@ -132,7 +132,7 @@ def test_translation_grids_say_what_their_rows_are(translation_runs, monkeypatch
 
 
 def test_colorizer_grids_say_what_their_rows_are(tmp_path, tmp_path_factory, monkeypatch):
-    from .helpers import random_photos, train_tiny_colorizer
+    from tests.helpers import random_photos, train_tiny_colorizer
 
     train_tiny_colorizer(tmp_path / "runs" / "colorizer", random_photos(tmp_path_factory.mktemp("photos")))
     monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path / "runs"))

@@ -14,6 +14,7 @@ from gans.data import load_dataset
 from gans.decode import decode_image
 from gans.errors import GansError, ImageError
 from gans.uploads import decode_upload
+from tests.helpers import ROOT
 
 WIDTH, HEIGHT = 32, 16  # upright size of every odd file: a side-by-side pair of two 16x16 halves
 SIDE = 16
@@ -190,7 +191,7 @@ def test_a_large_jpeg_is_drafted_but_never_below_the_size_asked_for():
 
 def test_only_the_decoder_opens_image_files():
     """Every reader of image files goes through gans.decode (gans.images only re-reads the GIFs it wrote)."""
-    package = Path(__file__).resolve().parents[1] / "gans"
+    package = ROOT / "gans"
     openers = sorted(
         path.relative_to(package).as_posix() for path in package.rglob("*.py") if "Image.open(" in path.read_text()
     )

@@ -11,7 +11,7 @@ from gans import losses, precision
 from gans.errors import ConfigError
 from gans.training import TrainConfig, train
 
-from .helpers import tiny_kwargs, tiny_model
+from tests.helpers import tiny_kwargs, tiny_model
 
 AVX2_ONLY = frozenset({"sse4_2", "avx", "avx2", "fma"})
 AVX512_NO_BF16 = AVX2_ONLY | {"avx512f", "avx512bw", "avx512vl", "avx512dq"}

@@ -11,16 +11,16 @@
 (benchmarks/shipped_metrics.py writes the same numbers into the model cards and the README.)"""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from gans.catalog import list_checkpoints
 from gans.metrics.evaluate import evaluate, evaluate_model, untrained_like
+from tests.helpers import ROOT
 
 N = 2000
 RUNS = [info.path for info in list_checkpoints(include_runs=False, task="generate")]
-REFERENCE = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "ttq" / "results.json"
+REFERENCE = ROOT / "benchmarks" / "results" / "ttq" / "results.json"
 
 
 # Every convolutional generator shipped (all trained with the current engine and recipe) comes in below the

@@ -10,7 +10,7 @@ from gans.errors import ConfigError
 from gans.models.cyclegan import ImagePool, cycle_consistency_loss
 from gans.training import TrainConfig
 
-from .helpers import tiny_model
+from tests.helpers import tiny_model
 
 MODELS = gans.list_models(task="translate")
 

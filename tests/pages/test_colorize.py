@@ -15,9 +15,9 @@ from streamlit.testing.v1 import AppTest
 import gans
 from gans.training import TrainConfig, train
 
-from .helpers import random_photos, train_tiny_colorizer
+from tests.helpers import random_photos, train_tiny_colorizer
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "colorize.py")
 METRIC_ROWS = ["colorizer", "baseline: zero chroma (gray)", "baseline: mean training chroma", "original photo"]
 

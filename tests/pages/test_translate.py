@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 import gans
 
 from gans.training import DataConfig, TrainConfig, train
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "translate.py")
 TINY_CFG = dict(batch_size=4, device="cpu", sample_every=2, num_samples=4)
 

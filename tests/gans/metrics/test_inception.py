@@ -13,7 +13,7 @@ from gans.metrics.evaluate import evaluate_model
 from gans.metrics.features import MetricUnavailableError
 from gans.metrics.inception import (InceptionV3, MixedA, MixedC, MixedE, _average_pool, find_inception_weights,
                                     inception_features, load_inception, to_inception_input)
-from tests.test_feature_metrics import StandIn
+from tests.gans.metrics.test_features import StandIn
 
 FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
 TORCHVISION_FILE = "inception_v3_google-0cc3c7bd.pth"

@@ -9,7 +9,7 @@ from PIL import Image
 from gans import explore
 from gans.errors import ConfigError
 
-from .helpers import tiny_model
+from tests.helpers import tiny_model
 
 # Batched and single-image convolutions may round differently in the last bits.
 TOLERANCE = dict(atol=1e-5, rtol=0)

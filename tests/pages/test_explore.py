@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 import gans
 from gans.training import DataConfig, TrainConfig, train
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "explore.py")
 SHIPPED = ROOT / "checkpoints" / "dcgan-fashion-mnist"  # the unconditional generator the tests pick
 HUB_CHOICE = "<hub>"
@@ -318,7 +318,7 @@ def test_a_hub_id_of_a_translation_model_points_to_the_translate_page(translatio
 @pytest.fixture(scope="module")
 def colorizer_run(tmp_path_factory) -> Path:
     """A tiny colorizer run (2 steps on a folder of random colour photos): it colours photos, no latent space."""
-    from .helpers import random_photos, train_tiny_colorizer
+    from tests.helpers import random_photos, train_tiny_colorizer
 
     runs = tmp_path_factory.mktemp("colorizer-runs")
     return train_tiny_colorizer(runs / "colorizer", random_photos(tmp_path_factory.mktemp("photos")))

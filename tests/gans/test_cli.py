@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,8 @@ from PIL import Image
 import gans
 from gans.cli import main
 from gans.images import read_gif_frames, to_uint8
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TINY_ARGS = ["--width", "4", "--model-arg", "latent_dim=8", "--image-size", "28", "--batch-size", "8", "--quiet"]
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from gans import checkpoints
 from gans.checkpoints import RunDir
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 NAMES = {checkpoints.CONFIG_FILE, checkpoints.WEIGHTS_FILE, checkpoints.STATE_FILE, checkpoints.EVENTS_FILE,
          checkpoints.SAMPLES_DIR, checkpoints.GIF_FILE, checkpoints.PREVIEW_FILE, checkpoints.BEST_DIR,
          checkpoints.METRIC_FILE}

@@ -13,7 +13,7 @@ from gans.errors import ConfigError
 from gans.translate import translate_file, translate_picture
 from gans.uploads import UploadError
 
-from .helpers import tiny_model
+from tests.helpers import tiny_model
 
 
 def encoded(image: Image.Image, fmt: str) -> bytes:

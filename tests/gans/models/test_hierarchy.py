@@ -7,7 +7,6 @@ No model inherits a method only to raise; noise-to-image models have no ``transl
 import ast
 import inspect
 import textwrap
-from pathlib import Path
 
 import pytest
 import torch
@@ -16,9 +15,9 @@ import gans
 from gans.models._template import TemplateGAN
 from gans.registry import model_class
 
-from .helpers import tiny_model
+from tests.helpers import ROOT, tiny_model
 
-CHECKPOINTS = sorted(path for path in (Path(__file__).parent.parent / "checkpoints").iterdir()
+CHECKPOINTS = sorted(path for path in (ROOT / "checkpoints").iterdir()
                      if (path / "config.json").exists())
 MODEL_CLASSES = sorted({model_class(name) for name in gans.list_models()} | {TemplateGAN}, key=lambda c: c.__name__)
 NOISE_ONLY = ("sample", "generate", "latent", "default_labels", "interpolate")

@@ -3,7 +3,6 @@ written to tmp_path (one test also loads the real Debian-packaged photos when th
 
 from __future__ import annotations
 
-import io
 import json
 import tomllib
 import zipfile
@@ -24,6 +23,7 @@ from gans.data.photos import (
     load_photo_folder,
 )
 from gans.errors import DatasetError
+from tests.helpers import ROOT
 
 MATE_NATURE = Path("/usr/share/backgrounds/mate/nature")
 # Distinct solid colours (far apart in every channel pair, so none looks gray).
@@ -317,7 +317,7 @@ def test_the_photo_list_is_a_packaged_data_file_with_a_licence_for_every_photo()
     assert len(entries) == len(OFFLINE_TRAIN + OFFLINE_VALIDATION + OFFLINE_TEST)
     assert all(entry["licence"].strip() for entry in entries)
     assert all(source["licences"].strip() for source in listed["sources"].values())
-    package_data = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["tool"]["setuptools"]
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert "data/*.json" in package_data["package-data"]["gans"]
 
 

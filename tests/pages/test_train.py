@@ -1,7 +1,6 @@
 """The Train page through streamlit.testing: start a tiny run, watch curves and grid appear, stop, errors."""
 
 import time
-from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -9,8 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 import gans
 from gans.training.progress import read_progress
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -278,7 +277,7 @@ def test_the_colorizer_offers_photos_datasets_colorization_sizes_and_its_own_set
 
 
 def test_a_tiny_colorizer_run_on_a_photo_folder_opens_in_colorize(app, tmp_path, tmp_path_factory):
-    from .helpers import random_photos
+    from tests.helpers import random_photos
 
     photos = random_photos(tmp_path_factory.mktemp("my-photos"))
     choose_model(app, "colorizer")

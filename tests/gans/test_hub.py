@@ -1,6 +1,5 @@
 """gans.hub: what a push uploads (staged offline), how it fails without a token or a Hub, and the Space config."""
 
-import fnmatch
 import http.server
 import re
 import shutil
@@ -21,8 +20,8 @@ from gans.cli import main
 from gans.errors import CheckpointError, ConfigError
 from gans.hub import HubError, push_run, stage_run
 from gans.training import TrainConfig, train
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 UPLOADED = ["README.md", "config.json", "events.jsonl", "model.safetensors", "samples/progress.gif",
             "samples/step_0000001.png", "samples/step_0000002.png"]
 

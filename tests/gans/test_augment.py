@@ -6,7 +6,7 @@ import torch
 from gans.augment import color, cutout, diff_augment, parse_policy, translation
 from gans.errors import ConfigError
 
-from .helpers import tiny_model
+from tests.helpers import tiny_model
 
 
 def test_policy_parsing():

@@ -1,7 +1,6 @@
 """A new model needs one registry call and no page edit: a throwaway noise → image model, registered here, is
 offered by the Train page with the defaults it declares, and a run of it is offered by Explore and Compare."""
 
-from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -12,9 +11,9 @@ from gans.models.vanilla import VanillaGAN
 from gans.registry import model_info, register, unregister
 from gans.training import DataConfig, TrainConfig, train
 
-from .helpers import random_photos
+from tests.helpers import random_photos
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 NAME = "throwaway-mlp"
 
 

@@ -4,13 +4,12 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import gans
 from gans.checkpoints import RunDir
 from gans.training.distributed import weights_fingerprint
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_torchrun_two_processes_end_with_identical_weights(tmp_path):

@@ -12,9 +12,9 @@ from gans.errors import CheckpointError, ConfigError, TrainingError
 from gans.training import TrainConfig, Trainer, resume, train
 from gans.training.distributed import weights_fingerprint
 
-from .helpers import tiny_kwargs
+from tests.helpers import tiny_kwargs
+from tests.helpers import ROOT
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 
 TINY = tiny_kwargs("dcgan", image_size=28)
 

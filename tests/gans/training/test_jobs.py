@@ -13,7 +13,8 @@ from gans.training.jobs import JobBusyError, JobManager, Limits
 from gans.training.process_runner import ProcessRunner
 from gans.training.progress import ProgressTracker, read_progress, smooth, thin
 
-from .helpers import tiny_kwargs
+from tests.helpers import tiny_kwargs
+from tests.helpers import ROOT
 
 TINY = tiny_kwargs("dcgan", image_size=28)
 
@@ -209,12 +210,11 @@ def test_a_job_whose_server_dies_stops_with_a_checkpoint(tmp_path):
     instead of training on, unseen, forever."""
     import subprocess
     import sys
-    from pathlib import Path
 
     run_dir = tmp_path / "orphan"
     server = f"""
 import os, sys, time
-sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+sys.path.insert(0, {str(ROOT)!r})
 from gans.training import DataConfig, TrainConfig
 from gans.training.process_runner import ProcessRunner
 from gans.training.progress import read_progress
