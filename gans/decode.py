@@ -100,6 +100,20 @@ def decode_image(
     return image if mode is None or image.mode == mode else image.convert(mode)
 
 
+def gif_frames(source: bytes | str | Path) -> list[np.ndarray]:
+    """Every frame of an animated GIF (bytes or a path) as RGB uint8 arrays; a damaged file raises ImageError."""
+    data, name = _read(source)
+    frames = []
+    try:
+        with Image.open(io.BytesIO(data), formats=["GIF"]) as gif:
+            for index in range(getattr(gif, "n_frames", 1)):
+                gif.seek(index)
+                frames.append(np.asarray(gif.convert("RGB")))
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise ImageError(_corrupt_message(name, error)) from None
+    return frames
+
+
 def _read(source: bytes | str | Path) -> tuple[bytes, str]:
     """The file's bytes, and how to name it in messages ("The image" for raw bytes, else the file name)."""
     if isinstance(source, (bytes, bytearray, memoryview)):

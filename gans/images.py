@@ -69,10 +69,7 @@ def gif_bytes(frames: list[Image.Image], duration_ms: int = 200, loop: int = 0) 
 
 
 def read_gif_frames(path: str | Path) -> list[np.ndarray]:
-    """Every frame of a GIF as RGB uint8 arrays (used by tests and the studio)."""
-    frames = []
-    with Image.open(path) as gif:
-        for index in range(getattr(gif, "n_frames", 1)):
-            gif.seek(index)
-            frames.append(np.asarray(gif.convert("RGB")))
-    return frames
+    """Every frame of a GIF as RGB uint8 arrays (read by the one decoder, ``gans.decode``)."""
+    from .decode import gif_frames
+
+    return gif_frames(path)

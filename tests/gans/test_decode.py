@@ -189,10 +189,29 @@ def test_a_large_jpeg_is_drafted_but_never_below_the_size_asked_for():
     assert decode_image(data, draft_size=lambda size: (201, 100)).size == (400, 200)  # 1/4 would be too small
 
 
-def test_only_the_decoder_opens_image_files():
-    """Every reader of image files goes through gans.decode (gans.images only re-reads the GIFs it wrote)."""
-    package = ROOT / "gans"
-    openers = sorted(
-        path.relative_to(package).as_posix() for path in package.rglob("*.py") if "Image.open(" in path.read_text()
-    )
-    assert openers == ["decode.py", "images.py"]
+def test_only_the_decoder_opens_images_in_the_library_and_the_studio():
+    import re
+
+    from tests.helpers import ROOT
+
+    openers = {path.relative_to(ROOT).as_posix() for folder in ("gans", "pages", "studio")
+               for path in (ROOT / folder).rglob("*.py") if re.search(r"Image\.open\(", path.read_text())}
+    assert openers == {"gans/decode.py"}
+
+
+def test_gif_frames_come_back_as_written_and_a_damaged_gif_is_one_clear_error(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from gans.decode import gif_frames
+    from gans.errors import ImageError
+    from gans.images import gif_bytes, read_gif_frames
+
+    frames = [Image.new("RGB", (6, 4), (255 * (index % 2), 0, 0)) for index in range(3)]
+    (tmp_path / "walk.gif").write_bytes(gif_bytes(frames))
+    read = read_gif_frames(tmp_path / "walk.gif")
+    assert [frame.shape for frame in read] == [(4, 6, 3)] * 3
+    assert [int(frame[0, 0, 0]) for frame in read] == [0, 255, 0]
+    assert all(np.array_equal(a, b) for a, b in zip(read, gif_frames((tmp_path / "walk.gif").read_bytes())))
+    with pytest.raises(ImageError):
+        gif_frames(b"GIF89a" + bytes(20))
