@@ -11,7 +11,7 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans import translate as task
+from gans import describe_input, translate as task
 from gans.catalog import grid_rows
 from gans.images import png_bytes
 from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, upload_or_example
@@ -38,10 +38,18 @@ def held_out_examples(data_name: str, direction: str, image_size: int) -> list[t
     return [(f"{data_name}-test-{number}.png", png_bytes(picture)) for number, picture in enumerate(pictures, 1)]
 
 
-# ---- the translator --------------------------------------------------------------------------------------------
+# ---- the translator ---------------------------------------------------------------------------------------------
+def expected_input(info, direction: str, examples: list[tuple[str, bytes]]) -> None:
+    """What to give the model (``gans.describe_input``), beside a held-out input of that kind when there is one."""
+    text, picture = st.columns([5, 1]) if examples else (st.container(), None)
+    text.info(describe_input.expected_input(info, direction), icon=":material/lightbulb:")
+    if picture is not None:
+        picture.image(examples[0][1], caption="For example (held out)", width="stretch")
+
+
 def translator(model, model_key: tuple, info) -> None:
     def label(direction: str) -> str:
-        return task.direction_label(direction, info.domains)
+        return describe_input.direction_label(info, direction)
 
     controls, _ = st.columns([2, 1])
     with controls:
@@ -49,12 +57,13 @@ def translator(model, model_key: tuple, info) -> None:
         if len(model.directions) > 1:
             direction = st.radio("Direction", model.directions, horizontal=True, key="translate_direction",
                                  persist_state=KEEP, format_func=label)
+        examples = held_out_examples(info.data, direction, info.image_size)
+        expected_input(info, direction, examples)
         upload = image_uploader("Image (any size: PNG, JPEG, BMP, GIF, WebP or TIFF)", TASK)
         tile = st.selectbox("Tiling", TILE_CHOICES, key="translate_tile", persist_state=KEEP,
                             format_func=lambda t: "automatic (large images only)" if t == "auto" else f"{t} px tiles",
                             help="Large images are processed in overlapping tiles so memory stays bounded; "
                                  "the result says when that happened.")
-    examples = [] if upload is not None else held_out_examples(info.data, direction, info.image_size)
     picked = upload_or_example(
         upload, TASK, examples, "Held-out example", [f"#{number}" for number in range(1, len(examples) + 1)],
         f"No image at hand? Pick one of {info.data}'s held-out test images, or upload your own.",

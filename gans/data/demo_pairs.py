@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import DatasetError
+from .domains import Domain, describe_domains
 from .image_data import LUMA_WEIGHTS
 from .mnist import FASHION_MNIST_CLASSES, MINI_DIR, find_split_files, load_fashion_mnist_mini
 from .pairs import PairedData, UnpairedData
@@ -124,6 +125,15 @@ def load_edges2fashion(*, path=None, split="train", image_size=None, download=Tr
     return PairedData(a=edge_map(garments), b=garments, name="edges2fashion")
 
 
+describe_domains(
+    "edges2fashion",
+    a=Domain("edge drawing", "an edge drawing of a garment, shoe or bag: thin black outlines on a white background "
+             "(not a photo)"),
+    b=Domain("garment", "a small gray picture of a garment, shoe or bag, light on a black background "
+             "(as in Fashion-MNIST)"),
+)
+
+
 @register_dataset(
     "sneaker2boot",
     description="Offline CycleGAN demo: Fashion-MNIST sneakers <-> ankle boots, 540 of each to train / 60 to "
@@ -139,3 +149,12 @@ def load_sneaker2boot(*, path=None, split="train", image_size=None, download=Tru
     sneakers = _split(garments.images[garments.labels == SNEAKER], split)
     boots = _split(garments.images[garments.labels == ANKLE_BOOT], split)
     return UnpairedData(a=sneakers, b=boots, name="sneaker2boot", a_name="sneaker", b_name="ankle boot")
+
+
+describe_domains(
+    "sneaker2boot",
+    a=Domain("sneaker", "a small gray picture of a sneaker seen from the side, light on a black background "
+             "(as in Fashion-MNIST)"),
+    b=Domain("ankle boot", "a small gray picture of an ankle boot seen from the side, light on a black "
+             "background (as in Fashion-MNIST)"),
+)

@@ -38,6 +38,7 @@ from PIL import Image, ImageOps
 
 from ..decode import decode_image
 from ..errors import DatasetError
+from .domains import Domain, describe_domains
 from .download import RemoteFile, describe_source, find_on_machine, find_or_download, manual_setup_hint
 from .folder import (
     IMAGE_EXTENSIONS,
@@ -329,6 +330,8 @@ class OfficialDataset:
     swap: bool = False  # paired files that hold target|input (facades): swapped so that a is the input
     a_name: str = "A"
     b_name: str = "B"
+    a_looks: str = ""  # what a picture of domain A looks like, for "this model expects ..." (gans.data.domains)
+    b_looks: str = ""
 
     @property
     def remote(self) -> RemoteFile:
@@ -353,25 +356,37 @@ OFFICIAL_DATASETS = (
         "facades", "paired", "facades.tar.gz", "facades", ("train", "val", "test"),
         "CMP Facades (Pix2Pix): building label maps -> photos, 400 train / 100 val / 106 test pairs, 256x256 RGB",
         swap=True,  # the files hold photo|labels; Pix2Pix trains labels -> photo (its --direction BtoA)
+        a_name="label map", b_name="facade photo",
+        a_looks="a label map of a building's front: flat blocks of colour for wall, windows, doors and balconies "
+        "(the CMP Facades colours)",
+        b_looks="a photo of a building's front, seen straight on",
     ),
     OfficialDataset(
         "maps", "paired", "maps.tar.gz", "maps", ("train", "val"),
         "Maps (Pix2Pix): aerial photos -> Google Maps tiles, train / val pairs, RGB",
+        a_name="aerial photo", b_name="map tile",
+        a_looks="an aerial (satellite) photo of city streets, seen from straight above",
+        b_looks="a street-map tile in the style of Google Maps",
     ),
     OfficialDataset(
         "horse2zebra", "unpaired", "horse2zebra.zip", "horse2zebra", ("train", "test"),
         "Horses <-> zebras (CycleGAN): 1,067 horse / 1,334 zebra training photos, 256x256 RGB",
         a_name="horse", b_name="zebra",
+        a_looks="a colour photo of a horse (or horses) outdoors",
+        b_looks="a colour photo of a zebra (or zebras) outdoors",
     ),
     OfficialDataset(
         "apple2orange", "unpaired", "apple2orange.zip", "apple2orange", ("train", "test"),
         "Apples <-> oranges (CycleGAN): unpaired photos of each, 256x256 RGB",
         a_name="apple", b_name="orange",
+        a_looks="a colour photo of an apple (or apples)", b_looks="a colour photo of an orange (or oranges)",
     ),
     OfficialDataset(
         "summer2winter", "unpaired", "summer2winter_yosemite.zip", "summer2winter_yosemite", ("train", "test"),
         "Yosemite summer <-> winter (CycleGAN): unpaired landscape photos of each season, 256x256 RGB",
         a_name="summer", b_name="winter",
+        a_looks="a colour landscape photo of Yosemite in summer", b_looks="a colour landscape photo of Yosemite "
+        "in winter, with snow",
     ),
 )  # fmt: skip
 
@@ -450,6 +465,7 @@ def _register_official(dataset: OfficialDataset) -> None:
         kind=dataset.kind,
         availability=lambda: _official_availability(dataset),
     )(loader)
+    describe_domains(dataset.name, a=Domain(dataset.a_name, dataset.a_looks), b=Domain(dataset.b_name, dataset.b_looks))
 
 
 for _dataset in OFFICIAL_DATASETS:

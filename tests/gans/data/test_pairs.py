@@ -489,3 +489,24 @@ def test_mirror_file_that_is_not_the_archive_is_refused(file_server, monkeypatch
     with pytest.raises(DatasetError, match="Could not download apple2orange.*no testA/ folder"):
         load_dataset("apple2orange")
     assert files_under(isolated_locations[1]) == []
+
+
+def test_every_translation_dataset_says_what_its_two_domains_look_like():
+    """The Translate page tells the user what to upload from this (gans.describe_input); a user's own folder says
+    nothing, every named dataset does."""
+    from gans.data.domains import dataset_domains
+
+    for info in list_datasets():
+        if info.kind not in ("paired", "unpaired"):
+            continue
+        domains = dataset_domains(info.name)
+        if info.needs_folder:
+            assert domains is None, info.name
+            continue
+        assert domains is not None, f"{info.name} does not say what its domains look like"
+        for domain in domains:
+            assert domain.name not in ("A", "B") and len(domain.looks.split()) >= 5, (info.name, domain)
+    a, b = dataset_domains("edges2fashion")
+    assert (a.name, b.name) == ("edge drawing", "garment") and "black" in a.looks and "white" in a.looks
+    a, b = dataset_domains("facades")
+    assert a.name == "label map", "facades is swapped: A is the label map, B the photo"
