@@ -70,7 +70,7 @@ def decode_image(
     try:
         image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
     except UnidentifiedImageError:
-        raise ImageError(f"{name} is not an image PIL can read; upload {FORMATS_FOR_HUMANS}") from None
+        raise ImageError(f"{name} is not an image that can be opened; upload {FORMATS_FOR_HUMANS}") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         # PIL refused the header before we could read the size; its message names the pixel count.
         raise ImageError(_too_large_message(name, _pixels_in(error), limit)) from None
@@ -160,8 +160,22 @@ def _too_large_message(name: str, size: tuple[int, int] | int | None, max_pixels
 
 
 def _corrupt_message(name: str, error: Exception) -> str:
-    detail = str(error) or type(error).__name__
-    return f"{name} is truncated or corrupt ({detail}); re-save it as a PNG or JPEG and upload again"
+    detail = _plain_detail(error)
+    detail = f" ({detail})" if detail else ""
+    return f"{name} is truncated or corrupt{detail}; re-save it as a PNG or JPEG and upload again"
+
+
+# Words that name the decoding libraries, not the file: a message for people never shows them.
+LIBRARY_WORDS = re.compile(r"\b(PIL|[Pp]illow|lib[a-z]+|zlib|_imaging\w*|ImageFile|Image\.[A-Z]\w*)\b")
+
+
+def _plain_detail(error: Exception) -> str:
+    """What the decoder said about a broken file, in words a person can use ("image file is truncated (3 bytes
+    not processed)"), or "" when it only names the decoder's internals (a library, an object's repr, a class)."""
+    detail = re.sub(r"<[^>]*>", "", str(error)).strip(" :")
+    if not detail or LIBRARY_WORDS.search(detail) or not re.search(r"[a-z]{3}", detail):
+        return ""
+    return detail
 
 
 # ---- colour modes -----------------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ def test_one_error_type_with_one_sentence_for_every_bad_file(tmp_path):
     assert issubclass(ImageError, GansError)
     with pytest.raises(ImageError, match="is empty"):
         decode_image(b"")
-    with pytest.raises(ImageError, match=r"notes\.txt is not an image PIL can read"):
+    with pytest.raises(ImageError, match=r"notes\.txt is not an image that can be opened; upload a PNG"):
         decode_image(write(tmp_path / "notes.txt", b"hello"))
     with pytest.raises(ImageError, match="truncated or corrupt"):
         decode_image(cmyk_jpeg()[:300])
@@ -215,3 +215,54 @@ def test_gif_frames_come_back_as_written_and_a_damaged_gif_is_one_clear_error(tm
     assert all(np.array_equal(a, b) for a, b in zip(read, gif_frames((tmp_path / "walk.gif").read_bytes())))
     with pytest.raises(ImageError):
         gif_frames(b"GIF89a" + bytes(20))
+
+
+def bad_files() -> dict[str, bytes]:
+    """Files a person may upload by mistake, each broken in its own way."""
+    png = encode(Image.new("RGB", (WIDTH, HEIGHT), (9, 99, 199)), "PNG")
+    return {"empty": b"", "text": b"just some text", "a PDF": b"%PDF-1.4 not pixels", "a cut PNG": png[:60],
+            "a cut JPEG": cmyk_jpeg()[:300], "a PNG with a bad chunk": png[:40] + b"\0" * 20 + png[60:],
+            "a bare PNG signature": png[:8], "a GIF header only": b"GIF89a" + b"\x10\x00\x10\x00",
+            "a BMP header only": b"BM" + b"\0" * 30}
+
+
+def test_no_error_about_a_bad_file_names_the_decoding_library():
+    """Users read these messages on the pages (issue 15: "error text says PIL"): they say what is wrong with the
+    file and what to do, never which library decoded it."""
+    import re
+
+    from gans.decode import LIBRARY_WORDS, _corrupt_message
+
+    messages = []
+    for what, data in bad_files().items():
+        with pytest.raises(ImageError) as caught:
+            decode_image(data)
+        messages.append(str(caught.value))
+    with pytest.raises(ImageError) as caught:
+        decode_image(cmyk_jpeg(), max_pixels=100)
+    messages.append(str(caught.value))
+    messages.append(_corrupt_message("x.png", OSError("decoder error -2 in PIL.ImageFile <object at 0x1>")))
+    for message in messages:
+        assert not LIBRARY_WORDS.search(message) and "<" not in message, message
+        assert re.search(r"; (upload|re-save|resize)", message), f"says what to do: {message}"
+    assert messages[-1] == "x.png is truncated or corrupt; re-save it as a PNG or JPEG and upload again"
+
+
+def test_no_message_the_library_raises_names_pil():
+    """Every string in a ``raise`` of gans (and every message the decoder builds) is free of library names."""
+    import ast
+
+    from tests.helpers import ROOT
+
+    found = []
+    for path in (ROOT / "gans").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        raises = [node for node in ast.walk(tree) if isinstance(node, ast.Raise)]
+        if path.name == "decode.py":
+            raises += [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
+                       and node.name.endswith("_message")]
+        for node in raises:
+            for text in ast.walk(node):
+                if isinstance(text, ast.Constant) and isinstance(text.value, str) and "PIL" in text.value:
+                    found.append(f"{path.relative_to(ROOT)}:{text.lineno}: {text.value!r}")
+    assert not found, found
