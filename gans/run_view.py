@@ -53,6 +53,36 @@ def format_seconds(seconds: float | None) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
+def format_eta(seconds: float | None) -> str:
+    """Time left, rounded as far as an estimate deserves, so it does not flicker from one reading to the next:
+    "under 10 s", "about 45 s" (5 s steps), "about 3 min 20 s" (10 s steps under 10 min), "about 25 min",
+    "about 2 h 05 min" (5 min steps); "–" when unknown."""
+    if seconds is None:
+        return "–"
+    if seconds < 10:
+        return "under 10 s"
+    if seconds < 60:
+        return f"about {min(round(seconds / 5) * 5, 55)} s"
+    if seconds < 600:
+        minutes, secs = divmod(round(seconds / 10) * 10, 60)
+        return f"about {minutes} min {secs:02d} s" if secs else f"about {minutes} min"
+    if seconds < 3600:
+        return f"about {min(round(seconds / 60), 59)} min"
+    hours, minutes = divmod(round(seconds / 300) * 5, 60)
+    return f"about {hours} h {minutes:02d} min"
+
+
+def grid_title(progress) -> str:
+    """What the run's newest grid is, by the run's state: "Final grid" of a finished run, "Last grid (stopped at
+    step N)" of one stopped early (or interrupted, or failed), "Grid at step N" while it runs."""
+    if progress.state == "finished":
+        return "Final grid"
+    if progress.state in ("stopped", "interrupted", "error"):
+        how = {"stopped": "stopped", "interrupted": "interrupted", "error": "failed"}[progress.state]
+        return f"Last grid ({how} at step {progress.step:,})"
+    return f"Grid at step {progress.step:,}"
+
+
 def loss_figure(curves: dict, weight: float) -> dict:
     """The D and G loss curves (smoothed with ``weight``, thinned) as a plain plotly figure dict: building
     graph_objects each second costs ~20 ms of server CPU that the training job would otherwise have."""
@@ -78,9 +108,10 @@ def metric_figure(metrics: dict) -> dict:
 
 
 def progress_line(progress) -> str:
-    """"step 40 of 200 · 812 images/s · ETA 12 s · running" for a ``training.progress`` reading."""
+    """"step 40 of 200 · 812 images/s · ETA about 10 s · running" for a ``training.progress`` reading (speed and
+    ETA averaged over its last 30 s)."""
     speed = f"{progress.images_per_sec:.0f} images/s" if progress.images_per_sec else "starting…"
-    return (f"step {progress.step} of {progress.steps} · {speed} · ETA {format_seconds(progress.eta_seconds)} · "
+    return (f"step {progress.step} of {progress.steps} · {speed} · ETA {format_eta(progress.eta_seconds)} · "
             f"{progress.state}")
 
 

@@ -11,13 +11,13 @@ import streamlit as st
 import gans
 from gans.precision import PRECISIONS, auto_precision_note
 from gans.registry import default_model, model_task
-from gans.run_view import loss_figure, metric_figure, progress_line, run_summary, run_task, watched_run
-from gans.train_form import train_form, train_request
-from gans.training.jobs import JobBusyError
+from gans.run_view import (grid_title, loss_figure, metric_figure, progress_line, run_summary, run_task,
+                           watched_run)
+from gans.train_form import train_form
 from gans.training.progress import read_progress
 from studio.common import TASK_LABELS, job_manager
 from studio.shell import ensure_shell
-from studio.train_widgets import finished_actions, grid_caption, run_config, setting_widgets
+from studio.train_widgets import finished_actions, grid_caption, run_config, setting_widgets, start_job
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
@@ -30,8 +30,8 @@ except gans.GansError as error:  # e.g. GANS_MAX_STEPS=abc on a deployment
 
 
 def settings_form() -> None:
-    models = gans.list_models()
-    model = st.selectbox("Model", models, index=models.index(default_model()), key="train_model",
+    models, (pick_model, pick_data) = gans.list_models(), st.columns(2)
+    model = pick_model.selectbox("Model", models, index=models.index(default_model()), key="train_model",
                          format_func=lambda name: f"{name} ({TASK_LABELS.get(model_task(name), model_task(name))})",
                          help="Every registered GAN; the datasets and advanced settings below follow the model.")
     form = train_form(model)
@@ -39,14 +39,15 @@ def settings_form() -> None:
     if not form.datasets:
         st.info(f"No dataset of {model}'s kind ({kind}) is registered, so it cannot be trained here.")
         return
+    dataset = pick_data.selectbox("Dataset", form.dataset_names, index=form.default_dataset_index(),
+                                  key=f"train_dataset_{model}", format_func=form.dataset_label)
+    folder, uploaded = "", None
     with st.form("train_form"):
         left, right = st.columns(2)
-        dataset = left.selectbox("Dataset", form.dataset_names, index=form.default_dataset_index(),
-                                 key=f"train_dataset_{model}", format_func=form.dataset_label)
-        folder = left.text_input(form.folder_label, key=f"train_folder_{kind}")
-        uploaded = left.file_uploader("…or upload the .zip", type=["zip"], key=f"train_zip_{kind}",
-                                      help="For the folder datasets: the .zip is kept on the server and read "
-                                           "member by member (never extracted)")
+        if form.dataset(dataset).needs_folder:  # only the dataset that reads the user's own folder or .zip
+            folder = left.text_input(form.folder_label, key=f"train_folder_{kind}")
+            uploaded = left.file_uploader("…or upload the .zip", type=["zip"], key=f"train_zip_{kind}",
+                                          help="Kept on the server and read member by member (never extracted)")
         steps = left.number_input("Steps", value=info.steps, step=100, key=f"train_steps_{model}")
         batch_size = left.number_input("Batch size", value=info.batch_size, step=8, key=f"train_batch_size_{model}")
         image_size = right.selectbox("Image size", info.image_sizes, index=form.default_image_size_index(),
@@ -69,24 +70,11 @@ def settings_form() -> None:
         if manager.limits.describe():
             st.caption(f"This server allows {manager.limits.describe()}.")
         submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
-    if not submitted:
-        return
-    try:
-        request = train_request(form, dataset=dataset, folder=folder, steps=steps, batch_size=batch_size,
-                                upload=(uploaded.name, uploaded.getvalue()) if uploaded is not None else None,
-                                image_size=image_size, lr=lr, lr_d=lr_d, seed=seed, metric_every=metric_every,
-                                precision=precision, settings=settings)
-        for level, note in request.notes:
-            getattr(st, level)(note)
-        run_dir = manager.start(model, request.data, request.train, request.model_kwargs)
-    except JobBusyError as error:
-        st.warning(str(error))
-        return
-    except gans.GansError as error:
-        st.error(str(error))
-        return
-    st.session_state["train_run"] = str(run_dir)
-    st.toast(f"Started {run_dir.name}")
+    if submitted:
+        start_job(manager, form, dataset=dataset, folder=folder, steps=steps, batch_size=batch_size,
+                  upload=(uploaded.name, uploaded.getvalue()) if uploaded is not None else None,
+                  image_size=image_size, lr=lr, lr_d=lr_d, seed=seed, metric_every=metric_every,
+                  precision=precision, settings=settings)
 
 
 def live_view() -> None:
@@ -107,6 +95,8 @@ def live_view() -> None:
     config = run_config(run_dir)
     st.caption(run_summary(config))
     st.progress(progress.fraction, text=progress_line(progress))
+    for warning in progress.warnings:  # e.g. "the run has probably diverged; try a lower learning rate"
+        st.warning(warning, icon=":material/warning:")
     if status.get("state") == "error" and status.get("error") and manager.run_dir == run_dir:
         st.error(status["error"])
     elif progress.error:
@@ -124,8 +114,8 @@ def live_view() -> None:
         elif config.get("train", {}).get("metric_every"):
             st.caption(f"The FD curve appears at step {config['train']['metric_every']}.")
     if progress.latest_sample is not None:
-        samples.image(str(progress.latest_sample), caption=grid_caption(config, progress.latest_sample,
-                                                                        run_task(config)), width="stretch")
+        samples.image(str(progress.latest_sample), width="stretch", caption=f"{grid_title(progress)} · "
+                      + grid_caption(config, progress.latest_sample, run_task(config)))
 
     if running and manager.stopping:
         st.info("Stopping: saving a checkpoint…")
@@ -141,7 +131,16 @@ def live_view() -> None:
         st.rerun()  # switch the whole page between its running and idle layouts
 
 
-settings_form()
-st.divider()
-# Every second while training; every 3 s when idle, so a job started from another tab shows up here too.
-st.fragment(run_every=1.0 if manager.busy else 3.0)(live_view)()
+def live() -> None:
+    # Every second while training; every 3 s when idle, so a job started from another tab shows up here too.
+    st.fragment(run_every=1.0 if manager.busy else 3.0)(live_view)()
+
+
+if manager.busy or st.session_state.get("train_run"):  # the run first: seen at once, without scrolling
+    live()
+    st.subheader("Next run (starts when this one has ended)" if manager.busy else "New run")
+    settings_form()
+else:
+    settings_form()
+    st.divider()
+    live()

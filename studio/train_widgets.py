@@ -9,7 +9,8 @@ import streamlit as st
 
 import gans
 from gans.checkpoints import zip_run
-from gans.run_view import resume_target
+from gans.run_view import grid_title, resume_target
+from gans.train_form import TrainForm, train_request
 from gans.training.jobs import JobBusyError
 from studio.common import COLORIZE_ROWS, open_in_colorize, open_in_translate, translation_rows
 
@@ -36,6 +37,23 @@ def setting_widgets(settings, model: str, columns) -> dict:
             values[setting.name] = column.number_input(setting.label, value=setting.initial_value(),
                                                        format=setting.format, **numbers, **common)
     return values
+
+
+def start_job(manager, form: TrainForm, **values) -> None:
+    """Start the job the form's ``values`` describe (``gans.train_form.train_request``): its notes first, then the
+    session's ``train_run`` names the new run. A busy server is a warning, a setting it refuses an error."""
+    try:
+        request = train_request(form, **values)
+        for level, note in request.notes:
+            getattr(st, level)(note)
+        run_dir = manager.start(request.model, request.data, request.train, request.model_kwargs)
+    except JobBusyError as error:
+        st.warning(str(error))
+    except gans.GansError as error:
+        st.error(str(error))
+    else:
+        st.session_state["train_run"] = str(run_dir)
+        st.toast(f"Started {run_dir.name}")
 
 
 def run_config(run_dir: Path) -> dict:
@@ -65,7 +83,8 @@ def grid_caption(config: dict, grid: Path, task: str) -> str:
 
 
 def finished_actions(manager, run_dir: Path, progress, task: str) -> None:
-    """Resume, open the run on the page of its task, and downloads (checkpoint zip, progress GIF, last grid)."""
+    """Resume, open the run on the page of its task, and downloads (checkpoint zip, progress GIF, the grid named
+    by the run's state: final, or the last one of a stopped run)."""
     if progress.state not in ("finished", "stopped", "interrupted"):
         return
     resume_col, open_col = st.columns(2)
@@ -100,5 +119,5 @@ def finished_actions(manager, run_dir: Path, progress, task: str) -> None:
         b.download_button("Progress GIF", gif.read_bytes, f"{run_dir.name}.gif", "image/gif",
                           key="train_download_gif", icon=":material/download:")
     if grid is not None:
-        c.download_button("Final grid (PNG)", grid.read_bytes, f"{run_dir.name}.png", "image/png",
+        c.download_button(f"{grid_title(progress)} · PNG", grid.read_bytes, f"{run_dir.name}.png", "image/png",
                           key="train_download_png", icon=":material/download:")

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from ..checkpoints import RunDir
 
-SPEED_WINDOW = 30  # step events averaged for images/s and the ETA, so single slow steps do not make them jump
+#: seconds of recent step events averaged for images/s and the ETA, so neither jumps with a slow step (a sample
+#: grid, an FD measurement, a checkpoint) or a burst of fast ones
+SPEED_WINDOW_SECONDS = 30.0
 
 
 @dataclass
@@ -57,7 +59,8 @@ class ProgressTracker:
         self._offset = 0
         self._identity = identity  # the first line of the log read so far
         self._progress = RunProgress(run_dir=self.run.path)
-        self._recent: deque = deque(maxlen=SPEED_WINDOW)  # (time, step, images_per_sec) of recent step events
+        self._recent: deque = deque()  # (time, step, images_per_sec) of the step events of the last 30 s
+        self._speed_known = True
 
     def read(self) -> RunProgress:
         """The progress including every complete line written since the last call."""
@@ -86,6 +89,7 @@ class ProgressTracker:
                             self._apply(event)
                     except (json.JSONDecodeError, KeyError, TypeError, ValueError):
                         continue  # a line torn by a crash
+            self._update_speed()
             progress = self._progress
             progress.latest_sample = _latest_sample(self.run)
             return RunProgress(**{**progress.__dict__, "curves": {k: list(v) for k, v in progress.curves.items()},
@@ -98,6 +102,7 @@ class ProgressTracker:
             progress.state, progress.steps, progress.device = "running", event.get("steps", 0), event.get("device")
             progress.error, progress.warnings = None, []
             self._recent.clear()
+            progress.images_per_sec = progress.seconds_per_step = None
             # a resumed run's log continues: drop any points past the resume step (they were not kept)
             cut = event.get("step", 0)
             progress.curves, progress.metrics = _cut(progress.curves, cut), _cut(progress.metrics, cut)
@@ -116,16 +121,31 @@ class ProgressTracker:
         progress = self._progress
         _append(progress.curves, event)
         progress.step = int(event["step"])
-        self._recent.append((event["time"], progress.step, event.get("images_per_sec", 0.0)))
-        if len(self._recent) >= 2:
-            (t0, s0, _), (t1, s1, _) = self._recent[0], self._recent[-1]
-            progress.seconds_per_step = (t1 - t0) / (s1 - s0) if s1 > s0 else None
-            # images over time across the window: each event's rate weighted by the time it covers
-            spans = [(b[0] - a[0], b[2]) for a, b in zip(self._recent, list(self._recent)[1:])]
-            total = sum(span for span, _ in spans)
-            progress.images_per_sec = sum(span * rate for span, rate in spans) / total if total > 0 else None
-        else:
-            progress.images_per_sec = event.get("images_per_sec")
+        recent = self._recent
+        recent.append((float(event["time"]), progress.step, float(event.get("images_per_sec") or 0.0)))
+        # keep the newest events that span SPEED_WINDOW_SECONDS (at least two, however slow the steps are)
+        while len(recent) > 2 and recent[-1][0] - recent[1][0] >= SPEED_WINDOW_SECONDS:
+            recent.popleft()
+        self._speed_known = False  # computed once per read(), not per event: a fast run logs thousands a second
+
+    def _update_speed(self) -> None:
+        """images/s and seconds per step over the window (``_recent``)."""
+        progress, recent = self._progress, self._recent
+        if self._speed_known or not recent:
+            return
+        self._speed_known = True
+        if len(recent) < 2:
+            progress.images_per_sec, progress.seconds_per_step = recent[-1][2] or None, None
+            return
+        (t0, s0, _), (t1, s1, _) = recent[0], recent[-1]
+        progress.seconds_per_step = (t1 - t0) / (s1 - s0) if s1 > s0 and t1 >= t0 else None
+        # images over time across the window: each event's rate weighted by the time it covers
+        total = weighted = 0.0
+        previous = t0
+        for time, _, rate in list(recent)[1:]:
+            total, weighted = total + (time - previous), weighted + (time - previous) * rate
+            previous = time
+        progress.images_per_sec = weighted / total if total > 0 else None
 
 
 #: Events that place a point on a curve: they must carry their step.

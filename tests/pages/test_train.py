@@ -32,6 +32,16 @@ def fill_tiny_settings(at, steps=4000):
     at.selectbox(key="train_image_size_dcgan").set_value(28)
 
 
+def page_order(app) -> list[tuple[str, str]]:
+    """The page's elements top to bottom as (type, key or text)."""
+    def walk(node):
+        yield node
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child)
+
+    return [(node.type, getattr(node, "key", None) or str(getattr(node, "value", ""))) for node in walk(app.main)]
+
+
 def wait_for(condition, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -57,6 +67,10 @@ def test_start_watch_stop_resume(app, tmp_path):
     assert app.get("plotly_chart"), "the loss chart is shown"
     assert app.get("image"), "the sample grid is shown"
     assert any("· fp32" in caption.value for caption in app.caption), "the page says which precision the job uses"
+    order = page_order(app)
+    assert order.index(("subheader", f"Run {runs[0].name}")) < order.index(("selectbox", "train_model")), \
+        "while a job runs its live view comes first, where it is seen without scrolling"
+    assert ("subheader", "Next run (starts when this one has ended)") in order
 
     app.button(key="train_stop").click().run()
     assert not app.exception
@@ -174,7 +188,6 @@ def test_pix2pix_offers_paired_datasets_translation_sizes_and_its_own_settings(a
     dataset = app.selectbox(key="train_dataset_pix2pix")
     assert dataset.value == "edges2fashion", "the offline paired demo is preselected"
     assert offered(dataset) == datasets_of("paired") and "fashion-mnist-mini" not in offered(dataset)
-    assert "A|B" in app.text_input(key="train_folder_paired").label
     size = app.selectbox(key="train_image_size_pix2pix")
     assert size.options == ["32", "64", "128", "256"] and size.value == 64
     assert app.number_input(key="train_batch_size_pix2pix").value == 16
@@ -190,11 +203,12 @@ def test_cyclegan_offers_unpaired_datasets_and_its_loss_weights(app):
     dataset = app.selectbox(key="train_dataset_cyclegan")
     assert dataset.value == "sneaker2boot"
     assert offered(dataset) == datasets_of("unpaired")
-    assert "trainA/" in app.text_input(key="train_folder_unpaired").label
     assert app.selectbox(key="train_image_size_cyclegan").options == ["32", "64", "128", "256"]
     assert app.number_input(key="train_cycle_weight_cyclegan").value == 10
     assert app.number_input(key="train_identity_weight_cyclegan").value == 0.5
     assert app.number_input(key="train_pool_size_cyclegan").value == 50
+    app.selectbox(key="train_dataset_cyclegan").set_value("unpaired-folder").run()
+    assert "trainA/" in app.text_input(key="train_folder_unpaired").label
     choose_model(app, "dcgan")
     assert app.selectbox(key="train_dataset_dcgan").value == "fashion-mnist-mini", "back to the noise models' data"
 
@@ -264,6 +278,7 @@ def test_the_colorizer_offers_photos_datasets_colorization_sizes_and_its_own_set
     assert offered(dataset) == datasets_of("photos") and {"offline-photos", "photo-folder"} <= set(offered(dataset))
     offline = next(info for info in gans.list_datasets() if info.name == "offline-photos")
     assert dataset.value == ("offline-photos" if offline.available else "photo-folder")
+    dataset.set_value("photo-folder").run()
     assert "colour photos" in app.text_input(key="train_folder_photos").label
     size = app.selectbox(key="train_image_size_colorizer")
     assert size.options == ["32", "64", "128", "256"] and size.value == 64
@@ -346,13 +361,70 @@ def test_an_uploaded_zip_of_pairs_trains_pix2pix(app, tmp_path):
     assert data["name"] == "paired-folder" and data["path"] == str(stored[0])
 
 
-def test_an_uploaded_zip_needs_a_folder_dataset(app, tmp_path):
-    choose_model(app, "pix2pix")  # edges2fashion preselected
-    app.get("file_uploader")[0].set_value(("pairs.zip", paired_zip(), "application/zip"))
-    app.button[0].click().run()
+def test_the_folder_and_zip_inputs_show_only_for_the_dataset_that_reads_them(app):
+    """A demo dataset reads no folder: its form has no path box and no .zip upload."""
+    assert "train_folder_images" not in {box.key for box in app.text_input}
+    assert not app.get("file_uploader")
+    app.selectbox(key="train_dataset_dcgan").set_value("folder").run()
     assert not app.exception
-    assert "read by the paired-folder dataset" in app.error[0].value
-    assert not (tmp_path / "uploads").exists()
+    assert app.text_input(key="train_folder_images") and len(app.get("file_uploader")) == 1
+    choose_model(app, "pix2pix")  # edges2fashion preselected: no folder box, until the paired folder is chosen
+    assert not app.get("file_uploader")
+    app.selectbox(key="train_dataset_pix2pix").set_value("paired-folder").run()
+    assert "A|B" in app.text_input(key="train_folder_paired").label
+
+
+def test_an_uploaded_zip_needs_a_folder_dataset():
+    from gans.errors import ConfigError
+    from gans.train_form import train_form, train_request
+
+    with pytest.raises(ConfigError, match="read by the paired-folder dataset"):
+        train_request(train_form("pix2pix"), dataset="edges2fashion", upload=("pairs.zip", paired_zip()), steps=2,
+                      batch_size=2, image_size=32, lr=2e-4)
+
+
+# ---- a run's state in the live view (a run folder written by hand) ------------------------------------------------
+def hand_written_run(folder, end: str | None, warning: str | None = None):
+    """A run folder with a log of 40 of 100 steps (ended with ``end``, or still running) and one grid."""
+    from PIL import Image
+
+    run = gans.RunDir(folder)
+    run.samples_dir.mkdir(parents=True)
+    Image.new("L", (8, 8)).save(run.sample_path(40))
+    run.append_event({"type": "start", "step": 0, "steps": 100, "time": 0.0})
+    for step in range(1, 41):
+        run.append_event({"type": "step", "step": step, "time": step * 0.1, "loss_d": 1.0, "loss_g": 1.0})
+    if warning:
+        run.append_event({"type": "warning", "step": 40, "time": 4.0, "message": warning})
+    if end:
+        run.append_event({"type": "end", "step": 40, "time": 4.1, "status": end})
+    return folder
+
+
+@pytest.mark.parametrize("end, title", [("stopped", "Last grid (stopped at step 40)"), ("finished", "Final grid")])
+def test_the_last_grid_is_titled_by_the_runs_state(app, tmp_path, end, title):
+    run = hand_written_run(tmp_path / "hand", end)
+    app.session_state["train_run"] = str(run)
+    app.run()
+    assert not app.exception
+    assert app.image[0].captions[0].startswith(title), app.image[0].captions
+    assert app.get("download_button")[-1].proto.label == f"{title} · PNG"
+
+
+def test_the_runs_warnings_are_shown(app, tmp_path):
+    message = "loss_d reached 3e+07 at step 40: the run has probably diverged; try a lower learning rate"
+    app.session_state["train_run"] = str(hand_written_run(tmp_path / "hand", "finished", message))
+    app.run()
+    assert not app.exception
+    assert message in [warning.value for warning in app.warning]
+
+
+def test_a_finished_run_of_this_session_comes_before_the_form(app, tmp_path):
+    app.session_state["train_run"] = str(hand_written_run(tmp_path / "hand", "finished"))
+    app.run()
+    order = page_order(app)
+    assert order.index(("subheader", "Run hand")) < order.index(("subheader", "New run")) < \
+        order.index(("selectbox", "train_model"))
 
 
 # ---- the library side of the live view (gans.run_view) ------------------------------------------------------------
@@ -374,7 +446,7 @@ def test_run_view_texts_and_figures():
 
     assert (format_seconds(None), format_seconds(42.7), format_seconds(125)) == ("–", "42 s", "2 min 05 s")
     progress = SimpleNamespace(step=40, steps=200, images_per_sec=812.4, eta_seconds=12, state="running")
-    assert progress_line(progress) == "step 40 of 200 · 812 images/s · ETA 12 s · running"
+    assert progress_line(progress) == "step 40 of 200 · 812 images/s · ETA about 10 s · running"
     assert resume_target(progress) == 200 and resume_target(SimpleNamespace(step=200, steps=200)) == 1200
     config = {"architecture": "dcgan", "data": {"name": "mnist"}, "model": {"image_size": 28},
               "train": {"steps": 9, "batch_size": 8, "seed": 3, "precision": "auto", "precision_used": "fp32"}}
@@ -385,3 +457,23 @@ def test_run_view_texts_and_figures():
     assert figure["data"][0]["y"][0] == 1.0 and figure["data"][0]["y"][1] < 1.0, "smoothed"
     fd = metric_figure({"step": [10, 20, 30], "fd": [9.0, 4.0, 6.0]})
     assert fd["data"][1]["x"] == [20] and "best (step 20" in fd["data"][1]["name"]
+
+
+def test_the_eta_is_rounded_as_far_as_an_estimate_deserves():
+    from gans.run_view import format_eta
+
+    assert [format_eta(s) for s in (None, 4, 12, 43, 57.6, 125, 204, 1490, 7490)] == [
+        "–", "under 10 s", "about 10 s", "about 45 s", "about 55 s", "about 2 min", "about 3 min 20 s",
+        "about 25 min", "about 2 h 05 min"]
+    assert len({format_eta(s) for s in (1488, 1493, 1502, 1511)}) == 1, "seconds of jitter do not change it"
+
+
+def test_the_grid_title_says_whether_the_run_finished_or_stopped_short():
+    from types import SimpleNamespace
+
+    from gans.run_view import grid_title
+
+    assert grid_title(SimpleNamespace(state="finished", step=200)) == "Final grid"
+    assert grid_title(SimpleNamespace(state="stopped", step=1234)) == "Last grid (stopped at step 1,234)"
+    assert grid_title(SimpleNamespace(state="interrupted", step=40)) == "Last grid (interrupted at step 40)"
+    assert grid_title(SimpleNamespace(state="running", step=40)) == "Grid at step 40"
