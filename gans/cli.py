@@ -210,13 +210,28 @@ def cmd_train(args) -> int:
         context.shutdown()
 
 
+def _check_grid(count: int, nrow: int | None, scale: int, what: str, model=None, images=None) -> None:
+    """The budget (``gans.budget``) of a grid or strip of ``count`` images: before loading (the count), after
+    loading (the picture's pixels from the model's image size) and before drawing (from the images made)."""
+    from . import budget
+
+    budget.check_samples(count, what)
+    side = (model.config().get("image_size") if model is not None else None)
+    height, width = images.shape[-2:] if images is not None else (side, side)
+    if isinstance(height, int) and isinstance(width, int):
+        budget.check_grid(count, height, width, nrow, scale, what)
+
+
 def cmd_sample(args) -> int:
     from . import load
     from .images import grid_image
 
+    _check_grid(args.n, args.nrow, args.scale, "samples")
     model = load(args.run, device=args.device)
+    _check_grid(args.n, args.nrow, args.scale, "samples", model=model)
     labels = None if args.class_index is None else [args.class_index] * args.n
     images = model.sample(args.n, seed=args.seed, labels=labels, truncation=args.truncation)
+    _check_grid(args.n, args.nrow, args.scale, "samples", images=images)
     _write_image(grid_image(images, nrow=args.nrow, scale=args.scale), Path(args.output))
     print(f"wrote {args.n} samples to {args.output}")
     return 0
@@ -228,12 +243,17 @@ def cmd_interpolate(args) -> int:
     from .images import gif_bytes, grid_image
     from .latent import interpolate
 
+    if args.frames < 2:
+        raise ConfigError(f"a walk needs at least 2 frames (both ends), got --frames {args.frames}")
+    _check_grid(args.frames, args.frames, args.scale, "frames")
     model = load(args.run, device=args.device)
+    _check_grid(args.frames, args.frames, args.scale, "frames", model=model)
     seed_a, seed_b = args.seeds
     z = interpolate(model.latent(seed_a, 1, args.truncation), model.latent(seed_b, 1, args.truncation),
                     args.frames, args.mode)
     labels = None if args.class_index is None else [args.class_index] * args.frames
     frames = model.generate(z, labels)
+    _check_grid(args.frames, args.frames, args.scale, "frames", images=frames)
     output = Path(args.output)
     if output.suffix.lower() == ".gif":
         pictures = [grid_image(frame[None], nrow=1, scale=args.scale) for frame in frames]
@@ -377,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     inter = commands.add_parser("interpolate", help="a walk between two seeds as a strip or a GIF")
     inter.add_argument("--seeds", type=int, nargs=2, metavar=("A", "B"), required=True)
-    inter.add_argument("--frames", type=int, default=16)
+    inter.add_argument("--frames", type=int, default=16, help="images in the walk, ends included (default 16)")
     inter.add_argument("--mode", choices=("slerp", "lerp"), default="slerp")
     inter.add_argument("--duration", type=_positive_int, default=120, help="GIF frame time in ms")
     add_generation_args(inter, "strip (.png) or animation (.gif)")

@@ -6,6 +6,9 @@ lightness L*, so output size = input size and no detail is lost (the trick of Zh
 Colour uploads are converted to gray first, so the result can be compared with the original: ``metrics`` then
 holds PSNR, SSIM and colourfulness beside two baselines (zero chroma, the training photos' mean chroma).
 
+Budget (``gans.budget``): a photo over ``GANS_MAX_PIXELS`` is refused before the network runs, and at most
+``GANS_MAX_HEAVY_CALLS`` colorizations (and translations, grids) run at once.
+
 Also what the studio's Colorize page shows about one: a line of facts, the metrics as table rows, held-out photos.
 """
 
@@ -19,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from . import budget
 from .color import denormalize_ab, l_to_gray, lab_to_rgb, normalize_l, rgb_to_l
 from .errors import ConfigError, GansError
 from .tiling import run_padded
@@ -70,14 +74,21 @@ def colorize_picture(model, image: Image.Image, render_size: int = DEFAULT_RENDE
     """Colour a decoded PIL image (mode L or RGB) with a colorizer ``model``.
 
     Memory stays bounded for any photo: only the chroma map is held at full size as floats; lightness, colour
-    and gray are computed in bands of ``BAND_ROWS`` rows straight into the uint8 outputs."""
+    and gray are computed in bands of ``BAND_ROWS`` rows straight into the uint8 outputs. A photo with more
+    pixels than ``GANS_MAX_PIXELS`` is refused (``gans.budget.BudgetError``) before any of that starts."""
     if getattr(model, "task", None) != "colorize":
         raise ConfigError(f"{model.architecture} is not a colorizer; pick a colorizer checkpoint")
     if not MIN_RENDER_SIZE <= int(render_size) <= MAX_RENDER_SIZE:
         raise ConfigError(f"render size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE} px, got {render_size}")
+    budget.check_pixels(*image.size, "The photo", "use a smaller photo")
+    with budget.heavy_call():
+        return _colorize(model, image, int(render_size), with_metrics)
+
+
+def _colorize(model, image: Image.Image, render_size: int, with_metrics: bool) -> Colorization:
     rgb_image = image if image.mode == "RGB" else image.convert("RGB")  # no 72 MB copy of a 24-MP photo
     width, height = rgb_image.size
-    render_width, render_height = render_dimensions(width, height, int(render_size))
+    render_width, render_height = render_dimensions(width, height, render_size)
 
     # The network sees the photo's lightness at the render size.
     small = rgb_image if (render_width, render_height) == (width, height) else rgb_image.resize(
@@ -145,8 +156,10 @@ def compare(original: torch.Tensor, candidates: dict[str, torch.Tensor]) -> dict
 
 def colorize_file(model, data: bytes | str | Path, render_size: int = DEFAULT_RENDER_SIZE,
                   with_metrics: bool = True) -> Colorization:
-    """Decode ``data`` (upload bytes or a path) and colour it; bad files raise ``UploadError``."""
-    return colorize_picture(model, decode_upload(data), render_size, with_metrics)
+    """Decode ``data`` (upload bytes or a path) and colour it; bad files raise ``UploadError``, and the budget of
+    ``colorize_picture`` applies (the decoding counts as part of the heavy call)."""
+    with budget.heavy_call():
+        return colorize_picture(model, decode_upload(data), render_size, with_metrics)
 
 
 # ---- what a page shows about a colorizer ---------------------------------------------------------------------

@@ -5,6 +5,10 @@ from ``walk_images`` / ``class_walk`` / ``image_at``; the pictures the page show
 ``walk_strip``, ``class_walk_pictures``, ``sample_grid``), a checkpoint's facts and the message for models
 without a latent space are below them.
 
+Budget (``gans.budget``): a walk of more frames, or a grid of more samples, than ``GANS_MAX_SAMPLES`` is refused
+before anything is generated, and the pictures the page draws (walk strip, class walk, sample grid) are heavy
+calls: at most ``GANS_MAX_HEAVY_CALLS`` run at once in the server.
+
 >>> model = gans.load("checkpoints/dcgan-fashion-mnist-mini")
 >>> frames = walk_images(model, seed_a=0, seed_b=1, frames=8)     # (8, C, H, W) in [-1, 1]
 >>> open("walk.gif", "wb").write(walk_gif(frames))
@@ -15,6 +19,7 @@ from __future__ import annotations
 import torch
 from PIL import Image
 
+from . import budget
 from .errors import ConfigError
 from .images import gif_bytes, grid_image, to_pil, to_uint8
 from .latent import MODES, lerp, slerp
@@ -60,8 +65,11 @@ def walk_images(model, seed_a: int, seed_b: int, frames: int = 8, mode: str = "s
 
     The first frame is ``model.sample(1, seed=seed_a)`` and the last ``model.sample(1, seed=seed_b)`` (with the
     same class and truncation). Spherical interpolation (``slerp``) keeps Gaussian latents at a typical norm.
+    More than ``GANS_MAX_SAMPLES`` frames are refused (``gans.budget.BudgetError``).
     """
-    return model.interpolate(seed_a, seed_b, frames, mode, label, truncation)
+    budget.check_samples(frames, "frames")
+    with budget.heavy_call():
+        return model.interpolate(seed_a, seed_b, frames, mode, label, truncation)
 
 
 def class_walk(model, seed: int, truncation: float | None = None) -> torch.Tensor:
@@ -72,8 +80,10 @@ def class_walk(model, seed: int, truncation: float | None = None) -> torch.Tenso
     if not model.conditional:
         raise ConfigError(f"{model.architecture} is not class-conditional: a class walk needs a conditional model "
                           "such as cgan")
+    budget.check_samples(model.num_classes, "classes")
     z = model.latent(seed, 1, truncation).expand(model.num_classes, -1)
-    return model.generate(z, torch.arange(model.num_classes))
+    with budget.heavy_call():
+        return model.generate(z, torch.arange(model.num_classes))
 
 
 def display_scale(image_size: int, target_pixels: int = 256) -> int:
@@ -123,9 +133,10 @@ def frame_picture(model, seed_a: int, seed_b: int, t: float, mode: str = "slerp"
 def walk_strip(model, seed_a: int, seed_b: int, frames: int = 8, mode: str = "slerp", label: int | None = None,
                truncation: float | None = None) -> tuple[list[Image.Image], bytes]:
     """The walk as ``frames`` PIL images enlarged to about 96 px (for a strip) and as looping GIF bytes."""
-    images = walk_images(model, seed_a, seed_b, frames, mode, label, truncation)
-    scale = display_scale(images.shape[-1], target_pixels=96)
-    return [enlarge(image, scale) for image in images], walk_gif(images, scale=scale)
+    with budget.heavy_call():  # the frames and the GIF's encoding
+        images = walk_images(model, seed_a, seed_b, frames, mode, label, truncation)
+        scale = display_scale(images.shape[-1], target_pixels=96)
+        return [enlarge(image, scale) for image in images], walk_gif(images, scale=scale)
 
 
 def walk_positions(frames: int) -> list[str]:
@@ -135,15 +146,19 @@ def walk_positions(frames: int) -> list[str]:
 
 def class_walk_pictures(model, seed: int, truncation: float | None = None) -> list[Image.Image]:
     """``class_walk`` as one PIL image per class, enlarged to about 96 px."""
-    images = class_walk(model, seed, truncation)
-    scale = display_scale(images.shape[-1], target_pixels=96)
-    return [enlarge(image, scale) for image in images]
+    with budget.heavy_call():
+        images = class_walk(model, seed, truncation)
+        scale = display_scale(images.shape[-1], target_pixels=96)
+        return [enlarge(image, scale) for image in images]
 
 
 def sample_grid(model, seed: int, count: int = GRID_SIZE, truncation: float | None = None) -> Image.Image:
-    """``count`` random samples of ``seed`` as one PIL grid, enlarged to about 64 px per sample."""
-    images = model.sample(count, seed=seed, truncation=truncation)
-    return grid_image(images, scale=display_scale(images.shape[-1], target_pixels=64))
+    """``count`` random samples of ``seed`` as one PIL grid, enlarged to about 64 px per sample; more than
+    ``GANS_MAX_SAMPLES`` are refused (``gans.budget.BudgetError``) before any is drawn."""
+    budget.check_samples(count)
+    with budget.heavy_call():
+        images = model.sample(count, seed=seed, truncation=truncation)
+        return grid_image(images, scale=display_scale(images.shape[-1], target_pixels=64))
 
 
 def other_seed(old: int | None, max_seed: int, rng=None) -> int:

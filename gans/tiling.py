@@ -208,21 +208,43 @@ def translate_image(
     output as float32 on the CPU, and a ``TileReport`` whose ``message`` tells the user when tiling happened.
     """
     _check_images(x)
-    _check_multiple(multiple)
     height, width = x.shape[-2:]
-    if tile is None and height * width <= max_untiled_pixels:
+    plan = tile_plan(height, width, multiple, tile=tile, overlap=overlap, max_untiled_pixels=max_untiled_pixels)
+    if plan.tile is None:
         with torch.no_grad():
             out = run_padded(fn, x, multiple).float().cpu()
         return out, TileReport(tiled=False, tiles=1, tile=None, input_size=(width, height))
+    out = run_tiled(fn, x, multiple, plan.tile, plan.overlap)
+    if plan.tiles == 1:  # the image fitted in one tile: nothing was split
+        return out, TileReport(tiled=False, tiles=1, tile=None, input_size=(width, height))
+    overlap = plan.tile - tile_step(plan.tile, plan.overlap, multiple)  # what was used (tile starts are aligned)
+    return out, TileReport(tiled=True, tiles=plan.tiles, tile=plan.tile, input_size=(width, height), overlap=overlap)
+
+
+@dataclass(frozen=True)
+class TilePlan:
+    """How ``translate_image`` will run an image: one padded pass (``tile`` None) or ``tiles`` tiles of ``tile``
+    px with ``overlap`` (as asked; tile starts are then aligned to the network's multiple)."""
+
+    tile: int | None
+    overlap: int
+    tiles: int
+
+
+def tile_plan(height: int, width: int, multiple: int, *, tile: int | None = None, overlap: int = DEFAULT_OVERLAP,
+              max_untiled_pixels: int = DEFAULT_MAX_UNTILED_PIXELS) -> TilePlan:
+    """What ``translate_image`` does with a height×width image, worked out without running anything: the number
+    of network passes is known (and can be refused, ``gans.budget``) before the first one starts. A ``tile`` that
+    does not fit the network raises ``ConfigError``."""
+    _check_multiple(multiple)
+    if tile is None and height * width <= max_untiled_pixels:
+        return TilePlan(tile=None, overlap=0, tiles=1)
     if tile is None:
         tile = _auto_tile(multiple, max_untiled_pixels)
         overlap = min(overlap, tile // 4)
-    out = run_tiled(fn, x, multiple, tile, overlap)
+    _check_tiling(multiple, tile, overlap)
     tiles = len(tile_starts(height, tile, overlap, multiple)) * len(tile_starts(width, tile, overlap, multiple))
-    overlap = tile - tile_step(tile, overlap, multiple)  # what was actually used (tile starts are aligned)
-    if tiles == 1:  # the image fitted in one tile: nothing was split
-        return out, TileReport(tiled=False, tiles=1, tile=None, input_size=(width, height))
-    return out, TileReport(tiled=True, tiles=tiles, tile=tile, input_size=(width, height), overlap=overlap)
+    return TilePlan(tile=tile, overlap=overlap, tiles=tiles)
 
 
 def _auto_tile(multiple: int, max_untiled_pixels: int) -> int:

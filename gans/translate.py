@@ -5,6 +5,9 @@ Decoding (``gans.uploads``): any format PIL reads safely, EXIF orientation, gray
 16-bit converted. Running (``gans.tiling``): reflect-padded to the network's multiple and cropped back, so the
 output has the input's size; images over ``max_untiled_pixels`` are processed in overlapping tiles, blended,
 and the report says so (never a silent down-scale).
+
+Budget (``gans.budget``): an image over ``GANS_MAX_PIXELS`` or a tiling over ``GANS_MAX_TILES`` passes is refused
+before the network runs, and at most ``GANS_MAX_HEAVY_CALLS`` translations (and colorizations, grids) run at once.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from . import budget
 from .errors import ConfigError, GansError
-from .tiling import DEFAULT_MAX_UNTILED_PIXELS, DEFAULT_OVERLAP, TileReport
+from .tiling import DEFAULT_MAX_UNTILED_PIXELS, DEFAULT_OVERLAP, TileReport, tile_plan
 from .uploads import decode_upload, image_to_tensor, tensor_to_image
 
 #: the task of the models this module runs (``gans.registry.model_task``), and how messages name such a model
@@ -37,23 +41,34 @@ class Translation:
 def translate_picture(model, image: Image.Image, direction: str = "a2b", tile: int | None = None,
                       overlap: int = DEFAULT_OVERLAP,
                       max_untiled_pixels: int = DEFAULT_MAX_UNTILED_PIXELS) -> Translation:
-    """Translate a decoded PIL image (mode L or RGB) with ``model`` in ``direction``."""
+    """Translate a decoded PIL image (mode L or RGB) with ``model`` in ``direction``.
+
+    Refused with ``gans.budget.BudgetError`` before the network runs when the image has more pixels than
+    ``GANS_MAX_PIXELS`` or needs more tiles than ``GANS_MAX_TILES``; ``ServerBusyError`` when the server is busy."""
     if getattr(model, "task", "generate") != "translate":
         raise ConfigError(f"{model.architecture} generates images from noise; pick an image-to-image model "
                           "(pix2pix or cyclegan) to translate a picture")
     direction = model.check_direction(direction)
-    in_channels, _ = model.channels(direction)
-    x = image_to_tensor(image, in_channels)  # (1, C, H, W) in [-1, 1]
-    out, report = model.translate_tiled(x, direction, tile=tile, overlap=overlap,
-                                        max_untiled_pixels=max_untiled_pixels)
-    return Translation(tensor_to_image(out), image, report, direction)
+    width, height = image.size
+    budget.check_pixels(width, height)
+    plan = tile_plan(height, width, model.input_multiple, tile=tile, overlap=overlap,
+                     max_untiled_pixels=max_untiled_pixels)
+    budget.check_tiles(plan.tiles, width, height, plan.tile or 0)
+    with budget.heavy_call():
+        in_channels, _ = model.channels(direction)
+        x = image_to_tensor(image, in_channels)  # (1, C, H, W) in [-1, 1]
+        out, report = model.translate_tiled(x, direction, tile=tile, overlap=overlap,
+                                            max_untiled_pixels=max_untiled_pixels)
+        return Translation(tensor_to_image(out), image, report, direction)
 
 
 def translate_file(model, data: bytes | str | Path, direction: str = "a2b", tile: int | None = None,
                    overlap: int = DEFAULT_OVERLAP,
                    max_untiled_pixels: int = DEFAULT_MAX_UNTILED_PIXELS) -> Translation:
-    """Decode ``data`` (bytes of an upload, or a path) and translate it; bad files raise ``UploadError``."""
-    return translate_picture(model, decode_upload(data), direction, tile, overlap, max_untiled_pixels)
+    """Decode ``data`` (bytes of an upload, or a path) and translate it; bad files raise ``UploadError``, and the
+    budget of ``translate_picture`` applies (the decoding counts as part of the heavy call)."""
+    with budget.heavy_call():
+        return translate_picture(model, decode_upload(data), direction, tile, overlap, max_untiled_pixels)
 
 
 # ---- what a page shows about a translator -------------------------------------------------------------------
