@@ -38,8 +38,10 @@ LAYOUT = {"height": 340, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "xaxis"
 SHIPPED_COMPARISON = ("dcgan-fashion-mnist", "lsgan-fashion-mnist", "wgan-gp-fashion-mnist")
 SHIPPED_COMPARISON_LABEL = ("Shipped comparison: DCGAN vs LSGAN vs WGAN-GP (same seed; the budget of each is in "
                             "its model card)")
-LOSS_SCALES_NOTE = ("D loss solid, G loss dashed. Losses of different objectives (WGAN critic vs BCE vs least "
-                    "squares) are on different scales: compare their trends, not their values.")
+LOSS_SCALES_NOTE = ("One panel per run, each on its own loss scale: a WGAN critic's loss (hundreds) would flatten a "
+                    "BCE or least-squares loss (around 1) on a shared axis. D loss solid, G loss dashed; compare "
+                    "their trends, not their values.")
+LOSS_PANEL_HEIGHT = 280  # pixels per row of loss panels (two panels a row)
 
 
 # ---- which runs --------------------------------------------------------------------------------------------------
@@ -173,16 +175,31 @@ def number(value: float | None) -> str:
 
 # ---- the charts --------------------------------------------------------------------------------------------------
 def loss_figure(runs: dict[str, dict], weight: float) -> dict:
-    """Name → loss curves: D (solid) and G (dashed) losses of every run on one chart, smoothed with ``weight``
-    (exponential moving average), one colour per run, as a plotly figure dict."""
-    traces = []
+    """Name → loss curves: the D (solid) and G (dashed) losses of each run in a panel of its own, with its own y
+    axis (small multiples, two a row), smoothed with ``weight`` (exponential moving average), one colour per run, as
+    a plotly figure dict. Objectives have different scales (a WGAN critic's loss runs to hundreds, BCE stays near
+    1): on one shared axis the largest would flatten the others to a line."""
+    columns = min(len(runs), 2) or 1
+    rows = -(-len(runs) // columns) or 1
+    traces, annotations = [], []
+    layout = {**LAYOUT, "height": LOSS_PANEL_HEIGHT * rows + 60, "showlegend": True,
+              "grid": {"rows": rows, "columns": columns, "pattern": "independent", "roworder": "top to bottom"}}
     for index, (name, losses) in enumerate(runs.items()):
+        suffix = "" if index == 0 else str(index + 1)  # plotly's axis names: x, x2, x3 ...
+        colour = COLOURS[index % len(COLOURS)]
         curves = thin({key: values if key == "step" else smooth(values, weight) for key, values in losses.items()})
         for key, label, dash in (("loss_d", "D loss", "solid"), ("loss_g", "G loss", "dash")):
             traces.append({"type": "scatter", "mode": "lines", "name": f"{name} · {label}", "legendgroup": name,
-                           "x": curves["step"], "y": curves[key],
-                           "line": {"color": COLOURS[index % len(COLOURS)], "dash": dash}})
-    return {"data": traces, "layout": {**LAYOUT, "yaxis": {"title": {"text": "loss"}}}}
+                           "x": curves["step"], "y": curves[key], "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
+                           "line": {"color": colour, "dash": dash}})
+        layout[f"xaxis{suffix}"] = {"title": {"text": "step"}}
+        layout[f"yaxis{suffix}"] = {"title": {"text": "loss"}}
+        annotations.append({"text": f"<b>{name}</b>", "showarrow": False, "xref": f"x{suffix} domain",
+                            "yref": f"y{suffix} domain", "x": 0.5, "y": 1.0, "xanchor": "center",
+                            "yanchor": "bottom", "font": {"color": colour}})
+    layout["annotations"] = annotations
+    layout["legend"] = {"orientation": "h", "y": -0.12 - 0.05 * rows}  # below the panels, clear of their titles
+    return {"data": traces, "layout": layout}
 
 
 def metric_figure(metric: str, runs: dict[str, list[dict]]) -> dict:
@@ -198,14 +215,30 @@ def metric_figure(metric: str, runs: dict[str, list[dict]]) -> dict:
 
 
 # ---- the table ---------------------------------------------------------------------------------------------------
+def dataset_note(runs: dict[str, CheckpointInfo]) -> str | None:
+    """Why the runs' FDs are not comparable, when they are not: FD is measured against each run's own dataset (a
+    mini subset and the full dataset, or two datasets, give FDs on different footing). None when every run trained
+    on one dataset."""
+    by_dataset: dict[str, list[str]] = {}
+    for name, info in runs.items():
+        by_dataset.setdefault(info.data or "unknown data", []).append(name)
+    if len(by_dataset) < 2:
+        return None
+    groups = "; ".join(f"{data}: {', '.join(names)}" for data, names in by_dataset.items())
+    return (f"Not comparable across datasets: FD, KID, precision and recall are measured against each run's own "
+            f"training data ({groups}). Compare these numbers only between runs of one dataset.")
+
+
 def summary_rows(runs: dict[str, tuple[CheckpointInfo, dict]]) -> tuple[list[dict], list[tuple[str, str]]]:
     """Name → (facts, history) of each run → one table row per run (model, dataset, steps, the final value of each
-    metric, the best FD and its step) and notes as (kind, text): a "warning" for an unreadable
-    ``best/metric.json``, a "caption" when it disagrees with the log (whose best is shown)."""
+    metric, the best FD and its step) and notes as (kind, text),
+    kind a Streamlit call: a "warning" when the runs trained on different datasets (``dataset_note``) or for an
+    unreadable ``best/metric.json``, a "caption" when that file disagrees with the log (whose best is shown)."""
     histories = [history for _, history in runs.values()]
+    across = dataset_note({run: info for run, (info, _) in runs.items()})
     names = [name for name in METRICS if name != "class_accuracy"]
     names += [name for name in metric_names(histories) if name not in names]
-    rows, notes = [], []
+    rows, notes = [], [("warning", across)] if across else []
     for run, (info, history) in runs.items():
         final, best = final_metrics(history["metrics"]), best_fd(history["metrics"])
         try:

@@ -28,7 +28,8 @@ def use_preset(paths: list[str]) -> None:
 
 
 def pick_runs(infos: dict[str, CheckpointInfo]) -> list[str]:
-    """The picked run folders (possibly fewer than two or more than four: the caller says so)."""
+    """The picked run folders: at most ``compare.MAX_RUNS`` (the picker takes no more), possibly fewer than two (the
+    caller says so)."""
     preset, missing = compare.shipped_comparison(infos)
     picked = st.session_state.get("compare_runs")
     if picked is None:  # first visit
@@ -37,6 +38,9 @@ def pick_runs(infos: dict[str, CheckpointInfo]) -> list[str]:
         st.warning(f"No longer available (deleted or without a saved model): "
                    f"{', '.join(Path(path).name for path in gone)}. Comparing the other runs.")
         st.session_state["compare_runs"] = [path for path in picked if path in infos]
+    if len(kept := st.session_state["compare_runs"]) > compare.MAX_RUNS:  # the picker below takes no more
+        st.caption(f"Comparing the first {compare.MAX_RUNS} of the {len(kept)} runs picked.")
+        st.session_state["compare_runs"] = kept[:compare.MAX_RUNS]
     label, wanted = compare.SHIPPED_COMPARISON_LABEL, compare.SHIPPED_COMPARISON
     if len(preset) >= 2:
         st.button(label, key="compare_preset", icon=":material/compare_arrows:", on_click=use_preset, args=(preset,),
@@ -46,9 +50,10 @@ def pick_runs(infos: dict[str, CheckpointInfo]) -> list[str]:
     else:
         st.caption(f"{label}: not available yet; it needs the shipped runs {', '.join(wanted)} in checkpoints/"
                    + (f" ({', '.join(missing)} missing)." if len(missing) < len(wanted) else "."))
-    return st.multiselect("Runs", list(infos), key="compare_runs", persist_state=KEEP,
+    return st.multiselect("Runs", list(infos), key="compare_runs", persist_state=KEEP, max_selections=compare.MAX_RUNS,
                           format_func=lambda path: infos[path].label,
-                          help=f"Two to {compare.MAX_RUNS} noise → image runs: shipped checkpoints, your local runs")
+                          help=f"Two to {compare.MAX_RUNS} noise → image runs (shipped checkpoints, your local runs); "
+                               f"with {compare.MAX_RUNS} picked, remove one to pick another")
 
 
 def load_runs(paths: list[str], names: dict[str, str]) -> dict[str, tuple]:
@@ -84,12 +89,14 @@ def loss_section(histories: dict[str, dict]) -> None:
     st.caption(compare.LOSS_SCALES_NOTE)
 
 
-def metric_section(histories: dict[str, dict]) -> None:
+def metric_section(loaded: dict[str, tuple], histories: dict[str, dict]) -> None:
     st.subheader("Metrics")
     with_metrics = {name: history["metrics"] for name, history in histories.items() if history["metrics"]}
     if without := [name for name in histories if name not in with_metrics]:
         st.caption(f"No metric events in the log of {', '.join(without)} (metrics are logged when training "
                    "evaluates them; older runs have none).")
+    if note := compare.dataset_note({name: info for name, (_, info) in loaded.items()}):
+        st.caption(note)
     names = compare.metric_names(histories.values())
     for tab, metric in zip(st.tabs([compare.metric_title(metric) for metric in names]) if names else [], names):
         with tab:
@@ -99,7 +106,7 @@ def metric_section(histories: dict[str, dict]) -> None:
 def summary_table(loaded: dict[str, tuple], histories: dict[str, dict]) -> None:
     st.subheader("Final and best metrics")
     rows, notes = compare.summary_rows({name: (info, histories[name]) for name, (_, info) in loaded.items()})
-    for kind, text in notes:
+    for kind, text in notes:  # e.g. a warning that runs of different datasets have FDs on different footing
         (st.warning if kind == "warning" else st.caption)(text)
     st.dataframe(rows, hide_index=True, key="compare_table")
     st.caption("Final = the last metric event of the run; best FD = the lowest FD over its metric events.")
@@ -132,5 +139,5 @@ histories, problems = compare.read_histories({name: info for name, (_, info) in 
 for problem in problems:
     st.warning(problem)
 loss_section(histories)
-metric_section(histories)
+metric_section(loaded, histories)
 summary_table(loaded, histories)

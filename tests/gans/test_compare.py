@@ -153,6 +153,25 @@ def test_loss_figure_has_d_and_g_traces_per_run_smoothed_with_the_weight():
     assert compare.loss_figure(runs, 0.5)["layout"]["yaxis"]["title"]["text"] == "loss"
 
 
+def test_each_run_gets_its_own_loss_panel_and_y_axis():
+    """A WGAN critic's loss (hundreds) beside a BCE loss (around 1): on one shared axis the BCE run is a flat line;
+    each run gets a panel and a y axis of its own (small multiples, two a row)."""
+    runs = {"wgan": {"step": [1, 2, 3], "loss_d": [-400.0, -650.0, -900.0], "loss_g": [300.0, 500.0, 800.0]},
+            "dcgan": {"step": [1, 2, 3], "loss_d": [1.4, 0.9, 1.1], "loss_g": [0.7, 1.6, 1.2]},
+            "lsgan": {"step": [1, 2], "loss_d": [0.5, 0.25], "loss_g": [0.5, 0.4]}}
+    figure = compare.loss_figure(runs, 0.0)
+    axes = {trace["name"]: (trace["xaxis"], trace["yaxis"]) for trace in figure["data"]}
+    assert axes["wgan · D loss"] == axes["wgan · G loss"] == ("x", "y")
+    assert axes["dcgan · D loss"] == ("x2", "y2") and axes["lsgan · G loss"] == ("x3", "y3")
+    layout = figure["layout"]
+    assert layout["grid"] == {"rows": 2, "columns": 2, "pattern": "independent", "roworder": "top to bottom"}
+    assert {"yaxis", "yaxis2", "yaxis3"} <= set(layout) and "yaxis4" not in layout
+    assert "matches" not in layout["yaxis2"], "no shared scale"
+    assert [note["text"] for note in layout["annotations"]] == ["<b>wgan</b>", "<b>dcgan</b>", "<b>lsgan</b>"]
+    assert compare.loss_figure({"only": runs["dcgan"]}, 0.0)["layout"]["grid"]["columns"] == 1
+    assert "own loss scale" in compare.LOSS_SCALES_NOTE
+
+
 def test_metric_figure_has_a_trace_per_run_that_logged_the_metric():
     logged = [{"step": 1, "fd": 3.0}, {"step": 2, "kid": 1.0}, {"step": 3, "fd": 2.0}]
     figure = compare.metric_figure("fd", {"a": logged, "b": [{"step": 1, "kid": 0.5}]})
@@ -181,6 +200,19 @@ def test_summary_rows_show_final_and_best_metrics_and_note_a_disagreeing_best_fi
     assert c["best FD"] == "—"
     assert ("caption", "a: best/metric.json says FD 2 at step 1; the log's best is shown.") in notes
     assert [kind for kind, text in notes if "c:" in text] == ["warning"]
+
+
+def test_runs_of_different_datasets_get_a_note_that_their_fds_are_not_comparable(tmp_path):
+    mini, full = info(tmp_path / "a", data="fashion-mnist-mini"), info(tmp_path / "b", data="fashion-mnist")
+    note = compare.dataset_note({"a": mini, "b": full, "c": mini})
+    assert note.startswith("Not comparable across datasets")
+    assert "fashion-mnist-mini: a, c; fashion-mnist: b" in note
+    assert compare.dataset_note({"a": mini, "c": mini}) is None
+    empty = {"metrics": []}
+    _, notes = compare.summary_rows({"a": (mini, empty), "b": (full, empty)})
+    assert notes == [("warning", note.replace("a, c", "a"))]
+    _, notes = compare.summary_rows({"a": (mini, empty), "c": (mini, empty)})
+    assert notes == []
 
 
 # ---- the catalog leaves unreadable folders out -----------------------------------------------------------------

@@ -32,6 +32,11 @@ def fill_tiny_settings(at, steps=4000):
     at.selectbox(key="train_image_size_dcgan").set_value(28)
 
 
+def start(app) -> None:
+    """Press the form's Start button (while a job runs, the live view's Stop button comes first on the page)."""
+    next(button for button in app.button if button.label == "Start training").click().run()
+
+
 def page_order(app) -> list[tuple[str, str]]:
     """The page's elements top to bottom as (type, key or text)."""
     def walk(node):
@@ -57,7 +62,7 @@ def test_start_watch_stop_resume(app, tmp_path):
     fill_tiny_settings(app)
     assert app.selectbox(key="train_precision").value == "auto"
     app.selectbox(key="train_precision").set_value("fp32")
-    app.button[0].click().run()  # the form's Start button
+    start(app)
     assert not app.exception and not app.error
     assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
     runs = [p for p in tmp_path.iterdir() if p.is_dir()]
@@ -87,7 +92,7 @@ def test_start_watch_stop_resume(app, tmp_path):
 def test_the_fd_curve_is_plotted_and_best_is_kept(app, tmp_path):
     fill_tiny_settings(app, steps=30)
     app.number_input(key="train_metric_every_dcgan").set_value(10)
-    app.button[0].click().run()
+    start(app)
     assert not app.exception and not app.error
     assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
     run = next(p for p in tmp_path.iterdir() if p.is_dir())
@@ -102,11 +107,11 @@ def test_the_fd_curve_is_plotted_and_best_is_kept(app, tmp_path):
 
 def test_a_second_start_is_refused_while_a_job_runs(app, tmp_path):
     fill_tiny_settings(app)
-    app.button[0].click().run()
+    start(app)
     second = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     second.switch_page("pages/train.py").run()
     fill_tiny_settings(second)
-    second.button[0].click().run()
+    start(second)
     assert not second.exception
     assert any("already running" in w.value for w in second.warning)
     assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
@@ -124,7 +129,7 @@ def test_a_second_start_is_refused_while_a_job_runs(app, tmp_path):
 ])
 def test_bad_values_show_a_clear_error(app, tmp_path, widget, value, message):
     app.number_input(key=widget).set_value(value)
-    app.button[0].click().run()
+    start(app)
     assert not app.exception
     assert any(message in e.value for e in app.error), [e.value for e in app.error]
     assert not [p for p in tmp_path.iterdir() if p.is_dir()], "nothing was started"
@@ -219,7 +224,7 @@ def test_a_tiny_pix2pix_run_shows_chart_and_grid_then_opens_in_translate(app, tm
     app.number_input(key="train_batch_size_pix2pix").set_value(2)
     app.selectbox(key="train_image_size_pix2pix").set_value(32)
     app.number_input(key="train_width_pix2pix").set_value(4)
-    app.button[0].click().run()
+    start(app)
     assert not app.exception and not app.error
     assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
     run = next(p for p in tmp_path.iterdir() if p.is_dir())
@@ -254,7 +259,7 @@ def test_a_tiny_pix2pix_run_shows_chart_and_grid_then_opens_in_translate(app, tm
 def test_bad_translation_settings_show_a_clear_error(app, tmp_path, model, widget, value, message):
     choose_model(app, model)
     app.number_input(key=widget).set_value(value)
-    app.button[0].click().run()
+    start(app)
     assert not app.exception
     assert any(message in e.value for e in app.error), [e.value for e in app.error]
     assert not [p for p in tmp_path.iterdir() if p.is_dir()], "nothing was started"
@@ -263,7 +268,7 @@ def test_bad_translation_settings_show_a_clear_error(app, tmp_path, model, widge
 def test_a_folder_dataset_without_a_path_is_an_error(app, tmp_path):
     choose_model(app, "pix2pix")
     app.selectbox(key="train_dataset_pix2pix").set_value("paired-folder")
-    app.button[0].click().run()
+    start(app)
     assert not app.exception
     assert any("needs a path" in e.value for e in app.error), [e.value for e in app.error]
     assert not [p for p in tmp_path.iterdir() if p.is_dir()]
@@ -296,14 +301,14 @@ def test_a_tiny_colorizer_run_on_a_photo_folder_opens_in_colorize(app, tmp_path,
 
     photos = random_photos(tmp_path_factory.mktemp("my-photos"))
     choose_model(app, "colorizer")
-    app.selectbox(key="train_dataset_colorizer").set_value("photo-folder")
+    app.selectbox(key="train_dataset_colorizer").set_value("photo-folder").run()  # its folder box appears
     app.text_input(key="train_folder_photos").input(str(photos))
     app.number_input(key="train_steps_colorizer").set_value(4)
     app.number_input(key="train_batch_size_colorizer").set_value(2)
     app.selectbox(key="train_image_size_colorizer").set_value(32)
     app.number_input(key="train_width_colorizer").set_value(4)
     app.number_input(key="train_pretrain_steps_colorizer").set_value(2)
-    app.button[0].click().run()
+    start(app)
     assert not app.exception and not app.error
     assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
     run = next(p for p in tmp_path.iterdir() if p.is_dir())
@@ -343,14 +348,14 @@ def paired_zip() -> bytes:
 
 def test_an_uploaded_zip_of_pairs_trains_pix2pix(app, tmp_path):
     choose_model(app, "pix2pix")
-    app.selectbox(key="train_dataset_pix2pix").set_value("paired-folder")
+    app.selectbox(key="train_dataset_pix2pix").set_value("paired-folder").run()  # its .zip upload appears
     app.number_input(key="train_steps_pix2pix").set_value(2)
     app.number_input(key="train_batch_size_pix2pix").set_value(2)
     app.selectbox(key="train_image_size_pix2pix").set_value(32)
     app.number_input(key="train_width_pix2pix").set_value(4)
     upload = paired_zip()
     app.get("file_uploader")[0].set_value(("my pairs.zip", upload, "application/zip"))
-    app.button[0].click().run()
+    start(app)
     assert not app.exception and not app.error
     stored = list((tmp_path / "uploads").glob("*.zip"))
     assert len(stored) == 1 and stored[0].read_bytes() == upload and stored[0].name.endswith("-my-pairs.zip")
