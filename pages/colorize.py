@@ -13,7 +13,7 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans import colorize as task
+from gans import colorize as task, colorize_report as report
 from gans.catalog import grid_rows
 from gans.images import png_bytes
 from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, upload_or_example
@@ -29,15 +29,18 @@ PREVIEW_SIDE = 1024  # pictures on the page are at most this large; the download
 @st.cache_data(max_entries=8, show_spinner="Colouring…")
 def colorization(_model, model_key, upload_digest: str, _data: bytes, render_size: int) -> dict:
     """One upload coloured at ``render_size``: PNG previews (gray, output, and the original of a colour upload,
-    else None), the full-size PNG to download, the output and render sizes, and the metrics table's rows (empty
-    for a gray upload). A plain dict: st.cache_data pickles it, and a class defined in a page script cannot be
+    else None), the full-size PNG to download, the output and render sizes, the metrics table's rows (empty
+    for a gray upload), and ``gans.colorize_report``'s comparison with the gray input and render note. A plain dict: st.cache_data pickles it, and a class defined in a page script cannot be
     pickled. The upload is keyed by its digest (not hashed again on every rerun); errors propagate to the page."""
     result = task.colorize_file(_model, _data, render_size=render_size)
     return {"gray": png_bytes(task.preview(result.gray, PREVIEW_SIDE)),
             "output": png_bytes(task.preview(result.output, PREVIEW_SIDE)),
             "original": png_bytes(task.preview(result.original, PREVIEW_SIDE)) if result.was_colour else None,
             "download": png_bytes(result.output), "size": tuple(result.output.size),
-            "render_size": tuple(result.render_size), "metrics": task.metric_rows(result.metrics)}
+            "render_size": tuple(result.render_size), "metrics": task.metric_rows(result.metrics),
+            "comparison": report.comparison(result.metrics, result.output,
+                                            result.original if result.was_colour else None),
+            "render_note": report.render_note(result.output.size, result.render_size)}
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
@@ -71,6 +74,7 @@ def colorizer(model, model_key: tuple) -> None:
                  "the photo's own). Its colour is then enlarged and put back onto the photo's full-resolution "
                  "lightness, so the result keeps every detail at the original size. Larger sizes see finer "
                  "structure but take longer; the network's work does not grow with the photo's size.")
+        render_note = st.empty()  # filled once the photo's size is known: colour computed smaller is enlarged
     examples = [] if upload is not None else held_out_photos()
     picked = upload_or_example(
         upload, TASK, examples, "Held-out photo", [name.rsplit(".", 1)[0] for name, _ in examples],
@@ -88,6 +92,8 @@ def colorizer(model, model_key: tuple) -> None:
         st.error(str(error))
         return
     (width, height), (render_width, render_height) = result["size"], result["render_size"]
+    if result["render_note"]:
+        render_note.caption(result["render_note"])
     sizes = f"{width}×{height} px · network at {render_width}×{render_height} px"
     pictures = [(result["gray"], f"Gray input ({name})"), (result["output"], f"Colorized · {sizes}")]
     if result["original"] is not None:
@@ -97,6 +103,8 @@ def colorizer(model, model_key: tuple) -> None:
     st.download_button(f"Download the result ({width}×{height} PNG)", result["download"],
                        file_name=f"{name.rsplit('.', 1)[0]}-colorized.png", mime="image/png", on_click="ignore",
                        key="colorize_download", icon=":material/download:")
+    if result["comparison"]:
+        st.info(result["comparison"], icon=":material/insights:")
     if result["metrics"]:
         metrics_table(result["metrics"])
     else:

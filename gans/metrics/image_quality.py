@@ -175,3 +175,35 @@ def colorfulness(rgb: torch.Tensor) -> torch.Tensor:
     spread = torch.sqrt(rg.var(dim=1, correction=0) + yb.var(dim=1, correction=0))
     offset = torch.sqrt(rg.mean(dim=1) ** 2 + yb.mean(dim=1) ** 2)
     return _per_image(spread + _COLORFULNESS_MEAN_WEIGHT * offset, rgb.dim() == 4)
+
+
+# Hasler & Süsstrunk 2003, table 2: the colourfulness M^(3) their observers gave each word to, and the midpoints
+# between neighbours as the bounds of each word here.
+COLORFULNESS_WORDS = ((7.5, "not colourful"), (24.0, "slightly colourful"), (39.0, "moderately colourful"),
+                      (52.0, "averagely colourful"), (70.5, "quite colourful"), (95.5, "highly colourful"),
+                      (math.inf, "extremely colourful"))
+
+
+def colorfulness_words(value: float) -> str:
+    """The word Hasler & Süsstrunk's observers used for a colourfulness ``value`` ("slightly colourful" for 20)."""
+    return next(words for bound, words in COLORFULNESS_WORDS if value < bound)
+
+
+def hue_concentration(rgb: torch.Tensor) -> torch.Tensor:
+    """How much of an image's colour points one way, per image in [0, 1], for sRGB in [0, 1] (shapes as
+    ``colorfulness``): the length of the summed opponent-colour vectors (rg, yb) over the sum of their lengths.
+
+    1 for a tint (every pixel's colour the same hue: sepia, a cast), near 0 when hues vary (a colour photo of
+    varied things) or cancel out; 0 for a gray image. Colourfulness cannot tell these apart: a flat brown scores
+    like a moderately colourful photo.
+    """
+    images = _as_batch(rgb, "rgb", channels=3)
+    if not images.is_floating_point():
+        raise ConfigError(f"rgb must be a floating-point tensor in [0, 1], got {rgb.dtype}; divide by 255 first")
+    red, green, blue = images.to(_working_dtype(images)).unbind(dim=1)
+    rg = (red - green).flatten(1)
+    yb = (0.5 * (red + green) - blue).flatten(1)
+    total = torch.sqrt(rg.square() + yb.square()).sum(dim=1)
+    resultant = torch.sqrt(rg.sum(dim=1) ** 2 + yb.sum(dim=1) ** 2)
+    return _per_image(torch.where(total > 0, resultant / total.clamp_min(1e-12), torch.zeros_like(total)),
+                      rgb.dim() == 4)
