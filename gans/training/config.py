@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 
+from ..devices import resolve_device
 from ..errors import ConfigError
 from ..precision import PRECISIONS
 
@@ -48,12 +50,13 @@ class TrainConfig:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
         for name, label in (("lr", "learning rate"), ("lr_d", "discriminator learning rate")):
             value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise ConfigError(f"{label} must be > 0, got {value}")
+            if value is not None and not (value > 0 and math.isfinite(value)):  # inf trains straight into NaN
+                raise ConfigError(f"{label} must be > 0 and finite, got {value}")
         if self.metric_every < 0:
             raise ConfigError(f"metric_every must be >= 0 (0 = no metric), got {self.metric_every}")
         if self.metric_samples < 10:
             raise ConfigError(f"metric_samples must be at least 10, got {self.metric_samples}")
+        resolve_device(self.device)  # an unknown or absent device fails here, before a run folder is made
         if self.precision not in PRECISIONS:
             raise ConfigError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
         if self.preview_seconds is not None and not self.preview_seconds > 0:
