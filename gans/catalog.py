@@ -230,14 +230,18 @@ def grid_caption(info: CheckpointInfo) -> str:
 
 
 def showcase(checkpoints: list[CheckpointInfo], recent_runs: int = 2) -> list[CheckpointInfo]:
-    """The checkpoints whose sample grids the front page shows: every shipped one (noise → image first, then
-    image → image, then colorizers; within a task the catalog's order, lowest FD first), then the ``recent_runs``
-    newest local runs; only those with a grid."""
+    """The checkpoints whose sample grids the front page shows: one shipped run per task, the first with a grid in
+    the catalog's order (so the noise → image run with the lowest FD, then one image → image run, then a
+    colorizer), then the ``recent_runs`` newest local runs; only those with a grid. Six variants of one task's
+    grid side by side look alike; one of each shows what the studio does."""
     order = {task: index for index, task in enumerate(TASK_ORDER)}
-    shipped = sorted((info for info in checkpoints if info.source == "shipped"),
-                     key=lambda info: order.get(info.task, len(order)))
+    best: dict[str, CheckpointInfo] = {}
+    for info in checkpoints:
+        if info.source == "shipped" and info.task not in best and info.latest_grid is not None:
+            best[info.task] = info
+    shipped = sorted(best.values(), key=lambda info: order.get(info.task, len(order)))
     recent = [info for info in checkpoints if info.source != "shipped"][:recent_runs]
-    return [info for info in shipped + recent if info.latest_grid is not None]
+    return shipped + [info for info in recent if info.latest_grid is not None]
 
 
 def model_rows() -> list[dict]:

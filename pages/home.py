@@ -5,15 +5,15 @@ commands); this page lays it out.
 """
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from gans import catalog
+from studio.common import go_to
 from studio.shell import ensure_shell
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
 GRID_WIDTH = 280  # every grid at one display width, so 28 px and 32 px models look alike
-RECENT_RUNS = 2  # local runs shown beside the shipped checkpoints
+RECENT_RUNS = 2  # local runs shown beside the shipped checkpoints (one of each task)
 GRIDS_PER_ROW = 3
 LINKS = [("pages/train.py", "Train a GAN", ":material/model_training:"),
          ("pages/explore.py", "Explore a generator", ":material/explore:"),
@@ -28,12 +28,11 @@ st.write(
     "and colorizers bring gray photos to colour."
 )
 
-for column, (page, label, icon) in zip(st.columns(len(LINKS)), LINKS):
-    with column:
-        try:
-            st.page_link(page, label=label, icon=icon)
-        except StreamlitAPIException:  # a router without that page
-            pass
+# Buttons, not links: plain page links read as text. The first, the main way in, stands out.
+for index, (column, (page, label, icon)) in enumerate(zip(st.columns(len(LINKS)), LINKS)):
+    if column.button(label, icon=icon, type="primary" if index == 0 else "secondary", width="stretch",
+                     key=f"home_go_{page.rsplit('/', 1)[-1].removesuffix('.py')}"):
+        go_to(page, f"The {label.split()[0]} page is not available on this server.")
 
 
 @st.cache_data(ttl=30)

@@ -10,7 +10,7 @@ import streamlit as st
 from gans.catalog import COLORIZE_ROWS, TASK_WORDS as TASK_LABELS, dataset_rows, model_rows
 
 __all__ = ["COLORIZE_ROWS", "KEEP", "TASK_LABELS", "TASK_PAGES", "UPLOAD_TYPES", "dataset_table", "device_label",
-           "hub_id_box", "image_uploader", "job_manager", "load_checkpoint_of", "load_model", "load_picked",
+           "go_to", "hub_id_box", "image_uploader", "job_manager", "load_checkpoint_of", "load_model", "load_picked",
            "model_table", "open_in_colorize", "open_in_translate", "open_run_on", "pick_checkpoint",
            "pick_task_checkpoint", "sidebar_status", "task_checkpoint_choices", "translation_rows",
            "upload_or_example"]
@@ -61,16 +61,22 @@ def translation_rows(architecture: str, domains: list[str] | None = None) -> str
     return grid_rows(info)
 
 
-def open_run_on(page: str, session_key: str, run_dir, unavailable: str) -> None:
-    """Hand ``run_dir`` to ``page`` (which reads ``st.session_state[session_key]``) and go there; on a server whose
-    router lacks that page, show ``unavailable`` instead."""
+def go_to(page: str, unavailable: str) -> None:
+    """Switch to ``page`` (a file in the router, "pages/train.py"); on a server whose router lacks it, show
+    ``unavailable`` instead."""
     from streamlit.errors import StreamlitAPIException
 
-    st.session_state[session_key] = str(run_dir)
     try:
         st.switch_page(page)
     except StreamlitAPIException:
         st.error(unavailable)
+
+
+def open_run_on(page: str, session_key: str, run_dir, unavailable: str) -> None:
+    """Hand ``run_dir`` to ``page`` (which reads ``st.session_state[session_key]``) and go there; on a server whose
+    router lacks that page, show ``unavailable`` instead."""
+    st.session_state[session_key] = str(run_dir)
+    go_to(page, unavailable)
 
 
 def open_in_translate(run_dir) -> None:

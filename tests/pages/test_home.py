@@ -32,7 +32,8 @@ def media_url(path: Path) -> str:
 
 
 def shipped_with_grids() -> list[str]:
-    """Names of the shipped checkpoints that have a sample grid, in the order the home page shows them."""
+    """Names of the shipped checkpoints the home page shows, in its order: of each task, the first with a sample
+    grid (the lowest FD first for noise to image, then by name)."""
     order = {"generate": 0, "translate": 1, "colorize": 2}
 
     def lowest_fd(info):  # noise-to-image runs: the lowest FD logged during training leads
@@ -42,7 +43,11 @@ def shipped_with_grids() -> list[str]:
 
     infos = sorted(list_checkpoints(include_runs=False),
                    key=lambda info: (order[info.task], lowest_fd(info), info.path.name))
-    return [info.path.name for info in infos if info.latest_grid is not None]
+    first = {}
+    for info in infos:
+        if info.latest_grid is not None:
+            first.setdefault(info.task, info.path.name)
+    return list(first.values())
 
 
 def grids(app: AppTest) -> list[tuple[str, str]]:
@@ -69,15 +74,15 @@ def translation_runs(tmp_path_factory) -> Path:
     return runs
 
 
-def test_home_page_links_to_train_and_explore_and_lists_models_datasets_and_commands():
+def test_home_page_offers_buttons_to_every_task_page_and_lists_models_datasets_and_commands():
     app = open_app()
     assert app.title[0].value.endswith("GAN Studio")
-    links = {link.value: link.proto.page for link in app.get("page_link")}
-    router = (ROOT / "studio" / "shell.py").read_text()
-    routed = {"train", "explore"} | {page for page in ("translate", "colorize") if f"pages/{page}.py" in router}
-    assert set(links.values()) == routed, links
-    assert {link.proto.icon for link in app.get("page_link")} <= {":material/model_training:", ":material/explore:",
-                                                                  ":material/compare:", ":material/palette:"}
+    buttons = {button.key: button for button in app.button if button.key.startswith("home_go_")}
+    assert list(buttons) == ["home_go_train", "home_go_explore", "home_go_translate", "home_go_colorize"]
+    assert [button.label for button in buttons.values()] == ["Train a GAN", "Explore a generator",
+                                                             "Translate an image", "Colorize a photo"]
+    assert buttons["home_go_train"].proto.type == "primary", "the main way in stands out"
+    assert not app.get("page_link"), "links that read as plain text are gone"
     models = app.dataframe[0].value
     assert set(models["model"]) == set(gans.list_models())
     tasks = dict(zip(models["model"], models["task"]))
@@ -116,7 +121,7 @@ def test_home_page_without_any_checkpoint_points_to_the_train_page(tmp_path, mon
     app = open_app()
     assert "Train page" in app.info[0].value
     assert not app.image
-    assert "train" in {link.proto.page for link in app.get("page_link")}
+    assert app.button(key="home_go_train").label == "Train a GAN"
     assert app.dataframe[0].value is not None and app.code, "the tables and the commands are still there"
 
 
@@ -125,7 +130,7 @@ def test_translation_grids_say_what_their_rows_are(translation_runs, monkeypatch
     app = open_app()
     captions = {caption.split(" ")[0]: caption for caption, _ in grids(app)}
     assert set(captions) == {*shipped_with_grids(), "pix2pix", "cyclegan"}
-    assert "image → image" not in captions["dcgan-fashion-mnist-mini"]
+    assert "image → image" not in captions[shipped_with_grids()[0]]
     assert captions["pix2pix"].endswith("image → image, rows: input · output · target")
     assert captions["cyclegan"].endswith(
         "image → image, rows: sneaker · sneaker → ankle boot · ankle boot · ankle boot → sneaker")
@@ -139,7 +144,7 @@ def test_colorizer_grids_say_what_their_rows_are(tmp_path, tmp_path_factory, mon
     app = open_app()
     captions = {caption.split(" ")[0]: caption for caption, _ in grids(app)}
     assert captions["colorizer"].endswith("gray → colour, rows: gray input · colorized · original")
-    assert "rows:" not in captions["dcgan-fashion-mnist-mini"]
+    assert "rows:" not in captions[shipped_with_grids()[0]]
 
 
 # ---- pages stay thin: widgets → gans → render ------------------------------------------------------------------
@@ -196,6 +201,23 @@ def catalog_info(folder: Path, name: str, source: str, task: str = "generate", g
                           data="mydata", step=5, image_size=32, channels=3, num_classes=0, task=task, **facts)
 
 
+@pytest.mark.parametrize("key, title", [("home_go_train", "Train"), ("home_go_explore", "Explore"),
+                                        ("home_go_translate", "Translate"), ("home_go_colorize", "Colorize")])
+def test_each_home_button_opens_its_page(key, title):
+    app = open_app()
+    app.button(key=key).click().run()
+    assert not app.exception and not app.error
+    assert app.title[0].value == title
+
+
+def test_home_page_shows_one_grid_per_task_not_six_variants_of_one(monkeypatch, tmp_path):
+    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path / "no-runs"))
+    shown = [caption.split(" ")[0] for caption, _ in grids(open_app())]
+    tasks = [describe(ROOT / "checkpoints" / name).task for name in shown]
+    assert len(tasks) == len(set(tasks)) == len({info.task for info in list_checkpoints(include_runs=False)})
+    assert shown == shipped_with_grids(), "the noise-to-image run with the lowest FD first"
+
+
 def test_showcase_orders_shipped_by_task_then_the_newest_runs_with_grids(tmp_path):
     from gans.catalog import showcase
 
@@ -207,8 +229,10 @@ def test_showcase_orders_shipped_by_task_then_the_newest_runs_with_grids(tmp_pat
               catalog_info(tmp_path, "r-newest", "run"), catalog_info(tmp_path, "r-middle", "run", grid=False),
               catalog_info(tmp_path, "r-oldest", "run")]
     names = [info.path.name for info in showcase(listed, recent_runs=2)]
-    assert names == ["s-generate-1", "s-generate-2", "s-translate", "s-colorize", "r-newest"], \
-        "catalog order kept within a task; the two newest runs, of which one has a grid"
+    assert names == ["s-generate-1", "s-translate", "s-colorize", "r-newest"], \
+        "one shipped run per task (the catalog's first with a grid); the two newest runs, of which one has a grid"
+    no_grid_first = [catalog_info(tmp_path, "g-no-grid", "shipped", grid=False), *listed]
+    assert [info.path.name for info in showcase(no_grid_first)][0] == "s-generate-1"
     assert [info.path.name for info in showcase(listed, recent_runs=3)][-2:] == ["r-newest", "r-oldest"]
     assert showcase([]) == []
 
