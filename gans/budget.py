@@ -143,8 +143,8 @@ def check_grid(count: int, height: int, width: int, nrow: int | None = None, sca
     """Refuse a grid (or strip) of ``count`` images over ``GANS_MAX_SAMPLES`` images or ``GANS_MAX_PIXELS``."""
     check_samples(count, what)
     grid_width, grid_height = grid_size(count, height, width, nrow, scale)
-    check_pixels(grid_width, grid_height, "The picture",
-                 f"ask for fewer {what}, a squarer grid or a smaller --scale")
+    advice = f"fewer {what}, a squarer grid (--nrow)" if nrow and nrow != count else f"fewer {what}"
+    check_pixels(grid_width, grid_height, "The picture", f"ask for {advice} or a smaller --scale")
 
 
 # ---- the server-wide gate -------------------------------------------------------------------------------------

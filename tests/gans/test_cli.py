@@ -159,6 +159,37 @@ def test_generation_mistakes_are_clear_errors(trained_run, tmp_path, capsys):
         assert err.startswith("error: ") and message in err and len(err.splitlines()) == 1, (args, err)
 
 
+def test_sample_and_interpolate_stay_within_the_work_budget(trained_run, tmp_path, capsys, monkeypatch):
+    """-n, --frames, --scale and --nrow are bounded by gans.budget: one error line, exit 2, nothing written."""
+    for variable in ("GANS_MAX_PIXELS", "GANS_MAX_SAMPLES"):
+        monkeypatch.delenv(variable, raising=False)
+    grid, gif = str(tmp_path / "grid.png"), str(tmp_path / "walk.gif")
+    cases = [
+        (["sample", str(trained_run), "-n", "100000", "-o", grid], "100,000 samples were asked for", "SAMPLES"),
+        (["sample", str(trained_run), "--scale", "1000", "-o", grid], "at most 25 megapixels", "PIXELS"),
+        (["sample", str(trained_run), "-n", "2", "--nrow", "1000000", "-o", grid], "a squarer grid (--nrow)",
+         "PIXELS"),
+        (["interpolate", str(trained_run), "--seeds", "1", "2", "--frames", "5000", "-o", gif], "5,000 frames",
+         "SAMPLES"),
+        (["interpolate", str(trained_run), "--seeds", "1", "2", "--scale", "2000", "-o", gif], "fewer frames",
+         "PIXELS"),
+    ]
+    for args, message, limit in cases:
+        assert main(args) == 2, args
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and message in err and f"(GANS_MAX_{limit})" in err, (args, err)
+        assert len(err.splitlines()) == 1
+    assert not (tmp_path / "grid.png").exists() and not (tmp_path / "walk.gif").exists()
+
+    # The operator's variable moves the limit both ways: 4 samples of 28 px at --scale 2 are a 124×124 grid.
+    monkeypatch.setenv("GANS_MAX_PIXELS", str(124 * 124 - 1))
+    assert main(["sample", str(trained_run), "-n", "4", "--scale", "2", "-o", grid]) == 2
+    assert "124×124 = 15,376 pixels" in capsys.readouterr().err
+    monkeypatch.setenv("GANS_MAX_PIXELS", str(124 * 124))
+    assert main(["sample", str(trained_run), "-n", "4", "--scale", "2", "-o", grid]) == 0
+    assert Image.open(grid).size == (124, 124)
+
+
 def test_resume_refuses_flags_it_would_ignore(trained_run, capsys):
     assert main(["train", "--resume", str(trained_run), "--steps", "8", "--batch-size", "16"]) == 2
     assert "only --steps and --device may change (--batch-size given)" in capsys.readouterr().err

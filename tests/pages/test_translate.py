@@ -73,6 +73,11 @@ def output_caption(app: AppTest) -> str:
     return next(image.captions[0] for image in app.image if image.captions[0].startswith("Output"))
 
 
+def tiling_notes(app: AppTest) -> list[str]:
+    """The info boxes that say the image was tiled (the page also shows one about what to give the model)."""
+    return [box.value for box in app.info if "processed in" in box.value]
+
+
 def test_without_checkpoints_the_page_says_how_to_get_one(monkeypatch, tmp_path):
     monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(tmp_path / "none"))
     app = AppTest.from_file(PAGE, default_timeout=60).run()
@@ -87,7 +92,7 @@ def test_pix2pix_translates_a_held_out_example_without_any_upload(page, shipped)
     facts = app.markdown[0].value
     assert "pix2pix" in facts and "edges2fashion" in facts and "gray → gray" in facts
     assert len(app.radio(key="translate_example").options) == 8
-    assert output_caption(app) == "Output: A → B · 32×32 px"
+    assert output_caption(app) == "Output: edge drawing → garment · 32×32 px"
     assert app.get("download_button")[0].label == "Download the result (PNG)"
     first = next(image.value[0] for image in app.image if image.captions[0].startswith("Input"))
     app.radio(key="translate_example").set_value(3).run()
@@ -97,16 +102,17 @@ def test_pix2pix_translates_a_held_out_example_without_any_upload(page, shipped)
 def test_an_odd_sized_rgba_upload_comes_back_at_its_own_size(page):
     app = upload(page(), "logo.png", encoded(noise(317, 451, "RGBA")))
     assert not app.exception and not app.error
-    assert output_caption(app) == "Output: A → B · 317×451 px"
-    assert not app.info, "a small image is not tiled"
+    assert output_caption(app) == "Output: edge drawing → garment · 317×451 px"
+    assert not tiling_notes(app), "a small image is not tiled"
     assert app.get("download_button")[0].proto.label == "Download the result (PNG)"
 
 
 def test_a_large_photo_is_tiled_and_the_user_is_told(page):
     app = upload(page(), "photo.jpg", encoded(Image.new("RGB", (4000, 3000), (120, 80, 40)), "JPEG"), "image/jpeg")
     assert not app.exception and not app.error
-    assert output_caption(app) == "Output: A → B · 4000×3000 px"
-    assert "processed in" in app.info[0].value and "tiles" in app.info[0].value
+    assert output_caption(app) == "Output: edge drawing → garment · 4000×3000 px"
+    notes = tiling_notes(app)
+    assert len(notes) == 1 and "tiles" in notes[0]
 
 
 def test_cyclegan_offers_both_directions_named_after_its_domains(page, shipped):
@@ -134,7 +140,7 @@ def test_bad_uploads_show_a_clear_error_and_the_page_keeps_working(page, name, d
     assert message in app.error[0].value
     app = upload(app, "fine.png", encoded(noise(20, 20)))
     assert not app.exception and not app.error
-    assert output_caption(app) == "Output: A → B · 20×20 px"
+    assert output_caption(app) == "Output: edge drawing → garment · 20×20 px"
 
 
 def test_a_noise_model_is_sent_to_explore(page, tmp_path):
@@ -143,6 +149,50 @@ def test_a_noise_model_is_sent_to_explore(page, tmp_path):
     app = page(translate_run=str(tmp_path / "dcgan"))
     assert not app.exception
     assert "no image-to-image model" in app.warning[0].value
+
+
+# ---- the server's work budget (gans.budget) ---------------------------------------------------------------------
+def test_an_image_over_the_servers_budget_is_one_clear_line_and_the_page_keeps_working(page, monkeypatch):
+    monkeypatch.setenv("GANS_MAX_PIXELS", "2000")
+    app = upload(page(), "big.png", encoded(noise(50, 50)))
+    assert not app.exception and len(app.error) == 1
+    message = app.error[0].value
+    assert message.startswith("The image is 50×50 = 2,500 pixels; this server allows at most 2,000 pixels "
+                              "per request (GANS_MAX_PIXELS)")
+    assert "\n" not in message and "Traceback" not in message
+    app = upload(app, "small.png", encoded(noise(40, 40)))
+    assert not app.exception and not app.error
+    assert output_caption(app).endswith(" · 40×40 px")
+
+
+def test_a_busy_server_says_so_in_one_line_and_the_next_try_works(page, monkeypatch):
+    import threading
+
+    from gans import budget
+
+    monkeypatch.setenv("GANS_MAX_HEAVY_CALLS", "1")
+    monkeypatch.setenv("GANS_BUSY_WAIT_SECONDS", "0.2")
+    inside, leave = threading.Event(), threading.Event()
+
+    def other_request():
+        with budget.heavy_call():
+            inside.set()
+            leave.wait(60)
+
+    other = threading.Thread(target=other_request)
+    other.start()
+    try:
+        assert inside.wait(60)
+        app = upload(page(), "busy.png", encoded(noise(41, 37)))
+        assert not app.exception and len(app.error) == 1
+        assert app.error[0].value == ("the server is busy with 1 other request; try again in a moment (it runs at "
+                                      "most 1 at once: GANS_MAX_HEAVY_CALLS)")
+    finally:
+        leave.set()
+        other.join(60)
+    app.run()  # the refusal was not cached: trying again works
+    assert not app.exception and not app.error
+    assert output_caption(app).endswith(" · 41×37 px")
 
 
 def test_the_page_is_thin_and_names_no_model_and_no_dataset():
