@@ -263,10 +263,12 @@ def resolve_run(path_or_id: str | Path, hub_only: bool = False, **hub_kwargs) ->
                                                    f"{SAMPLES_DIR}/*", "best/*"], **hub_kwargs)
         )
     except Exception as error:
-        raise CheckpointError(
-            f"no local run directory {text!r}, and it could not be fetched from the Hugging Face Hub "
-            f"({type(error).__name__}); check the repo id, your network, or HF_TOKEN for private repos"
-        ) from None
+        from .hub import fetch_error_reason
+
+        # A typed Hub id was only ever a Hub id: its error says nothing of local folders.
+        head = f"{text!r}" if hub_only else f"no local run directory {text!r}, and {text!r}"
+        raise CheckpointError(f"{head} could not be fetched from the Hugging Face Hub: "
+                              f"{fetch_error_reason(error)}") from None
 
 
 def load(path_or_id: str | Path, device: str | torch.device = "cpu", hub_only: bool = False, **hub_kwargs):
@@ -277,9 +279,18 @@ def load(path_or_id: str | Path, device: str | torch.device = "cpu", hub_only: b
 
     device = resolve_device(str(device))
     run = resolve_run(path_or_id, hub_only=hub_only, **hub_kwargs)
+    from_hub = run != Path(path_or_id).expanduser()  # downloaded: name the Hub repo, not a folder of the HF cache
+    if from_hub:
+        for name in (CONFIG_FILE, WEIGHTS_FILE):
+            if not (run / name).is_file():
+                raise CheckpointError(f"the Hugging Face Hub repo {str(path_or_id)!r} has no {name}: it is not a "
+                                      "model saved by gans (`python -m gans push RUN owner/name` uploads one)")
     config = read_json(run / CONFIG_FILE)
     if not isinstance(config, dict) or "architecture" not in config or not isinstance(config.get("model"), dict):
-        raise CheckpointError(f"{run / CONFIG_FILE} has no 'architecture' and 'model' entries; it is not a gans run")
+        raise CheckpointError(f"{run / CONFIG_FILE} has no 'architecture' and 'model' entries; it is not a gans run"
+                              if not from_hub else
+                              f"the Hugging Face Hub repo {str(path_or_id)!r} is not a model saved by gans (its "
+                              f"{CONFIG_FILE} has no 'architecture' and 'model' entries)")
     try:
         # Built on the meta device: no memory, and no draw from the global RNG that a training thread in the
         # same process (the studio) is using; the real tensors are assigned from the file below.

@@ -152,6 +152,27 @@ def stage_run(run_dir: str | Path, staging_dir: str | Path, repo_id: str | None 
     return sorted(names + [card.name])
 
 
+# ---- pulling ------------------------------------------------------------------------------------------------
+def fetch_error_reason(error: BaseException) -> str:
+    """Why ``repo_id`` could not be downloaded from the Hub, in words a user can act on (``gans.load`` of a Hub
+    id): no such repo, a gated one, an offline server, an unreachable Hub."""
+    from huggingface_hub.errors import (GatedRepoError, LocalEntryNotFoundError, OfflineModeIsEnabled,
+                                        RepositoryNotFoundError, RevisionNotFoundError)
+
+    offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(error, GatedRepoError):
+        return "the repo is gated: accept its terms on huggingface.co and set HF_TOKEN"
+    if isinstance(error, RepositoryNotFoundError):
+        return "the Hub has no model repo with that id (check the spelling; a private repo needs HF_TOKEN)"
+    if isinstance(error, RevisionNotFoundError):
+        return "the repo has no such revision"
+    if isinstance(error, OfflineModeIsEnabled) or (offline and isinstance(error, LocalEntryNotFoundError)):
+        return "this machine is offline (HF_HUB_OFFLINE is set) and has not downloaded that repo before"
+    if isinstance(error, LocalEntryNotFoundError):
+        return "the Hub could not be reached and the repo was never downloaded here (check the network)"
+    return (f"{type(error).__name__}: check the repo id, the network, or HF_TOKEN for a private repo")
+
+
 # ---- pushing ------------------------------------------------------------------------------------------------
 def _network_errors() -> tuple[type[BaseException], ...]:
     """The exceptions a failed Hub call raises (HTTP status errors, connection errors, offline mode)."""

@@ -1,14 +1,13 @@
 """Explore: walk a trained generator's latent space from seed A to seed B, across classes, and at random.
 
-Only noise → image models have a latent space; image-to-image ones are pointed to Translate, colorizers to
-Colorize. Widgets → ``gans.explore`` → ``st.image``. Models come from the shared cache; every picture is cached
-by its inputs (``studio.pickers.picture``), and only the t slider and its frame rerun when t moves.
-"""
+Only noise → image models have a latent space; image-to-image ones are pointed to Translate, colorizers to Colorize.
+Widgets → ``gans.explore`` → ``st.image``; models come from the shared cache, every picture is cached by its inputs
+(``studio.pickers.picture``), and only the t slider and its frame rerun when t moves."""
 
 import streamlit as st
 
 import gans
-from gans import explore
+from gans import diversity, explore
 from gans.catalog import CheckpointInfo, describe, example_model, find_choice, same_folder, train_command
 from studio.common import hub_id_box, load_picked, open_in_colorize, open_in_translate
 from studio.pickers import GENERATE, KEEP, MAX_SEED, generate_checkpoints, model_key, picture, seed_input
@@ -54,9 +53,8 @@ def pick_checkpoint() -> tuple[str, bool]:
     """The picked run folder or Hub repo id and whether it is a Hub id; stops the page while the Hub box is empty
     or holds something that is not a repo id (never a path on the server)."""
     requested = take_open_request()
-    if elsewhere := st.session_state.get("explore_elsewhere_run"):
-        if info := describe(elsewhere):
-            elsewhere_notice(info.path.name, info.architecture, info.task, str(info.path))
+    if (elsewhere := st.session_state.get("explore_elsewhere_run")) and (info := describe(elsewhere)):
+        elsewhere_notice(info.path.name, info.architecture, info.task, str(info.path))
     listed = generate_checkpoints(also=st.session_state.get("explore_opened_run"))
     choices = {path: checkpoint.label for path, checkpoint in listed.items()}
     if not choices:
@@ -119,6 +117,8 @@ def explorer(model, info: CheckpointInfo) -> None:
     frames = st.slider("Frames", 2, 16, 8, key="explore_frames", persist_state=KEEP)
     strip, gif = picture(explore.walk_strip, model, key, seed_a, seed_b, frames, mode, label, truncation)
     st.image(strip, caption=explore.walk_positions(frames), output_format="PNG")
+    if note := picture(diversity.walk_variety_note, model, key, seed_a, seed_b, frames, mode, label, truncation):
+        st.caption(note)  # e.g. a class-conditional model with little variety within the class: nearly one picture
     st.download_button("Download the walk (GIF)", gif, file_name=f"walk-seed{seed_a}-seed{seed_b}-{mode}.gif",
                        mime="image/gif", on_click="ignore", key="explore_gif", icon=":material/download:")
     if model.conditional:

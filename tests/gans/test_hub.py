@@ -195,6 +195,65 @@ def test_a_pull_fetches_every_file_a_push_uploads(trained_run, tmp_path, monkeyp
     assert torch.equal(model.sample(2, seed=0), gans.load(trained_run).sample(2, seed=0))
 
 
+# ---- a Hub id that cannot be loaded: the message names the Hub, never a local folder -----------------------------
+def hub_refusal(error_class, status: int):
+    import httpx2
+
+    request = httpx2.Request("GET", "https://huggingface.co/api/models/nobody/no-such-gan/revision/main")
+    return error_class(f"{status} Client Error", response=httpx2.Response(status, request=request))
+
+
+def assert_about_the_hub_only(message: str) -> None:
+    assert "could not be fetched from the Hugging Face Hub" in message or "Hugging Face Hub repo" in message, message
+    assert not re.search(r"local|folder|directory|/snapshots/|\.cache", message), message
+
+
+def test_a_typed_hub_id_offline_says_the_machine_is_offline_not_that_a_folder_is_missing():
+    with pytest.raises(CheckpointError) as raised:
+        gans.load("nobody/no-such-gan", hub_only=True)
+    message = str(raised.value)
+    assert message.startswith("'nobody/no-such-gan' could not be fetched from the Hugging Face Hub: ")
+    assert "offline (HF_HUB_OFFLINE is set)" in message
+    assert_about_the_hub_only(message)
+
+
+@pytest.mark.parametrize("error, status, reason", [
+    ("RepositoryNotFoundError", 404, "the Hub has no model repo with that id"),
+    ("GatedRepoError", 403, "gated"),
+    ("RevisionNotFoundError", 404, "no such revision"),
+])
+def test_a_hub_id_the_hub_refuses_says_why(error, status, reason, monkeypatch):
+    from huggingface_hub import errors
+
+    def refuse(repo_id, **kwargs):
+        raise hub_refusal(getattr(errors, error), status)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", refuse)
+    with pytest.raises(CheckpointError) as raised:
+        gans.load("nobody/no-such-gan", hub_only=True)
+    assert reason in str(raised.value)
+    assert_about_the_hub_only(str(raised.value))
+    with pytest.raises(CheckpointError, match="no local run directory 'nobody/no-such-gan', and .* could not be "
+                                              "fetched from the Hugging Face Hub: .*" + re.escape(reason)):
+        gans.load("nobody/no-such-gan")  # a path or an id (the CLI): both places were looked at, and it says so
+
+
+def test_a_hub_repo_that_is_not_a_gans_model_says_so_by_its_id(trained_run, tmp_path, monkeypatch):
+    snapshot = tmp_path / "models--someone--diffusion" / "snapshots" / "abc123"
+    snapshot.mkdir(parents=True)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", lambda repo_id, **kwargs: str(snapshot))
+    with pytest.raises(CheckpointError) as raised:  # allow_patterns matched nothing: an empty snapshot
+        gans.load("someone/diffusion", hub_only=True)
+    assert str(raised.value).startswith("the Hugging Face Hub repo 'someone/diffusion' has no config.json: it is "
+                                        "not a model saved by gans")
+    assert_about_the_hub_only(str(raised.value))
+    (snapshot / "config.json").write_text('{"_class_name": "UNet2DModel"}')
+    shutil.copyfile(trained_run / "model.safetensors", snapshot / "model.safetensors")
+    with pytest.raises(CheckpointError, match="'someone/diffusion' is not a model saved by gans") as raised:
+        gans.load("someone/diffusion", hub_only=True)
+    assert_about_the_hub_only(str(raised.value))
+
+
 # ---- pushing ------------------------------------------------------------------------------------------------
 def test_push_without_a_token_says_to_set_hf_token(trained_run, no_token):
     with pytest.raises(HubError, match="set HF_TOKEN"):

@@ -157,6 +157,21 @@ def test_conditional_run_has_a_class_picker_and_a_class_walk(conditional_run, mo
     assert not app.exception
 
 
+def test_a_walk_that_barely_moves_says_so_and_points_to_the_class_walk():
+    """The shipped cGAN draws nearly one sneaker for every seed: the page says why the frames look the same."""
+    cgan = ROOT / "checkpoints" / "cgan-fashion-mnist"
+    if not (cgan / "model.safetensors").exists():
+        pytest.skip("the cGAN checkpoint is not shipped in this checkout")
+    app = open_page()
+    app.selectbox(key="explore_checkpoint").set_value(str(cgan)).run()
+    assert not app.exception and not app.error
+    assert not [caption for caption in app.caption if "barely moves" in caption.value], "T-shirts vary"
+    app.selectbox(key="explore_class").set_value(7).run()  # sneakers
+    assert not app.exception
+    notes = [caption.value for caption in app.caption if "barely moves" in caption.value]
+    assert len(notes) == 1 and "class walk below" in notes[0]
+
+
 def test_train_pages_explore_run_preselects_that_run(conditional_run, monkeypatch):
     monkeypatch.setenv("GANS_RUNS_DIR", str(conditional_run.parent))
     app = open_page(explore_run=str(conditional_run))
@@ -207,7 +222,9 @@ def test_an_unreachable_hub_id_is_an_error_message_and_the_page_keeps_working():
     assert not app.exception and not app.error
     app.text_input(key="explore_hub_id").input("nobody/no-such-gan").run()
     assert not app.exception
-    assert "Hugging Face Hub" in app.error[0].value
+    message = app.error[0].value
+    assert message.startswith("'nobody/no-such-gan' could not be fetched from the Hugging Face Hub: "), message
+    assert "local" not in message and "directory" not in message, "a typed Hub id was never a folder"
     assert not app.image
 
     app.selectbox(key="explore_checkpoint").set_value(str(SHIPPED)).run()
