@@ -158,8 +158,11 @@ def colorize_file(model, data: bytes | str | Path, render_size: int = DEFAULT_RE
                   with_metrics: bool = True) -> Colorization:
     """Decode ``data`` (upload bytes or a path) and colour it; bad files raise ``UploadError``, and the budget of
     ``colorize_picture`` applies (the decoding counts as part of the heavy call)."""
+    def check_size(width: int, height: int) -> None:  # refused from the header, before decoding
+        budget.check_pixels(width, height, "The photo", "use a smaller photo")
+
     with budget.heavy_call():
-        return colorize_picture(model, decode_upload(data), render_size, with_metrics)
+        return colorize_picture(model, decode_upload(data, check_size=check_size), render_size, with_metrics)
 
 
 # ---- what a page shows about a colorizer ---------------------------------------------------------------------

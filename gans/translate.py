@@ -68,7 +68,8 @@ def translate_file(model, data: bytes | str | Path, direction: str = "a2b", tile
     """Decode ``data`` (bytes of an upload, or a path) and translate it; bad files raise ``UploadError``, and the
     budget of ``translate_picture`` applies (the decoding counts as part of the heavy call)."""
     with budget.heavy_call():
-        return translate_picture(model, decode_upload(data), direction, tile, overlap, max_untiled_pixels)
+        image = decode_upload(data, check_size=budget.check_pixels)  # refused from the header, before decoding
+        return translate_picture(model, image, direction, tile, overlap, max_untiled_pixels)
 
 
 # ---- what a page shows about a translator -------------------------------------------------------------------

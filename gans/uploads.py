@@ -8,6 +8,7 @@ transparency, 16-bit and float gray, CMYK...) and a size limit meant for uploads
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -28,16 +29,30 @@ UploadError = ImageError
 
 
 def decode_upload(
-    data: bytes | str | Path, *, max_pixels: int = MAX_UPLOAD_PIXELS, keep_gray: bool = True
+    data: bytes | str | Path, *, max_pixels: int = MAX_UPLOAD_PIXELS, keep_gray: bool = True,
+    check_size: Callable[[int, int], None] | None = None,
 ) -> Image.Image:
     """Decode an uploaded image (its bytes, or the path of a file) to a PIL image in mode "RGB" or "L".
 
     The result is "L" when the file is grayscale and ``keep_gray`` is true, else "RGB". Images with more than
     ``max_pixels`` pixels are refused. Raises ``UploadError`` with a one-sentence message for an empty,
-    unreadable, corrupt or oversized file.
+    unreadable, corrupt or oversized file. ``check_size(width, height)``, when given, is called with the size
+    the file's header declares before any pixel is decoded, and may raise (``gans.budget.check_pixels``).
     """
     name = "The upload" if isinstance(data, (bytes, bytearray, memoryview)) else None
-    return decode_image(data, None if keep_gray else "RGB", max_pixels=max_pixels, name=name)
+    return decode_image(data, None if keep_gray else "RGB", max_pixels=max_pixels, name=name,
+                        draft_size=None if check_size is None else _full_size_after(check_size))
+
+
+def _full_size_after(check_size: Callable[[int, int], None]) -> Callable[[tuple[int, int]], tuple[int, int]]:
+    """A ``decode_image`` draft-size hook that runs ``check_size`` on the header's size and asks for every pixel
+    (no reduced JPEG draft): the decoder calls it after reading the header, before decoding."""
+
+    def full_size(size: tuple[int, int]) -> tuple[int, int]:
+        check_size(*size)
+        return size
+
+    return full_size
 
 
 # ---- tensors ----------------------------------------------------------------------------------------------

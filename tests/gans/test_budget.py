@@ -16,6 +16,7 @@ from gans.colorize import colorize_file, colorize_picture
 from gans.errors import ConfigError
 from gans.tiling import tile_plan
 from gans.translate import translate_file, translate_picture
+from gans.uploads import decode_upload
 from tests.helpers import tiny_model
 
 VARIABLES = ("GANS_MAX_PIXELS", "GANS_MAX_TILES", "GANS_MAX_SAMPLES", "GANS_MAX_HEAVY_CALLS", "GANS_BUSY_WAIT_SECONDS")
@@ -116,6 +117,23 @@ def test_colorize_refuses_the_probe_upload_before_the_network_runs(colorizer, pr
     with pytest.raises(BudgetError, match=r"The photo is 7000×7000.*GANS_MAX_PIXELS"):
         colorize_file(colorizer, probe_png)
     assert calls == []
+
+
+def test_an_upload_is_refused_from_its_header_before_any_pixel_is_decoded(translator, colorizer, probe_png):
+    header_only = probe_png[:1000]  # decoding this would fail as truncated: the refusal must come first
+    with pytest.raises(BudgetError, match="GANS_MAX_PIXELS"):
+        translate_file(translator, header_only)
+    with pytest.raises(BudgetError, match="GANS_MAX_PIXELS"):
+        colorize_file(colorizer, header_only)
+
+
+def test_the_header_check_decodes_a_jpeg_at_full_size_unchanged():
+    buffer = io.BytesIO()
+    noise(333, 217).save(buffer, "JPEG", quality=90)
+    seen = []
+    checked = decode_upload(buffer.getvalue(), check_size=lambda width, height: seen.append((width, height)))
+    assert seen == [(333, 217)]
+    assert np.array_equal(np.asarray(checked), np.asarray(decode_upload(buffer.getvalue())))
 
 
 def test_too_many_tiles_are_refused_before_the_first_one_runs_and_the_variable_raises_the_limit(translator,
