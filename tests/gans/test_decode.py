@@ -192,8 +192,6 @@ def test_a_large_jpeg_is_drafted_but_never_below_the_size_asked_for():
 def test_only_the_decoder_opens_images_in_the_library_and_the_studio():
     import re
 
-    from tests.helpers import ROOT
-
     openers = {path.relative_to(ROOT).as_posix() for folder in ("gans", "pages", "studio")
                for path in (ROOT / folder).rglob("*.py") if re.search(r"Image\.open\(", path.read_text())}
     assert openers == {"gans/decode.py"}
@@ -251,8 +249,6 @@ def test_no_error_about_a_bad_file_names_the_decoding_library():
 def test_no_message_the_library_raises_names_pil():
     """Every string in a ``raise`` of gans (and every message the decoder builds) is free of library names."""
     import ast
-
-    from tests.helpers import ROOT
 
     found = []
     for path in (ROOT / "gans").rglob("*.py"):
