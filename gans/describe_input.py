@@ -13,8 +13,8 @@ from .data.domains import Domain
 #: What the two sides of a dataset that declares nothing are, by the dataset's kind (the user's own folders)
 SIDES_BY_KIND = {"paired": ("the left half of each training pair", "the right half of each training pair"),
                  "unpaired": ("its trainA/ pictures", "its trainB/ pictures")}
-NOISE_WARNING = ("It knows only pictures like those it was trained on: anything else (a photo for a drawing "
-                 "model, say) comes out as noise.")
+NOISE_WARNING = ("It knows only pictures like those it was trained on: anything else comes out as noise, with "
+                 "no error to say so.")
 
 
 def _domains(info) -> tuple[Domain, Domain] | None:
