@@ -166,7 +166,7 @@ def test_newcomer_trains_then_explores(server, page):
     page.get_by_text("GAN Studio").first.wait_for()
     page.screenshot(path=ARTIFACTS / "1-home.png")
 
-    page.get_by_test_id("stPageLink-NavLink").filter(has_text="Train").first.click()  # the home page's link
+    page.get_by_role("button", name="Train a GAN").click()  # the home page's button
     page.get_by_role("button", name="Start training").wait_for()
     page.get_by_label("Batch size", exact=True).fill("16")
     page.get_by_label("Steps", exact=True).fill("100000")
