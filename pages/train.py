@@ -138,7 +138,9 @@ def live() -> None:
 
 if manager.busy or st.session_state.get("train_run"):  # the run first: seen at once, without scrolling
     live()
-    st.subheader("Next run (starts when this one has ended)" if manager.busy else "New run")
+    st.subheader("Next run" if manager.busy else "New run")
+    if manager.busy:
+        st.caption("One job at a time: Start works once this run has ended.")
     settings_form()
 else:
     settings_form()

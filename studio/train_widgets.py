@@ -73,7 +73,8 @@ def _read_config(run_dir: Path, config_modified: float) -> dict:
 
 def grid_caption(config: dict, grid: Path, task: str) -> str:
     """Noise grids are fixed noise; translation grids hold one example per column, rows as the model draws them."""
-    when = grid.stem.replace("_", " ")
+    number = grid.stem.rpartition("_")[2]  # a periodic grid's file is named by its step; the preview is not
+    when = f"grid of step {int(number):,}" if number.isdigit() else "live preview"
     if task == "translate":
         domains = (config.get("data") or {}).get("domains")
         return f"rows: {translation_rows(config.get('architecture', ''), domains)} · {when}"

@@ -75,7 +75,7 @@ def test_start_watch_stop_resume(app, tmp_path):
     order = page_order(app)
     assert order.index(("subheader", f"Run {runs[0].name}")) < order.index(("selectbox", "train_model")), \
         "while a job runs its live view comes first, where it is seen without scrolling"
-    assert ("subheader", "Next run (starts when this one has ended)") in order
+    assert ("subheader", "Next run") in order and any("One job at a time" in c.value for c in app.caption)
 
     app.button(key="train_stop").click().run()
     assert not app.exception
@@ -412,7 +412,7 @@ def test_the_last_grid_is_titled_by_the_runs_state(app, tmp_path, end, title):
     app.session_state["train_run"] = str(run)
     app.run()
     assert not app.exception
-    assert app.image[0].captions[0].startswith(title), app.image[0].captions
+    assert app.image[0].captions[0] == f"{title} · fixed noise · grid of step 40", app.image[0].captions
     assert app.get("download_button")[-1].proto.label == f"{title} · PNG"
 
 
