@@ -230,8 +230,9 @@ def runs(tmp_path_factory):
 
 # ---- 1. the CLI: numbers, names, data, images, runs, ids, specs -----------------------------------------------
 XFAIL_JOB_FOLDER = pytest.mark.xfail(strict=True, reason=(
-    "issue 15: a job refused for its data (batch larger than the dataset) leaves a run folder holding only "
-    "job.json: gans/training/api.py writes job.json before Trainer.fit checks the data"))
+    "issue 15: a job refused by Trainer.fit's first checks (a batch larger than the dataset, metric_every on a "
+    "dataset without a feature network) leaves a run folder holding only job.json: gans/training/api.py writes "
+    "job.json before Trainer.fit checks them"))
 XFAIL_GP_NAN = pytest.mark.xfail(strict=True, reason=(
     "issue 15: --gp-weight nan is accepted and the run trains with a NaN penalty weight (gans/models/adversarial.py "
     "checks gp_weight >= 0, which NaN passes)"))
@@ -272,6 +273,9 @@ NUMBERS = [  # train dcgan FLAGS → message
     ("seed-beyond-64-bits", ["--steps", "1", "--seed", str(2**64)], "seed must be between"),
     ("checkpoint-every-zero", ["--steps", "1", "--checkpoint-every", "0"], "--checkpoint-every: must be at least 1"),
     ("metric-every-negative", ["--steps", "1", "--metric-every", "-1"], "metric_every must be >= 0"),
+    pytest.param("metric-every-without-a-feature-network", ["--steps", "1", "--metric-every", "1", "--data",
+                 "folder", "--data-path", str(ROOT / "checkpoints" / "dcgan-fashion-mnist" / "samples")],
+                 "no feature network is shipped for the dataset 'folder'", marks=XFAIL_JOB_FOLDER),
     ("metric-samples-few", ["--steps", "1", "--metric-samples", "3"], "metric_samples must be at least 10"),
 ]
 NAMES = [
@@ -461,21 +465,44 @@ def test_a_missing_spec_and_a_folder_as_spec(sandbox, capsys):
                            "is not a readable JSON job spec")
 
 
-def test_real_program_end_to_end(tmp_path):
-    """A few kinds through ``python -m gans`` itself: exit 2, one line, no traceback."""
+def real_program(args: list[str], tmp_path: Path, memory_gb: float = 4) -> tuple[int, str]:
+    """``python -m gans ARGS`` in a process limited to ``memory_gb`` of address space (an input that makes it read
+    without end fails there, not on the test machine): exit code and stderr."""
+    import resource
     import subprocess
     import sys
 
+    def limit_memory():
+        limit = int(memory_gb * (1 << 30))
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    result = subprocess.run([sys.executable, "-m", "gans", *args], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "GANS_RUNS_DIR": str(tmp_path / "runs")},
+                            preexec_fn=limit_memory)
+    return result.returncode, result.stderr
+
+
+def test_real_program_end_to_end(tmp_path):
+    """A few kinds through ``python -m gans`` itself: exit 2, one line, no traceback, nothing written."""
     text_png = tmp_path / "text.png"
     text_png.write_text("hello")
     for args, message in [
         (["train", "dcgan", "--lr", "inf", "--steps", "1", "--quiet"], "learning rate must be > 0 and finite"),
+        # a device is never an archive: it was read to the end looking for a zip (MemoryError)
+        (["train", "dcgan", "--data", "folder", "--data-path", "/dev/zero", "--steps", "1", "--quiet"],
+         "/dev/zero is neither a folder nor a .zip file"),
         (["colorize", str(text_png), "-o", str(tmp_path / "o.png")], "is not an image"),
     ]:
-        result = subprocess.run([sys.executable, "-m", "gans", *args], cwd=ROOT, capture_output=True, text=True,
-                                timeout=120, env={**os.environ, "GANS_RUNS_DIR": str(tmp_path / "runs")})
-        assert_one_clear_error(result.returncode, result.stderr, message)
+        assert_one_clear_error(*real_program(args, tmp_path), message)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["text.png"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 15: an input image that is a device (/dev/zero) is read without end (gans/decode.py's _read calls "
+    "Path.read_bytes on anything that is not a folder): MemoryError traceback"))
+def test_a_device_as_the_input_image(tmp_path):
+    args = ["colorize", "/dev/zero", "-o", str(tmp_path / "o.png")]
+    assert_one_clear_error(*real_program(args, tmp_path, memory_gb=1.5), "/dev/zero")
 
 
 # ---- 2. the library calls the pages make -----------------------------------------------------------------------

@@ -120,7 +120,8 @@ def image_files(path: str | Path, what: str = "images"):
     if root.is_dir():
         yield _files_in_folder(root), root
         return
-    if not (root.suffix.lower() == ".zip" or zipfile.is_zipfile(root)):
+    # A device or pipe (/dev/zero, a FIFO) is never an archive: reading it to look for a zip would never end.
+    if not root.is_file() or not (root.suffix.lower() == ".zip" or zipfile.is_zipfile(root)):
         raise DatasetError(f"{root} is neither a folder nor a .zip file; give a folder or .zip of {what}")
     try:
         archive = zipfile.ZipFile(root)
