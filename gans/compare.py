@@ -183,7 +183,9 @@ def loss_figure(runs: dict[str, dict], weight: float) -> dict:
     rows = -(-len(runs) // columns) or 1
     traces, annotations = [], []
     layout = {**LAYOUT, "height": LOSS_PANEL_HEIGHT * rows + 60, "showlegend": True,
-              "grid": {"rows": rows, "columns": columns, "pattern": "independent", "roworder": "top to bottom"}}
+              "margin": {**LAYOUT["margin"], "t": 50},  # room for the first row's titles below the chart's toolbar
+              "grid": {"rows": rows, "columns": columns, "pattern": "independent", "roworder": "top to bottom",
+                       "xgap": 0.12, "ygap": 0.3}}
     for index, (name, losses) in enumerate(runs.items()):
         suffix = "" if index == 0 else str(index + 1)  # plotly's axis names: x, x2, x3 ...
         colour = COLOURS[index % len(COLOURS)]
