@@ -132,6 +132,7 @@ DATA_INPUTS = {
     "zip-high-ratio-member": lambda tmp: zip_of(tmp / "ratio.zip", {"a.png": bytes(20_000_000)}, zipfile.ZIP_DEFLATED),
     "zip-with-dotdot-members": lambda tmp: zip_of(tmp / "slip.zip", {"../../escaped.png": encoded(photo()),
                                                                      "../up.png": encoded(photo())}),
+    "zip-of-a-bomb-png": lambda tmp: zip_of(tmp / "bombs.zip", {"a.png": png_header_only(100_000)}),
     "tar-gz-that-is-not": lambda tmp: folder_of(tmp, {"data.tar.gz": b"hello, not gzip" * 10}) / "data.tar.gz",
     "an-image-as-data-path": lambda tmp: folder_of(tmp, {"one.png": encoded(photo())}) / "one.png",
 }
@@ -321,6 +322,7 @@ DATA_MESSAGES = {
     "zip-declared-4gb-member": "too large for an image",
     "zip-high-ratio-member": "could be read",
     "zip-with-dotdot-members": "no images found",
+    "zip-of-a-bomb-png": "is too large",
     "tar-gz-that-is-not": "is neither a folder nor a .zip file",
     "an-image-as-data-path": "is neither a folder nor a .zip file",
 }
@@ -628,8 +630,30 @@ def test_a_zip_upload_with_dotdot_members_is_kept_under_uploads_and_never_extrac
     assert not list(tmp_path.parent.rglob("escaped.png"))
 
 
+def test_a_corrupt_zip_upload_fails_its_job_with_one_message_on_the_page(train_page, tmp_path):
+    """The .zip is only read in the job's process: the job ends with one clear error, which the page shows."""
+    import time
+
+    from studio.common import job_manager
+
+    train_page.selectbox(key="train_dataset_dcgan").set_value("folder").run()
+    train_page.number_input(key="train_steps_dcgan").set_value(10)
+    train_page.get("file_uploader")[0].set_value(("photos.zip", b"PK\x03\x04" + b"garbage" * 20, "application/zip"))
+    train_page.button[0].click().run()
+    assert not train_page.exception and not train_page.error
+    manager, deadline = job_manager(), time.monotonic() + 120
+    while manager.busy and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert manager.status()["state"] == "error"
+    train_page.run()
+    assert not train_page.exception
+    errors = [error.value for error in train_page.error]
+    assert len(errors) == 1 and "is not a readable zip file" in errors[0] and "Traceback" not in errors[0], errors
+    assert "\n" not in errors[0]
+
+
 def test_kinds_count():
     """The issue asks for at least 30 kinds of bad input; this file holds the list."""
     kinds = (len(NUMBERS) + len(NAMES) + len(DATA_INPUTS) + len(BAD_IMAGES) + len(ODD_IMAGES) + len(RUN_CASES)
-             + len(SPECS) + 4)
+             + len(SPECS) + 6)
     assert kinds >= 30
