@@ -139,3 +139,21 @@ def test_on_a_person_s_own_machine_any_existing_folder_is_read(tmp_path, monkeyp
     check_data(DataConfig("folder", str(image_folder(tmp_path / "anywhere"))))
     with pytest.raises(DatasetError, match="does not exist"):
         check_data(DataConfig("folder", str(tmp_path / "missing")))
+
+
+# ---- settings the job refuses before it makes a run folder (tests/test_bad_input.py has the whole list) ----------
+@pytest.mark.parametrize("settings, message", [
+    ({"lr": float("inf")}, "learning rate must be > 0 and finite"),
+    ({"lr_d": float("inf")}, "discriminator learning rate must be > 0 and finite"),
+    ({"device": "tpu9"}, "unknown device 'tpu9'"),
+])
+def test_the_studio_refuses_an_infinite_learning_rate_or_an_unknown_device_at_once(settings, message, tmp_path,
+                                                                                   monkeypatch):
+    """Both used to be found inside the job (a NaN after one step; a failed process), after its run folder."""
+    from gans.errors import ConfigError
+    from gans.training.jobs import JobManager
+
+    monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path / "runs"))
+    with pytest.raises(ConfigError, match=message):
+        JobManager().start("dcgan", DataConfig("fashion-mnist-mini"), TrainConfig(steps=2, batch_size=4, **settings))
+    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").iterdir())
