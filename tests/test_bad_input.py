@@ -403,6 +403,22 @@ RUN_CASES = [  # (kind, args with {runs} and {out}, message)
     ("truncation-zero", ["sample", "{runs}/dcgan", "--truncation", "0", "-o", "{out}"], "--truncation: must be > 0"),
     ("truncation-nan", ["sample", "{runs}/dcgan", "--truncation", "nan", "-o", "{out}"], "must be > 0, got nan"),
     ("output-format", ["sample", "{runs}/dcgan", "-o", "{inputs}/grid.tiff"], "use a .png"),
+    ("scale-huge", ["sample", "{runs}/dcgan", "-n", "1", "--scale", "100000", "-o", "{out}"], "GANS_MAX_PIXELS"),
+    ("nrow-huge", ["sample", "{runs}/dcgan", "-n", "4", "--nrow", "100000000", "-o", "{out}"], "GANS_MAX_PIXELS"),
+    ("frames-huge", ["interpolate", "{runs}/dcgan", "--seeds", "1", "2", "--frames", "100000000", "-o", "{out}"],
+     "GANS_MAX_SAMPLES"),
+    ("frames-negative", ["interpolate", "{runs}/dcgan", "--seeds", "1", "2", "--frames", "-3", "-o", "{out}"],
+     "at least 2 frames"),
+    ("evaluate-more-than-the-data", ["evaluate", "{runs}/dcgan", "--n", "1000000000", "--no-inception"],
+     "fewer than the 1000000000 asked for"),
+    ("tile-overlap-too-large", ["translate", "{shipped}/pix2pix-edges2fashion", "{inputs}/any.png", "--tile", "256",
+                                "--overlap", "100000", "-o", "{out}"], "less than half the tile"),
+    ("direction-a-model-lacks", ["translate", "{shipped}/pix2pix-edges2fashion", "{inputs}/any.png", "--direction",
+                                 "b2a", "-o", "{out}"], "there is no direction 'b2a'"),
+    ("render-size-huge", ["colorize", "{inputs}/any.png", "--render-size", "100000", "-o", "{out}"],
+     "render size must be between 32 and 2048"),
+    ("render-size-tiny", ["colorize", "{inputs}/any.png", "--render-size", "1", "-o", "{out}"],
+     "render size must be between 32 and 2048"),
     ("translate-a-noise-model", ["translate", "{runs}/dcgan", "{inputs}/any.png", "-o", "{out}"],
      "generates images from noise"),
     ("colorize-with-a-noise-model", ["colorize", "{inputs}/any.png", "--checkpoint", "{runs}/dcgan", "-o", "{out}"],
@@ -418,7 +434,8 @@ RUN_CASES = [  # (kind, args with {runs} and {out}, message)
 def test_bad_runs_ids_and_generation_options(kind, args, message, runs, sandbox, capsys):
     (sandbox.inputs / "any.png").write_bytes(encoded(photo()))
     sandbox.watch(runs)
-    values = {"runs": str(runs), "out": str(sandbox.inputs / "out.png"), "inputs": str(sandbox.inputs)}
+    values = {"runs": str(runs), "out": str(sandbox.inputs / "out.png"), "inputs": str(sandbox.inputs),
+              "shipped": str(ROOT / "checkpoints")}
     assert_one_clear_error(*run_cli([arg.format(**values) for arg in args], capsys, sandbox), message)
 
 
