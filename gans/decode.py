@@ -120,6 +120,8 @@ def _read(source: bytes | str | Path) -> tuple[bytes, str]:
         return bytes(source), "The image"
     if isinstance(source, (str, Path)):
         path = Path(source).expanduser()
+        if path.exists() and not path.is_file():  # a folder or a device such as /dev/zero (read forever)
+            raise ImageError(f"{path} is not an image file; give the path of a PNG, JPEG or other image")
         try:
             return path.read_bytes(), path.name
         except FileNotFoundError:

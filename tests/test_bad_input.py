@@ -230,17 +230,6 @@ def runs(tmp_path_factory):
 
 
 # ---- 1. the CLI: numbers, names, data, images, runs, ids, specs -----------------------------------------------
-XFAIL_JOB_FOLDER = pytest.mark.xfail(strict=True, reason=(
-    "issue 15: a job refused by Trainer.fit's first checks (a batch larger than the dataset, metric_every on a "
-    "dataset without a feature network) leaves a run folder holding only job.json: gans/training/api.py writes "
-    "job.json before Trainer.fit checks them"))
-XFAIL_GP_NAN = pytest.mark.xfail(strict=True, reason=(
-    "issue 15: --gp-weight nan is accepted and the run trains with a NaN penalty weight (gans/models/adversarial.py "
-    "checks gp_weight >= 0, which NaN passes)"))
-XFAIL_TAR_LINES = pytest.mark.xfail(strict=True, reason=(
-    "issue 15: a .tar.gz that is not one gives a 4-line message (tarfile's ReadError text is embedded as is by "
-    "gans/data/pair_folders.py)"))
-
 def kinds_of(cases) -> list[str]:
     return [case.values[0] if hasattr(case, "marks") else case[0] for case in cases]
 
@@ -252,8 +241,7 @@ NUMBERS = [  # train dcgan FLAGS → message
     ("steps-float", ["--steps", "1e3"], "'1e3' is not a whole number"),
     ("batch-zero", ["--steps", "1", "--batch-size", "0"], "--batch-size: must be at least 1, got 0"),
     ("batch-nan", ["--steps", "1", "--batch-size", "nan"], "'nan' is not a whole number"),
-    pytest.param("batch-huge", ["--steps", "1", "--batch-size", "1000000000"], "fewer than the batch size",
-                 marks=XFAIL_JOB_FOLDER),
+    pytest.param("batch-huge", ["--steps", "1", "--batch-size", "1000000000"], "fewer than the batch size",),
     ("lr-zero", ["--steps", "1", "--lr", "0"], "--lr: must be > 0, got 0.0"),
     ("lr-negative", ["--steps", "1", "--lr", "-0.001"], "--lr: must be > 0"),
     ("lr-nan", ["--steps", "1", "--lr", "nan"], "--lr: must be > 0, got nan"),
@@ -276,7 +264,7 @@ NUMBERS = [  # train dcgan FLAGS → message
     ("metric-every-negative", ["--steps", "1", "--metric-every", "-1"], "metric_every must be >= 0"),
     pytest.param("metric-every-without-a-feature-network", ["--steps", "1", "--metric-every", "1", "--data",
                  "folder", "--data-path", str(ROOT / "checkpoints" / "dcgan-fashion-mnist" / "samples")],
-                 "no feature network is shipped for the dataset 'folder'", marks=XFAIL_JOB_FOLDER),
+                 "no feature network is shipped for the dataset 'folder'"),
     ("metric-samples-few", ["--steps", "1", "--metric-samples", "3"], "metric_samples must be at least 10"),
 ]
 NAMES = [
@@ -296,10 +284,14 @@ def test_bad_numbers(kind, flags, message, sandbox, capsys):
     assert_one_clear_error(*run_cli(["train", "dcgan", *TINY, *flags], capsys, sandbox), message)
 
 
-@XFAIL_GP_NAN
-def test_a_nan_penalty_weight_is_refused(sandbox, capsys):
-    code, err = run_cli(["train", "wgan-gp", "--steps", "1", *TINY, "--gp-weight", "nan"], capsys, sandbox)
-    assert_one_clear_error(code, err, "gp_weight")
+@pytest.mark.parametrize("model, flag, value, message", [
+    ("wgan-gp", "--gp-weight", "nan", "gp_weight must be >= 0 and finite"),
+    ("wgan-gp", "--gp-weight", "inf", "gp_weight must be >= 0 and finite"),
+    ("wgan", "--clip-value", "inf", "clip_value must be > 0 and finite"),
+])
+def test_a_nan_or_infinite_penalty_or_clip_is_refused(model, flag, value, message, sandbox, capsys):
+    code, err = run_cli(["train", model, "--steps", "1", *TINY, flag, value], capsys, sandbox)
+    assert_one_clear_error(code, err, message)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
@@ -337,8 +329,8 @@ def test_bad_datasets(kind, sandbox, capsys, tmp_path):
 
 
 @pytest.mark.parametrize("model, dataset", [
-    pytest.param("pix2pix", "paired-folder", marks=XFAIL_TAR_LINES),
-    pytest.param("cyclegan", "unpaired-folder", marks=XFAIL_TAR_LINES),
+    ("pix2pix", "paired-folder"),
+    ("cyclegan", "unpaired-folder"),
     ("colorizer", "photo-folder"),
 ])
 def test_a_tar_gz_that_is_not_one_for_the_image_to_image_datasets(model, dataset, sandbox, capsys):
@@ -516,9 +508,6 @@ def test_real_program_end_to_end(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["text.png"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 15: an input image that is a device (/dev/zero) is read without end (gans/decode.py's _read calls "
-    "Path.read_bytes on anything that is not a folder): MemoryError traceback"))
 def test_a_device_as_the_input_image(tmp_path):
     args = ["colorize", "/dev/zero", "-o", str(tmp_path / "o.png")]
     assert_one_clear_error(*real_program(args, tmp_path, memory_gb=1.5), "/dev/zero")

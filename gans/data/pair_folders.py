@@ -125,7 +125,8 @@ def _image_files(
             files = _files_in_tar(archive, keep, name)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
         raise DatasetError(
-            f"{name} is neither a folder nor a readable .zip or .tar(.gz) archive ({error}); "
+            f"{name} is neither a folder nor a readable .zip or .tar(.gz) archive "
+            f"({str(error).splitlines()[0] if str(error).strip() else type(error).__name__}); "
             "give a folder or archive of images, or delete the file and download it again"
         ) from None
     yield files

@@ -7,6 +7,8 @@ They differ only in networks and objective, so one ``train_step`` reads the obje
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -48,10 +50,10 @@ class AdversarialGAN(NoiseToImageGAN):
             raise ConfigError(f"unknown loss {loss!r}; choose one of {', '.join(losses.LOSSES)}")
         if n_critic < 1:
             raise ConfigError(f"n_critic must be at least 1, got {n_critic}")
-        if clip_value is not None and not clip_value > 0:
-            raise ConfigError(f"clip_value must be > 0 (or unset), got {clip_value}")
-        if gp_weight < 0:
-            raise ConfigError(f"gp_weight must be >= 0, got {gp_weight}")
+        if clip_value is not None and not 0 < clip_value < math.inf:
+            raise ConfigError(f"clip_value must be > 0 and finite (or unset), got {clip_value}")
+        if not 0 <= gp_weight < math.inf:  # NaN fails both comparisons
+            raise ConfigError(f"gp_weight must be >= 0 and finite, got {gp_weight}")
         if gp_weight > 0 and d_norm == "batch":
             # The penalty is per sample; batch norm mixes samples, so the penalised gradient would be wrong.
             raise ConfigError("a gradient penalty needs a critic without batch norm: use d_norm='layer' or 'none'")

@@ -70,6 +70,7 @@ def train(architecture: str, data: DataConfig | None = None, cfg: TrainConfig | 
         model = build_model(architecture, cfg.seed, **model_kwargs, **changes)
     dataset = model.prepare_data(dataset)
     trainer = Trainer(cfg, callbacks, should_stop)
+    trainer.check_job(model, dataset, data_cfg)  # refused before a run folder is made
     out = Path(out) if out else Path(trainer.dist.agree(str(new_run_dir(architecture))))
     if RunDir(out).exists():
         raise ConfigError(f"{out} already holds a run; choose another --out or continue it with --resume {out}")

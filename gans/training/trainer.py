@@ -96,9 +96,7 @@ class Trainer:
         channels_last = model.channels_last and device.type in ("cpu", "cuda")
         if channels_last:  # NHWC: faster convolutions in oneDNN and cuDNN (benchmarks/step_speed.py)
             model.to(memory_format=torch.channels_last)
-        model.check_data(data)
-        if len(data) < cfg.batch_size:
-            raise ConfigError(f"the dataset has {len(data)} images, fewer than the batch size {cfg.batch_size}")
+        self.check_job(model, data, data_cfg)
 
         optimizers = model.configure_optimizers(cfg)
         for optimizer in optimizers.values():
@@ -226,6 +224,21 @@ class Trainer:
         raise TrainingError(message)
 
     # ---- helpers
+    def check_job(self, model, data, data_cfg: DataConfig) -> None:
+        """What can be refused before anything is written: data the model cannot train on, a batch larger than the
+        dataset, an in-the-loop metric the dataset cannot have."""
+        model.check_data(data)
+        if len(data) < self.cfg.batch_size:
+            raise ConfigError(f"the dataset has {len(data)} images, fewer than the batch size {self.cfg.batch_size}")
+        if self.cfg.metric_every and self.dist.is_main:
+            from ..metrics.evaluate import check_measurable
+            from ..metrics.features import MetricUnavailableError
+
+            try:
+                check_measurable(model, data_cfg.name)
+            except MetricUnavailableError as error:
+                raise ConfigError(f"metric_every: {error}") from None
+
     def _metric_tracker(self, model, data_cfg: DataConfig):
         from ..metrics.evaluate import MetricTracker, check_measurable
         from ..metrics.features import MetricUnavailableError
