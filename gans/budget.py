@@ -121,8 +121,8 @@ def check_tiles(tiles: int, width: int, height: int, tile: int) -> None:
                           "smaller image")
 
 
-def check_samples(count: int, what: str = "samples") -> None:
-    """Refuse a request for more than ``GANS_MAX_SAMPLES`` generated images (``what``: "samples", "frames")."""
+def check_samples(count: int, what: str = "images") -> None:
+    """Refuse a request for more than ``GANS_MAX_SAMPLES`` generated images (``what``: "images", "frames")."""
     limit = max_samples()
     if count > limit:
         raise BudgetError(f"{count:,} {what} were asked for; this server allows at most {limit:,} per request "
@@ -139,7 +139,7 @@ def grid_size(count: int, height: int, width: int, nrow: int | None = None, scal
 
 
 def check_grid(count: int, height: int, width: int, nrow: int | None = None, scale: int = 1,
-               what: str = "samples") -> None:
+               what: str = "images") -> None:
     """Refuse a grid (or strip) of ``count`` images over ``GANS_MAX_SAMPLES`` images or ``GANS_MAX_PIXELS``."""
     check_samples(count, what)
     grid_width, grid_height = grid_size(count, height, width, nrow, scale)

@@ -226,12 +226,12 @@ def cmd_sample(args) -> int:
     from . import load
     from .images import grid_image
 
-    _check_grid(args.n, args.nrow, args.scale, "samples")
+    _check_grid(args.n, args.nrow, args.scale, "images")
     model = load(args.run, device=args.device)
-    _check_grid(args.n, args.nrow, args.scale, "samples", model=model)
+    _check_grid(args.n, args.nrow, args.scale, "images", model=model)
     labels = None if args.class_index is None else [args.class_index] * args.n
     images = model.sample(args.n, seed=args.seed, labels=labels, truncation=args.truncation)
-    _check_grid(args.n, args.nrow, args.scale, "samples", images=images)
+    _check_grid(args.n, args.nrow, args.scale, "images", images=images)
     _write_image(grid_image(images, nrow=args.nrow, scale=args.scale), Path(args.output))
     print(f"wrote {args.n} samples to {args.output}")
     return 0

@@ -124,7 +124,8 @@ def train_request(form: TrainForm, *, dataset: str, folder: str = "", upload: tu
                       seed=int(seed), log_every=1, sample_every=max(steps // GRIDS_PER_RUN, 1) if steps > 0 else 200,
                       preview_seconds=1.0, metric_every=int(metric_every), precision=precision)
     model_kwargs = {"image_size": int(image_size), **form.info.setting_arguments(settings or {})}
-    return TrainRequest(form.info.name, DataConfig(dataset, folder or None), cfg, model_kwargs, notes)
+    path = folder if info.needs_folder and folder else None  # a built-in dataset reads no path
+    return TrainRequest(form.info.name, DataConfig(dataset, path), cfg, model_kwargs, notes)
 
 
 def save_upload(name: str, data: bytes) -> Path:

@@ -387,7 +387,7 @@ RUN_CASES = [  # (kind, args with {runs} and {out}, message)
     ("resume-missing-folder", ["train", "--resume", "{runs}/nothing", "--steps", "3"], "config.json is missing"),
     ("resume-to-fewer-steps", ["train", "--resume", "{runs}/dcgan", "--steps", "1"], "already at step 1"),
     ("sample-zero", ["sample", "{runs}/dcgan", "-n", "0", "-o", "{out}"], "-n: must be at least 1, got 0"),
-    ("sample-huge", ["sample", "{runs}/dcgan", "-n", str(10**12), "-o", "{out}"], "samples were asked for"),
+    ("sample-huge", ["sample", "{runs}/dcgan", "-n", str(10**12), "-o", "{out}"], "images were asked for"),
     ("class-of-an-unconditional-model", ["sample", "{runs}/dcgan", "--class", "3", "-o", "{out}"],
      "not class-conditional"),
     ("class-out-of-range", ["sample", "{runs}/cgan", "--class", "10", "-o", "{out}"], "integers in 0..9"),

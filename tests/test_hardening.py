@@ -157,3 +157,15 @@ def test_the_studio_refuses_an_infinite_learning_rate_or_an_unknown_device_at_on
     with pytest.raises(ConfigError, match=message):
         JobManager().start("dcgan", DataConfig("fashion-mnist-mini"), TrainConfig(steps=2, batch_size=4, **settings))
     assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").iterdir())
+
+
+def test_a_path_given_to_a_built_in_dataset_is_refused_not_ignored(tmp_path, capsys):
+    """`--data-path` with the embedded subset was silently ignored (and recorded in config.json as if used)."""
+    from gans.cli import main
+
+    out = tmp_path / "run"
+    code = main(["train", "dcgan", "--data", "fashion-mnist-mini", "--data-path", str(tmp_path), "--steps", "1",
+                 "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "reads no path" in err and "folder" in err and "Traceback" not in err
+    assert not out.exists()

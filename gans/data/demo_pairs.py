@@ -118,6 +118,7 @@ def _garments():
     splits=SPLITS,
     kind="paired",
     availability=_availability,
+    reads_path=False,
 )
 def load_edges2fashion(*, path=None, split="train", image_size=None, download=True) -> PairedData:
     """A = edge map, B = garment. ``path`` and ``image_size`` are ignored: the data is built in, at 28x28."""
@@ -142,6 +143,7 @@ describe_domains(
     splits=SPLITS,
     kind="unpaired",
     availability=_availability,
+    reads_path=False,
 )
 def load_sneaker2boot(*, path=None, split="train", image_size=None, download=True) -> UnpairedData:
     """A = sneakers, B = ankle boots. ``path`` and ``image_size`` are ignored: the data is built in, at 28x28."""

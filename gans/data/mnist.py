@@ -128,6 +128,7 @@ def _mini_availability() -> tuple[bool, str]:
     num_classes=10,
     splits=("train",),
     availability=_mini_availability,
+    reads_path=False,
 )
 def load_fashion_mnist_mini(*, path=None, split="train", image_size=None, download=True) -> ImageData:
     """The Fashion-MNIST subset shipped inside the package; needs no files and no network."""

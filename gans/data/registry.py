@@ -68,6 +68,7 @@ class _RegisteredDataset:
     kind: str = "images"
     needs_folder: bool = False
     folder_label: str = ""
+    reads_path: bool = True
 
 
 _DATASETS: dict[str, _RegisteredDataset] = {}
@@ -83,6 +84,7 @@ def register_dataset(
     kind: str = "images",
     needs_folder: bool = False,
     folder_label: str = "",
+    reads_path: bool = True,
 ):
     """Decorator registering ``loader(*, path, split, image_size, download)`` under ``name``.
 
@@ -90,7 +92,8 @@ def register_dataset(
     ``UnpairedData`` for ``"unpaired"``. ``image_size`` is a hint (folder loaders decode straight to it);
     ``load_dataset`` resizes "images" datasets afterwards anyway. ``availability`` defaults to "always
     available". ``needs_folder``: the dataset is the user's own folder or .zip (``path`` is required);
-    ``folder_label`` says what it must hold.
+    ``folder_label`` says what it must hold. ``reads_path=False``: a built-in dataset whose loader takes no
+    ``path`` (one given is refused, never silently ignored).
     """
     if kind not in KINDS:
         raise ValueError(f"dataset kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -110,6 +113,7 @@ def register_dataset(
             kind=kind,
             needs_folder=needs_folder,
             folder_label=folder_label,
+            reads_path=reads_path,
         )
         return loader
 
@@ -181,6 +185,10 @@ def load_dataset(
         raise DatasetError(f"image_size must be a positive integer, got {image_size!r}")
     if channels is not None and channels not in (1, 3):
         raise DatasetError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}")
+    if path and not dataset.reads_path:
+        folders = ", ".join(d.name for d in _DATASETS.values() if d.needs_folder and d.kind == dataset.kind)
+        raise DatasetError(f"{dataset.name} is built in and reads no path; drop the path (--data-path), or use "
+                           f"{folders or 'a folder dataset'} for your own images")
     data = dataset.loader(path=path, split=split, image_size=image_size, download=download)
     if dataset.kind == "images" and (image_size is not None or channels is not None):
         data = data.prepare(image_size or data.image_size, channels or data.channels)

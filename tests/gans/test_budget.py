@@ -91,7 +91,7 @@ def test_defaults_let_every_normal_use_through():
 def test_the_probe_cases_are_refused():
     with pytest.raises(BudgetError, match=r"7000×7000 = 49 megapixels.*at most 25 megapixels.*GANS_MAX_PIXELS"):
         budget.check_pixels(7000, 7000)
-    with pytest.raises(BudgetError, match=r"100,000 samples.*at most 1,024.*GANS_MAX_SAMPLES"):
+    with pytest.raises(BudgetError, match=r"100,000 images.*at most 1,024.*GANS_MAX_SAMPLES"):
         budget.check_samples(100_000)
     with pytest.raises(BudgetError, match="GANS_MAX_PIXELS"):  # --scale 1000 on a 64-image grid
         budget.check_grid(64, 32, 32, scale=1000)
@@ -169,7 +169,7 @@ def test_the_pixel_limit_follows_its_variable(translator, colorizer, monkeypatch
 def test_explore_refuses_too_many_samples_or_frames_before_drawing_and_the_variable_raises_the_limit(generator,
                                                                                                      monkeypatch):
     samples, frames = counted(generator, "sample", monkeypatch), counted(generator, "interpolate", monkeypatch)
-    with pytest.raises(BudgetError, match=r"100,000 samples.*GANS_MAX_SAMPLES"):
+    with pytest.raises(BudgetError, match=r"100,000 images.*GANS_MAX_SAMPLES"):
         explore.sample_grid(generator, 0, count=100_000)
     with pytest.raises(BudgetError, match=r"5,000 frames.*GANS_MAX_SAMPLES"):
         explore.walk_strip(generator, 0, 1, frames=5000)
@@ -310,7 +310,7 @@ def test_sample_over_the_limit_is_one_error_line_and_exit_2_before_loading_anyth
     code = main(["sample", str(tmp_path / "no-such-run"), "-n", "100000", "-o", str(tmp_path / "grid.png")])
     err = capsys.readouterr().err.strip()
     assert code == 2
-    assert err == ("error: 100,000 samples were asked for; this server allows at most 1,024 per request "
+    assert err == ("error: 100,000 images were asked for; this server allows at most 1,024 per request "
                    "(GANS_MAX_SAMPLES); ask for fewer")
     assert not (tmp_path / "grid.png").exists()
 

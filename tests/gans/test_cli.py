@@ -165,7 +165,7 @@ def test_sample_and_interpolate_stay_within_the_work_budget(trained_run, tmp_pat
         monkeypatch.delenv(variable, raising=False)
     grid, gif = str(tmp_path / "grid.png"), str(tmp_path / "walk.gif")
     cases = [
-        (["sample", str(trained_run), "-n", "100000", "-o", grid], "100,000 samples were asked for", "SAMPLES"),
+        (["sample", str(trained_run), "-n", "100000", "-o", grid], "100,000 images were asked for", "SAMPLES"),
         (["sample", str(trained_run), "--scale", "1000", "-o", grid], "at most 25 megapixels", "PIXELS"),
         (["sample", str(trained_run), "-n", "2", "--nrow", "1000000", "-o", grid], "a squarer grid (--nrow)",
          "PIXELS"),
