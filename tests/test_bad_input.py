@@ -656,6 +656,7 @@ def test_a_corrupt_zip_upload_fails_its_job_with_one_message_on_the_page(train_p
     errors = [error.value for error in train_page.error]
     assert len(errors) == 1 and "is not a readable zip file" in errors[0] and "Traceback" not in errors[0], errors
     assert "\n" not in errors[0]
+    assert errors[0].startswith("photos.zip ") and "uploads" not in errors[0], "the upload's server path is hidden"
 
 
 def test_kinds_count():

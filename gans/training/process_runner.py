@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..checkpoints import RunDir, atomic_write
 from ..errors import GansError
+from .progress import hide_upload_paths
 from .spec import JobSpec
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # so `python -m gans` works whatever the server's folder
@@ -87,7 +88,7 @@ class ProcessRunner:
             state = ends[-1]["status"] if ends else "finished"
             step = ends[-1]["step"] if ends else None
             return {"state": state, "step": step, "run_dir": str(self._run_dir)}
-        return {"state": "error", "error": self._error_line(code), "run_dir": str(self._run_dir)}
+        return {"state": "error", "error": hide_upload_paths(self._error_line(code)), "run_dir": str(self._run_dir)}
 
     # ---- helpers
     def _launch(self, args: list[str], run_dir: Path, max_seconds: float | None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -113,7 +114,7 @@ class ProgressTracker:
         elif kind == "end":
             progress.state, progress.step = event.get("status", "finished"), int(event.get("step", progress.step))
         elif kind == "error":
-            progress.state, progress.error = "error", event.get("message")
+            progress.state, progress.error = "error", hide_upload_paths(event.get("message"))
         elif kind == "warning":
             progress.warnings.append(str(event.get("message")))
 
@@ -150,6 +151,15 @@ class ProgressTracker:
 
 #: Events that place a point on a curve: they must carry their step.
 STEPPED = ("start", "step", "metric")
+
+
+UPLOAD_PATH = re.compile(r"[^\s'\"]*[/\\]uploads[/\\][0-9a-f]{16}-([^/\\\s'\"]+)")
+
+
+def hide_upload_paths(message):
+    """``message`` with every stored upload's server path (``…/runs/uploads/<hash>-photos.zip``) shown as the
+    name it was uploaded under (``photos.zip``): a visitor's error never tells where the server keeps its files."""
+    return UPLOAD_PATH.sub(r"\1", message) if isinstance(message, str) else message
 
 
 def _is_event(event) -> bool:
