@@ -82,6 +82,13 @@ class ProgressBar:
         self.bar = None
 
     def __call__(self, event: dict) -> None:
+        if event["type"] == "warning":  # e.g. a diverging loss: said even with --quiet
+            message = f"warning: {event.get('message')}"
+            if self.bar is not None:
+                self.bar.write(message, file=sys.stderr)
+            else:
+                print(message, file=sys.stderr)
+            return
         if not self.enabled:
             return
         from tqdm import tqdm

@@ -169,3 +169,13 @@ def test_a_path_given_to_a_built_in_dataset_is_refused_not_ignored(tmp_path, cap
     err = capsys.readouterr().err
     assert code == 2 and "reads no path" in err and "folder" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_the_command_line_says_when_a_run_diverges(tmp_path, capsys):
+    from gans.cli import main
+
+    out = tmp_path / "run"
+    assert main(["train", "lsgan", "--steps", "30", "--batch-size", "8", "--lr", "1e6", "--width", "4",
+                 "--out", str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning: ") == 1 and "probably diverged" in err and "learning rate" in err
