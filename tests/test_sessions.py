@@ -170,3 +170,29 @@ def test_four_threads_give_the_command_line_s_bytes(task, picture, tmp_path, mon
         thread.join(timeout=300)
     assert not errors and len(outputs) == 8, errors
     assert all(result == expected for result in outputs), "a thread's picture differs from the command line's"
+
+
+def test_ten_threads_importing_the_heavy_modules_at_once_all_get_complete_modules(tmp_path):
+    """The Train page once raised "partially initialized module 'pandas'" when ten sessions opened at once: the
+    shell imports pandas, plotly, torch and gans one thread at a time (studio.shell.import_heavy_modules). In a
+    fresh interpreter, ten threads call it together and each then uses every module."""
+    import subprocess
+    import sys
+
+    script = (
+        "import threading, sys\n"
+        "from studio.shell import import_heavy_modules\n"
+        "errors = []\n"
+        "def session():\n"
+        "    try:\n"
+        "        import_heavy_modules()\n"
+        "        import pandas, plotly.graph_objects, torch, gans\n"
+        "        pandas.DataFrame({'a': [1]}); plotly.graph_objects.Figure(); torch.zeros(1); gans.list_models()\n"
+        "    except Exception as error:\n"
+        "        errors.append(repr(error))\n"
+        "threads = [threading.Thread(target=session) for _ in range(10)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "print(errors); sys.exit(1 if errors else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
