@@ -44,3 +44,47 @@ def train_tiny_colorizer(out: Path, photos: Path) -> Path:
           TrainConfig(steps=2, batch_size=2, device="cpu", sample_every=2, num_samples=2), out,
           {"width": 4, "image_size": 32})
     return out
+
+
+# ---- the work budget on an upload page (Translate, Colorize) --------------------------------------------------
+def check_budget_and_busy_messages(open_page, upload, picture, caption_of, noun: str, monkeypatch) -> None:
+    """An upload page (``open_page()``; ``upload(app, name, bytes)``; ``picture(w, h)`` PNG bytes;
+    ``caption_of(app)`` the output's caption) shows an over-budget image and a busy server as one clear line each,
+    and the next try works: nothing refused is cached."""
+    import threading
+
+    from gans import budget
+
+    monkeypatch.setenv("GANS_MAX_PIXELS", "2000")
+    app = upload(open_page(), "big.png", picture(50, 50))
+    assert not app.exception and len(app.error) == 1
+    message = app.error[0].value
+    assert message.startswith(f"The {noun} is 50×50 = 2,500 pixels; this server allows at most 2,000 pixels "
+                              "per request (GANS_MAX_PIXELS)")
+    assert "\n" not in message and "Traceback" not in message
+    app = upload(app, "small.png", picture(40, 40))
+    assert not app.exception and not app.error and "40×40 px" in caption_of(app)
+    monkeypatch.delenv("GANS_MAX_PIXELS")
+
+    monkeypatch.setenv("GANS_MAX_HEAVY_CALLS", "1")
+    monkeypatch.setenv("GANS_BUSY_WAIT_SECONDS", "0.2")
+    inside, leave = threading.Event(), threading.Event()
+
+    def other_request():
+        with budget.heavy_call():
+            inside.set()
+            leave.wait(60)
+
+    other = threading.Thread(target=other_request)
+    other.start()
+    try:
+        assert inside.wait(60)
+        app = upload(open_page(), "busy.png", picture(41, 37))
+        assert not app.exception and len(app.error) == 1
+        assert app.error[0].value == ("the server is busy with 1 other request; try again in a moment (it runs at "
+                                      "most 1 at once: GANS_MAX_HEAVY_CALLS)")
+    finally:
+        leave.set()
+        other.join(60)
+    app.run()  # the refusal was not cached: trying again works
+    assert not app.exception and not app.error and "41×37 px" in caption_of(app)

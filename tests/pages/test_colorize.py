@@ -15,8 +15,7 @@ from streamlit.testing.v1 import AppTest
 import gans
 from gans.training import TrainConfig, train
 
-from tests.helpers import random_photos, train_tiny_colorizer
-from tests.helpers import ROOT
+from tests.helpers import ROOT, check_budget_and_busy_messages, random_photos, train_tiny_colorizer
 
 PAGE = str(ROOT / "pages" / "colorize.py")
 METRIC_ROWS = ["colorizer", "baseline: zero chroma (gray)", "baseline: mean training chroma", "original photo"]
@@ -234,60 +233,7 @@ def test_the_page_works_inside_the_studio_router(shipped, monkeypatch):
 
 
 # ---- the server's work budget (gans.budget) ---------------------------------------------------------------------
-def test_an_image_over_the_servers_budget_is_one_clear_line_and_the_page_keeps_working(page, monkeypatch):
-    monkeypatch.setenv("GANS_MAX_PIXELS", "2000")
-    app = upload(page(), "big.png", encoded(colour_noise(50, 50)))
-    assert not app.exception and len(app.error) == 1
-    message = app.error[0].value
-    assert message.startswith("The photo is 50×50 = 2,500 pixels; this server allows at most 2,000 pixels "
-                              "per request (GANS_MAX_PIXELS)")
-    assert "\n" not in message and "Traceback" not in message
-    app = upload(app, "small.png", encoded(colour_noise(40, 40)))
-    assert not app.exception and not app.error
-    assert output_caption(app).startswith("Colorized · 40×40 px")
-
-
-def test_a_busy_server_says_so_in_one_line_and_the_next_try_works(page, monkeypatch):
-    import threading
-
-    from gans import budget
-
-    monkeypatch.setenv("GANS_MAX_HEAVY_CALLS", "1")
-    monkeypatch.setenv("GANS_BUSY_WAIT_SECONDS", "0.2")
-    inside, leave = threading.Event(), threading.Event()
-
-    def other_request():
-        with budget.heavy_call():
-            inside.set()
-            leave.wait(60)
-
-    other = threading.Thread(target=other_request)
-    other.start()
-    try:
-        assert inside.wait(60)
-        app = upload(page(), "busy.png", encoded(colour_noise(41, 37)))
-        assert not app.exception and len(app.error) == 1
-        assert app.error[0].value == ("the server is busy with 1 other request; try again in a moment (it runs at "
-                                      "most 1 at once: GANS_MAX_HEAVY_CALLS)")
-    finally:
-        leave.set()
-        other.join(60)
-    app.run()  # the refusal was not cached: trying again works
-    assert not app.exception and not app.error
-    assert output_caption(app).startswith("Colorized · 41×37 px")
-
-
-def test_the_page_is_thin_and_names_no_model_and_no_dataset():
-    """Widgets → one gans call → render: what the page says about models and data comes from gans, so a new model
-    or dataset needs no page edit."""
-    import ast
-    import re
-
-    source = Path(PAGE).read_text()
-    assert len(source.splitlines()) <= 150
-    assert "from studio.shell import ensure_shell\n\nensure_shell()" in source
-    literals = [node.value for node in ast.walk(ast.parse(source))
-                if isinstance(node, ast.Constant) and isinstance(node.value, str)]
-    for name in gans.list_models() + [info.name for info in gans.list_datasets()]:
-        named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
-        assert not [text for text in literals if named.search(text)], f"the page names {name!r}"
+def test_an_image_over_the_servers_budget_or_a_busy_server_is_one_clear_line_and_the_page_keeps_working(
+        page, monkeypatch):
+    check_budget_and_busy_messages(page, upload, lambda w, h: encoded(colour_noise(w, h)), output_caption, "photo",
+                                   monkeypatch)

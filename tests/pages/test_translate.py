@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 import gans
 
 from gans.training import DataConfig, TrainConfig, train
-from tests.helpers import ROOT
+from tests.helpers import ROOT, check_budget_and_busy_messages
 
 PAGE = str(ROOT / "pages" / "translate.py")
 TINY_CFG = dict(batch_size=4, device="cpu", sample_every=2, num_samples=4)
@@ -152,63 +152,11 @@ def test_a_noise_model_is_sent_to_explore(page, tmp_path):
 
 
 # ---- the server's work budget (gans.budget) ---------------------------------------------------------------------
-def test_an_image_over_the_servers_budget_is_one_clear_line_and_the_page_keeps_working(page, monkeypatch):
-    monkeypatch.setenv("GANS_MAX_PIXELS", "2000")
-    app = upload(page(), "big.png", encoded(noise(50, 50)))
-    assert not app.exception and len(app.error) == 1
-    message = app.error[0].value
-    assert message.startswith("The image is 50×50 = 2,500 pixels; this server allows at most 2,000 pixels "
-                              "per request (GANS_MAX_PIXELS)")
-    assert "\n" not in message and "Traceback" not in message
-    app = upload(app, "small.png", encoded(noise(40, 40)))
-    assert not app.exception and not app.error
-    assert output_caption(app).endswith(" · 40×40 px")
+def test_an_image_over_the_servers_budget_or_a_busy_server_is_one_clear_line_and_the_page_keeps_working(
+        page, monkeypatch):
+    check_budget_and_busy_messages(page, upload, lambda w, h: encoded(noise(w, h)), output_caption, "image",
+                                   monkeypatch)
 
-
-def test_a_busy_server_says_so_in_one_line_and_the_next_try_works(page, monkeypatch):
-    import threading
-
-    from gans import budget
-
-    monkeypatch.setenv("GANS_MAX_HEAVY_CALLS", "1")
-    monkeypatch.setenv("GANS_BUSY_WAIT_SECONDS", "0.2")
-    inside, leave = threading.Event(), threading.Event()
-
-    def other_request():
-        with budget.heavy_call():
-            inside.set()
-            leave.wait(60)
-
-    other = threading.Thread(target=other_request)
-    other.start()
-    try:
-        assert inside.wait(60)
-        app = upload(page(), "busy.png", encoded(noise(41, 37)))
-        assert not app.exception and len(app.error) == 1
-        assert app.error[0].value == ("the server is busy with 1 other request; try again in a moment (it runs at "
-                                      "most 1 at once: GANS_MAX_HEAVY_CALLS)")
-    finally:
-        leave.set()
-        other.join(60)
-    app.run()  # the refusal was not cached: trying again works
-    assert not app.exception and not app.error
-    assert output_caption(app).endswith(" · 41×37 px")
-
-
-def test_the_page_is_thin_and_names_no_model_and_no_dataset():
-    """Widgets → one gans call → render: what the page says about models and data comes from gans, so a new model
-    or dataset needs no page edit."""
-    import ast
-    import re
-
-    source = Path(PAGE).read_text()
-    assert len(source.splitlines()) <= 150
-    assert "from studio.shell import ensure_shell\n\nensure_shell()" in source
-    literals = [node.value for node in ast.walk(ast.parse(source))
-                if isinstance(node, ast.Constant) and isinstance(node.value, str)]
-    for name in gans.list_models() + [info.name for info in gans.list_datasets()]:
-        named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
-        assert not [text for text in literals if named.search(text)], f"the page names {name!r}"
 
 
 def test_studio_common_keeps_the_names_pages_import_and_takes_its_words_from_gans():
