@@ -56,6 +56,22 @@ def wait_for(condition, timeout=120):
     return False
 
 
+
+def start_and_finish(app, runs):
+    """Press Start, wait for the run (in ``runs``) to finish with a grid and the job to end; the page re-run."""
+    from studio.common import job_manager
+
+    start(app)
+    assert not app.exception and not app.error
+    assert wait_for(lambda: [p for p in runs.iterdir() if p.is_dir()])
+    run = next(p for p in runs.iterdir() if p.is_dir())
+    assert wait_for(lambda: read_progress(run).state == "finished" and read_progress(run).latest_sample is not None,
+                    timeout=300), read_progress(run)
+    assert wait_for(lambda: not job_manager().busy)
+    app.run()
+    assert not app.exception and not app.error
+    return run
+
 def test_start_watch_stop_resume(app, tmp_path):
     assert not app.exception
     assert app.selectbox(key="train_dataset_dcgan").value == "fashion-mnist-mini", "the embedded default first"
@@ -224,17 +240,7 @@ def test_a_tiny_pix2pix_run_shows_chart_and_grid_then_opens_in_translate(app, tm
     app.number_input(key="train_batch_size_pix2pix").set_value(2)
     app.selectbox(key="train_image_size_pix2pix").set_value(32)
     app.number_input(key="train_width_pix2pix").set_value(4)
-    start(app)
-    assert not app.exception and not app.error
-    assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
-    run = next(p for p in tmp_path.iterdir() if p.is_dir())
-    assert wait_for(lambda: read_progress(run).state == "finished" and read_progress(run).latest_sample is not None,
-                    timeout=300), read_progress(run)
-    from studio.common import job_manager
-
-    assert wait_for(lambda: not job_manager().busy)
-    app.run()
-    assert not app.exception and not app.error
+    run = start_and_finish(app, tmp_path)
     assert app.get("plotly_chart"), "the loss chart is shown"
     grid = app.image[0]
     assert "rows: input · output · target" in grid.captions[0], grid.captions
@@ -308,17 +314,7 @@ def test_a_tiny_colorizer_run_on_a_photo_folder_opens_in_colorize(app, tmp_path,
     app.selectbox(key="train_image_size_colorizer").set_value(32)
     app.number_input(key="train_width_colorizer").set_value(4)
     app.number_input(key="train_pretrain_steps_colorizer").set_value(2)
-    start(app)
-    assert not app.exception and not app.error
-    assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
-    run = next(p for p in tmp_path.iterdir() if p.is_dir())
-    assert wait_for(lambda: read_progress(run).state == "finished" and read_progress(run).latest_sample is not None,
-                    timeout=300), read_progress(run)
-    from studio.common import job_manager
-
-    assert wait_for(lambda: not job_manager().busy)
-    app.run()
-    assert not app.exception and not app.error
+    run = start_and_finish(app, tmp_path)
     assert "rows: gray input · colorized · original" in app.image[0].captions[0]
     assert gans.RunDir(run).read_config()["model"]["pretrain_steps"] == 2
     assert {"train_open_translate", "train_open_explore"}.isdisjoint(button.key for button in app.button)
