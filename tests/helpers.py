@@ -88,3 +88,26 @@ def check_budget_and_busy_messages(open_page, upload, picture, caption_of, noun:
         other.join(60)
     app.run()  # the refusal was not cached: trying again works
     assert not app.exception and not app.error and "41×37 px" in caption_of(app)
+
+
+# ---- pages --------------------------------------------------------------------------------------------------
+def page_opener(path):
+    """``open_page(**session)``: the page at ``path`` run once in AppTest, with these session-state values."""
+    from streamlit.testing.v1 import AppTest
+
+    def open_page(**session):
+        app = AppTest.from_file(str(path), default_timeout=120)
+        for key, value in session.items():
+            app.session_state[key] = value
+        return app.run()
+
+    return open_page
+
+
+def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
+    """``image`` saved in ``fmt``, as bytes (an upload)."""
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    return buffer.getvalue()

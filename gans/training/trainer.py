@@ -64,6 +64,7 @@ class BatchSampler:
 #: a loss this large (in absolute value), though finite, means the run diverged: a warning event says so
 DIVERGED_LOSS = 1e6
 
+
 class Trainer:
     """Runs ``model.train_step`` for ``cfg.steps`` steps and writes the run directory."""
 
@@ -240,11 +241,11 @@ class Trainer:
                 raise ConfigError(f"metric_every: {error}") from None
 
     def _metric_tracker(self, model, data_cfg: DataConfig):
-        from ..metrics.evaluate import MetricTracker, check_measurable
+        """The in-the-loop measurer (``check_job`` has already refused a model or dataset it cannot measure)."""
+        from ..metrics.evaluate import MetricTracker
         from ..metrics.features import MetricUnavailableError
 
         try:
-            check_measurable(model, data_cfg.name)
             return MetricTracker(data_cfg.name, data_cfg.path, self.cfg.metric_samples, self.cfg.seed)
         except MetricUnavailableError as error:
             raise ConfigError(f"metric_every: {error}") from None

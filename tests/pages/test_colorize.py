@@ -2,7 +2,6 @@
 the metrics table, the render size, held-out photos, bad uploads that must leave the page working, and runs opened
 from the Train page."""
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 import gans
 from gans.training import TrainConfig, train
 
-from tests.helpers import ROOT, check_budget_and_busy_messages, random_photos, train_tiny_colorizer
+from tests.helpers import ROOT, check_budget_and_busy_messages, encoded, page_opener, random_photos, train_tiny_colorizer
 
 PAGE = str(ROOT / "pages" / "colorize.py")
 METRIC_ROWS = ["colorizer", "baseline: zero chroma (gray)", "baseline: mean training chroma", "original photo"]
@@ -40,19 +39,7 @@ def shipped(tmp_path_factory) -> Path:
 def page(shipped, monkeypatch):
     monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(shipped))
 
-    def open_page(**session) -> AppTest:
-        app = AppTest.from_file(PAGE, default_timeout=120)
-        for key, value in session.items():
-            app.session_state[key] = value
-        return app.run()
-
-    return open_page
-
-
-def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt)
-    return buffer.getvalue()
+    return page_opener(PAGE)
 
 
 def colour_noise(width: int, height: int) -> Image.Image:

@@ -1,7 +1,6 @@
 """The Translate page, driven by streamlit.testing: held-out examples, uploads of any size, CycleGAN's two
 directions, downloads, and bad uploads that must leave the page working."""
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 import gans
 
 from gans.training import DataConfig, TrainConfig, train
-from tests.helpers import ROOT, check_budget_and_busy_messages
+from tests.helpers import ROOT, check_budget_and_busy_messages, encoded, page_opener
 
 PAGE = str(ROOT / "pages" / "translate.py")
 TINY_CFG = dict(batch_size=4, device="cpu", sample_every=2, num_samples=4)
@@ -43,19 +42,7 @@ def shipped(tmp_path_factory) -> Path:
 def page(shipped, monkeypatch):
     monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(shipped))
 
-    def open_page(**session) -> AppTest:
-        app = AppTest.from_file(PAGE, default_timeout=120)
-        for key, value in session.items():
-            app.session_state[key] = value
-        return app.run()
-
-    return open_page
-
-
-def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt)
-    return buffer.getvalue()
+    return page_opener(PAGE)
 
 
 def noise(width: int, height: int, mode: str = "RGB") -> Image.Image:
