@@ -96,6 +96,15 @@ def one_server(monkeypatch):
 
 def test_ten_sessions_on_every_page_while_a_job_trains(running_job, one_server):
     manager, run = running_job
+    # One visit per page first, one after the other, as the first visitors of a server: each page is compiled
+    # into the shared script cache and the modules it imports lazily are loaded. CPython 3.11.7 can fail a
+    # compile ("AST constructor recursion depth mismatch") while another thread compiles source, e.g. a first
+    # import; the ten sessions below then meet a warm server.
+    for page in dict(SESSIONS):
+        warm = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+        if page != "pages/home.py":
+            warm.switch_page(page).run()
+        assert not warm.exception, (page, [exception.message for exception in warm.exception])
     results: list[tuple] = [None] * len(SESSIONS)  # page, title shown, exceptions, errors, sidebar captions
     failures = []
     start = threading.Barrier(len(SESSIONS))
