@@ -273,7 +273,7 @@ def resolve_run(path_or_id: str | Path, hub_only: bool = False, **hub_kwargs) ->
 
 def load(path_or_id: str | Path, device: str | torch.device = "cpu", hub_only: bool = False, **hub_kwargs):
     """Rebuild a model from a run directory or a Hub repo id: config.json → ``gans.create`` → safetensors weights."""
-    from .registry import create
+    from .registry import create_saved
 
     from .devices import resolve_device
 
@@ -295,7 +295,7 @@ def load(path_or_id: str | Path, device: str | torch.device = "cpu", hub_only: b
         # Built on the meta device: no memory, and no draw from the global RNG that a training thread in the
         # same process (the studio) is using; the real tensors are assigned from the file below.
         with torch.device("meta"):
-            model = create(config["architecture"], **config["model"])
+            model = create_saved(config["architecture"], config["model"])
     except GansError as error:
         raise CheckpointError(f"{run / CONFIG_FILE} describes a model that cannot be built: {error}") from None
     except TypeError as error:

@@ -293,8 +293,9 @@ def cmd_translate(args) -> int:
 def cmd_colorize(args) -> int:
     from . import load
     from .catalog import list_checkpoints
-    from .colorize import colorize_file
+    from .colorize import colorize_file, parse_hint
 
+    hints = [parse_hint(text) for text in args.hint]  # a malformed one stops here, before any loading
     source = args.checkpoint
     if source is None:  # the shipped colorizer
         shipped = list_checkpoints(include_runs=False, task="colorize")
@@ -305,7 +306,7 @@ def cmd_colorize(args) -> int:
     model = load(source, device=args.device)
     if getattr(model, "task", "generate") != "colorize":
         raise ConfigError(f"{source} holds a {model.architecture} model, not a colorizer")
-    result = colorize_file(model, args.input, render_size=args.render_size)
+    result = colorize_file(model, args.input, render_size=args.render_size, hints=hints)
     _write_image(result.output, Path(args.output))
     width, height = result.output.size
     render_width, render_height = result.render_size
@@ -428,6 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
     color.add_argument("--render-size", type=_positive_int, default=256, metavar="PX",
                        help="longer side the network runs at (32-2048, default 256); colour is then put back "
                             "onto the full-resolution lightness")
+    color.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB",
+                       help="a colour hint: the point (X, Y) in the input's pixels should be this colour, e.g. "
+                            "120,40,#a05030 (repeatable; for colorizers trained with hints)")
     color.add_argument("--device", default="cpu")
     color.set_defaults(func=cmd_colorize)
 

@@ -6,6 +6,10 @@ lightness L*, so output size = input size and no detail is lost (the trick of Zh
 Colour uploads are converted to gray first, so the result can be compared with the original: ``metrics`` then
 holds PSNR, SSIM and colourfulness beside two baselines (zero chroma, the training photos' mean chroma).
 
+Colour hints (a model trained with ``hints``, Zhang et al. 2017): ``ColourHint(x, y, colour)`` in the input
+photo's pixels; each becomes a ``HINT_PATCH``-pixel square of that colour's a*b* at the render size, and the
+network spreads it over the region it belongs to. ``parse_hint`` reads the command line's ``x,y,#rrggbb``.
+
 Budget (``gans.budget``): a photo over ``GANS_MAX_PIXELS`` is refused before the network runs, and at most
 ``GANS_MAX_HEAVY_CALLS`` colorizations (and translations, grids) run at once.
 
@@ -17,13 +21,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import re
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
 
 from . import budget
-from .color import denormalize_ab, l_to_gray, lab_to_rgb, normalize_l, rgb_to_l
+from .color import denormalize_ab, l_to_gray, lab_to_rgb, normalize_ab, normalize_l, rgb_to_l, rgb_to_lab
 from .errors import ConfigError, GansError
 from .tiling import run_padded
 from .uploads import decode_upload
@@ -47,6 +53,111 @@ METRIC_LABELS = {"colorizer": "colorizer", "zero chroma (gray)": "baseline: zero
                  "mean training chroma": "baseline: mean training chroma", "original": "original photo"}
 
 
+HINT_PATCH = 3  # a hint paints a square this many pixels a side at the render size (training uses 1 to 5 at 64)
+MAX_HINTS = 64
+_HINT_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+@dataclass(frozen=True)
+class ColourHint:
+    """"This point should be this colour": ``x``, ``y`` in the input photo's pixels (0 at the top left),
+    ``colour`` as ``#rrggbb``. Only its hue and saturation (a*b*) are used; the photo keeps its own lightness."""
+
+    x: int
+    y: int
+    colour: str
+
+    def __post_init__(self):
+        if not _HINT_COLOUR.fullmatch(str(self.colour)):
+            raise ConfigError(f"a hint's colour must be written #rrggbb (like #a05030), got {self.colour!r}")
+        for name in ("x", "y"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"a hint's {name} must be a whole number of pixels >= 0, got {value!r}")
+
+    @property
+    def rgb(self) -> tuple[int, int, int]:
+        return tuple(int(self.colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def parse_hint(text: str) -> ColourHint:
+    """``"x,y,#rrggbb"`` (the command line's ``--hint``) → ``ColourHint``; anything else raises a one-line
+    ``ConfigError`` that shows the expected form."""
+    parts = [part.strip() for part in str(text).split(",")]
+    if len(parts) != 3 or not all(re.fullmatch(r"\d+", part) for part in parts[:2]):
+        raise ConfigError(f"a hint is x,y,#rrggbb (x and y in the photo's pixels, e.g. 120,40,#a05030), got {text!r}")
+    return ColourHint(int(parts[0]), int(parts[1]), parts[2])
+
+
+def check_hints(hints, width: int, height: int) -> list[ColourHint]:
+    """``hints`` as a list, each inside a ``width``×``height`` photo; else a one-line ``ConfigError``."""
+    hints = list(hints or ())
+    if len(hints) > MAX_HINTS:
+        raise ConfigError(f"at most {MAX_HINTS} colour hints, got {len(hints)}")
+    for number, hint in enumerate(hints, 1):
+        if not isinstance(hint, ColourHint):
+            raise ConfigError(f"hint {number} is not a ColourHint (x, y, #rrggbb): {hint!r}")
+        if hint.x >= width or hint.y >= height:
+            raise ConfigError(f"hint {number} at ({hint.x}, {hint.y}) is outside the {width}×{height} photo "
+                              f"(x must be below {width}, y below {height})")
+    return hints
+
+
+def hint_maps(hints: list[ColourHint], size: tuple[int, int], render: tuple[int, int]):
+    """The network's hint inputs at the render size: (normalised a*b* (1, 2, h, w), mask (1, 1, h, w)).
+    ``size`` is the photo's (width, height), ``render`` the render size's; each hint covers a ``HINT_PATCH``
+    square around its point, mapped from photo to render pixels (a later hint overrides an earlier one)."""
+    (width, height), (render_width, render_height) = size, render
+    ab = torch.zeros(1, 2, render_height, render_width)
+    mask = torch.zeros(1, 1, render_height, render_width)
+    for hint in hints:
+        colour = torch.tensor(hint.rgb, dtype=torch.float32).view(1, 3, 1, 1) / 255
+        column = min(render_width - 1, int(hint.x * render_width / width))
+        row = min(render_height - 1, int(hint.y * render_height / height))
+        top, left = max(0, row - HINT_PATCH // 2), max(0, column - HINT_PATCH // 2)
+        window = (0, slice(None), slice(top, top + HINT_PATCH), slice(left, left + HINT_PATCH))
+        ab[window] = normalize_ab(rgb_to_lab(colour)[:, 1:])[0]
+        mask[window] = 1
+    return ab, mask
+
+
+def hint_from_click(click, picture: Image.Image, size: tuple[int, int]) -> ColourHint | None:
+    """A hint where a person clicked on ``picture`` (a preview of the result, any scale) shown ``click["width"]``
+    × ``click["height"]`` px wide on screen, at ``click["x"]``, ``click["y"]``: its point in the photo's own
+    pixels (``size``: the photo's width, height) and, as its colour, the result's colour there. None for a
+    click that is not a proper position (no image yet, zero display size)."""
+    try:
+        x, y = float(click["x"]), float(click["y"])
+        shown_width, shown_height = float(click["width"]), float(click["height"])
+    except (TypeError, KeyError, ValueError):
+        return None
+    if not (shown_width > 0 and shown_height > 0 and 0 <= x <= shown_width and 0 <= y <= shown_height):
+        return None
+    width, height = size
+    column = min(width - 1, int(x * width / shown_width))
+    row = min(height - 1, int(y * height / shown_height))
+    pixel = picture.convert("RGB").getpixel((min(picture.width - 1, int(column * picture.width / width)),
+                                             min(picture.height - 1, int(row * picture.height / height))))
+    return ColourHint(column, row, "#{:02x}{:02x}{:02x}".format(*pixel))
+
+
+def mark_hints(picture: Image.Image, hints: list[ColourHint], size: tuple[int, int]) -> Image.Image:
+    """A copy of ``picture`` (a preview of a ``size`` photo) with each hint drawn as a dot of its colour in a black
+    and white ring, and its number beside it."""
+    from PIL import ImageDraw
+
+    marked = picture.convert("RGB")
+    draw = ImageDraw.Draw(marked)
+    radius = max(4, round(max(marked.size) / 90))
+    for number, hint in enumerate(hints, 1):
+        x, y = hint.x * marked.width / size[0], hint.y * marked.height / size[1]
+        draw.ellipse((x - radius - 2, y - radius - 2, x + radius + 2, y + radius + 2), fill="black")
+        draw.ellipse((x - radius - 1, y - radius - 1, x + radius + 1, y + radius + 1), fill="white")
+        draw.ellipse((x - radius + 1, y - radius + 1, x + radius - 1, y + radius - 1), fill=hint.rgb)
+        draw.text((x + radius + 3, y - radius - 3), str(number), fill="white", stroke_width=2, stroke_fill="black")
+    return marked
+
+
 @dataclass
 class Colorization:
     """The coloured photo (``output``, same size as the input), the gray version the model saw, the render size
@@ -57,6 +168,7 @@ class Colorization:
     original: Image.Image
     render_size: tuple[int, int]  # (width, height) the network ran at
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    hints: list[ColourHint] = field(default_factory=list)
 
     @property
     def was_colour(self) -> bool:
@@ -70,8 +182,9 @@ def render_dimensions(width: int, height: int, render_size: int) -> tuple[int, i
 
 
 def colorize_picture(model, image: Image.Image, render_size: int = DEFAULT_RENDER_SIZE,
-                     with_metrics: bool = True) -> Colorization:
-    """Colour a decoded PIL image (mode L or RGB) with a colorizer ``model``.
+                     with_metrics: bool = True, hints=()) -> Colorization:
+    """Colour a decoded PIL image (mode L or RGB) with a colorizer ``model``, following the colour ``hints``
+    (``ColourHint``s in the image's pixels; a model trained without hints refuses them).
 
     Memory stays bounded for any photo: only the chroma map is held at full size as floats; lightness, colour
     and gray are computed in bands of ``BAND_ROWS`` rows straight into the uint8 outputs. A photo with more
@@ -81,11 +194,16 @@ def colorize_picture(model, image: Image.Image, render_size: int = DEFAULT_RENDE
     if not MIN_RENDER_SIZE <= int(render_size) <= MAX_RENDER_SIZE:
         raise ConfigError(f"render size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE} px, got {render_size}")
     budget.check_pixels(*image.size, "The photo", "use a smaller photo")
+    hints = check_hints(hints, *image.size)
+    if hints and not getattr(model, "hints", False):
+        raise ConfigError("this colorizer was trained without colour hints; colour without them or pick a "
+                          "colorizer trained with hints")
     with budget.heavy_call():
-        return _colorize(model, image, int(render_size), with_metrics)
+        return _colorize(model, image, int(render_size), with_metrics, hints)
 
 
-def _colorize(model, image: Image.Image, render_size: int, with_metrics: bool) -> Colorization:
+def _colorize(model, image: Image.Image, render_size: int, with_metrics: bool,
+              hints: list[ColourHint]) -> Colorization:
     rgb_image = image if image.mode == "RGB" else image.convert("RGB")  # no 72 MB copy of a 24-MP photo
     width, height = rgb_image.size
     render_width, render_height = render_dimensions(width, height, render_size)
@@ -93,8 +211,13 @@ def _colorize(model, image: Image.Image, render_size: int, with_metrics: bool) -
     # The network sees the photo's lightness at the render size.
     small = rgb_image if (render_width, render_height) == (width, height) else rgb_image.resize(
         (render_width, render_height), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    small_l = rgb_to_l(_to_unit(np.asarray(small)))
-    ab = run_padded(model.predict_ab, normalize_l(small_l), model.input_multiple)  # (1, 2, h, w) normalised
+    small_l = normalize_l(rgb_to_l(_to_unit(np.asarray(small))))
+    if hints:  # L, hint a*b* and mask padded together, so the hints stay where they are
+        hint_ab, hint_mask = hint_maps(hints, (width, height), (render_width, render_height))
+        ab = run_padded(lambda x: model.predict_ab(x[:, :1], x[:, 1:3], x[:, 3:]),
+                        torch.cat([small_l, hint_ab, hint_mask], 1), model.input_multiple)
+    else:
+        ab = run_padded(model.predict_ab, small_l, model.input_multiple)  # (1, 2, h, w) normalised
     if ab.shape[2:] != (height, width):
         ab = F.interpolate(ab, size=(height, width), mode="bilinear", align_corners=False)
     ab = denormalize_ab(ab)
@@ -108,7 +231,7 @@ def _colorize(model, image: Image.Image, render_size: int, with_metrics: bool) -
         colour[rows] = _to_uint8(lab_to_rgb(torch.cat([lightness, ab[..., rows, :]], 1)))
         gray[rows] = _to_uint8(l_to_gray(lightness))[..., 0]
     result = Colorization(output=Image.fromarray(colour), gray=Image.fromarray(gray), original=image,
-                          render_size=(render_width, render_height))
+                          render_size=(render_width, render_height), hints=hints)
     spread = int((pixels.max(axis=2).astype(np.int16) - pixels.min(axis=2)).max())
     if with_metrics and image.mode == "RGB" and spread > GRAY_TOLERANCE:
         result.metrics = _metrics(model, rgb_image, result)
@@ -155,14 +278,15 @@ def compare(original: torch.Tensor, candidates: dict[str, torch.Tensor]) -> dict
 
 
 def colorize_file(model, data: bytes | str | Path, render_size: int = DEFAULT_RENDER_SIZE,
-                  with_metrics: bool = True) -> Colorization:
+                  with_metrics: bool = True, hints=()) -> Colorization:
     """Decode ``data`` (upload bytes or a path) and colour it; bad files raise ``UploadError``, and the budget of
     ``colorize_picture`` applies (the decoding counts as part of the heavy call)."""
     def check_size(width: int, height: int) -> None:  # refused from the header, before decoding
         budget.check_pixels(width, height, "The photo", "use a smaller photo")
 
     with budget.heavy_call():
-        return colorize_picture(model, decode_upload(data, check_size=check_size), render_size, with_metrics)
+        return colorize_picture(model, decode_upload(data, check_size=check_size), render_size, with_metrics,
+                                hints)
 
 
 # ---- what a page shows about a colorizer ---------------------------------------------------------------------

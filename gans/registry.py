@@ -85,6 +85,14 @@ def create(name: str, **kwargs):
     return model
 
 
+def create_saved(name: str, settings: dict):
+    """Rebuild the model a run saved (its config.json's ``architecture`` and ``model``). A setting added after the
+    run was saved takes the value it had before it existed: the class's ``saved_defaults`` (e.g. a colorizer
+    saved before colour hints existed has none), so old runs keep loading."""
+    legacy = getattr(model_class(name), "saved_defaults", {})
+    return create(name, **{**legacy, **settings})
+
+
 def model_info(name: str):
     """``ModelInfo`` of the model registered under ``name``: task, data kind, default dataset, image sizes,
     losses, default steps / batch size / metric cadence and its advanced settings (``gans.models.info``)."""

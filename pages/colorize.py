@@ -1,7 +1,7 @@
 """Colorize: colour a gray (or colour) photo of any size with a colorization checkpoint.
 
 Widgets → ``gans.colorize.colorize_file`` → ``st.image`` / download / metrics table. The model is cached per
-checkpoint; each colorization is cached by (model, upload digest, render size), so other widgets' reruns do not
+checkpoint; each colorization is cached by (model, upload digest, render size, colour hints), so other widgets' reruns do not
 recompute it. The network runs at the render size; the colour goes back onto the photo's full-resolution lightness,
 so the download has the upload's own size.
 """
@@ -17,6 +17,7 @@ from gans import colorize as task, colorize_report as report
 from gans.catalog import grid_rows
 from gans.images import png_bytes
 from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, upload_or_example
+from studio.hints import hint_editor, hints_for
 from studio.shell import ensure_shell
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
@@ -27,13 +28,13 @@ PREVIEW_SIDE = 1024  # pictures on the page are at most this large; the download
 
 # ---- cached work -----------------------------------------------------------------------------------------------
 @st.cache_data(max_entries=8, show_spinner="Colouring…")
-def colorization(_model, model_key, upload_digest: str, _data: bytes, render_size: int) -> dict:
+def colorization(_model, model_key, upload_digest: str, _data: bytes, render_size: int, hints: tuple = ()) -> dict:
     """One upload coloured at ``render_size``: PNG previews (gray, output, and the original of a colour upload,
     else None), the full-size PNG to download, the output and render sizes, the metrics table's rows (empty
     for a gray upload), and ``gans.colorize_report``'s comparison with the gray input and render note. A plain dict: st.cache_data pickles it, and a class defined in a page script cannot be
     pickled. The upload is keyed by its digest (not hashed again on every rerun); errors propagate to the page."""
-    result = task.colorize_file(_model, _data, render_size=render_size)
-    return {"gray": png_bytes(task.preview(result.gray, PREVIEW_SIDE)),
+    result = task.colorize_file(_model, _data, render_size=render_size, hints=[task.ColourHint(*h) for h in hints])
+    return {"gray": png_bytes(task.preview(result.gray, PREVIEW_SIDE)), "preview": task.preview(result.output),
             "output": png_bytes(task.preview(result.output, PREVIEW_SIDE)),
             "original": png_bytes(task.preview(result.original, PREVIEW_SIDE)) if result.was_colour else None,
             "download": png_bytes(result.output), "size": tuple(result.output.size),
@@ -85,9 +86,10 @@ def colorizer(model, model_key: tuple) -> None:
     if picked is None:
         return
     name, data = picked
-
+    digest = hashlib.sha256(data).hexdigest()
+    hints = tuple((h.x, h.y, h.colour) for h in hints_for(digest)) if getattr(model, "hints", False) else ()
     try:
-        result = colorization(model, model_key, hashlib.sha256(data).hexdigest(), data, int(render_size))
+        result = colorization(model, model_key, digest, data, int(render_size), hints)
     except gans.GansError as error:  # not an image, truncated, too large, empty...
         st.error(str(error))
         return
@@ -103,6 +105,8 @@ def colorizer(model, model_key: tuple) -> None:
     st.download_button(f"Download the result ({width}×{height} PNG)", result["download"],
                        file_name=f"{name.rsplit('.', 1)[0]}-colorized.png", mime="image/png", on_click="ignore",
                        key="colorize_download", icon=":material/download:")
+    if getattr(model, "hints", False):
+        hint_editor(result["preview"], result["size"])
     if result["comparison"]:
         st.info(result["comparison"], icon=":material/insights:")
     if result["metrics"]:

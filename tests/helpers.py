@@ -1,8 +1,11 @@
-"""Tiny models so the whole suite stays fast on 2 CPU cores."""
+"""Test helpers: tiny models so the whole suite stays fast on 2 CPU cores, page openers, downloads."""
 
 from pathlib import Path
 
 import numpy as np
+import pytest
+import streamlit.testing.v1.app_test as app_test
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 import torch
 from PIL import Image
 
@@ -38,11 +41,12 @@ def random_photos(folder: Path, count: int = 4) -> Path:
     return folder
 
 
-def train_tiny_colorizer(out: Path, photos: Path) -> Path:
-    """A 2-step colorizer (width 4, 32 px crops) on the photos in ``photos``, with a sample grid."""
+def train_tiny_colorizer(out: Path, photos: Path, **settings) -> Path:
+    """A 2-step colorizer (width 4, 32 px crops; colour hints unless ``hints=False``) on the photos in
+    ``photos``, with a sample grid."""
     train("colorizer", DataConfig("photo-folder", str(photos)),
           TrainConfig(steps=2, batch_size=2, device="cpu", sample_every=2, num_samples=2), out,
-          {"width": 4, "image_size": 32})
+          {"width": 4, "image_size": 32, **settings})
     return out
 
 
@@ -111,3 +115,29 @@ def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt)
     return buffer.getvalue()
+
+
+@pytest.fixture
+def media(monkeypatch) -> list:
+    """Every media store AppTest makes, so that a download's bytes can be read back by its URL."""
+    stores = []
+
+    class Recorded(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recorded)
+    return stores
+
+
+def downloaded_bytes(page, key: str, stores: list) -> bytes:
+    """The bytes of the download button whose key contains ``key``, read from the media stores of ``media``."""
+    button = next(element for element in page.get("download_button") if key in element.proto.id)
+    name = button.proto.url.rsplit("/", 1)[-1]
+    for store in reversed(stores):
+        try:
+            return bytes(store.get_file(name).content)
+        except Exception:  # noqa: BLE001  not in this run's store
+            continue
+    raise AssertionError(f"no media file {name}")

@@ -169,14 +169,13 @@ def evaluate(run_or_id: str, n: int = 2000, seed: int = 0, inception: bool = Tru
 def untrained_like(run_dir) -> tuple:
     """(a freshly initialised model of ``run_dir``'s architecture and settings, seed 0; its dataset name): the
     baseline the shipped models' FD is compared with. The caller's random state is left as it was."""
-    import gans
-
     from ..checkpoints import RunDir
+    from ..registry import create_saved
 
     config = RunDir(run_dir).read_config()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        return gans.create(config["architecture"], **config["model"]), config["data"]["name"]
+        return create_saved(config["architecture"], config["model"]), config["data"]["name"]
 
 
 class MetricTracker:

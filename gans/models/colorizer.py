@@ -11,10 +11,19 @@ colorization setting and Zhang et al. 2016's use of CIE Lab).
 - ``chroma_scale`` (in (0, 1], default 1): every prediction's a*b* is multiplied by it. A regression colorizer
   that is unsure of a hue is better off painting it paler, the idea behind Zhang et al.'s "annealed mean"; the
   factor is a setting of the trained model (chosen on validation photos, kept in ``config.json``), not a
-  weight, and ``predict_ab`` applies it so every user (CLI, studio, benchmarks) gets the same colours.
+  weight, and ``predict_ab`` applies it so every user (CLI, studio, benchmarks) gets the same colours. It is not
+  applied when colour hints are given: the person has said which colours they want.
+- Colour hints (``hints=True``, Zhang et al. 2017, "Real-Time User-Guided Image Colorization with Learned Deep
+  Priors"): the generator sees L*, a hint a*b* map and a hint mask (1 where a hint is). Training simulates hints
+  by copying the mean true a*b* of small square patches (1 to ``MAX_HINT_PATCH`` px) at random places: no hint
+  at all on ``HINT_FREE_SHARE`` of the crops (so the automatic result stays good), else a geometric number of
+  them (mean ``1 / HINT_P``, at most ``MAX_HINTS``). ``gans.colorize`` turns a person's (x, y, colour) hints into
+  those maps. A colorizer saved before hints existed (no ``hints`` in its config) loads with ``hints=False``.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -31,12 +40,41 @@ from .info import Setting
 from .translation import (ADVERSARIAL_LOSS, L1_WEIGHT, TRANSLATION_IMAGE_SIZES, TRANSLATION_LOSSES, WIDTH,
                           default_unet_depth)
 
+HINT_FREE_SHARE = 0.5  # share of training crops given no hint
+HINT_P = 1 / 8  # hints per hinted crop ~ Geometric(HINT_P) (Zhang et al. 2017), mean 8
+MAX_HINTS = 32
+MAX_HINT_PATCH = 5  # a simulated hint covers a square of 1 to this many pixels a side
+
+
+def simulate_hints(ab: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Training hints for the normalised target chroma ``ab`` (N, 2, H, W): (hint a*b* (N, 2, H, W), zero
+    outside the hints; mask (N, 1, H, W), 1 on them). Each hint is a square patch painted with the patch's own mean
+    a*b*. Randomness from torch's global RNG only (the Trainer checkpoints it, so a resumed run draws the same)."""
+    n, _, height, width = ab.shape
+    hint, mask = torch.zeros_like(ab), torch.zeros(n, 1, height, width, dtype=ab.dtype, device=ab.device)
+    hinted = (torch.rand(n) >= HINT_FREE_SHARE).tolist()
+    # Geometric(p) on 1, 2, ...: floor(log U / log(1 - p)) + 1
+    counts = (torch.log1p(-torch.rand(n)) / math.log1p(-HINT_P)).floor().long().add(1).clamp(max=MAX_HINTS).tolist()
+    sizes = torch.randint(1, MAX_HINT_PATCH + 1, (n, MAX_HINTS)).tolist()
+    corners = torch.rand(n, MAX_HINTS, 2).tolist()
+    for index in range(n):
+        if not hinted[index]:
+            continue
+        for size, (fy, fx) in zip(sizes[index][:counts[index]], corners[index][:counts[index]]):
+            size = min(size, height, width)
+            top, left = int(fy * (height - size + 1)), int(fx * (width - size + 1))
+            window = (index, slice(None), slice(top, top + size), slice(left, left + size))
+            hint[window] = ab[window].mean(dim=(1, 2), keepdim=True)
+            mask[window] = 1
+    return hint, mask
+
 
 @register("colorizer")
 class Colorizer(ImageToImageGAN):
     """Colorizer: grayscale photo → colour, predicts a*b* from L* (CIE Lab) with a U-Net, PatchGAN on (L, ab)"""
 
     task = "colorize"
+    saved_defaults = {"hints": False}  # runs saved before colour hints existed (gans.registry.create_saved)
     data_kind = "photos"
     # ---- what a form needs to know before building one (gans.models.info; read by gans.registry.model_info)
     default_dataset = "offline-photos"  # where installed; else the form falls back to photo-folder
@@ -68,6 +106,7 @@ class Colorizer(ImageToImageGAN):
         betas: tuple[float, float] = (0.5, 0.999),
         optimizer: str = "adam",
         chroma_scale: float = 1.0,
+        hints: bool = True,
     ):
         super().__init__()
         if image_size not in TRANSLATION_IMAGE_SIZES:
@@ -84,7 +123,9 @@ class Colorizer(ImageToImageGAN):
         depth = default_unet_depth(image_size) if depth is None else depth
         if 2**depth > image_size:
             raise ConfigError(f"a U-Net of depth {depth} needs crops of at least {2**depth} px; got {image_size}")
-        self.generator = UNetGenerator(1, 2, width, depth, norm, dropout)  # (N, 1, H, W) L → (N, 2, H, W) ab
+        self.hints = bool(hints)
+        # (N, 1, H, W) L, with hints (N, 4, H, W) L + hint ab + hint mask → (N, 2, H, W) ab
+        self.generator = UNetGenerator(4 if self.hints else 1, 2, width, depth, norm, dropout)
         self.discriminator = PatchDiscriminator(3, width, d_layers, norm)  # sees (L, ab)
         self.apply(dcgan_init)
         self.generator_ema = None
@@ -113,20 +154,42 @@ class Colorizer(ImageToImageGAN):
         lab = rgb_to_lab((rgb.float() + 1) / 2)
         return normalize_l(lab[:, :1]), normalize_ab(lab[:, 1:])
 
+    def network_input(self, lightness: torch.Tensor, hint_ab: torch.Tensor | None = None,
+                      hint_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """What the generator sees: normalised L (N, 1, H, W), and for a model with hints the hint a*b* map
+        (N, 2, H, W, normalised, zero where there is no hint) and mask (N, 1, H, W): zeros when none are given."""
+        if not self.hints:
+            if hint_mask is not None and bool(hint_mask.any()):
+                raise ConfigError("this colorizer was trained without colour hints; colour without them or use a "
+                                  "colorizer trained with hints")
+            return lightness
+        n, _, height, width = lightness.shape
+        if hint_ab is None or hint_mask is None:
+            hint_ab = lightness.new_zeros(n, 2, height, width)
+            hint_mask = lightness.new_zeros(n, 1, height, width)
+        if hint_ab.shape != (n, 2, height, width) or hint_mask.shape != (n, 1, height, width):
+            raise ConfigError(f"hint maps of shape {tuple(hint_ab.shape)} and {tuple(hint_mask.shape)} do not match "
+                              f"L of shape {tuple(lightness.shape)}")
+        return torch.cat([lightness, hint_ab * hint_mask, hint_mask], dim=1)
+
     @torch.no_grad()
-    def predict_ab(self, lightness: torch.Tensor) -> torch.Tensor:
+    def predict_ab(self, lightness: torch.Tensor, hint_ab: torch.Tensor | None = None,
+                   hint_mask: torch.Tensor | None = None) -> torch.Tensor:
         """Normalised ab (N, 2, H, W) for normalised L (N, 1, H, W) whose sides are multiples of
-        ``input_multiple``; eval mode, on the CPU, multiplied by ``chroma_scale``."""
+        ``input_multiple``, optionally with hint maps (``network_input``); eval mode, on the CPU, multiplied by
+        ``chroma_scale`` when no hint is given."""
         if lightness.dim() != 4 or lightness.size(1) != 1:
             raise ConfigError(f"expected L of shape (N, 1, H, W), got {tuple(lightness.shape)}")
         if lightness.shape[2] % self.input_multiple or lightness.shape[3] % self.input_multiple:
             raise ConfigError(f"height and width must be multiples of {self.input_multiple}")
+        x = self.network_input(lightness.float(), hint_ab, hint_mask)
+        hinted = hint_mask is not None and bool(hint_mask.any())
         was_training = self.generator.training
         self.generator.eval()
         try:
             with inference_autocast(self.device):  # bf16 where the device computes it faster (gans.precision)
-                ab = self.generator(lightness.to(self.device)).float().cpu()
-            return ab if self.chroma_scale == 1 else ab * self.chroma_scale
+                ab = self.generator(x.to(self.device)).float().cpu()
+            return ab if self.chroma_scale == 1 or hinted else ab * self.chroma_scale
         finally:
             self.generator.train(was_training)
 
@@ -150,7 +213,8 @@ class Colorizer(ImageToImageGAN):
             lightness, ab = self.split_lab(batch.images)
             self.ab_batches += 1
             self.ab_mean += (denormalize_ab(ab).float().mean(dim=(0, 2, 3)) - self.ab_mean) / self.ab_batches
-        fake = self.generator(lightness)
+        hint_ab, hint_mask = simulate_hints(ab) if self.hints else (None, None)
+        fake = self.generator(self.network_input(lightness, hint_ab, hint_mask))
         l1 = F.l1_loss(fake.float(), ab.float())
         stats: dict[str, float] = {}
         if step < self.pretrain_steps:

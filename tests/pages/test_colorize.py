@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 import gans
 from gans.training import TrainConfig, train
 
-from tests.helpers import ROOT, check_budget_and_busy_messages, encoded, page_opener, random_photos, train_tiny_colorizer
+from tests.helpers import (ROOT, check_budget_and_busy_messages, downloaded_bytes, encoded, media,  # noqa: F401
+                           page_opener, random_photos, train_tiny_colorizer)
 
 PAGE = str(ROOT / "pages" / "colorize.py")
 METRIC_ROWS = ["colorizer", "baseline: zero chroma (gray)", "baseline: mean training chroma", "original photo"]
@@ -217,6 +218,70 @@ def test_the_page_works_inside_the_studio_router(shipped, monkeypatch):
     assert not app.exception and not app.error
     assert output_caption(app) == "Colorized · 70×50 px · network at 70×50 px"
     assert metric_rows(app) == METRIC_ROWS
+
+
+# ---- colour hints --------------------------------------------------------------------------------------------------
+def result_pixels(app: AppTest, stores: list) -> np.ndarray:
+    from gans.decode import decode_image
+
+    return np.asarray(decode_image(downloaded_bytes(app, "colorize_download", stores))).astype(int)
+
+
+def test_a_hint_placed_through_the_page_state_changes_the_output_there(page, media):
+    import hashlib
+
+    data = encoded(gray_gradient(160, 100))
+    app = upload(page(), "gray.png", data)
+    assert not app.exception and not app.error
+    assert "Colour hints" in [header.value for header in app.subheader]
+    automatic = result_pixels(app, media)
+    photo = hashlib.sha256(data).hexdigest()
+    app.session_state["colorize_hints"] = {"photo": photo, "hints": [{"id": 1, "x": 40, "y": 50, "colour": "#ff0000"}],
+                                           "next": 2, "click": None}
+    app.run()
+    assert not app.exception and not app.error
+    hinted = result_pixels(app, media)
+    assert hinted.shape == automatic.shape == (100, 160, 3)
+    near = np.abs(hinted[44:57, 34:47] - automatic[44:57, 34:47]).sum(-1).mean()
+    assert near > 1, "the hint did not change the colour where it was placed"
+    assert app.color_picker(key="colorize_hint_1").label == "Hint 1 at (40, 50)"
+
+    app.color_picker(key="colorize_hint_1").pick("#0000ff").run()  # recoloured: the result follows at once
+    assert app.session_state["colorize_hints"]["hints"][0]["colour"] == "#0000ff"
+    blue = result_pixels(app, media)
+    assert np.abs(blue[44:57, 34:47] - hinted[44:57, 34:47]).sum(-1).mean() > 1
+
+    app.button(key="colorize_hint_remove_1").click().run()  # removed: the model's own colours again
+    assert app.session_state["colorize_hints"]["hints"] == [] and not app.color_picker
+    assert np.array_equal(result_pixels(app, media), automatic)
+
+
+def test_hints_belong_to_their_photo_and_clear_hints_removes_them_all(page, media):
+    import hashlib
+
+    first = encoded(gray_gradient(90, 60))
+    app = upload(page(), "first.png", first)
+    hints = [{"id": 1, "x": 10, "y": 10, "colour": "#00ff00"}, {"id": 2, "x": 80, "y": 50, "colour": "#ff00ff"}]
+    app.session_state["colorize_hints"] = {"photo": hashlib.sha256(first).hexdigest(), "hints": hints, "next": 3,
+                                           "click": None}
+    app.run()
+    assert [picker.label for picker in app.color_picker] == ["Hint 1 at (10, 10)", "Hint 2 at (80, 50)"]
+    app.button(key="colorize_hints_clear").click().run()
+    assert not app.color_picker and app.session_state["colorize_hints"]["hints"] == []
+
+    app.session_state["colorize_hints"] = {"photo": hashlib.sha256(first).hexdigest(), "hints": hints, "next": 3,
+                                           "click": None}
+    app = upload(app, "second.png", encoded(gray_gradient(91, 60)))  # another photo starts with no hints
+    assert not app.exception and not app.color_picker
+
+
+def test_a_colorizer_without_hints_shows_no_hint_editor(tmp_path, monkeypatch):
+    run = train_tiny_colorizer(tmp_path / "old" / "old-colorizer", random_photos(tmp_path / "photos"), hints=False)
+    monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(run.parent))
+    app = upload(page_opener(PAGE)(), "gray.png", encoded(gray_gradient(90, 60)))
+    assert not app.exception and not app.error
+    assert "Colour hints" not in [header.value for header in app.subheader]
+    assert output_caption(app).startswith("Colorized")
 
 
 # ---- the server's work budget (gans.budget) ---------------------------------------------------------------------

@@ -3,12 +3,10 @@ the same input and settings (issue 15: the Colorize page once gave 19.66 dB wher
 the cached model ran in training mode). Concurrent callers: tests/test_sessions.py and tests/test_concurrency.py."""
 
 import pytest
-import streamlit.testing.v1.app_test as app_test
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from gans.cli import main
-from tests.helpers import ROOT
+from tests.helpers import ROOT, downloaded_bytes, media  # noqa: F401  media is a fixture
 from tests.test_concurrency import photo_bytes
 
 PAGES = {  # page → (download key, the CLI's arguments for the page's checkpoint, upload and output)
@@ -18,31 +16,6 @@ PAGES = {  # page → (download key, the CLI's arguments for the page's checkpoi
         "colorize", str(source), "-o", str(out), "--checkpoint", checkpoint,
         "--render-size", str(page.slider(key="colorize_render_size").value)]),
 }
-
-
-@pytest.fixture
-def media(monkeypatch) -> list:
-    """Every media store AppTest makes, so that a download's bytes can be read back by its URL."""
-    stores = []
-
-    class Recorded(MemoryMediaFileStorage):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            stores.append(self)
-
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recorded)
-    return stores
-
-
-def downloaded_bytes(page: AppTest, key: str, stores: list) -> bytes:
-    button = next(element for element in page.get("download_button") if key in element.proto.id)
-    name = button.proto.url.rsplit("/", 1)[-1]
-    for store in reversed(stores):
-        try:
-            return bytes(store.get_file(name).content)
-        except Exception:  # noqa: BLE001  not in this run's store
-            continue
-    raise AssertionError(f"no media file {name}")
 
 
 @pytest.mark.parametrize("name", PAGES)
