@@ -72,7 +72,7 @@ def hint_editor(preview, size: tuple[int, int]) -> None:
         if not hints:
             st.caption("No hints yet: the colours are the model's own guess.")
         for number, hint in enumerate(hints, 1):
-            colour, remove = st.columns([3, 1], vertical_alignment="bottom")
+            colour, remove = st.columns([3, 2], vertical_alignment="bottom")
             colour.color_picker(f"Hint {number} at ({hint['x']}, {hint['y']})", hint["colour"],
                                 key=f"colorize_hint_{hint['id']}", on_change=_recoloured, args=(hint["id"],))
             remove.button("Remove", key=f"colorize_hint_remove_{hint['id']}", on_click=_removed,

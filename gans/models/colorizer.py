@@ -11,8 +11,10 @@ colorization setting and Zhang et al. 2016's use of CIE Lab).
 - ``chroma_scale`` (in (0, 1], default 1): every prediction's a*b* is multiplied by it. A regression colorizer
   that is unsure of a hue is better off painting it paler, the idea behind Zhang et al.'s "annealed mean"; the
   factor is a setting of the trained model (chosen on validation photos, kept in ``config.json``), not a
-  weight, and ``predict_ab`` applies it so every user (CLI, studio, benchmarks) gets the same colours. It is not
-  applied when colour hints are given: the person has said which colours they want.
+  weight, and ``predict_ab`` applies it so every user (CLI, studio, benchmarks) gets the same colours. Colour
+  hints enter the network divided by it (clamped to the a*b* range), so a hinted colour comes out as asked while
+  the regions far from any hint stay as pale as without hints (on the validation photos this beat leaving the
+  prediction unscaled when hints are given: README, colour hints).
 - Colour hints (``hints=True``, Zhang et al. 2017, "Real-Time User-Guided Image Colorization with Learned Deep
   Priors"): the generator sees L*, a hint a*b* map and a hint mask (1 where a hint is). Training simulates hints
   by copying the mean true a*b* of small square patches (1 to ``MAX_HINT_PATCH`` px) at random places: no hint
@@ -177,19 +179,20 @@ class Colorizer(ImageToImageGAN):
                    hint_mask: torch.Tensor | None = None) -> torch.Tensor:
         """Normalised ab (N, 2, H, W) for normalised L (N, 1, H, W) whose sides are multiples of
         ``input_multiple``, optionally with hint maps (``network_input``); eval mode, on the CPU, multiplied by
-        ``chroma_scale`` when no hint is given."""
+        ``chroma_scale`` (the hints go in divided by it, so they come out as given)."""
         if lightness.dim() != 4 or lightness.size(1) != 1:
             raise ConfigError(f"expected L of shape (N, 1, H, W), got {tuple(lightness.shape)}")
         if lightness.shape[2] % self.input_multiple or lightness.shape[3] % self.input_multiple:
             raise ConfigError(f"height and width must be multiples of {self.input_multiple}")
+        if hint_ab is not None and self.chroma_scale != 1:
+            hint_ab = (hint_ab / self.chroma_scale).clamp(-1, 1)
         x = self.network_input(lightness.float(), hint_ab, hint_mask)
-        hinted = hint_mask is not None and bool(hint_mask.any())
         was_training = self.generator.training
         self.generator.eval()
         try:
             with inference_autocast(self.device):  # bf16 where the device computes it faster (gans.precision)
                 ab = self.generator(x.to(self.device)).float().cpu()
-            return ab if self.chroma_scale == 1 or hinted else ab * self.chroma_scale
+            return ab if self.chroma_scale == 1 else ab * self.chroma_scale
         finally:
             self.generator.train(was_training)
 

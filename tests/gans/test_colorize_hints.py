@@ -10,7 +10,7 @@ from PIL import Image
 
 import gans
 from gans.cli import main
-from gans.colorize import (HINT_PATCH, ColourHint, check_hints, colorize_picture, hint_from_click, hint_maps,
+from gans.colorize import (ColourHint, check_hints, colorize_picture, hint_from_click, hint_maps, hint_side,
                            mark_hints, parse_hint)
 from gans.errors import CheckpointError, ConfigError
 from gans.models.colorizer import MAX_HINT_PATCH, MAX_HINTS, simulate_hints
@@ -58,19 +58,23 @@ def test_network_input_puts_hints_only_where_the_mask_is():
         model.network_input(light, ab[..., :16], mask)
 
 
-def test_hints_change_the_prediction_and_skip_the_chroma_scale():
+def test_hints_change_the_prediction_and_go_in_divided_by_the_chroma_scale():
     torch.manual_seed(0)
     model = gans.create("colorizer", **TINY, chroma_scale=0.5)
     light = torch.rand(1, 1, 32, 32) * 2 - 1
     ab, mask = torch.zeros(1, 2, 32, 32), torch.zeros(1, 1, 32, 32)
-    ab[:, :, 8:11, 8:11], mask[..., 8:11, 8:11] = 0.8, 1
+    ab[:, :, 8:11, 8:11], mask[..., 8:11, 8:11] = 0.4, 1
     automatic = model.predict_ab(light)
     hinted = model.predict_ab(light, ab, mask)
     assert not torch.allclose(automatic, hinted)
     torch.manual_seed(0)
     unscaled = gans.create("colorizer", **TINY)
-    assert torch.allclose(hinted, unscaled.predict_ab(light, ab, mask)), "the scale pales the person's colours"
-    assert torch.allclose(automatic, 0.5 * unscaled.predict_ab(light))
+    # what the scaled model shows is half of what the unscaled network makes of the hint doubled
+    assert torch.allclose(hinted, 0.5 * unscaled.predict_ab(light, ab * 2, mask), atol=1e-6)
+    assert torch.allclose(automatic, 0.5 * unscaled.predict_ab(light), atol=1e-6)
+    ab[:, :, 8:11, 8:11] = 0.9  # doubled beyond the a*b* range: clamped to it
+    assert torch.allclose(model.predict_ab(light, ab, mask), 0.5 * unscaled.predict_ab(light, ab.clamp(max=0.5) * 2,
+                                                                                         mask), atol=1e-6)
 
 
 def test_simulated_hints_copy_the_patch_mean_and_leave_half_the_crops_without_any():
@@ -168,7 +172,8 @@ def test_hints_outside_the_photo_are_refused_with_the_photo_s_size():
 def test_hint_maps_put_each_hint_at_its_place_at_the_render_size():
     ab, mask = hint_maps([ColourHint(200, 100, "#ff0000")], (400, 200), (100, 50))
     assert ab.shape == (1, 2, 50, 100) and mask.shape == (1, 1, 50, 100)
-    assert mask.sum() == HINT_PATCH**2 and mask[0, 0, 25, 50] == 1
+    assert hint_side((100, 50)) == 3 and hint_side((256, 100)) == 7 and hint_side((20, 10)) == 1
+    assert mask.sum() == 3**2 and mask[0, 0, 25, 50] == 1
     assert ab[0, 0, 25, 50] > 0.5 and ab[0, 1, 25, 50] > 0.3, "red: a* and b* both positive"
     corner, corner_mask = hint_maps([ColourHint(399, 199, "#0000ff")], (400, 200), (100, 50))
     assert corner_mask[0, 0, 49, 99] == 1 and corner[0, 1, 49, 99] < 0, "blue: b* negative; clipped at the edge"
