@@ -69,6 +69,10 @@ class AdversarialGAN(NoiseToImageGAN):
 
     #: weight of an auxiliary classifier's cross-entropy (AC-GAN); 0 for models without one
     class_weight: float = 0.0
+    #: a matching-aware D (Reed et al. 2016's GAN-CLS): real images with a wrong label count as fake too
+    matching_aware: bool = False
+    #: weight of the mode-seeking term (Mao et al. 2019, MSGAN) in G's loss; 0: none
+    mode_seeking: float = 0.0
 
     def _discriminate(self, images: torch.Tensor, labels):
         """(D's scores (N,), class logits (N, classes) or None) in fp32, after DiffAugment when the model has a
@@ -104,7 +108,15 @@ class AdversarialGAN(NoiseToImageGAN):
                     fake_for_d = self.generator(noise, real_labels)
             real_scores, real_classes = self._discriminate(real, real_labels)
             fake_scores, _ = self._discriminate(fake_for_d, real_labels)
-            loss_d = losses.discriminator_loss(self.loss, real_scores, fake_scores)
+            if self.matching_aware and real_labels is not None:
+                # GAN-CLS: a real image under another class's label is "fake" as well; the fakes and the mismatched
+                # reals share the fake half of the loss (Reed et al. 2016, ½ each), so D must read the label
+                wrong = (real_labels + torch.randint_like(real_labels, 1, self.num_classes)) % self.num_classes
+                mismatched, _ = self._discriminate(real, wrong)
+                stats["d_mismatched"] = mismatched.mean().item()
+                loss_d = losses.discriminator_loss(self.loss, real_scores, torch.cat([fake_scores, mismatched]))
+            else:
+                loss_d = losses.discriminator_loss(self.loss, real_scores, fake_scores)
             if real_classes is not None:  # AC-GAN: D learns the classes on real images only
                 class_loss = F.cross_entropy(real_classes, real_labels)
                 loss_d = loss_d + self.class_weight * class_loss
@@ -130,6 +142,17 @@ class AdversarialGAN(NoiseToImageGAN):
                 class_loss = F.cross_entropy(fake_classes, labels[-1])
                 loss_g = loss_g + self.class_weight * class_loss
                 stats["class_loss_fake"] = class_loss.item()
+            if self.mode_seeking:
+                # MSGAN: two latents of one label should give images as far apart as the latents are; G minimises
+                # latent distance / image distance over half the batch, drawn again with fresh noise
+                half = fake.size(0) // 2
+                other_noise = self._noise(half, fake.device)
+                other = self.generator(other_noise, None if labels[-1] is None else labels[-1][:half])
+                image_gap = (fake[:half].float() - other.float()).abs().mean(dim=(1, 2, 3))
+                noise_gap = (noise[:half] - other_noise).abs().mean(dim=1)
+                seeking = (noise_gap / (image_gap + 1e-5)).mean()
+                loss_g = loss_g + self.mode_seeking * seeking
+                stats["mode_seeking"] = seeking.item()
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
         finally:

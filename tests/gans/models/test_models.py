@@ -185,6 +185,60 @@ def test_ac_gan_discriminator_predicts_the_class_without_seeing_it():
     assert tiny_model("cgan", image_size=28).class_weight == 0  # other conditionings have no class loss
 
 
+def test_a_matching_aware_discriminator_also_scores_real_images_under_wrong_labels_as_fake():
+    """matching_aware (Reed et al. 2016's GAN-CLS): D's fake half is the fakes and the real images shown with a label
+    that is never their own, ½ each."""
+    model = tiny_model("cgan", image_size=28, matching_aware=True, augment="none")
+    assert model.matching_aware and not tiny_model("cgan", image_size=28).matching_aware
+    assert not tiny_model("cgan", image_size=28, matching_aware=True, conditioning="auxiliary").matching_aware
+    calls = []
+    discriminate = model._discriminate
+
+    def recorded(images, labels):
+        scores, classes = discriminate(images, labels)
+        calls.append((images, labels, scores))
+        return scores, classes
+
+    model._discriminate = recorded
+    batch = real_batch(model, n=64)
+    stats = model.train_step(batch, model.configure_optimizers(TrainConfig()), step=0)
+    (real, real_labels, real_scores), (_, fake_labels, fake_scores), (shown, wrong, mismatched) = calls[:3]
+    assert torch.equal(shown, real) and torch.equal(fake_labels, real_labels)
+    assert (wrong != real_labels).all() and wrong.min() >= 0 and wrong.max() < 10
+    expected = losses.discriminator_loss("bce", real_scores, torch.cat([fake_scores, mismatched]))
+    assert stats["loss_d"] == pytest.approx(expected.item(), rel=1e-5)
+    assert stats["d_mismatched"] == pytest.approx(mismatched.mean().item(), rel=1e-5)
+
+
+def test_the_mode_seeking_term_is_latent_distance_over_image_distance_in_g_s_loss():
+    """mode_seeking (Mao et al. 2019): G's loss gains weight × mean(|z1 - z2| / |G(z1, y) - G(z2, y)|), over half the
+    batch drawn again with fresh noise and the same labels."""
+    plain = tiny_model("cgan", image_size=28, augment="none")
+    seeking = tiny_model("cgan", image_size=28, augment="none", mode_seeking=0.5)
+    calls = []
+    generate = seeking.generator.forward
+
+    def recorded(noise, labels=None):
+        images = generate(noise, labels)
+        calls.append((noise, labels, images))
+        return images
+
+    seeking.generator.forward = recorded
+    batch = real_batch(seeking, n=8)
+    torch.manual_seed(0)
+    with_term = seeking.train_step(batch, seeking.configure_optimizers(TrainConfig()), step=0)
+    (noise, labels, fake), (other_noise, other_labels, other) = calls
+    assert torch.equal(other_labels, labels[:4]) and other_noise.shape == (4, noise.size(1))
+    expected = ((noise[:4] - other_noise).abs().mean(1) / ((fake[:4] - other).abs().mean((1, 2, 3)) + 1e-5)).mean()
+    assert with_term["mode_seeking"] == pytest.approx(expected.item(), rel=1e-4)
+    torch.manual_seed(0)
+    without = plain.train_step(batch, plain.configure_optimizers(TrainConfig()), step=0)
+    assert "mode_seeking" not in without
+    assert with_term["loss_g"] == pytest.approx(without["loss_g"] + 0.5 * with_term["mode_seeking"], rel=1e-4)
+    with pytest.raises(ConfigError, match="mode_seeking"):
+        gans.create("cgan", width=4, mode_seeking=-1)
+
+
 def test_spectral_norm_and_hinge_options():
     model = tiny_model("dcgan", spectral_norm=True, loss="hinge")
     assert any(hasattr(m, "parametrizations") for m in model.discriminator.modules())
