@@ -1,8 +1,8 @@
 """The newcomer's path in a real browser: `streamlit run app.py` on 127.0.0.1 and Debian's Chromium via Playwright.
 
 Open the app → Train → Start on the default dataset → the loss chart updates → Stop → Explore → move the
-interpolation slider → the picture changes. Deep links, outside requests, and a click that places a colour hint
-on the Colorize page. Screenshots go to artifacts/browser/ (kept by CI as test artifacts).
+interpolation slider → the picture changes. Deep links and outside requests too; tests/test_browser_colorize.py
+clicks a colour hint onto the Colorize page. Screenshots go to artifacts/browser/ (kept by CI as test artifacts).
 In CI (CI=true) a missing Chromium fails the test; locally it skips.
 """
 
@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from tests.helpers import ROOT, random_photos, train_tiny_colorizer
+from tests.helpers import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -217,27 +217,3 @@ def test_newcomer_trains_then_explores(server, page):
         page.wait_for_timeout(200)
     assert big_frame.get_attribute("src") != before, "the frame changes when t moves"
     page.screenshot(path=ARTIFACTS / "5-explore-moved.png")
-
-
-def test_a_click_on_the_colorized_photo_places_a_colour_hint(tmp_path):
-    """Colorize with a colorizer trained with hints: clicking the picture in the hints section (the
-    streamlit-image-coordinates component, an iframe) lists "Hint 1" with a colour picker and a Remove button."""
-    require_chromium()
-    shipped = tmp_path / "shipped"
-    train_tiny_colorizer(shipped / "tiny-colorizer", random_photos(tmp_path / "photos"))
-    photo = next((tmp_path / "photos").glob("*.png"))
-    with streamlit_server(tmp_path / "runs", tmp_path / "streamlit.log", GANS_CHECKPOINTS_DIR=str(shipped)) as url, \
-            chromium_page() as page:
-        page.goto(f"{url}/colorize")
-        page.get_by_role("heading", name="Colorize").first.wait_for()
-        page.locator('input[type="file"]').first.set_input_files(str(photo))
-        page.get_by_role("heading", name="Colour hints").wait_for()
-        picture = page.frame_locator('iframe[title*="image_coordinates"]').locator("img")
-        picture.wait_for()
-        box = picture.bounding_box()
-        picture.click(position={"x": box["width"] / 2, "y": box["height"] / 3})
-        page.get_by_text("Hint 1 at (").wait_for()
-        page.get_by_role("button", name="Remove", exact=True).wait_for()
-        page.screenshot(path=ARTIFACTS / "colorize-hint.png")
-        page.get_by_role("button", name="Remove", exact=True).click()
-        page.get_by_text("No hints yet").wait_for()
