@@ -157,7 +157,7 @@ def mark_hints(picture: Image.Image, hints: list[ColourHint], size: tuple[int, i
 
     marked = picture.convert("RGB")
     draw = ImageDraw.Draw(marked)
-    radius = max(4, round(max(marked.size) / 90))
+    radius = max(5, round(max(marked.size) / 64))
     for number, hint in enumerate(hints, 1):
         x, y = hint.x * marked.width / size[0], hint.y * marked.height / size[1]
         draw.ellipse((x - radius - 2, y - radius - 2, x + radius + 2, y + radius + 2), fill="black")
