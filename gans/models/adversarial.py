@@ -69,8 +69,9 @@ class AdversarialGAN(NoiseToImageGAN):
 
     #: weight of an auxiliary classifier's cross-entropy (AC-GAN); 0 for models without one
     class_weight: float = 0.0
-    #: a matching-aware D (Reed et al. 2016's GAN-CLS): real images with a wrong label count as fake too
-    matching_aware: bool = False
+    #: matching-aware D (Reed et al. 2016's GAN-CLS): real images under a wrong label count as fake too, with this
+    #: share of D's fake term (Reed et al.: ½); 0: off
+    mismatch_weight: float = 0.0
     #: weight of the mode-seeking term (Mao et al. 2019, MSGAN) in G's loss; 0: none
     mode_seeking: float = 0.0
 
@@ -108,15 +109,15 @@ class AdversarialGAN(NoiseToImageGAN):
                     fake_for_d = self.generator(noise, real_labels)
             real_scores, real_classes = self._discriminate(real, real_labels)
             fake_scores, _ = self._discriminate(fake_for_d, real_labels)
-            if self.matching_aware and real_labels is not None:
-                # GAN-CLS: a real image under another class's label is "fake" as well; the fakes and the mismatched
-                # reals share the fake half of the loss (Reed et al. 2016, ½ each), so D must read the label
+            loss_d = losses.discriminator_loss(self.loss, real_scores, fake_scores)
+            if self.mismatch_weight and real_labels is not None:
+                # GAN-CLS: a real image under another class's label is "fake" as well; it takes this share of the
+                # fake term, so D must read the label: (1 - w)·loss(real, fake) + w·loss(real, mismatched)
                 wrong = (real_labels + torch.randint_like(real_labels, 1, self.num_classes)) % self.num_classes
                 mismatched, _ = self._discriminate(real, wrong)
                 stats["d_mismatched"] = mismatched.mean().item()
-                loss_d = losses.discriminator_loss(self.loss, real_scores, torch.cat([fake_scores, mismatched]))
-            else:
-                loss_d = losses.discriminator_loss(self.loss, real_scores, fake_scores)
+                loss_d = (1 - self.mismatch_weight) * loss_d + self.mismatch_weight * losses.discriminator_loss(
+                    self.loss, real_scores, mismatched)
             if real_classes is not None:  # AC-GAN: D learns the classes on real images only
                 class_loss = F.cross_entropy(real_classes, real_labels)
                 loss_d = loss_d + self.class_weight * class_loss

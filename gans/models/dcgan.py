@@ -18,8 +18,9 @@ Presets (same networks, another objective; Gulrajani et al. 2017 and Mao et al. 
   ``conditioning="auxiliary"`` is AC-GAN (Odena, Olah & Shlens 2017): D sees no label but predicts it with a
   linear head on its features; D learns it on real images (cross-entropy × ``class_weight``), G is trained to make
   its fakes classified as the class asked for.
-  ``matching_aware=True`` (label-plane or projection D): Reed et al. 2016's matching-aware discriminator (GAN-CLS):
-  real images shown with a wrong label are scored as fake too, so D has to check that image and label agree.
+  ``mismatch_weight`` > 0 (label-plane or projection D): Reed et al. 2016's matching-aware discriminator (GAN-CLS):
+  real images shown with a wrong label are scored as fake too, with this share of D's fake term (theirs: 0.5), so D
+  has to check that image and label agree.
   ``mode_seeking`` > 0 (Mao et al. 2019, MSGAN): G also minimises, × this weight, the distance between two latents
   of one label over the distance between their images, which counters collapse within a class.
 """
@@ -154,7 +155,7 @@ class DCGAN(AdversarialGAN):
         betas: tuple = (0.5, 0.999),
         ema_decay: float = 0.999,
         augment: str = "translation,cutout",
-        matching_aware: bool = False,
+        mismatch_weight: float = 0.0,
         mode_seeking: float = 0.0,
     ):
         super().__init__()
@@ -175,7 +176,9 @@ class DCGAN(AdversarialGAN):
         self.apply(dcgan_init)
         self.discriminator.init_projection()
         self.class_weight = class_weight if num_classes and conditioning == "auxiliary" else 0.0
-        self.matching_aware = bool(matching_aware and num_classes and conditioning != "auxiliary")
+        if not 0 <= mismatch_weight < 1:
+            raise ConfigError(f"mismatch_weight must be in [0, 1), got {mismatch_weight}")
+        self.mismatch_weight = float(mismatch_weight) if num_classes and conditioning != "auxiliary" else 0.0
         if mode_seeking < 0:
             raise ConfigError(f"mode_seeking must be >= 0, got {mode_seeking}")
         self.mode_seeking = float(mode_seeking)

@@ -185,12 +185,13 @@ def test_ac_gan_discriminator_predicts_the_class_without_seeing_it():
     assert tiny_model("cgan", image_size=28).class_weight == 0  # other conditionings have no class loss
 
 
-def test_a_matching_aware_discriminator_also_scores_real_images_under_wrong_labels_as_fake():
-    """matching_aware (Reed et al. 2016's GAN-CLS): D's fake half is the fakes and the real images shown with a label
-    that is never their own, ½ each."""
-    model = tiny_model("cgan", image_size=28, matching_aware=True, augment="none")
-    assert model.matching_aware and not tiny_model("cgan", image_size=28).matching_aware
-    assert not tiny_model("cgan", image_size=28, matching_aware=True, conditioning="auxiliary").matching_aware
+@pytest.mark.parametrize("weight", [0.5, 0.1])
+def test_a_matching_aware_discriminator_also_scores_real_images_under_wrong_labels_as_fake(weight):
+    """mismatch_weight (Reed et al. 2016's GAN-CLS): D's loss is (1 - w)·loss(real, fake) + w·loss(real, real images
+    shown with a label that is never their own)."""
+    model = tiny_model("cgan", image_size=28, mismatch_weight=weight, augment="none")
+    assert model.mismatch_weight == weight and not tiny_model("cgan", image_size=28).mismatch_weight
+    assert not tiny_model("cgan", image_size=28, mismatch_weight=weight, conditioning="auxiliary").mismatch_weight
     calls = []
     discriminate = model._discriminate
 
@@ -205,9 +206,12 @@ def test_a_matching_aware_discriminator_also_scores_real_images_under_wrong_labe
     (real, real_labels, real_scores), (_, fake_labels, fake_scores), (shown, wrong, mismatched) = calls[:3]
     assert torch.equal(shown, real) and torch.equal(fake_labels, real_labels)
     assert (wrong != real_labels).all() and wrong.min() >= 0 and wrong.max() < 10
-    expected = losses.discriminator_loss("bce", real_scores, torch.cat([fake_scores, mismatched]))
+    expected = ((1 - weight) * losses.discriminator_loss("bce", real_scores, fake_scores)
+                + weight * losses.discriminator_loss("bce", real_scores, mismatched))
     assert stats["loss_d"] == pytest.approx(expected.item(), rel=1e-5)
     assert stats["d_mismatched"] == pytest.approx(mismatched.mean().item(), rel=1e-5)
+    with pytest.raises(ConfigError, match="mismatch_weight"):
+        gans.create("cgan", width=4, mismatch_weight=1.0)
 
 
 def test_the_mode_seeking_term_is_latent_distance_over_image_distance_in_g_s_loss():
