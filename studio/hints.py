@@ -77,5 +77,7 @@ def hint_editor(preview, size: tuple[int, int]) -> None:
                                 key=f"colorize_hint_{hint['id']}", on_change=_recoloured, args=(hint["id"],))
             remove.button("Remove", key=f"colorize_hint_remove_{hint['id']}", on_click=_removed,
                           args=(hint["id"],), icon=":material/close:")
+        if len(hints) >= MAX_HINTS:
+            st.caption(f"{MAX_HINTS} hints is the most a photo takes: remove one to place another.")
         if hints:
             st.button("Clear hints", key="colorize_hints_clear", on_click=_cleared, icon=":material/clear_all:")
