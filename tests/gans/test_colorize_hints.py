@@ -191,6 +191,21 @@ def test_output_is_exactly_the_input_size_with_and_without_hints(hint_run, size,
         assert result.output.size == size and result.output.mode == "RGB" and result.hints == given
 
 
+@pytest.mark.parametrize("mode, fmt", [("RGBA", "PNG"), ("P", "PNG"), ("CMYK", "JPEG"), ("I;16", "PNG"), ("1", "PNG"),
+                                       ("LA", "PNG")])
+def test_files_of_every_mode_come_back_at_their_size_with_and_without_hints(hint_run, mode, fmt):
+    from gans.colorize import colorize_file
+    from tests.helpers import encoded
+
+    picture = colour_photo(53, 31).convert(mode) if mode != "I;16" else Image.fromarray(
+        np.asarray(colour_photo(53, 31).convert("L")).astype(np.uint16) * 257)
+    assert picture.mode == mode
+    data = encoded(picture, fmt)
+    model = gans.load(hint_run)
+    for hints in ([], [ColourHint(52, 30, "#ff8000"), ColourHint(0, 0, "#0080ff")]):
+        assert colorize_file(model, data, render_size=64, hints=hints).output.size == (53, 31)
+
+
 def test_a_hint_changes_the_colour_where_it_is(hint_run):
     model = gans.load(hint_run)
     with torch.no_grad():  # an untrained-looking net: make its output follow its input strongly
