@@ -203,10 +203,7 @@ def colorize_picture(model, image: Image.Image, render_size: int = DEFAULT_RENDE
     if not MIN_RENDER_SIZE <= int(render_size) <= MAX_RENDER_SIZE:
         raise ConfigError(f"render size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE} px, got {render_size}")
     budget.check_pixels(*image.size, "The photo", "use a smaller photo")
-    hints = check_hints(hints, *image.size)
-    if hints and not getattr(model, "hints", False):
-        raise ConfigError("this colorizer was trained without colour hints; colour without them or pick a "
-                          "colorizer trained with hints")
+    hints = check_hints(hints, *image.size)  # a colorizer without hints refuses them (Colorizer.network_input)
     with budget.heavy_call():
         return _colorize(model, image, int(render_size), with_metrics, hints)
 

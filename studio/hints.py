@@ -19,12 +19,16 @@ STATE = "colorize_hints"
 CLICK = "colorize_hint_click"
 
 
+def _as_hints(stored: list[dict]) -> list[ColourHint]:
+    return [ColourHint(hint["x"], hint["y"], hint["colour"]) for hint in stored]
+
+
 def hints_for(photo: str) -> list[ColourHint]:
     """The hints placed on ``photo`` (an upload's digest) in this session; a new photo starts with none."""
     state = st.session_state.get(STATE)
     if not isinstance(state, dict) or state.get("photo") != photo:
         state = st.session_state[STATE] = {"photo": photo, "hints": [], "next": 1, "click": None}
-    return [ColourHint(hint["x"], hint["y"], hint["colour"]) for hint in state["hints"]]
+    return _as_hints(state["hints"])
 
 
 def _clicked(preview, size) -> None:
@@ -65,7 +69,7 @@ def hint_editor(preview, size: tuple[int, int]) -> None:
     hints = st.session_state[STATE]["hints"]
     picture, listing = st.columns([3, 2])
     with picture:
-        marked = mark_hints(preview, [ColourHint(h["x"], h["y"], h["colour"]) for h in hints], size)
+        marked = mark_hints(preview, _as_hints(hints), size)
         streamlit_image_coordinates(marked, width="stretch", key=CLICK, cursor="crosshair",
                                     on_click=partial(_clicked, preview, size))
     with listing:
