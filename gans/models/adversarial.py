@@ -72,6 +72,9 @@ class AdversarialGAN(NoiseToImageGAN):
     #: matching-aware D (Reed et al. 2016's GAN-CLS): real images under a wrong label count as fake too, with this
     #: share of D's fake term (Reed et al.: ½); 0: off
     mismatch_weight: float = 0.0
+    #: draw half of the wrong labels from the classes D currently confuses most with the true one (hard negatives,
+    #: tracked as a running mean of D's score for each (true class, wrong label) pair in ``confusion``)
+    mismatch_hard: bool = False
     #: weight of the mode-seeking term (Mao et al. 2019, MSGAN) in G's loss; 0: none
     mode_seeking: float = 0.0
 
@@ -84,6 +87,27 @@ class AdversarialGAN(NoiseToImageGAN):
             return self.discriminator(images, labels).float(), None
         scores, classes = self.discriminator.scores_and_classes(images, labels)
         return scores.float(), classes.float()
+
+    def _wrong_labels(self, labels: torch.Tensor) -> torch.Tensor:
+        """A label other than the true one for each image: uniform, or (``mismatch_hard``) for a random half drawn
+        with probability softmax(D's running score of that pair), so the classes D mixes up come up more often."""
+        uniform = (labels + torch.randint_like(labels, 1, self.num_classes)) % self.num_classes
+        if not self.mismatch_hard:
+            return uniform
+        scores = self.confusion[labels].clone()
+        scores.scatter_(1, labels[:, None], float("-inf"))  # never the true class
+        hard = torch.multinomial(scores.softmax(dim=1), 1).squeeze(1)
+        return torch.where(torch.rand(labels.shape, device=labels.device) < 0.5, hard, uniform)
+
+    def _track_confusion(self, labels: torch.Tensor, wrong: torch.Tensor, scores: torch.Tensor) -> None:
+        """Move ``confusion[true, wrong]`` 5 % of the way toward the batch's mean D score for that pair."""
+        classes = self.num_classes
+        pairs = labels * classes + wrong
+        sums = torch.zeros(classes * classes, device=scores.device).index_add_(0, pairs, scores)
+        counts = torch.zeros(classes * classes, device=scores.device).index_add_(0, pairs, torch.ones_like(scores))
+        seen = counts > 0
+        flat = self.confusion.view(-1)
+        flat[seen] += 0.05 * (sums[seen] / counts[seen] - flat[seen])
 
     def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
         """``n_critic`` discriminator updates (one per real chunk of the batch), then one generator update.
@@ -113,8 +137,10 @@ class AdversarialGAN(NoiseToImageGAN):
             if self.mismatch_weight and real_labels is not None:
                 # GAN-CLS: a real image under another class's label is "fake" as well; it takes this share of the
                 # fake term, so D must read the label: (1 - w)·loss(real, fake) + w·loss(real, mismatched)
-                wrong = (real_labels + torch.randint_like(real_labels, 1, self.num_classes)) % self.num_classes
+                wrong = self._wrong_labels(real_labels)
                 mismatched, _ = self._discriminate(real, wrong)
+                if self.mismatch_hard:
+                    self._track_confusion(real_labels, wrong, mismatched.detach())
                 stats["d_mismatched"] = mismatched.mean().item()
                 loss_d = (1 - self.mismatch_weight) * loss_d + self.mismatch_weight * losses.discriminator_loss(
                     self.loss, real_scores, mismatched)

@@ -20,7 +20,8 @@ Presets (same networks, another objective; Gulrajani et al. 2017 and Mao et al. 
   its fakes classified as the class asked for.
   ``mismatch_weight`` > 0 (label-plane or projection D): Reed et al. 2016's matching-aware discriminator (GAN-CLS):
   real images shown with a wrong label are scored as fake too, with this share of D's fake term (theirs: 0.5), so D
-  has to check that image and label agree.
+  has to check that image and label agree. ``mismatch_hard``: half the wrong labels are hard negatives, drawn from
+  the classes D currently scores highest for that image's class.
   ``mode_seeking`` > 0 (Mao et al. 2019, MSGAN): G also minimises, × this weight, the distance between two latents
   of one label over the distance between their images, which counters collapse within a class.
 """
@@ -156,6 +157,7 @@ class DCGAN(AdversarialGAN):
         ema_decay: float = 0.999,
         augment: str = "translation,cutout",
         mismatch_weight: float = 0.0,
+        mismatch_hard: bool = False,
         mode_seeking: float = 0.0,
     ):
         super().__init__()
@@ -179,6 +181,9 @@ class DCGAN(AdversarialGAN):
         if not 0 <= mismatch_weight < 1:
             raise ConfigError(f"mismatch_weight must be in [0, 1), got {mismatch_weight}")
         self.mismatch_weight = float(mismatch_weight) if num_classes and conditioning != "auxiliary" else 0.0
+        self.mismatch_hard = bool(mismatch_hard) and self.mismatch_weight > 0
+        if self.mismatch_hard:
+            self.register_buffer("confusion", torch.zeros(num_classes, num_classes))
         if mode_seeking < 0:
             raise ConfigError(f"mode_seeking must be >= 0, got {mode_seeking}")
         self.mode_seeking = float(mode_seeking)

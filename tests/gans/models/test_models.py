@@ -214,6 +214,30 @@ def test_a_matching_aware_discriminator_also_scores_real_images_under_wrong_labe
         gans.create("cgan", width=4, mismatch_weight=1.0)
 
 
+def test_hard_negatives_come_from_the_classes_d_confuses_and_the_running_scores_follow_d():
+    """mismatch_hard: half the wrong labels are drawn by softmax of D's running score of (true class, wrong label);
+    ``confusion`` moves 5 % of the way to each batch's mean score of a pair, and is saved with the weights."""
+    model = tiny_model("cgan", image_size=28, mismatch_weight=0.1, mismatch_hard=True, augment="none")
+    assert model.confusion.shape == (10, 10) and not model.confusion.any()
+    assert not hasattr(tiny_model("cgan", image_size=28, mismatch_weight=0.1), "confusion")
+    assert not tiny_model("cgan", image_size=28, mismatch_hard=True).mismatch_hard, "needs a mismatch_weight"
+    with torch.no_grad():
+        model.confusion[3, 7] = 20.0  # D scores dresses shown as sneakers as real: the hard negative of class 3
+    torch.manual_seed(0)
+    wrong = model._wrong_labels(torch.full((4000,), 3))
+    assert (wrong != 3).all()
+    share = (wrong == 7).float().mean().item()
+    assert 0.5 + 0.5 / 9 - 0.03 < share < 0.5 + 0.5 / 9 + 0.03, share  # half hard (all 7), half uniform (1/9)
+    labels, wrong = torch.tensor([0, 0, 1]), torch.tensor([2, 2, 5])
+    model._track_confusion(labels, wrong, torch.tensor([1.0, 3.0, -4.0]))
+    assert model.confusion[0, 2].item() == pytest.approx(0.05 * 2.0)
+    assert model.confusion[1, 5].item() == pytest.approx(0.05 * -4.0)
+    assert model.confusion[3, 7].item() == 20.0, "pairs not in the batch keep their score"
+    before = model.confusion.clone()
+    model.train_step(real_batch(model, n=32), model.configure_optimizers(TrainConfig()), step=0)
+    assert not torch.equal(before, model.confusion)
+
+
 def test_the_mode_seeking_term_is_latent_distance_over_image_distance_in_g_s_loss():
     """mode_seeking (Mao et al. 2019): G's loss gains weight × mean(|z1 - z2| / |G(z1, y) - G(z2, y)|), over half the
     batch drawn again with fresh noise and the same labels."""
