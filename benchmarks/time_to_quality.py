@@ -59,11 +59,17 @@ class Judge:
         test = load_dataset("fashion-mnist", split="test")
         index = torch.randperm(len(test), generator=torch.Generator().manual_seed(SEED))[:N]
         self.real, _ = embed(self.network, to_model_range(test.images[index]))
-        self.z = torch.randn(N, 100, generator=torch.Generator().manual_seed(SEED))
+        self.z = self.noise(100)
 
-    def fd(self, sample) -> float:
-        """FD of ``sample(z)`` (a function from latent vectors to images) for the fixed noise."""
-        images = torch.cat([sample(chunk) for chunk in self.z.split(500)])
+    @staticmethod
+    def noise(latent_dim: int) -> torch.Tensor:
+        """The fixed noise (N, latent_dim) every contestant of that latent size is measured with."""
+        return torch.randn(N, latent_dim, generator=torch.Generator().manual_seed(SEED))
+
+    def fd(self, sample, z: torch.Tensor | None = None) -> float:
+        """FD of ``sample(z)`` (a function from latent vectors to images) for the fixed noise (or ``z``)."""
+        z = self.z if z is None else z
+        images = torch.cat([sample(chunk) for chunk in z.split(500)])
         fake, _ = embed(self.network, images)
         return frechet_distance(self.real, fake)
 
@@ -157,12 +163,13 @@ def run_ours(label: str, data, dataset: str, judge: Judge, turns: Turns, minutes
     model = build_model(architecture, SEED, **model_kwargs)
     data = model.prepare_data(data)
     cfg = TrainConfig(steps=10**7, seed=SEED, **{"device": device, **train_kwargs})
-    fixed = judge.z[:64]
+    noise = judge.noise(model.config()["latent_dim"])  # SAGAN and StyleGAN draw 128 numbers, DCGAN 100
+    fixed = noise[:64]
     steps = [0]
 
     def measure(minute, step):
         record(rows, out, label, minute, step, step * cfg.batch_size * model.batches_per_step,
-               judge.fd(lambda z: model.generate(z)), grid_image(model.generate(fixed)))
+               judge.fd(lambda z: model.generate(z), noise), grid_image(model.generate(fixed)))
 
     run_dir = out / label / "run"
     shutil.rmtree(run_dir, ignore_errors=True)

@@ -16,8 +16,9 @@ calls: at most ``GANS_MAX_HEAVY_CALLS`` run at once in the server.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from . import budget
 from .errors import ConfigError
@@ -192,3 +193,83 @@ def elsewhere_message(name: str, architecture: str, task: str, source: str | Non
     return (f"**{name}** is an image-to-image model ({architecture}): it translates images instead of drawing them "
             "from noise, so it has no latent space to explore. Open it on the **Translate** page, or from a terminal: "
             f"`python -m gans translate {source} input.png -o output.png`.")
+
+
+# ---- what a model's own structure shows: SAGAN's attention, StyleGAN's styles ------------------------------------
+MIX_SEEDS = 3  # rows (seeds A) and columns (seeds B) of the style-mixing grid
+NOISE_VARIATIONS = 4  # redrawn noise inputs shown beside the fixed-noise image
+
+
+def has_attention(model) -> bool:
+    """Whether the model can show where its generator attends (SAGAN)."""
+    return callable(getattr(model, "attention", None))
+
+
+def has_styles(model) -> bool:
+    """Whether the model has per-layer styles to mix, ψ truncation and noise inputs (StyleGAN)."""
+    return callable(getattr(model, "mix_styles", None))
+
+
+def _heat_colours(heat: np.ndarray) -> np.ndarray:
+    """A black → red → yellow → white colour map of values in [0, 1]: (H, W) → (H, W, 3) floats."""
+    return np.stack([np.clip(3 * heat, 0, 1), np.clip(3 * heat - 1, 0, 1), np.clip(3 * heat - 2, 0, 1)], axis=-1)
+
+
+def attention_pictures(model, seed: int, x: int, y: int) -> tuple[Image.Image, Image.Image, str]:
+    """Where pixel (x, y) of seed's sample looks: (the sample enlarged with the pixel marked, the generator's
+    attention for that pixel as a heat map over the sample, a caption). Pixels count from the top left."""
+    if not has_attention(model):
+        raise ConfigError(f"{model.architecture} has no attention maps; sagan has")
+    size = model.config()["image_size"]
+    if not (0 <= x < size and 0 <= y < size):
+        raise ConfigError(f"the pixel must lie inside the {size}×{size} image, got ({x}, {y})")
+    with budget.heavy_call():
+        images, attention = model.attention(seed, 1)
+    cells = int(round(attention.shape[-1] ** 0.5))  # the attention map's side
+    row = (y * cells // size) * cells + x * cells // size
+    heat = attention[0, row].view(1, 1, cells, cells)
+    scale = display_scale(size)
+    side = size * scale
+    heat = torch.nn.functional.interpolate(heat, size=(side, side), mode="bilinear", align_corners=False)[0, 0]
+    heat = (heat / heat.max().clamp_min(1e-12)).numpy()
+    base = np.asarray(enlarge(images, scale).convert("RGB"), dtype=np.float32) / 255
+    overlay = Image.fromarray(((0.35 * base + 0.65 * _heat_colours(heat)) * 255).round().astype(np.uint8))
+    marked = enlarge(images, scale).convert("RGB")
+    left, top = x * scale, y * scale
+    for picture in (marked, overlay):  # the query pixel, outlined
+        ImageDraw.Draw(picture).rectangle([left - 2, top - 2, left + scale + 1, top + scale + 1], outline=(0, 200, 255),
+                                          width=2)
+    share = float(attention[0, row].max())
+    caption = (f"Pixel ({x}, {y}) is generated from a {cells}×{cells} attention map: bright = where it draws from "
+               f"(the strongest place holds {share:.0%} of its attention)")
+    return marked, overlay, caption
+
+
+def style_mix_picture(model, seeds_a, seeds_b, group: str = "coarse", psi: float = 1.0) -> Image.Image:
+    """The style-mixing grid as one picture: the top row is seeds B, the left column seeds A, and each inner
+    image seed A_i with the ``group`` styles (coarse / middle / fine) of seed B_j; ψ truncates every w."""
+    if not has_styles(model):
+        raise ConfigError(f"{model.architecture} has no styles to mix; stylegan has")
+    seeds_a, seeds_b = list(seeds_a), list(seeds_b)
+    budget.check_samples((len(seeds_a) + 1) * (len(seeds_b) + 1))
+    with budget.heavy_call():
+        mixed = model.mix_styles(seeds_a, seeds_b, group, psi)  # (A, B, C, H, W)
+        tops = torch.cat([model.sample(1, seed=seed, psi=psi) for seed in seeds_b])
+        lefts = torch.cat([model.sample(1, seed=seed, psi=psi) for seed in seeds_a])
+        corner = torch.ones_like(tops[:1])  # white
+        rows = [torch.cat([corner, tops])] + [torch.cat([lefts[i:i + 1], mixed[i]]) for i in range(len(seeds_a))]
+        images = torch.cat(rows)
+        return grid_image(images, nrow=len(seeds_b) + 1, scale=display_scale(images.shape[-1], target_pixels=96))
+
+
+def noise_pictures(model, seed: int, psi: float = 1.0, count: int = NOISE_VARIATIONS) -> list[Image.Image]:
+    """Seed's image with its fixed noise, then with ``count`` redrawn noise inputs (same styles): what the noise
+    inputs alone change."""
+    if not has_styles(model):
+        raise ConfigError(f"{model.architecture} has no noise inputs; stylegan has")
+    budget.check_samples(count + 1)
+    with budget.heavy_call():
+        images = [model.sample(1, seed=seed, psi=psi)]
+        images += [model.sample(1, seed=seed, psi=psi, noise_seed=noise_seed) for noise_seed in range(1, count + 1)]
+        scale = display_scale(images[0].shape[-1], target_pixels=96)
+        return [enlarge(image, scale) for image in images]

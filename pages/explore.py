@@ -1,8 +1,7 @@
-"""Explore: walk a trained generator's latent space from seed A to seed B, across classes, and at random.
-
-Only noise → image models have a latent space; image-to-image ones are pointed to Translate, colorizers to Colorize.
-Widgets → ``gans.explore`` → ``st.image``; models come from the shared cache, every picture is cached by its inputs
-(``studio.pickers.picture``), and only the t slider and its frame rerun when t moves."""
+"""Explore: walk a trained generator's latent space (seed A to seed B, across classes, at random); SAGAN's attention,
+StyleGAN's styles (``studio.model_views``). Image-to-image models are pointed to Translate, colorizers to Colorize.
+Widgets → ``gans.explore`` → ``st.image``; models come from the shared cache, pictures are cached by their inputs
+(``studio.pickers.picture``); only the t slider and its frame rerun when t moves."""
 
 import streamlit as st
 
@@ -10,14 +9,14 @@ import gans
 from gans import diversity, explore
 from gans.catalog import CheckpointInfo, describe, example_model, find_choice, same_folder, train_command
 from studio.common import hub_id_box, load_picked, open_in_colorize, open_in_translate
+from studio.model_views import model_views
 from studio.pickers import GENERATE, KEEP, MAX_SEED, generate_checkpoints, model_key, picture, seed_input
 from studio.shell import ensure_shell
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
 HUB_CHOICE = "<hub>"  # the picker's last option: a Hugging Face Hub repo id typed in a text box
-# task → how to open a run without a latent space on its own page: (button, icon, hand-over)
-ELSEWHERE = {"translate": ("Open in Translate", ":material/compare:", open_in_translate),
+ELSEWHERE = {"translate": ("Open in Translate", ":material/compare:", open_in_translate),  # task → button, icon, open
              "colorize": ("Open in Colorize", ":material/palette:", open_in_colorize)}
 
 
@@ -93,8 +92,8 @@ def frame_at_t(model, key, seed_a, seed_b, mode, label, truncation) -> None:
 
 
 def explorer(model, info: CheckpointInfo) -> None:
-    """Seeds, mode, truncation and class beside the frame at t; then the walk strip and its GIF, the class walk
-    (conditional models) and a random grid."""
+    """Seeds, mode, truncation and class beside the frame at t; the walk strip and its GIF, the class walk
+    (conditional models), a random grid, then the model's own views (``studio.model_views``)."""
     key = model_key(info)
     controls, view = st.columns([1, 2], gap="large")
     with controls:
@@ -131,6 +130,7 @@ def explorer(model, info: CheckpointInfo) -> None:
     st.button("Reseed", key="explore_reseed", on_click=new_grid_seed, icon=":material/casino:")
     st.image(picture(explore.sample_grid, model, key, grid_seed, explore.GRID_SIZE, truncation),
              caption=f"{explore.GRID_SIZE} samples · seed {grid_seed}", output_format="PNG")
+    model_views(model, key)  # SAGAN's attention, StyleGAN's styles
 
 
 # ---- the page --------------------------------------------------------------------------------------------------

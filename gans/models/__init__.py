@@ -5,3 +5,5 @@ from . import vanilla  # noqa: F401  vanilla
 from . import pix2pix  # noqa: F401  pix2pix (paired image-to-image)
 from . import cyclegan  # noqa: F401  cyclegan (unpaired image-to-image)
 from . import colorizer  # noqa: F401  colorizer (grayscale → colour photos, CIE Lab)
+from . import sagan  # noqa: F401  sagan (self-attention GAN)
+from . import stylegan  # noqa: F401  stylegan (StyleGAN2-style generator)
