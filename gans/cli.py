@@ -320,6 +320,27 @@ def cmd_colorize(args) -> int:
     return 0
 
 
+def cmd_project(args) -> int:
+    from . import load
+    from .catalog import describe
+    from .project import fit_target, project, random_baseline, save_npz
+    from .uploads import decode_upload
+
+    model = load(args.run, device=args.device)
+    if getattr(model, "task", "generate") != "generate":
+        raise ConfigError(f"{args.run} holds a {model.architecture} model, which does not draw images from a latent "
+                          "space; project needs a noise → image run (dcgan, stylegan, ...)")
+    target = fit_target(model, decode_upload(args.input))
+    info = describe(args.run)
+    result = project(model, target, steps=args.steps, space=args.space, label=args.class_index,
+                     feature_network=info.data if info else None, seed=args.seed)
+    save_npz(result, args.output)
+    baseline = random_baseline(model, target, label=result.label)
+    print(f"wrote {args.output} ({result.space}; reconstruction error {result.error:.4f} MSE, the best of 100 random "
+          f"latents {baseline:.4f})")
+    return 0
+
+
 def cmd_push(args) -> int:
     from .hub import push_run
 
@@ -434,6 +455,20 @@ def build_parser() -> argparse.ArgumentParser:
                             "120,40,#a05030 (repeatable; for colorizers trained with hints)")
     color.add_argument("--device", default="cpu")
     color.set_defaults(func=cmd_colorize)
+
+    proj = commands.add_parser("project", help="find the latent from which a noise → image run draws an image")
+    proj.add_argument("run", metavar="RUN_OR_ID", help="run directory or Hugging Face Hub repo id")
+    proj.add_argument("input", help="image file (PNG, JPEG, BMP, GIF, WebP or TIFF); centre-cropped and resized")
+    proj.add_argument("-o", "--output", required=True, help="the .npz to write: the latent (z, w or w_plus), image, "
+                                                            "error")
+    proj.add_argument("--steps", type=_positive_int, default=300, help="optimisation steps (default 300)")
+    proj.add_argument("--space", choices=("z", "w", "w_plus"), help="latent space (default: w_plus for stylegan, "
+                                                                     "else z)")
+    proj.add_argument("--class", dest="class_index", type=int, help="class of a conditional model (default: the "
+                                                                     "classifier's guess)")
+    proj.add_argument("--seed", type=int, default=0, help="the starting latent's seed (z)")
+    proj.add_argument("--device", default="cpu")
+    proj.set_defaults(func=cmd_project)
 
     evaluate = commands.add_parser("evaluate", help="FD, KID, precision/recall (and class accuracy) as one JSON "
                                                     "object")

@@ -1,0 +1,202 @@
+"""Projection (GAN inversion): the latent from which a trained generator draws a given image.
+
+The latent is optimised with Adam so that the generator's output matches the target: a pixel loss (mean squared
+error in [-1, 1] units) plus, where the model's dataset has one, a feature loss (squared distance of our
+classifier's 128-d features, ``gans.metrics.features``: it rewards the right kind of garment more than the exact
+pixels). Noise → image models are projected in z (their class, for a conditional model, is given or taken from the
+classifier's guess); StyleGAN in w+ (a w per layer, starting at the tracked mean w), or in w.
+
+Only the latent is optimised: gradients are taken with ``torch.autograd.grad`` for the latent alone, in the
+generator's eval mode (its EMA copy when it has one), so a shared, cached model is never changed.
+
+>>> result = project(model, target, steps=300)              # target: (1, C, H, W) in [-1, 1]
+>>> result.image, result.error, result.latent                # reconstruction, its MSE, the latent
+>>> save_npz(result, "projected.npz")                        # z (or w / w_plus), image, error
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import budget
+from .errors import ConfigError
+
+SPACES = ("z", "w", "w_plus")
+DEFAULT_STEPS = 300
+MAX_STEPS = 5000
+FEATURE_WEIGHT = 0.05  # the feature term's weight beside the pixel MSE (features are ~10× larger in scale)
+
+
+@dataclass
+class Projection:
+    """What ``project`` found: the latent (``space``: z (1, latent_dim), w (1, w_dim) or w_plus (1, num_ws, w_dim)),
+    the reconstruction (1, C, H, W) in [-1, 1], its mean squared error against the target, the class used (for a
+    conditional model) and the loss after each step."""
+
+    space: str
+    latent: torch.Tensor
+    image: torch.Tensor
+    error: float
+    label: int | None = None
+    losses: list[float] = field(default_factory=list)
+
+
+def default_space(model) -> str:
+    return "w_plus" if callable(getattr(model, "mix_styles", None)) else "z"
+
+
+def _check(model, target: torch.Tensor, steps: int, space: str) -> None:
+    if getattr(model, "task", None) != "generate":
+        raise ConfigError(f"{model.architecture} does not draw images from a latent space: nothing to project into")
+    cfg = model.config()
+    shape = (1, cfg["channels"], cfg["image_size"], cfg["image_size"])
+    if tuple(target.shape) != shape:
+        raise ConfigError(f"the target must be a {shape} tensor, got {tuple(target.shape)}; use fit_target")
+    if not 1 <= steps <= MAX_STEPS:
+        raise ConfigError(f"steps must be between 1 and {MAX_STEPS}, got {steps}")
+    allowed = SPACES if default_space(model) == "w_plus" else ("z",)
+    if space not in allowed:
+        raise ConfigError(f"{model.architecture} is projected in {' or '.join(allowed)}, not {space!r}")
+
+
+def fit_target(model, image) -> torch.Tensor:
+    """A PIL image as the model's target: its channels, centre-cropped to a square and resized (antialiased) to
+    the model's size; (1, C, S, S) in [-1, 1]."""
+    from .uploads import image_to_tensor
+
+    cfg = model.config()
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    square = image.crop((left, top, left + side, top + side))
+    tensor = image_to_tensor(square, cfg["channels"])
+    return F.interpolate(tensor, size=(cfg["image_size"],) * 2, mode="bilinear", align_corners=False,
+                         antialias=side > cfg["image_size"]).clamp(-1, 1)
+
+
+def _feature_net(feature_network: str | None):
+    if feature_network is None:
+        return None
+    from .metrics.features import has_feature_network, load_feature_network, FEATURE_NETWORKS
+
+    return load_feature_network(FEATURE_NETWORKS[feature_network])[0] if has_feature_network(feature_network) else None
+
+
+def project(model, target: torch.Tensor, steps: int = DEFAULT_STEPS, space: str | None = None, label: int | None = None,
+            feature_network: str | None = None, lr: float = 0.05, seed: int = 0, progress=None) -> Projection:
+    """Find the latent whose image best matches ``target`` (1, C, H, W) in [-1, 1] (see the module's text).
+
+    ``feature_network``: the dataset whose classifier adds the feature loss (e.g. "fashion-mnist"; None: pixels
+    only). ``progress(step, steps)`` is called as it goes. Deterministic for a given ``seed``."""
+    space = space or default_space(model)
+    _check(model, target, steps, space)
+    features = _feature_net(feature_network)
+    generator = model.inference_generator()
+    device = model.device
+    target = target.to(device).float()
+    if model.conditional and label is None:
+        if features is None:
+            raise ConfigError("a class-conditional model needs the class of the image to project")
+        label = int(features(target).argmax(1))  # the classifier's guess
+    labels = model.default_labels(1, label)
+    labels = None if labels is None else labels.to(device)
+    with torch.no_grad():
+        target_features = None if features is None else features.features(target.cpu()).to(device)
+    latent = _start(model, generator, space, seed).to(device).requires_grad_(True)
+    optimizer = torch.optim.Adam([latent], lr=lr)
+    history = []
+    was_training = generator.training
+    generator.eval()
+    try:
+        with budget.heavy_call():
+            for step in range(steps):
+                image = _draw(model, generator, space, latent, labels)
+                loss = F.mse_loss(image, target)
+                if features is not None:
+                    loss = loss + FEATURE_WEIGHT * (features.features(image.cpu()).to(device) - target_features
+                                                    ).pow(2).mean()
+                (gradient,) = torch.autograd.grad(loss, [latent])  # the latent's gradient only: weights untouched
+                latent.grad = gradient
+                optimizer.step()
+                history.append(loss.item())
+                if progress is not None:
+                    progress(step + 1, steps)
+    finally:
+        generator.train(was_training)
+    latent = latent.detach().cpu()
+    image = _render(model, space, latent, label)  # as the model draws it everywhere else (its inference precision)
+    error = F.mse_loss(image, target.cpu()).item()
+    return Projection(space, latent, image, error, label, history)
+
+
+def _start(model, generator, space: str, seed: int) -> torch.Tensor:
+    """z: the latent of ``seed``; w / w+: the tracked mean w (StyleGAN projects from the average image)."""
+    if space == "z":
+        return model.latent(seed, 1).clone()
+    w_avg = generator.w_avg.detach().float().clone()[None]
+    return w_avg if space == "w" else w_avg[:, None].repeat(1, model.num_ws, 1)
+
+
+def _draw(model, generator, space: str, latent: torch.Tensor, labels) -> torch.Tensor:
+    if space == "z":
+        return generator(latent, labels).float()
+    ws = latent[:, None].expand(-1, model.num_ws, -1) if space == "w" else latent
+    return generator.synthesize(ws).float()
+
+
+def random_baseline(model, target: torch.Tensor, count: int = 100, label: int | None = None,
+                    seed: int = 0) -> float:
+    """The lowest MSE against ``target`` among ``count`` random latents (seeds seed … seed + count - 1): what
+    projection has to beat."""
+    images = model.sample(count, seed=seed, labels=None if not model.conditional else label)
+    return F.mse_loss(images, target.expand_as(images), reduction="none").flatten(1).mean(1).min().item()
+
+
+def projected_images(model, projection: Projection, seed: int, frames: int = 8) -> torch.Tensor:
+    """A walk of ``frames`` images from seed's sample to the projection (linear in the projection's space); the
+    last frame is the projection's image."""
+    budget.check_samples(frames, "frames")
+    if frames < 2:
+        raise ConfigError("a walk needs at least 2 frames")
+    start = _start_from_seed(model, projection.space, seed)
+    steps = torch.linspace(0, 1, frames).view(-1, *([1] * (start.dim() - 1)))
+    latents = start + steps * (projection.latent - start)
+    latents[-1] = projection.latent[0]  # exactly the projection (start + 1·(p - start) may round differently)
+    return _render(model, projection.space, latents, projection.label)
+
+
+def _render(model, space: str, latents: torch.Tensor, label: int | None) -> torch.Tensor:
+    """Images (N, C, H, W) in [-1, 1] of latents in ``space``, drawn by the model's public inference calls."""
+    if space == "z":
+        return model.generate(latents, label)
+    return model.synthesize(latents[:, None].expand(-1, model.num_ws, -1) if space == "w" else latents)
+
+
+def _start_from_seed(model, space: str, seed: int) -> torch.Tensor:
+    if space == "z":
+        return model.latent(seed, 1)
+    styles = model.styles(model.latent(seed, 1))  # (1, num_ws, w_dim)
+    return styles[:, 0] if space == "w" else styles
+
+
+def npz_bytes(projection: Projection) -> bytes:
+    """The projection as an .npz file: the latent under its space's name (``z``, ``w`` or ``w_plus``), ``image``
+    (C, H, W in [-1, 1]), ``error`` and, for a conditional model, ``label``."""
+    arrays = {projection.space: projection.latent.numpy(), "image": projection.image[0].numpy(),
+              "error": np.float32(projection.error)}
+    if projection.label is not None:
+        arrays["label"] = np.int64(projection.label)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def save_npz(projection: Projection, path: str | Path) -> Path:
+    path = Path(path)
+    path.write_bytes(npz_bytes(projection))
+    return path
