@@ -200,3 +200,60 @@ def save_npz(projection: Projection, path: str | Path) -> Path:
     path = Path(path)
     path.write_bytes(npz_bytes(projection))
     return path
+
+
+# ---- what the Explore page shows ----------------------------------------------------------------------------
+@dataclass
+class ProjectionView:
+    """A projection as pictures: the target, the reconstruction and the per-pixel error (enlarged), a caption,
+    the walk from a seed to the projection, and the .npz bytes to download."""
+
+    target: object
+    reconstruction: object
+    error_map: object
+    caption: str
+    walk: list
+    npz: bytes
+
+
+def project_upload(model, data: bytes, steps: int = DEFAULT_STEPS, feature_network: str | None = None,
+                   seed: int = 0, frames: int = 6) -> ProjectionView:
+    """Decode an uploaded image (a clear ``UploadError`` when it is not one), project it and draw the result; the
+    walk goes from ``seed``'s sample to the projection."""
+    from .explore import display_scale, enlarge
+    from .uploads import decode_upload
+
+    target = fit_target(model, decode_upload(data))
+    result = project(model, target, steps=steps, feature_network=feature_network)
+    baseline = random_baseline(model, target, label=result.label)
+    scale = display_scale(target.shape[-1])
+    difference = (result.image - target).abs().mean(dim=1, keepdim=True) * 2 - 1  # 0 → black, 1 → white
+    walk = projected_images(model, result, seed, frames)
+    small = display_scale(target.shape[-1], target_pixels=96)
+    kind = {"z": "z", "w": "one w", "w_plus": "w+ (a w per layer)"}[result.space]
+    label = f", class {result.label}" if result.label is not None else ""
+    caption = (f"Projected in {kind}{label} with {steps} steps: mean squared error {result.error:.4f} "
+               f"(the best of 100 random latents: {baseline:.4f})")
+    return ProjectionView(enlarge(target, scale), enlarge(result.image, scale), enlarge(difference.clamp(-1, 1), scale),
+                          caption, [enlarge(image, small) for image in walk], npz_bytes(result))
+
+
+def held_out_examples(data_name: str, count: int = 4) -> list[tuple[str, bytes]]:
+    """Up to ``count`` images of the run's dataset's test split as (file name, PNG bytes): images the model never
+    saw, to project with no image at hand. Empty when the dataset has no test split here (never downloads)."""
+    from .data import load_dataset
+    from .errors import GansError
+    from .images import png_bytes, to_pil, to_uint8
+
+    try:
+        data = load_dataset(data_name.removesuffix("-mini"), split="test", download=False)
+    except (GansError, OSError, TypeError):
+        return []
+    if getattr(data, "images", None) is None:  # not a plain image dataset
+        return []
+    images = data.images[:count]
+    if images.dtype == torch.uint8:
+        pictures = [to_pil(image.permute(1, 2, 0).numpy()) for image in images]
+    else:
+        pictures = [to_pil(array) for array in to_uint8(images)]
+    return [(f"test-{index}.png", png_bytes(picture)) for index, picture in enumerate(pictures)]

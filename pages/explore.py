@@ -130,7 +130,7 @@ def explorer(model, info: CheckpointInfo) -> None:
     st.button("Reseed", key="explore_reseed", on_click=new_grid_seed, icon=":material/casino:")
     st.image(picture(explore.sample_grid, model, key, grid_seed, explore.GRID_SIZE, truncation),
              caption=f"{explore.GRID_SIZE} samples · seed {grid_seed}", output_format="PNG")
-    model_views(model, key)  # SAGAN's attention, StyleGAN's styles
+    model_views(model, key, info.data, seed_a)  # SAGAN's attention, StyleGAN's styles, projection
 
 
 # ---- the page --------------------------------------------------------------------------------------------------

@@ -6,16 +6,46 @@ from __future__ import annotations
 import streamlit as st
 
 import gans
-from gans import explore
+from gans import explore, project
+from studio.common import image_uploader, upload_or_example
 from studio.pickers import KEEP, picture, seed_input
 
 
-def model_views(model, key: tuple) -> None:
-    """The views this model has (none for most models)."""
+def model_views(model, key: tuple, data_name: str, seed_a: int) -> None:
+    """The views this model has: attention (SAGAN), styles (StyleGAN); projection for every one."""
     if explore.has_attention(model):
         attention_view(model, key)
     if explore.has_styles(model):
         style_view(model, key)
+    projection_view(model, key, data_name, seed_a)
+
+
+def projection_view(model, key: tuple, data_name: str, seed_a: int) -> None:
+    st.subheader("Start from a real image")
+    st.caption("Projection finds the latent from which the generator draws the image closest to yours (pixels plus "
+               "our classifier's features), then walks from seed A to it. It fits what the model can draw: a "
+               "Fashion-MNIST model draws light garments on black.")
+    upload = image_uploader("An image to project (PNG, JPEG, BMP, GIF, WebP or TIFF)", "explore_project")
+    examples = project.held_out_examples(data_name)
+    chosen = upload_or_example(upload, "explore_project", examples, "Or a test image", [name for name, _ in examples],
+                               "Images of the test split, never seen in training:",
+                               "Upload an image to project it into this model's latent space.")
+    if chosen is None:
+        return
+    steps = st.select_slider("Optimisation steps", (50, 100, 200, 300, 500, 1000), value=project.DEFAULT_STEPS,
+                             key="explore_project_steps", persist_state=KEEP)
+    try:
+        with st.spinner("Projecting…"):
+            view = picture(project.project_upload, model, key, chosen[1], steps, data_name, seed_a)
+    except gans.GansError as error:
+        st.error(f"{chosen[0]}: {error}")
+        return
+    st.image([view.target, view.reconstruction, view.error_map], caption=["Target", "Reconstruction", "Error"],
+             output_format="PNG")
+    st.caption(view.caption)
+    st.image(view.walk, caption=[f"seed {seed_a}"] + [""] * (len(view.walk) - 2) + ["projection"], output_format="PNG")
+    st.download_button("Download the latent (.npz)", view.npz, file_name="projected.npz", mime="application/zip",
+                       on_click="ignore", key="explore_project_npz", icon=":material/download:")
 
 
 def attention_view(model, key: tuple) -> None:
