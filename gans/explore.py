@@ -225,9 +225,9 @@ def attention_pictures(model, seed: int, x: int, y: int) -> tuple[Image.Image, I
         raise ConfigError(f"the pixel must lie inside the {size}×{size} image, got ({x}, {y})")
     with budget.heavy_call():
         images, attention = model.attention(seed, 1)
-    cells = int(round(attention.shape[-1] ** 0.5))  # the attention map's side
-    row = (y * cells // size) * cells + x * cells // size
-    heat = attention[0, row].view(1, 1, cells, cells)
+    queries, keys = (int(round(count ** 0.5)) for count in attention.shape[1:])  # the grids' sides (S, S/2)
+    row = (y * queries // size) * queries + x * queries // size
+    heat = attention[0, row].view(1, 1, keys, keys)
     scale = display_scale(size)
     side = size * scale
     heat = torch.nn.functional.interpolate(heat, size=(side, side), mode="bilinear", align_corners=False)[0, 0]
@@ -240,8 +240,9 @@ def attention_pictures(model, seed: int, x: int, y: int) -> tuple[Image.Image, I
         ImageDraw.Draw(picture).rectangle([left - 2, top - 2, left + scale + 1, top + scale + 1], outline=(0, 200, 255),
                                           width=2)
     share = float(attention[0, row].max())
-    caption = (f"Pixel ({x}, {y}) is generated from a {cells}×{cells} attention map: bright = where it draws from "
-               f"(the strongest place holds {share:.0%} of its attention)")
+    caption = (f"Pixel ({x}, {y}) lies in cell {row} of the {queries}×{queries} attention map; it draws on "
+               f"{keys}×{keys} pooled places, bright where it draws most (the strongest holds {share:.0%} of its "
+               "attention)")
     return marked, overlay, caption
 
 

@@ -4,8 +4,9 @@ Convolutions see a few pixels at a time; a self-attention block lets every posit
 every other (a shirt's two sleeves, a shoe's toe and heel). At one resolution (``attention_size``, default
 16×16) in both networks::
 
-    f = W_q x,  g = W_k x,  h = W_v x               1×1 convs; queries and keys have C/8 channels
-    β[j, i] = softmax_i(f_j · g_i)                   how much output position j attends to position i
+    f = W_q x,  g = pool(W_k x),  h = pool(W_v x)   1×1 convs (queries and keys: C/8 channels, values: C/2);
+                                                     keys and values max-pooled 2×2 as in the authors' code
+    β[j, i] = softmax_i(f_j · g_i)                   how much output position j attends to (pooled) place i
     o_j = W_o Σ_i β[j, i] h_i ;   y = γ·o + x        γ is learned and starts at 0: the block starts as identity
 
 G: z → linear → a 4×4 map (7×7 for 28 px), then (nearest 2× upsample, 3×3 conv, batch norm, ReLU) blocks that
@@ -22,6 +23,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError
@@ -34,24 +36,27 @@ from .noise_to_image import check_common
 
 
 class SelfAttention(nn.Module):
-    """SAGAN's self-attention block over a (N, C, H, W) map; returns y = x + γ·o (and β when asked)."""
+    """SAGAN's self-attention block over a (N, C, H, W) map; returns y = x + γ·o (and β when asked).
+
+    As in the authors' released code, keys and values are max-pooled 2×2 (a query looks at a quarter as many
+    places, each summarising 2×2 pixels) and values have C/2 channels, brought back to C by the output conv."""
 
     def __init__(self, channels: int, use_spectral_norm: bool = True):
         super().__init__()
-        inner = max(1, channels // 8)
+        inner, values = max(1, channels // 8), max(1, channels // 2)
         self.query = spectral(nn.Conv2d(channels, inner, 1, bias=False), use_spectral_norm)
         self.key = spectral(nn.Conv2d(channels, inner, 1, bias=False), use_spectral_norm)
-        self.value = spectral(nn.Conv2d(channels, channels, 1, bias=False), use_spectral_norm)
-        self.out = spectral(nn.Conv2d(channels, channels, 1, bias=False), use_spectral_norm)
+        self.value = spectral(nn.Conv2d(channels, values, 1, bias=False), use_spectral_norm)
+        self.out = spectral(nn.Conv2d(values, channels, 1, bias=False), use_spectral_norm)
         self.gamma = nn.Parameter(torch.zeros(()))
 
     def forward(self, x: torch.Tensor, with_attention: bool = False):
-        n, c, h, w = x.shape
+        n, _, h, w = x.shape
         query = self.query(x).flatten(2)  # (N, C/8, HW)
-        key = self.key(x).flatten(2)  # (N, C/8, HW)
-        attention = torch.softmax(query.transpose(1, 2) @ key, dim=-1)  # (N, HW queries, HW keys), rows sum to 1
-        value = self.value(x).flatten(2)  # (N, C, HW)
-        attended = (value @ attention.transpose(1, 2)).view(n, c, h, w).to(x.dtype)
+        key = F.max_pool2d(self.key(x), 2).flatten(2)  # (N, C/8, HW/4)
+        attention = torch.softmax(query.transpose(1, 2) @ key, dim=-1)  # (N, HW queries, HW/4 keys), rows sum to 1
+        value = F.max_pool2d(self.value(x), 2).flatten(2)  # (N, C/2, HW/4)
+        attended = (value @ attention.transpose(1, 2)).view(n, -1, h, w).to(x.dtype)  # (N, C/2, H, W)
         y = x + self.gamma * self.out(attended)
         return (y, attention) if with_attention else y
 
@@ -179,8 +184,9 @@ class SAGAN(AdversarialGAN):
     @torch.no_grad()
     def attention(self, seed: int = 0, n: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
         """``n`` samples of ``seed`` (the images ``sample(n, seed)`` gives) and the generator's attention maps:
-        (images (n, C, H, W) in [-1, 1], attention (n, S·S, S·S) with S = ``attention_size``). Row j of a map
-        is where output position j (row-major on the S×S grid) attends; each row sums to 1. Changes nothing."""
+        (images (n, C, H, W) in [-1, 1], attention (n, S·S, S·S/4) with S = ``attention_size``). Row j of a map
+        is where output position j (row-major on the S×S grid) attends on the (S/2)×(S/2) grid of pooled keys;
+        each row sums to 1. Changes nothing."""
         generator = self.inference_generator()
         z = self.latent(seed, n).to(self.device)
         was_training = generator.training

@@ -21,7 +21,7 @@ def test_self_attention_keeps_the_shape_and_starts_as_identity():
     x = torch.randn(3, 16, 8, 8)
     y, attention = block(x, with_attention=True)
     assert y.shape == x.shape and torch.equal(y, x), "γ = 0 at init: y = x"
-    assert attention.shape == (3, 64, 64)
+    assert attention.shape == (3, 64, 16), "64 queries, 16 keys (2×2 max-pooled)"
     assert torch.allclose(attention.sum(-1), torch.ones(3, 64), atol=1e-5), "each query's weights sum to 1"
     with torch.no_grad():
         block.gamma.fill_(0.5)
@@ -29,19 +29,19 @@ def test_self_attention_keeps_the_shape_and_starts_as_identity():
 
 
 def test_self_attention_attends_by_content():
-    """A query attends most to the positions whose keys match it: with identity-like 1×1 convs, a pixel of
-    a map that is +1 in one half and -1 in the other attends to its own half."""
+    """A query attends most to the places whose keys match it: with identity-like 1×1 convs, a pixel of a map that
+    is +1 in one half and -1 in the other attends to its own half."""
     block = SelfAttention(8, use_spectral_norm=False)
     with torch.no_grad():
         block.query.weight.zero_()
         block.key.weight.zero_()
         block.query.weight[0, 0] = 3.0
         block.key.weight[0, 0] = 3.0
-    x = torch.zeros(1, 8, 4, 4)
-    x[0, 0, :2], x[0, 0, 2:] = 1.0, -1.0
+    x = torch.zeros(1, 8, 8, 8)
+    x[0, 0, :4], x[0, 0, 4:] = 1.0, -1.0
     _, attention = block(x, with_attention=True)
-    top_half = attention[0, 0].view(4, 4)
-    assert top_half[:2].sum() > 0.99 and top_half[2:].sum() < 0.01
+    from_top = attention[0, 0].view(4, 4)  # a pixel of the top half, over the 4×4 pooled keys
+    assert from_top[:2].sum() > 0.99 and from_top[2:].sum() < 0.01
 
 
 def test_sagan_attention_maps_are_the_samples_and_change_nothing():
@@ -50,7 +50,7 @@ def test_sagan_attention_maps_are_the_samples_and_change_nothing():
     images, attention = model.attention(seed=4, n=2)
     assert torch.equal(images, model.sample(2, seed=4))
     size = model.config()["attention_size"]
-    assert attention.shape == (2, size * size, size * size)
+    assert attention.shape == (2, size * size, size * size // 4)
     assert torch.allclose(attention.sum(-1), torch.ones(2, size * size), atol=2e-2)  # bf16 inference on some CPUs
     assert all(torch.equal(value, model.state_dict()[key]) for key, value in state.items())
 
