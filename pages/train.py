@@ -53,7 +53,7 @@ def settings_form() -> None:
         image_size = right.selectbox("Image size", info.image_sizes, index=form.default_image_size_index(),
                                      key=f"train_image_size_{model}")
         lr = right.number_input("Learning rate (G)", value=info.lr, format="%.6f", step=1e-5, key=f"train_lr_{model}")
-        lr_d = right.number_input("Learning rate (D), 0 = same as G", value=0.0, format="%.6f", step=1e-5,
+        lr_d = right.number_input("Learning rate (D), 0 = same as G", value=info.lr_d, format="%.6f", step=1e-5,
                                   key=f"train_lr_d_{model}")
         seed = right.number_input("Seed", value=0, step=1, key="train_seed")
         metric_every = info.metric_every and right.number_input(

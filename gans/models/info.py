@@ -108,6 +108,7 @@ class ModelInfo:
     metric_every: int  # 0: no in-the-loop metric for this model
     lr: float
     settings: tuple[Setting, ...]  # the advanced settings, defaults filled in
+    lr_d: float = 0.0  # the discriminator's own default learning rate (a model's ``lr_d`` argument); 0: as G
 
     def setting_arguments(self, values: dict) -> dict:
         """Init arguments for ``values`` (setting name → widget value) of this model's settings."""
@@ -155,6 +156,7 @@ def describe_model(name: str, cls: type, defaults: dict, summary: str = "") -> M
         metric_every=int(getattr(cls, "default_metric_every", metric_every)),
         lr=float(defaults.get("lr", 2e-4)),
         settings=tuple(settings),
+        lr_d=float(defaults.get("lr_d") or 0.0),
     )
 
 

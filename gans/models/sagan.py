@@ -134,7 +134,6 @@ class SAGAN(AdversarialGAN):
     loss_choices = ("hinge", "bce", "ls")
     advanced_settings = (
         Setting("loss", "Loss", "choice", choices_from="losses"),
-        Setting("lr_d", "Discriminator learning rate (TTUR)", "float", format="%.5f"),
         Setting("attention_size", "Attention at (px)", "choice", choices=(8, 16, 32),
                 help="The feature-map size of the self-attention block in G and D"),
         *(s for s in AdversarialGAN.advanced_settings if s.name in ("ema_decay", "augment")),
