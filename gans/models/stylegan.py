@@ -6,6 +6,7 @@ Generator::
     learned constant 4×4 ──► [modulated 3×3 conv → + noise·strength → + bias → LeakyReLU] per layer
                                each layer reads its own copy of w ("styles"), upsampling 2× at each new size
     every size: a modulated 1×1 ToRGB (no demodulation); the RGB outputs are upsampled and summed (skips)
+    ``squash`` (default): tanh of the sum, so black backgrounds (exactly -1 in Fashion-MNIST) are easy to hit
 
 Modulated conv: the style s = A(w) scales the input channels of the weights, and demodulation rescales each
 output channel by 1 / sqrt(Σ_{i,k} (w_ik s_i)²), so unit-variance inputs give unit-variance outputs. It is
@@ -17,6 +18,10 @@ Training: non-saturating logistic loss, style-mixing regularisation (with ``mixi
 from one w to another's at a random layer), lazy R1 on real images (γ = ``r1_gamma``, every ``r1_every``
 steps, weighted by that interval), Adam(2e-3, β = (0, 0.99)), EMA of G, our DiffAugment default. The
 discriminator is StyleGAN2's residual one with a minibatch standard-deviation channel.
+
+Defaults measured for time to quality on a 2-core CPU (README): width 16 (maps of 64/64/32/16 channels at
+4/8/16/32 px; twice the steps of width 32 per minute, FD 482 against 609 after 2 minutes), R1 γ = 1 and the
+tanh output (FD 295 against 482 after 2 minutes; a linear output, as in StyleGAN2, kept overshooting white).
 
 Inference: ``sample(..., psi=ψ)`` truncates toward the tracked mean w (ψ = 0: the mean image for every seed),
 ``mix_styles`` swaps coarse / middle / fine styles between seeds, ``noise_seed`` redraws only the noise
@@ -144,8 +149,9 @@ def feature_channels(size: int, width: int) -> int:
 
 class StyleGANGenerator(nn.Module):
     def __init__(self, latent_dim: int, image_size: int, channels: int, width: int, mapping_layers: int,
-                 mixing_prob: float, w_avg_beta: float = 0.995):
+                 mixing_prob: float, squash: bool = False, w_avg_beta: float = 0.995):
         super().__init__()
+        self.squash = squash
         self.mapping = nn.Sequential(*[EqualLinear(latent_dim, latent_dim, lr_mul=0.01, activation=True)
                                        for _ in range(mapping_layers)])
         self.register_buffer("w_avg", torch.zeros(latent_dim))
@@ -188,6 +194,8 @@ class StyleGANGenerator(nn.Module):
                 y = self.to_rgb[stage](x, ws[:, index + 1])
                 rgb = y if rgb is None else F.interpolate(rgb, scale_factor=2, mode="bilinear", align_corners=False) + y
                 stage += 1
+        if self.squash:
+            return torch.tanh(rgb)
         return rgb if self.training else rgb.clamp(-1, 1)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None, psi: float = 1.0) -> torch.Tensor:
@@ -254,6 +262,7 @@ class StyleGAN(AdversarialGAN):
         Setting("mapping_layers", "Mapping network layers", "int", min_value=1),
         Setting("mixing_prob", "Style-mixing probability", "float", format="%.2f"),
         Setting("r1_gamma", "R1 weight γ (0 = off)", "float", format="%.3f"),
+        Setting("squash", "tanh on the output", "bool", help="Off: a linear output, as in StyleGAN2"),
         *(s for s in AdversarialGAN.advanced_settings if s.name in ("loss", "ema_decay", "augment")),
     )
 
@@ -262,11 +271,12 @@ class StyleGAN(AdversarialGAN):
         latent_dim: int = 128,
         image_size: int = 32,
         channels: int = 1,
-        width: int = 32,
+        width: int = 16,
         mapping_layers: int = 4,
         mixing_prob: float = 0.9,
-        r1_gamma: float = 0.1,
+        r1_gamma: float = 1.0,
         r1_every: int = 16,
+        squash: bool = True,
         loss: str = "bce",
         optimizer: str = "adam",
         lr: float = 2e-3,
@@ -289,7 +299,8 @@ class StyleGAN(AdversarialGAN):
             raise ConfigError(f"r1_gamma must be >= 0 and r1_every >= 1, got {r1_gamma} and {r1_every}")
         if loss == "wasserstein":
             raise ConfigError("stylegan trains with bce, hinge or ls")
-        self.generator = StyleGANGenerator(latent_dim, image_size, channels, width, mapping_layers, mixing_prob)
+        self.generator = StyleGANGenerator(latent_dim, image_size, channels, width, mapping_layers, mixing_prob,
+                                           squash)
         self.discriminator = StyleGANDiscriminator(image_size, channels, width)
         self.r1_gamma, self.r1_every = float(r1_gamma), int(r1_every)
         self._setup_objective(loss, n_critic=1, clip_value=None, gp_weight=0.0, d_norm="none", augment=augment)

@@ -222,3 +222,29 @@ def test_find_choice_matches_any_spelling_of_the_folder(tmp_path):
     assert catalog.find_choice(str(tmp_path / "missing"), choices) is None
     assert catalog.find_choice(None, choices) is None and catalog.find_choice("", choices) is None
     assert catalog.same_folder(tmp_path / "run", f"{tmp_path}/run/") and not catalog.same_folder(tmp_path, choices[1])
+
+
+# ---- a model's own views: SAGAN's attention, StyleGAN's styles ------------------------------------------------
+def test_attention_pictures_mark_the_pixel_and_follow_it():
+    model = tiny_model("sagan")
+    marked, heat, caption = explore.attention_pictures(model, 0, 5, 20)
+    assert marked.size == heat.size == (256, 256) and marked.mode == heat.mode == "RGB"
+    assert "Pixel (5, 20) lies in cell 162 of the 16×16 attention map" in caption and "8×8 pooled places" in caption
+    other = explore.attention_pictures(model, 0, 30, 2)[1]
+    assert list(heat.getdata()) != list(other.getdata())
+    with pytest.raises(ConfigError, match="inside the 32×32 image"):
+        explore.attention_pictures(model, 0, 32, 0)
+    with pytest.raises(ConfigError, match="no attention maps"):
+        explore.attention_pictures(tiny_model("dcgan"), 0, 1, 1)
+
+
+def test_style_mix_picture_and_noise_pictures():
+    model = tiny_model("stylegan")
+    grid = explore.style_mix_picture(model, [0, 1], [2, 3, 4], "middle", 0.7)
+    scale = explore.display_scale(32, target_pixels=96)
+    assert grid.size == ((4 * 34 + 2) * scale, (3 * 34 + 2) * scale), "a header row and column (2 px padding)"
+    pictures = explore.noise_pictures(model, 3, count=2)
+    assert len(pictures) == 3
+    with pytest.raises(ConfigError, match="no styles"):
+        explore.style_mix_picture(tiny_model("dcgan"), [0], [1])
+    assert explore.has_styles(model) and not explore.has_attention(model)

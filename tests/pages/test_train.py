@@ -165,12 +165,12 @@ def test_the_advanced_settings_are_the_models_declared_ones_with_its_defaults(ap
     assert "train_ema_decay_vanilla" in keys and "train_n_critic_vanilla" not in keys, "vanilla has no critic steps"
     assert app.selectbox(key="train_image_size_vanilla").value == 28
     choose_model(app, "sagan")  # two time-scale learning rates: D starts at its own default
-    assert app.number_input(key="train_lr_sagan").value == 1e-4
-    assert app.number_input(key="train_lr_d_sagan").value == 4e-4
+    assert app.number_input(key="train_lr_sagan").value == 4e-4
+    assert app.number_input(key="train_lr_d_sagan").value == 1e-3
     assert app.selectbox(key="train_attention_size_sagan").value == 16
     choose_model(app, "stylegan")
     assert app.number_input(key="train_mapping_layers_stylegan").value == 4
-    assert app.number_input(key="train_r1_gamma_stylegan").value == 0.1
+    assert app.number_input(key="train_r1_gamma_stylegan").value == 1.0
     assert app.selectbox(key="train_image_size_stylegan").options == [32, 64]
     choose_model(app, "dcgan")
     assert app.number_input(key="train_lr_d_dcgan").value == 0.0, "0: D learns at G's rate"
