@@ -4,9 +4,8 @@
 - every convolutional generator has an FD below the FD the plain-PyTorch
   reference DCGAN reached after 10 minutes of training on this machine (``benchmarks/time_to_quality.py``,
   stored in benchmarks/results/ttq/results.json);
-- the cGAN's samples are put in the requested class ≥ 90 % of the time overall, and for every class ≥ 85 % of the
-  classifier's own accuracy on real test images of that class (the issue asks for 90 %: shirts are at 89.4 %,
-  README).
+- the cGAN's samples are put in the requested class ≥ 90 % of the time overall, and for every class ≥ 90 % of the
+  classifier's own accuracy on real test images of that class.
 
 (benchmarks/shipped_metrics.py writes the same numbers into the model cards and the README.)"""
 
@@ -26,7 +25,7 @@ REFERENCE = ROOT / "benchmarks" / "results" / "ttq" / "results.json"
 # Every convolutional generator shipped (all trained with the current engine and recipe) comes in below the
 # reference's 10-minute FD; vanilla is an MLP, not a convolutional generator.
 BEAT_THE_REFERENCE = {"dcgan-fashion-mnist", "lsgan-fashion-mnist", "cgan-fashion-mnist", "wgan-gp-fashion-mnist",
-                      "dcgan-fashion-mnist-mini"}
+                      "dcgan-fashion-mnist-mini", "sagan-fashion-mnist", "stylegan-fashion-mnist"}
 
 
 def reference_fd_after(minutes: int) -> float:
@@ -36,7 +35,7 @@ def reference_fd_after(minutes: int) -> float:
 
 def test_the_issue_s_five_objectives_ship():
     names = {run.name for run in RUNS}
-    assert {f"{m}-fashion-mnist" for m in ("vanilla", "dcgan", "wgan-gp", "lsgan", "cgan")} <= names
+    assert {f"{m}-fashion-mnist" for m in ("vanilla", "dcgan", "wgan-gp", "lsgan", "cgan", "sagan", "stylegan")} <= names
 
 
 @pytest.mark.parametrize("run", RUNS, ids=[run.name for run in RUNS])
@@ -53,7 +52,7 @@ def test_fd_beats_an_untrained_generator_and_convolutional_ones_beat_the_referen
         real = trained["classifier_per_class_accuracy"]
         assert real.keys() == trained["per_class_accuracy"].keys()
         low = {name: round(acc / real[name], 3) for name, acc in trained["per_class_accuracy"].items()
-               if acc < 0.85 * real[name]}
-        assert not low, f"classes under 85 % of the classifier's own accuracy: {low}"
+               if acc < 0.90 * real[name]}
+        assert not low, f"classes under 90 % of the classifier's own accuracy: {low}"
         # the untrained generator is not class-true: the measure can tell
         assert baseline["class_accuracy"] < 0.3
