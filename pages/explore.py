@@ -1,5 +1,5 @@
-"""Explore: walk a trained generator's latent space (seed A to seed B, across classes, at random); SAGAN's attention,
-StyleGAN's styles (``studio.model_views``). Image-to-image models are pointed to Translate, colorizers to Colorize.
+"""Explore: walk a trained generator's latent space (seed A to seed B, across classes, at random); attention maps,
+style mixing, projection (``studio.model_views``). Image-to-image models are pointed to Translate, colorizers to Colorize.
 Widgets → ``gans.explore`` → ``st.image``; models come from the shared cache, pictures are cached by their inputs
 (``studio.pickers.picture``); only the t slider and its frame rerun when t moves."""
 
@@ -130,7 +130,7 @@ def explorer(model, info: CheckpointInfo) -> None:
     st.button("Reseed", key="explore_reseed", on_click=new_grid_seed, icon=":material/casino:")
     st.image(picture(explore.sample_grid, model, key, grid_seed, explore.GRID_SIZE, truncation),
              caption=f"{explore.GRID_SIZE} samples · seed {grid_seed}", output_format="PNG")
-    model_views(model, key, info.data, seed_a)  # SAGAN's attention, StyleGAN's styles, projection
+    model_views(model, key, info.data, seed_a)  # attention maps, style mixing, projection
 
 
 # ---- the page --------------------------------------------------------------------------------------------------

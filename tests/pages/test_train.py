@@ -171,7 +171,7 @@ def test_the_advanced_settings_are_the_models_declared_ones_with_its_defaults(ap
     choose_model(app, "stylegan")
     assert app.number_input(key="train_mapping_layers_stylegan").value == 4
     assert app.number_input(key="train_r1_gamma_stylegan").value == 1.0
-    assert app.selectbox(key="train_image_size_stylegan").options == [32, 64]
+    assert app.selectbox(key="train_image_size_stylegan").options == ["32", "64"]
     choose_model(app, "dcgan")
     assert app.number_input(key="train_lr_d_dcgan").value == 0.0, "0: D learns at G's rate"
 
