@@ -26,6 +26,7 @@ import torch.nn.functional as F
 
 from . import budget
 from .errors import ConfigError
+from .models.base import evaluated
 
 SPACES = ("z", "w", "w_plus")
 DEFAULT_STEPS = 300
@@ -82,17 +83,19 @@ def fit_target(model, image) -> torch.Tensor:
 def _feature_net(feature_network: str | None):
     if feature_network is None:
         return None
-    from .metrics.features import has_feature_network, load_feature_network, FEATURE_NETWORKS
+    from .metrics.features import feature_network_name, has_feature_network, load_feature_network
 
-    return load_feature_network(FEATURE_NETWORKS[feature_network])[0] if has_feature_network(feature_network) else None
+    if not has_feature_network(feature_network):
+        return None
+    return load_feature_network(feature_network_name(feature_network))[0]
 
 
 def project(model, target: torch.Tensor, steps: int = DEFAULT_STEPS, space: str | None = None, label: int | None = None,
-            feature_network: str | None = None, lr: float = 0.05, seed: int = 0, progress=None) -> Projection:
+            feature_network: str | None = None, lr: float = 0.05, seed: int = 0) -> Projection:
     """Find the latent whose image best matches ``target`` (1, C, H, W) in [-1, 1] (see the module's text).
 
     ``feature_network``: the dataset whose classifier adds the feature loss (e.g. "fashion-mnist"; None: pixels
-    only). ``progress(step, steps)`` is called as it goes. Deterministic for a given ``seed``."""
+    only). Deterministic for a given ``seed``."""
     space = space or default_space(model)
     _check(model, target, steps, space)
     features = _feature_net(feature_network)
@@ -102,7 +105,7 @@ def project(model, target: torch.Tensor, steps: int = DEFAULT_STEPS, space: str 
     if model.conditional and label is None:
         if features is None:
             raise ConfigError("a class-conditional model needs the class of the image to project")
-        label = int(features(target).argmax(1))  # the classifier's guess
+        label = int(features(target.cpu()).argmax(1))  # the classifier's guess
     labels = model.default_labels(1, label)
     labels = None if labels is None else labels.to(device)
     with torch.no_grad():
@@ -110,24 +113,17 @@ def project(model, target: torch.Tensor, steps: int = DEFAULT_STEPS, space: str 
     latent = _start(model, generator, space, seed).to(device).requires_grad_(True)
     optimizer = torch.optim.Adam([latent], lr=lr)
     history = []
-    was_training = generator.training
-    generator.eval()
-    try:
-        with budget.heavy_call():
-            for step in range(steps):
-                image = _draw(model, generator, space, latent, labels)
-                loss = F.mse_loss(image, target)
-                if features is not None:
-                    loss = loss + FEATURE_WEIGHT * (features.features(image.cpu()).to(device) - target_features
-                                                    ).pow(2).mean()
-                (gradient,) = torch.autograd.grad(loss, [latent])  # the latent's gradient only: weights untouched
-                latent.grad = gradient
-                optimizer.step()
-                history.append(loss.item())
-                if progress is not None:
-                    progress(step + 1, steps)
-    finally:
-        generator.train(was_training)
+    with evaluated(generator), budget.heavy_call():
+        for _ in range(steps):
+            image = _draw(model, generator, space, latent, labels)
+            loss = F.mse_loss(image, target)
+            if features is not None:
+                loss = loss + FEATURE_WEIGHT * (features.features(image.cpu()).to(device) - target_features
+                                                ).pow(2).mean()
+            (gradient,) = torch.autograd.grad(loss, [latent])  # the latent's gradient only: weights untouched
+            latent.grad = gradient
+            optimizer.step()
+            history.append(loss.item())
     latent = latent.detach().cpu()
     image = _render(model, space, latent, label)  # as the model draws it everywhere else (its inference precision)
     error = F.mse_loss(image, target.cpu()).item()

@@ -17,6 +17,7 @@ A model never inherits a method that only raises: a noise model has no ``transla
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
@@ -222,6 +223,18 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         from ..checkpoints import load
 
         return load(pretrained_model_name_or_path, **kwargs)
+
+
+@contextlib.contextmanager
+def evaluated(module: nn.Module):
+    """``module`` in eval mode for the block, then back in the mode it was in (a loaded model is in eval mode
+    already, so inference changes nothing)."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was_training)
 
 
 def check_optimizer(lr: float, optimizer: str, betas) -> None:

@@ -8,11 +8,13 @@ and the training hooks for ordinary image datasets (``ImageData``) with fixed-no
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 
 from ..errors import ConfigError
 from ..precision import inference_autocast
-from .base import GAN, check_optimizer
+from .base import GAN, check_optimizer, evaluated
 
 SUPPORTED_IMAGE_SIZES = (28, 32, 64)
 MIN_TRUNCATION = 0.02  # below this, redrawing until |z| <= t takes too long and leaves no variety anyway
@@ -76,19 +78,20 @@ class NoiseToImageGAN(GAN):
         return labels
 
     # ---- generation ---------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def generating(self):
+        """The generator for sampling (``inference_generator``) in eval mode, under the inference precision (bf16
+        where the device computes it faster, ``gans.precision``); its mode is restored after."""
+        with evaluated(self.inference_generator()) as generator, inference_autocast(self.device):
+            yield generator
+
     @torch.no_grad()
     def generate(self, z: torch.Tensor, labels=None) -> torch.Tensor:
         """Images in [-1, 1] on the CPU for latent vectors ``z`` (and class labels for conditional models)."""
-        generator = self.inference_generator()
-        was_training = generator.training
-        generator.eval()
-        try:
-            labels = self.default_labels(z.size(0), labels)
-            device = self.device
-            with inference_autocast(device):  # bf16 where the device computes it faster (gans.precision)
-                out = generator(z.to(device), None if labels is None else labels.to(device))
-        finally:
-            generator.train(was_training)
+        labels = self.default_labels(z.size(0), labels)
+        device = self.device
+        with self.generating() as generator:
+            out = generator(z.to(device), None if labels is None else labels.to(device))
         return out.float().cpu()
 
     def sample(self, n: int, seed: int = 0, labels=None, truncation: float | None = None) -> torch.Tensor:

@@ -30,7 +30,6 @@ from torch import nn
 
 from ..errors import ConfigError
 from ..layers import spectral
-from ..precision import inference_autocast
 from ..registry import register
 from .adversarial import AdversarialGAN
 from .info import Setting
@@ -188,13 +187,7 @@ class SAGAN(AdversarialGAN):
         (images (n, C, H, W) in [-1, 1], attention (n, S·S, S·S/4) with S = ``attention_size``). Row j of a map
         is where output position j (row-major on the S×S grid) attends on the (S/2)×(S/2) grid of pooled keys;
         each row sums to 1. Changes nothing."""
-        generator = self.inference_generator()
         z = self.latent(seed, n).to(self.device)
-        was_training = generator.training
-        generator.eval()
-        try:
-            with inference_autocast(self.device):  # the precision ``sample`` uses, so the images are the same
-                images, attention = generator(z, with_attention=True)
-        finally:
-            generator.train(was_training)
+        with self.generating() as generator:  # as ``sample`` draws, so the images are the same
+            images, attention = generator(z, with_attention=True)
         return images.float().cpu(), attention.float().cpu()

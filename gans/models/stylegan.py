@@ -37,7 +37,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError
-from ..precision import inference_autocast
 from ..registry import register
 from .adversarial import AdversarialGAN
 from .info import Setting
@@ -343,29 +342,17 @@ class StyleGAN(AdversarialGAN):
     @torch.no_grad()
     def styles(self, z: torch.Tensor, psi: float = 1.0) -> torch.Tensor:
         """Per-layer styles (N, num_ws, w_dim) of latents ``z``, truncated by ψ toward the mean w."""
-        generator = self.inference_generator()
-        was_training = generator.training
-        generator.eval()  # an evaluated generator leaves w_avg alone
-        try:
-            with inference_autocast(self.device):
-                w = generator.map(z.to(self.device), psi)
-        finally:
-            generator.train(was_training)
+        with self.generating() as generator:  # an evaluated generator leaves w_avg alone
+            w = generator.map(z.to(self.device), psi)
         return w.float().unsqueeze(1).expand(-1, self.num_ws, -1)
 
     @torch.no_grad()
     def synthesize(self, ws: torch.Tensor, noise_seed: int | None = None) -> torch.Tensor:
         """Images (N, C, H, W) in [-1, 1] on the CPU from styles ``ws``; ``noise_seed`` redraws the noise inputs
         (otherwise the generator's fixed noise)."""
-        generator = self.inference_generator()
         noise = None if noise_seed is None else self.noise_maps(noise_seed, ws.size(0))
-        was_training = generator.training
-        generator.eval()
-        try:
-            with inference_autocast(self.device):
-                return generator.synthesize(ws.to(self.device), noise).float().cpu()
-        finally:
-            generator.train(was_training)
+        with self.generating() as generator:
+            return generator.synthesize(ws.to(self.device), noise).float().cpu()
 
     def sample(self, n: int, seed: int = 0, labels=None, truncation: float | None = None, psi: float = 1.0,
                noise_seed: int | None = None) -> torch.Tensor:
