@@ -63,7 +63,7 @@ def main(argv=None) -> int:
         rows.append(row)
         print(f"  {run.name}: projected {row['projected_mse']:.4f}, best of 100 random {row['random_best_mse']:.4f}",
               flush=True)
-    print(f"\n| run | space | projected MSE | best of 100 random latents | projection better on | s per image |")
+    print("\n| run | space | projected MSE | best of 100 random latents | projection better on | s per image |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(f"| {row['run']} | {row['space']} | {row['projected_mse']:.4f} | {row['random_best_mse']:.4f} | "
