@@ -16,6 +16,7 @@ generator's eval mode (its EMA copy when it has one), so a shared, cached model 
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,9 +235,11 @@ def project_upload(model, data: bytes, steps: int = DEFAULT_STEPS, feature_netwo
                           caption, [enlarge(image, small) for image in walk], npz_bytes(result))
 
 
-def held_out_examples(data_name: str, count: int = 4) -> list[tuple[str, bytes]]:
+@functools.lru_cache(maxsize=8)
+def held_out_examples(data_name: str, count: int = 4) -> tuple[tuple[str, bytes], ...]:
     """Up to ``count`` images of the run's dataset's test split as (file name, PNG bytes): images the model never
-    saw, to project with no image at hand. Empty when the dataset has no test split here (never downloads)."""
+    saw, to project with no image at hand. Empty when the dataset has no test split here (never downloads).
+    Cached: the Explore page asks on every rerun."""
     from .data import load_dataset
     from .errors import GansError
     from .images import png_bytes, to_pil, to_uint8
@@ -244,12 +247,12 @@ def held_out_examples(data_name: str, count: int = 4) -> list[tuple[str, bytes]]
     try:
         data = load_dataset(data_name.removesuffix("-mini"), split="test", download=False)
     except (GansError, OSError, TypeError):
-        return []
+        return ()
     if getattr(data, "images", None) is None:  # not a plain image dataset
-        return []
+        return ()
     images = data.images[:count]
     if images.dtype == torch.uint8:
         pictures = [to_pil(image.permute(1, 2, 0).numpy()) for image in images]
     else:
         pictures = [to_pil(array) for array in to_uint8(images)]
-    return [(f"test-{index}.png", png_bytes(picture)) for index, picture in enumerate(pictures)]
+    return tuple((f"test-{index}.png", png_bytes(picture)) for index, picture in enumerate(pictures))
