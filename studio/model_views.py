@@ -42,7 +42,7 @@ def projection_view(model, key: tuple, data_name: str, seed_a: int) -> None:
         return
     st.image([view.target, view.reconstruction, view.error_map], caption=["Target", "Reconstruction", "Error"],
              output_format="PNG")
-    st.caption(view.caption)
+    st.caption(f"{chosen[0]}: {view.caption}")  # which image: an upload or a test image
     st.image(view.walk, caption=[f"seed {seed_a}"] + [""] * (len(view.walk) - 2) + ["projection"], output_format="PNG")
     st.download_button("Download the latent (.npz)", view.npz, file_name="projected.npz", mime="application/zip",
                        on_click="ignore", key="explore_project_npz", icon=":material/download:")
