@@ -152,15 +152,19 @@ def find_choice(picked: str | Path | None, choices: Iterable[str]) -> str | None
 
 
 # ---- the front page ----------------------------------------------------------------------------------------------
-TASK_WORDS = {"generate": "noise → image", "translate": "image → image", "colorize": "gray → colour"}
+TASK_WORDS = {"generate": "noise → image", "translate": "image → image", "colorize": "gray → colour",
+              "upscale": "small → large"}
 COLORIZE_ROWS = "gray input · colorized · original"  # the rows of a colorizer run's progress grid, top to bottom
-TASK_ORDER = ("generate", "translate", "colorize")  # front-page order: samples, then translations, colorizations
+# front-page order: samples, then translations, colorizations, upscales
+TASK_ORDER = ("generate", "translate", "colorize", "upscale")
+UPSCALE_ROWS = "bicubic upscale · model upscale · original"  # an upscaler run's progress grid, top to bottom
 # How a run of each task is used from a terminal ({run}: its run folder)
 USE_COMMANDS = {
     "generate": ["python -m gans sample {run} -n 64 -o grid.png",
                  "python -m gans interpolate {run} --seeds 1 2 --frames 16 -o walk.gif"],
     "translate": ["python -m gans translate {run} input.png -o output.png"],
     "colorize": ["python -m gans colorize photo.jpg -o colour.png --checkpoint {run}"],
+    "upscale": ["python -m gans upscale photo.png -o large.png --checkpoint {run}"],
 }
 
 
@@ -209,6 +213,8 @@ def grid_rows(info: CheckpointInfo) -> str | None:
     (with the run's domain names when known), gray input · colorized · original for colorizers; None otherwise."""
     if info.task == "colorize":
         return COLORIZE_ROWS
+    if info.task == "upscale":
+        return UPSCALE_ROWS
     if info.task != "translate":
         return None
     from .registry import model_class

@@ -1,4 +1,4 @@
-"""``python -m gans``: list, train, sample, interpolate, translate, colorize, push.
+"""``python -m gans``: list, train, sample, interpolate, translate, colorize, upscale, project, evaluate, push.
 
 User errors (unknown names, bad values, missing or corrupt files) print one ``error: ...`` line and exit 2.
 """
@@ -320,6 +320,26 @@ def cmd_colorize(args) -> int:
     return 0
 
 
+def cmd_upscale(args) -> int:
+    from . import load
+    from .upscale import check_upscaler, default_upscaler, upscale_file
+
+    source = args.checkpoint or default_upscaler(args.scale)
+    model = load(source, device=args.device)
+    check_upscaler(model)
+    if args.scale is not None and args.scale != model.output_scale:
+        raise ConfigError(f"{source} upscales ×{model.output_scale}, not ×{args.scale}; drop --scale or give a "
+                          f"×{args.scale} checkpoint")
+    result = upscale_file(model, args.input, tile=args.tile)
+    _write_image(result.output, Path(args.output))
+    if result.report.message:
+        print(result.report.message)
+    (width, height), (in_width, in_height) = result.output.size, result.input.size
+    print(f"wrote {args.output} ({width}×{height}: {in_width}×{in_height} upscaled ×{result.scale} by "
+          f"{Path(source).name})")
+    return 0
+
+
 def cmd_project(args) -> int:
     from . import load
     from .catalog import describe
@@ -455,6 +475,17 @@ def build_parser() -> argparse.ArgumentParser:
                             "120,40,#a05030 (repeatable; for colorizers trained with hints)")
     color.add_argument("--device", default="cpu")
     color.set_defaults(func=cmd_colorize)
+
+    up = commands.add_parser("upscale", help="make a photo 2 or 4 times larger with a super-resolution model")
+    up.add_argument("input", help="image (PNG, JPEG, BMP, GIF, WebP or TIFF), any size and mode")
+    up.add_argument("-o", "--output", required=True, help="output image (.png, .jpg, .webp or .bmp)")
+    up.add_argument("--scale", type=int, choices=(2, 4), help="upscaling factor (default: the checkpoint's; picks "
+                                                               "the shipped upscaler of this factor)")
+    up.add_argument("--checkpoint", metavar="RUN_OR_ID", help="srgan run or Hub id (default: the shipped one)")
+    up.add_argument("--tile", type=_positive_int, metavar="N", help="process in N×N input-pixel tiles (bounds "
+                                                                      "memory); large images are tiled automatically")
+    up.add_argument("--device", default="cpu")
+    up.set_defaults(func=cmd_upscale)
 
     proj = commands.add_parser("project", help="find the latent from which a noise → image run draws an image")
     proj.add_argument("run", metavar="RUN_OR_ID", help="run directory or Hugging Face Hub repo id")

@@ -190,6 +190,10 @@ def elsewhere_message(name: str, architecture: str, task: str, source: str | Non
         return (f"**{name}** is a colorizer ({architecture}): it colours gray photos instead of drawing images from "
                 "noise, so it has no latent space to explore. Open it on the **Colorize** page, or from a terminal: "
                 f"`python -m gans colorize photo.jpg -o colour.png --checkpoint {source}`.")
+    if task == "upscale":
+        return (f"**{name}** is an upscaler ({architecture}): it enlarges photos instead of drawing images from noise, "
+                "so it has no latent space to explore. Open it on the **Upscale** page, or from a terminal: "
+                f"`python -m gans upscale photo.png -o large.png --checkpoint {source}`.")
     return (f"**{name}** is an image-to-image model ({architecture}): it translates images instead of drawing them "
             "from noise, so it has no latent space to explore. Open it on the **Translate** page, or from a terminal: "
             f"`python -m gans translate {source} input.png -o output.png`.")

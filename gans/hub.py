@@ -27,7 +27,7 @@ HUB_DATASETS = {
     "mnist": "ylecun/mnist",
     "cifar10": "uoft-cs/cifar10",
 }
-PIPELINE_TAGS = {"translate": "image-to-image", "colorize": "image-to-image"}
+PIPELINE_TAGS = {"translate": "image-to-image", "colorize": "image-to-image", "upscale": "image-to-image"}
 
 
 class HubError(GansError, RuntimeError):

@@ -23,7 +23,7 @@ def watched_run(status: dict, session_run: str | None = None) -> Path | None:
 
 
 def run_task(config: dict) -> str:
-    """The run's task from its config: "generate", "translate" or "colorize" ("generate" for an architecture
+    """The run's task from its config: "generate", "translate", "colorize" or "upscale" ("generate" for an architecture
     this version lacks)."""
     from .registry import model_task
 

@@ -90,11 +90,12 @@ def _reflect_pad(x: torch.Tensor, dim: int, amount: int) -> torch.Tensor:
     return x
 
 
-def run_padded(fn: ImageFn, x: torch.Tensor, multiple: int) -> torch.Tensor:
-    """``fn`` applied to ``x`` (N, C, H, W) padded to multiples of ``multiple``, cropped back to H×W.
+def run_padded(fn: ImageFn, x: torch.Tensor, multiple: int, scale: int = 1) -> torch.Tensor:
+    """``fn`` applied to ``x`` (N, C, H, W) padded to multiples of ``multiple``, cropped back to H×W (to
+    ``scale``·H × ``scale``·W for an upscaler).
 
-    ``fn`` may change the channel count but must keep the (padded) height and width. Gradient mode is left to the
-    caller, so this also serves training.
+    ``fn`` may change the channel count but must keep the (padded) height and width, times ``scale``. Gradient
+    mode is left to the caller, so this also serves training.
     """
     padded, (height, width) = pad_to_multiple(x, multiple)
     out = fn(padded)
@@ -104,12 +105,13 @@ def run_padded(fn: ImageFn, x: torch.Tensor, multiple: int) -> torch.Tensor:
             f"the network returned {shape} for a {tuple(padded.shape)} input; an (N, C, H, W) image batch was "
             "expected: use an image-to-image network"
         )
-    if out.shape[-2:] != padded.shape[-2:]:
+    if tuple(out.shape[-2:]) != (padded.shape[-2] * scale, padded.shape[-1] * scale):
         raise ConfigError(
             f"the network turned a {padded.shape[-1]}×{padded.shape[-2]} image into {out.shape[-1]}×{out.shape[-2]}; "
-            "only networks whose output has the input's size can be run on any image size"
+            + ("only networks whose output has the input's size can be run on any image size" if scale == 1 else
+               f"an upscaler by {scale} must return {scale} times the input's size")
         )
-    return out[..., :height, :width]
+    return out[..., : height * scale, : width * scale]
 
 
 # ---- tiling -----------------------------------------------------------------------------------------------
@@ -134,7 +136,7 @@ def tile_starts(length: int, tile: int, overlap: int, multiple: int = 1) -> list
     return list(range(0, length - tile, tile_step(tile, overlap, multiple))) + [length - tile]
 
 
-def run_tiled(fn: ImageFn, x: torch.Tensor, multiple: int, tile: int, overlap: int) -> torch.Tensor:
+def run_tiled(fn: ImageFn, x: torch.Tensor, multiple: int, tile: int, overlap: int, scale: int = 1) -> torch.Tensor:
     """``fn`` run tile by tile over ``x`` (N, C, H, W), blended into an output of the same height and width.
 
     The image is first reflect-padded to multiples of ``multiple`` (as a single pass would be); tiles are
@@ -143,7 +145,8 @@ def run_tiled(fn: ImageFn, x: torch.Tensor, multiple: int, tile: int, overlap: i
     Each tile's weight rises from ~0 at its inner edges to 1 over ``overlap`` pixels along a raised cosine (which
     barely counts the network's edge artefacts), and is 1 along the image border; the output is
     sum(weight × tile output) / sum(weight). Tiles run one at a time under ``torch.no_grad()`` and are
-    accumulated on the CPU, so memory stays bounded; the result is float32 on the CPU.
+    accumulated on the CPU, so memory stays bounded; the result is float32 on the CPU. An upscaler (``scale`` > 1)
+    is tiled the same way over its input; each tile's output and weights are ``scale`` times larger.
     """
     _check_images(x)
     _check_tiling(multiple, tile, overlap)
@@ -155,18 +158,21 @@ def run_tiled(fn: ImageFn, x: torch.Tensor, multiple: int, tile: int, overlap: i
     with torch.no_grad():
         for top in rows:
             tile_height = min(tile, padded_height)
-            row_weight = _edge_weights(top, tile_height, padded_height, overlap)
+            row_weight = _edge_weights(top * scale, tile_height * scale, padded_height * scale, overlap * scale)
+            rows_out = slice(top * scale, (top + tile_height) * scale)
             for left in cols:
                 tile_width = min(tile, padded_width)
-                weight = row_weight[:, None] * _edge_weights(left, tile_width, padded_width, overlap)[None, :]
+                column_weight = _edge_weights(left * scale, tile_width * scale, padded_width * scale, overlap * scale)
+                weight = row_weight[:, None] * column_weight[None, :]
                 piece = padded[..., top : top + tile_height, left : left + tile_width]
-                out = run_padded(fn, piece, multiple).float().cpu()
+                out = run_padded(fn, piece, multiple, scale).float().cpu()
                 if total is None:  # the channel count is known once the network has run
-                    total = torch.zeros(out.shape[0], out.shape[1], padded_height, padded_width)
-                    weights = torch.zeros(padded_height, padded_width)
-                total[..., top : top + tile_height, left : left + tile_width] += out * weight
-                weights[top : top + tile_height, left : left + tile_width] += weight
-    return (total / weights)[..., :height, :width]
+                    total = torch.zeros(out.shape[0], out.shape[1], padded_height * scale, padded_width * scale)
+                    weights = torch.zeros(padded_height * scale, padded_width * scale)
+                columns_out = slice(left * scale, (left + tile_width) * scale)
+                total[..., rows_out, columns_out] += out * weight
+                weights[rows_out, columns_out] += weight
+    return (total / weights)[..., : height * scale, : width * scale]
 
 
 def _edge_weights(start: int, size: int, length: int, overlap: int) -> torch.Tensor:
@@ -195,6 +201,7 @@ def translate_image(
     tile: int | None = None,
     overlap: int = DEFAULT_OVERLAP,
     max_untiled_pixels: int = DEFAULT_MAX_UNTILED_PIXELS,
+    scale: int = 1,
 ) -> tuple[torch.Tensor, TileReport]:
     """Run an image-to-image ``fn`` on ``x`` (1, C, H, W) in [-1, 1]; the output keeps H×W. Never downscales.
 
@@ -205,16 +212,17 @@ def translate_image(
     the image is tiled with exactly ``tile`` and ``overlap`` (``ConfigError`` if they do not fit).
 
     ``fn`` runs under ``torch.no_grad()`` (e.g. ``lambda t: model.translate(t)``, model in eval mode). Returns the
-    output as float32 on the CPU, and a ``TileReport`` whose ``message`` tells the user when tiling happened.
+    output as float32 on the CPU, and a ``TileReport`` whose ``message`` tells the user when tiling happened. An
+    upscaler's ``fn`` returns ``scale`` times its input's size, and so does this (tiles are in input pixels).
     """
     _check_images(x)
     height, width = x.shape[-2:]
     plan = tile_plan(height, width, multiple, tile=tile, overlap=overlap, max_untiled_pixels=max_untiled_pixels)
     if plan.tile is None:
         with torch.no_grad():
-            out = run_padded(fn, x, multiple).float().cpu()
+            out = run_padded(fn, x, multiple, scale).float().cpu()
         return out, TileReport(tiled=False, tiles=1, tile=None, input_size=(width, height))
-    out = run_tiled(fn, x, multiple, plan.tile, plan.overlap)
+    out = run_tiled(fn, x, multiple, plan.tile, plan.overlap, scale)
     if plan.tiles == 1:  # the image fitted in one tile: nothing was split
         return out, TileReport(tiled=False, tiles=1, tile=None, input_size=(width, height))
     overlap = plan.tile - tile_step(plan.tile, plan.overlap, multiple)  # what was used (tile starts are aligned)

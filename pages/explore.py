@@ -1,5 +1,5 @@
 """Explore: walk a trained generator's latent space (seed A to seed B, across classes, at random); attention maps,
-style mixing, projection (``studio.model_views``). Image-to-image models are pointed to Translate, colorizers to Colorize.
+style mixing, projection (``studio.model_views``). Image-to-image models are pointed to their own page.
 Widgets → ``gans.explore`` → ``st.image``; models come from the shared cache, pictures are cached by their inputs
 (``studio.pickers.picture``); only the t slider and its frame rerun when t moves."""
 
@@ -8,7 +8,7 @@ import streamlit as st
 import gans
 from gans import diversity, explore
 from gans.catalog import CheckpointInfo, describe, example_model, find_choice, same_folder, train_command
-from studio.common import hub_id_box, load_picked, open_in_colorize, open_in_translate
+from studio.common import TASK_OPENERS as ELSEWHERE, hub_id_box, load_picked
 from studio.model_views import model_views
 from studio.pickers import GENERATE, KEEP, MAX_SEED, generate_checkpoints, model_key, picture, seed_input
 from studio.shell import ensure_shell
@@ -16,8 +16,6 @@ from studio.shell import ensure_shell
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
 HUB_CHOICE = "<hub>"  # the picker's last option: a Hugging Face Hub repo id typed in a text box
-ELSEWHERE = {"translate": ("Open in Translate", ":material/compare:", open_in_translate),  # task → button, icon, open
-             "colorize": ("Open in Colorize", ":material/palette:", open_in_colorize)}
 
 
 # ---- picking a checkpoint --------------------------------------------------------------------------------------

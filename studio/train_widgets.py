@@ -12,7 +12,8 @@ from gans.checkpoints import zip_run
 from gans.run_view import grid_title, resume_target
 from gans.train_form import TrainForm, train_request
 from gans.training.jobs import JobBusyError
-from studio.common import COLORIZE_ROWS, open_in_colorize, open_in_translate, translation_rows
+from gans.catalog import UPSCALE_ROWS
+from studio.common import COLORIZE_ROWS, TASK_OPENERS, translation_rows
 
 
 def setting_widgets(settings, model: str, columns) -> dict:
@@ -80,6 +81,8 @@ def grid_caption(config: dict, grid: Path, task: str) -> str:
         return f"rows: {translation_rows(config.get('architecture', ''), domains)} · {when}"
     if task == "colorize":
         return f"rows: {COLORIZE_ROWS} · {when}"
+    if task == "upscale":
+        return f"rows: {UPSCALE_ROWS} · {when}"
     return f"fixed noise · {when}" if task == "generate" else when
 
 
@@ -102,12 +105,10 @@ def finished_actions(manager, run_dir: Path, progress, task: str) -> None:
             else:
                 st.rerun()
     with open_col:
-        if task == "translate":  # Explore walks latent spaces; image-to-image models have none
-            if st.button("Open in Translate", key="train_open_translate", icon=":material/compare:"):
-                open_in_translate(run_dir)
-        elif task == "colorize":
-            if st.button("Open in Colorize", key="train_open_colorize", icon=":material/palette:"):
-                open_in_colorize(run_dir)
+        if task in TASK_OPENERS:  # Explore walks latent spaces; image-to-image models have none
+            label, icon, open_run = TASK_OPENERS[task]
+            if st.button(label, key=f"train_open_{task}", icon=icon):
+                open_run(run_dir)
         elif task == "generate" and st.button("Open in Explore", key="train_open_explore", icon=":material/explore:"):
             st.session_state["explore_run"] = str(run_dir)
             st.switch_page("pages/explore.py")

@@ -50,6 +50,19 @@ def train_tiny_colorizer(out: Path, photos: Path, **settings) -> Path:
     return out
 
 
+def train_tiny_upscaler(out: Path, photos: Path, **settings) -> Path:
+    """A 2-step ×4 srgan (width 4, one residual block, 32 px crops) on the photos in ``photos``, with a sample grid
+    and an output convolution made non-zero, so that its upscale differs from bicubic interpolation."""
+    train("srgan", DataConfig("photo-folder", str(photos)),
+          TrainConfig(steps=2, batch_size=2, device="cpu", sample_every=2, num_samples=2), out,
+          {"width": 4, "blocks": 1, "d_width": 4, "image_size": 32, "pretrain_steps": 1, **settings})
+    model = gans.load(out)
+    torch.manual_seed(0)
+    torch.nn.init.normal_(model.generator.tail.weight, std=0.1)
+    model.save_pretrained(out)
+    return out
+
+
 # ---- the work budget on an upload page (Translate, Colorize) --------------------------------------------------
 def check_budget_and_busy_messages(open_page, upload, picture, caption_of, noun: str, monkeypatch) -> None:
     """An upload page (``open_page()``; ``upload(app, name, bytes)``; ``picture(w, h)`` PNG bytes;

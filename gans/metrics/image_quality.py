@@ -1,4 +1,4 @@
-"""Per-image quality metrics on tensors in [0, 1]: PSNR, SSIM and colourfulness.
+"""Per-image quality metrics on tensors in [0, 1]: PSNR, SSIM, colourfulness and high-frequency energy.
 
 Conventions shared by every function here:
 
@@ -207,3 +207,27 @@ def hue_concentration(rgb: torch.Tensor) -> torch.Tensor:
     resultant = torch.sqrt(rg.sum(dim=1) ** 2 + yb.sum(dim=1) ** 2)
     return _per_image(torch.where(total > 0, resultant / total.clamp_min(1e-12), torch.zeros_like(total)),
                       rgb.dim() == 4)
+
+
+#: ITU-R BT.601 luma weights: high-frequency energy is measured on brightness, where the eye sees detail
+LUMA = (0.299, 0.587, 0.114)
+
+
+def high_frequency_energy(images: torch.Tensor) -> torch.Tensor:
+    """Mean squared response of the 3×3 Laplacian (0 1 0 / 1 -4 1 / 0 1 0) to each image's luma (RGB) or gray
+    channel, at every position where it fits (no padding): how much fine detail and edge contrast an image has.
+    A blurry upscale has less of it than the original photo; one with invented texture may have more. Compare
+    images of the same size only, as a ratio (an upscale's energy over the original's)."""
+    x = _as_batch(images, "images")
+    if not x.is_floating_point():
+        raise ConfigError(f"images must be a floating-point tensor in [0, 1], got {images.dtype}; divide by 255 first")
+    x = x.to(_working_dtype(images))
+    if x.shape[1] == 3:
+        x = (x * torch.tensor(LUMA, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    elif x.shape[1] != 1:
+        raise ConfigError(f"expected 1 (gray) or 3 (RGB) channels, got {x.shape[1]}")
+    if min(x.shape[-2:]) < 3:
+        raise ConfigError(f"an image needs at least 3×3 pixels for the Laplacian, got {x.shape[-1]}×{x.shape[-2]}")
+    laplacian = (x[..., 1:-1, :-2] + x[..., 1:-1, 2:] + x[..., :-2, 1:-1] + x[..., 2:, 1:-1]
+                 - 4 * x[..., 1:-1, 1:-1])
+    return _per_image(laplacian.square().flatten(1).mean(dim=1), images.dim() == 4)

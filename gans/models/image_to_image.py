@@ -33,6 +33,11 @@ class ImageToImageGAN(GAN):
 
     # ---- what a caller needs to know
     @property
+    def output_scale(self) -> int:
+        """The output's height and width over the input's: 1 for translators, 2 or 4 for an upscaler."""
+        return 1
+
+    @property
     def input_multiple(self) -> int:
         """Input height and width must be multiples of this (``translate_tiled`` pads to it)."""
         raise NotImplementedError(f"{type(self).__name__} must define input_multiple")
@@ -82,12 +87,13 @@ class ImageToImageGAN(GAN):
     def translate_tiled(self, image: torch.Tensor, direction: str = "a2b", tile: int | None = None,
                         overlap: int = DEFAULT_OVERLAP,
                         max_untiled_pixels: int = DEFAULT_MAX_UNTILED_PIXELS) -> tuple[torch.Tensor, TileReport]:
-        """Translate one image (1, C, H, W) in [-1, 1] of any size; the output keeps H×W. Reflect-padded to
-        ``input_multiple`` and cropped back; over ``max_untiled_pixels`` (or with ``tile``) it runs in
+        """Translate one image (1, C, H, W) in [-1, 1] of any size; the output keeps H×W (times ``output_scale``).
+        Reflect-padded to ``input_multiple`` and cropped back; over ``max_untiled_pixels`` (or with ``tile``) it runs in
         overlapping tiles, blended, and the ``TileReport`` says so (never a silent down-scale)."""
         direction = self.check_direction(direction)
         return translate_image(lambda t: self.translate(t, direction), image, self.input_multiple,
-                               tile=tile, overlap=overlap, max_untiled_pixels=max_untiled_pixels)
+                               tile=tile, overlap=overlap, max_untiled_pixels=max_untiled_pixels,
+                               scale=self.output_scale)
 
     # ---- Trainer hooks: previews of example images
     def preview_inputs(self, data, seed: int, n: int):

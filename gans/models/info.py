@@ -28,7 +28,8 @@ ANY_IMAGE_SIZE = (28, 32, 64, 128, 256)
 #: defaults of a model class that declares none, by task: steps, batch size, in-the-loop metric cadence.
 #: Image-to-image networks (U-Net / ResNet generators at 64 px) are larger per image: smaller batches. FD is
 #: measured for noise models only (~0.5 s per 500 samples on a CPU every 200 steps: about 1 % of a run).
-TASK_DEFAULTS = {"generate": (2000, 64, 200), "translate": (1000, 16, 0), "colorize": (1000, 16, 0)}
+TASK_DEFAULTS = {"generate": (2000, 64, 200), "translate": (1000, 16, 0), "colorize": (1000, 16, 0),
+                 "upscale": (2000, 16, 0)}
 FALLBACK_DEFAULTS = (1000, 16, 0)
 
 
@@ -97,7 +98,7 @@ class ModelInfo:
 
     name: str
     summary: str  # the first line of its docstring
-    task: str  # "generate", "translate" or "colorize"
+    task: str  # "generate", "translate", "colorize" or "upscale"
     data_kind: str  # the kind of dataset it trains on: "images", "paired", "unpaired" or "photos"
     default_dataset: str | None  # None when no dataset of its kind is registered
     image_sizes: tuple[int, ...]

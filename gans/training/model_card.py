@@ -38,7 +38,8 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
     if samples:
         title = {"translate": "## Translations of fixed training inputs (rows: " + (
                      "input, output, target" if translates and len(model.directions) == 1 else "A, A → B, B, B → A") + ")",
-                 "colorize": "## Fixed training crops (rows: gray input, colorized, original)"}.get(
+                 "colorize": "## Fixed training crops (rows: gray input, colorized, original)",
+                 "upscale": "## Fixed training crops (rows: bicubic upscale, model upscale, original)"}.get(
                      task, "## Samples (fixed noise)")
         lines += [title, "", f"![samples at step {step}](samples/{samples[-1].name})", ""]
     if run.gif_path.exists():
@@ -52,6 +53,10 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
         lines += ["from gans.colorize import colorize_file",
                   'result = colorize_file(model, "photo.jpg", render_size=256)  # result.output: same size as input',
                   "```", "", "or `python -m gans colorize photo.jpg -o out.png --checkpoint " + run.path.name + "`", ""]
+    elif task == "upscale":
+        lines += ["from gans.upscale import upscale_file",
+                  f'result = upscale_file(model, "photo.jpg")  # result.output: {model.output_scale}× the input size',
+                  "```", "", "or `python -m gans upscale photo.jpg -o large.png --checkpoint " + run.path.name + "`", ""]
     else:
         lines += ["images = model.sample(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```", ""]
     atomic_write(run.card_path, "\n".join(lines))

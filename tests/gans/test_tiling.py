@@ -180,3 +180,25 @@ def test_bad_tiling_settings(multiple, tile, overlap, message):
 def test_bad_image_tensor():
     with pytest.raises(ConfigError, match=r"\(N, C, H, W\)"):
         pad_to_multiple(torch.zeros(3, 10, 10), 4)
+
+
+# ---- upscalers: the output is scale times the input ----------------------------------------------------------
+def double_then_square(x: torch.Tensor) -> torch.Tensor:
+    """A pointwise ×2 upscaler (nearest neighbour, then squared): tiles of it blend to exactly one pass."""
+    return torch.nn.functional.interpolate(x, scale_factor=2, mode="nearest") ** 2
+
+
+@pytest.mark.parametrize("height, width", [(1, 1), (13, 7), (40, 65)])
+def test_an_upscaler_is_tiled_over_its_input_and_blended_at_the_output_size(height, width):
+    x = torch.rand(1, 3, height, width)
+    whole, report = translate_image(double_then_square, x, 1, scale=2)
+    tiled, tiled_report = translate_image(double_then_square, x, 1, tile=16, overlap=4, scale=2)
+    assert not report.tiled and whole.shape == tiled.shape == (1, 3, 2 * height, 2 * width)
+    torch.testing.assert_close(whole, double_then_square(x))
+    torch.testing.assert_close(tiled, whole)
+    assert tiled_report.tiled == (max(height, width) > 16)
+
+
+def test_run_padded_refuses_an_upscaler_of_another_factor():
+    with pytest.raises(ConfigError, match="an upscaler by 4 must return 4 times the input's size"):
+        run_padded(double_then_square, torch.rand(1, 3, 8, 8), 1, scale=4)

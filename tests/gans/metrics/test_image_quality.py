@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from gans.errors import ConfigError
-from gans.metrics import colorfulness, psnr, ssim
+from gans.metrics import colorfulness, high_frequency_energy, psnr, ssim
 
 C1 = (0.01 * 1.0) ** 2
 C2 = (0.03 * 1.0) ** 2
@@ -237,3 +237,29 @@ def test_ssim_is_differentiable():
     y = torch.rand(1, 3, 12, 12)
     (1 - ssim(x, y)).sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+# ---- high-frequency energy (the upscalers' sharpness) --------------------------------------------------------
+def test_high_frequency_energy_of_a_single_bright_pixel_by_hand():
+    image = torch.zeros(1, 5, 5)
+    image[0, 2, 2] = 1.0
+    # The Laplacian fits at the 3×3 inner positions: -4 at the centre, 1 at its four neighbours, 0 at the corners.
+    assert high_frequency_energy(image).item() == pytest.approx((16 + 4) / 9)
+
+
+def test_high_frequency_energy_is_measured_on_luma_and_drops_with_blur():
+    torch.manual_seed(0)
+    rgb = torch.rand(2, 3, 16, 16)
+    luma = (rgb * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    torch.testing.assert_close(high_frequency_energy(rgb), high_frequency_energy(luma))
+    blurred = torch.nn.functional.avg_pool2d(rgb, 3, stride=1, padding=1)
+    assert (high_frequency_energy(blurred) < high_frequency_energy(rgb) / 4).all()
+    assert high_frequency_energy(torch.full((3, 8, 8), 0.5)).item() == 0
+
+
+@pytest.mark.parametrize("bad, message", [(torch.zeros(1, 2, 8, 8), "1 \\(gray\\) or 3 \\(RGB\\) channels"),
+                                          (torch.zeros(1, 1, 2, 8), "at least 3×3"),
+                                          (torch.zeros(1, 3, 8, 8, dtype=torch.uint8), "floating-point")])
+def test_high_frequency_energy_refuses_what_it_cannot_measure(bad, message):
+    with pytest.raises(ConfigError, match=message):
+        high_frequency_energy(bad)

@@ -72,7 +72,7 @@ def test_every_model_is_exactly_one_kind_with_only_its_own_generation_methods(cl
         assert cls.task == "generate"
         assert [name for name in IMAGE_ONLY if hasattr(cls, name)] == []
     else:
-        assert cls.task in ("translate", "colorize")
+        assert cls.task in ("translate", "colorize", "upscale")
         assert [name for name in NOISE_ONLY if hasattr(cls, name)] == []
 
 
