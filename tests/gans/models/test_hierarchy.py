@@ -97,11 +97,14 @@ def test_every_shipped_checkpoint_loads_as_its_base_and_produces_output(path):
             in_channels, out_channels = model.channels(direction)
             images = torch.linspace(-1, 1, 2 * in_channels * size * size).reshape(2, in_channels, size, size)
             out = model.translate(images, direction)
-            assert out.shape == (2, out_channels, size, size)
+            side = size * model.output_scale  # an upscaler's output is scale times larger
+            assert out.shape == (2, out_channels, side, side)
             assert torch.equal(out, model.translate(images, direction))
             assert out.min() >= -1 and out.max() <= 1
             odd_size = torch.zeros(1, in_channels, size + 3, size - 5)  # any size, through the tiling
-            assert model.translate_tiled(odd_size, direction)[0].shape == (1, out_channels, size + 3, size - 5)
+            scale = model.output_scale
+            assert model.translate_tiled(odd_size, direction)[0].shape == (1, out_channels, (size + 3) * scale,
+                                                                            (size - 5) * scale)
 
 
 @pytest.mark.parametrize("mode", ["slerp", "lerp"])

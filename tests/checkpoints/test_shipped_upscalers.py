@@ -1,0 +1,44 @@
+"""The acceptance of the shipped ×4 upscalers on the held-out photos (the offline-photos test split, never trained
+on), measured as benchmarks/upscale_quality.py does (gans.upscale.measure):
+
+- the MSE model (srresnet-offline-photos) is at least 1 dB above bicubic interpolation in PSNR;
+- the GAN model (srgan-offline-photos) is above bicubic in PSNR and sharper than the MSE model (high-frequency
+  energy relative to the original's)."""
+
+import pytest
+
+import gans
+from gans.upscale import default_upscaler, measure
+from tests.helpers import ROOT
+
+MSE_RUN = ROOT / "checkpoints" / "srresnet-offline-photos"
+GAN_RUN = ROOT / "checkpoints" / "srgan-offline-photos"
+
+
+@pytest.fixture(scope="module")
+def photos():
+    from gans.data.photos import load_offline_photos
+
+    return load_offline_photos("test").photos  # CI installs the photos' packages: a missing one is a failure
+
+
+@pytest.fixture(scope="module")
+def scores(photos):
+    return {name: measure(gans.load(run), photos) for name, run in (("mse", MSE_RUN), ("gan", GAN_RUN))}
+
+
+def test_the_mse_model_is_at_least_one_db_above_bicubic(scores):
+    bicubic, mse = scores["mse"]["bicubic"], scores["mse"]["model"]
+    assert mse["psnr"] >= bicubic["psnr"] + 1.0, (mse, bicubic)
+    assert mse["ssim"] > bicubic["ssim"]
+
+
+def test_the_gan_model_is_above_bicubic_and_sharper_than_the_mse_model(scores):
+    bicubic, gan, mse = scores["gan"]["bicubic"], scores["gan"]["model"], scores["mse"]["model"]
+    assert gan["psnr"] > bicubic["psnr"], (gan, bicubic)
+    assert gan["sharpness"] > mse["sharpness"] > bicubic["sharpness"], (gan, mse, bicubic)
+
+
+def test_the_gan_model_is_the_default_upscaler():
+    assert default_upscaler() == str(GAN_RUN) == default_upscaler(4)
+    assert gans.load(GAN_RUN).output_scale == 4
