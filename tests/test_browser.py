@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from studio.shell import PAGES
 from tests.helpers import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -112,9 +113,9 @@ def chart_points(page) -> int:
     )
 
 
-# Every page of the router (studio/shell.py), by the URL Streamlit gives it and the title it shows.
-DEEP_LINKS = [("", "GAN Studio"), ("train", "Train"), ("explore", "Explore"), ("compare", "Compare"),
-              ("translate", "Translate"), ("colorize", "Colorize")]
+# Every page of the router (studio/shell.py), by the URL Streamlit gives it and the title it shows (the home page's
+# heading is the studio's name): a new page is walked too.
+DEEP_LINKS = [("", "GAN Studio")] + [(Path(file).stem, title) for file, title, _ in PAGES if title != "Home"]
 
 
 @pytest.mark.parametrize("path, title", DEEP_LINKS, ids=[path or "home" for path, _ in DEEP_LINKS])
