@@ -124,6 +124,15 @@ def run_class(normal: int, args, model_kwargs: dict, train, test, device, precis
     return row
 
 
+def parse_argument(text: str) -> tuple[str, object]:
+    """KEY=VALUE with a JSON value (a number, true, [..]) or a bare string (d_norm=none)."""
+    key, _, raw = text.partition("=")
+    try:
+        return key.strip(), json.loads(raw)
+    except json.JSONDecodeError:
+        return key.strip(), raw
+
+
 def table(rows: list[dict], methods) -> str:
     lines = ["| class | " + " | ".join(methods) + " |", "| --- | " + " | ".join("---:" for _ in methods) + " |"]
     for row in rows:
@@ -156,8 +165,7 @@ def main(argv=None) -> int:
     for part in args.classes.split(","):
         low, _, high = part.partition("-")
         classes += list(range(int(low), int(high or low) + 1))
-    model_kwargs = {key: json.loads(value) if value[:1] in "0123456789-[{tfn" else value
-                    for key, value in (item.split("=", 1) for item in args.model_arg)}
+    model_kwargs = dict(parse_argument(item) for item in args.model_arg)
     device = resolve_device(args.device)
     precision = resolve_precision(args.precision, device)
     print(machine_line(), flush=True)

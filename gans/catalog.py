@@ -152,15 +152,18 @@ def find_choice(picked: str | Path | None, choices: Iterable[str]) -> str | None
 
 
 # ---- the front page ----------------------------------------------------------------------------------------------
-TASK_WORDS = {"generate": "noise → image", "translate": "image → image", "colorize": "gray → colour"}
+TASK_WORDS = {"generate": "noise → image", "translate": "image → image", "colorize": "gray → colour",
+              "anomaly": "image → anomaly score"}
 COLORIZE_ROWS = "gray input · colorized · original"  # the rows of a colorizer run's progress grid, top to bottom
-TASK_ORDER = ("generate", "translate", "colorize")  # front-page order: samples, then translations, colorizations
+ANOMALY_ROWS = "held-out normal input · reconstruction · |difference|"  # an anomaly run's grid
+TASK_ORDER = ("generate", "translate", "colorize", "anomaly")  # front-page order: samples, then translations, colorizations
 # How a run of each task is used from a terminal ({run}: its run folder)
 USE_COMMANDS = {
     "generate": ["python -m gans sample {run} -n 64 -o grid.png",
                  "python -m gans interpolate {run} --seeds 1 2 --frames 16 -o walk.gif"],
     "translate": ["python -m gans translate {run} input.png -o output.png"],
     "colorize": ["python -m gans colorize photo.jpg -o colour.png --checkpoint {run}"],
+    "anomaly": ["python -m gans anomaly {run} image.png --json"],
 }
 
 
@@ -209,6 +212,8 @@ def grid_rows(info: CheckpointInfo) -> str | None:
     (with the run's domain names when known), gray input · colorized · original for colorizers; None otherwise."""
     if info.task == "colorize":
         return COLORIZE_ROWS
+    if info.task == "anomaly":
+        return ANOMALY_ROWS
     if info.task != "translate":
         return None
     from .registry import model_class

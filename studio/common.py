@@ -11,14 +11,14 @@ from gans.catalog import COLORIZE_ROWS, TASK_WORDS as TASK_LABELS, dataset_rows,
 
 __all__ = ["COLORIZE_ROWS", "KEEP", "TASK_LABELS", "TASK_PAGES", "UPLOAD_TYPES", "dataset_table", "device_label",
            "go_to", "hub_id_box", "image_uploader", "job_manager", "load_checkpoint_of", "load_model", "load_picked",
-           "model_table", "open_in_colorize", "open_in_translate", "open_run_on", "pick_checkpoint",
+           "model_table", "open_in_colorize", "open_in_detect", "open_in_translate", "open_run_on", "pick_checkpoint",
            "pick_task_checkpoint", "sidebar_status", "task_checkpoint_choices", "translation_rows",
            "upload_or_example"]
 
 KEEP = "session"  # widget values survive a visit to another page
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"]  # what gans.decode reads
 # The page that uses a checkpoint of each task, for "open it on the ... page" messages.
-TASK_PAGES = {"generate": "Explore", "translate": "Translate", "colorize": "Colorize"}
+TASK_PAGES = {"generate": "Explore", "translate": "Translate", "colorize": "Colorize", "anomaly": "Detect"}
 
 
 @st.cache_resource
@@ -91,6 +91,13 @@ def open_in_colorize(run_dir) -> None:
     open_run_on("pages/colorize.py", "colorize_run", run_dir,
                 "The Colorize page is not available on this server; colour a photo with "
                 f"`python -m gans colorize photo.jpg -o colour.png --checkpoint {run_dir}`.")
+
+
+def open_in_detect(run_dir) -> None:
+    """Hand ``run_dir`` to the Detect page and go there."""
+    open_run_on("pages/detect.py", "anomaly_run", run_dir,
+                "The Detect page is not available on this server; score images with "
+                f"`python -m gans anomaly {run_dir} image.png`.")
 
 
 def sidebar_status() -> None:

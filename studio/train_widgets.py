@@ -8,11 +8,12 @@ from pathlib import Path
 import streamlit as st
 
 import gans
+from gans.catalog import ANOMALY_ROWS
 from gans.checkpoints import zip_run
 from gans.run_view import grid_title, resume_target
 from gans.train_form import TrainForm, train_request
 from gans.training.jobs import JobBusyError
-from studio.common import COLORIZE_ROWS, open_in_colorize, open_in_translate, translation_rows
+from studio.common import COLORIZE_ROWS, open_in_colorize, open_in_detect, open_in_translate, translation_rows
 
 
 def setting_widgets(settings, model: str, columns) -> dict:
@@ -80,6 +81,8 @@ def grid_caption(config: dict, grid: Path, task: str) -> str:
         return f"rows: {translation_rows(config.get('architecture', ''), domains)} · {when}"
     if task == "colorize":
         return f"rows: {COLORIZE_ROWS} · {when}"
+    if task == "anomaly":
+        return f"rows: {ANOMALY_ROWS} · {when}"
     return f"fixed noise · {when}" if task == "generate" else when
 
 
@@ -108,6 +111,9 @@ def finished_actions(manager, run_dir: Path, progress, task: str) -> None:
         elif task == "colorize":
             if st.button("Open in Colorize", key="train_open_colorize", icon=":material/palette:"):
                 open_in_colorize(run_dir)
+        elif task == "anomaly":
+            if st.button("Open in Detect", key="train_open_detect", icon=":material/troubleshoot:"):
+                open_in_detect(run_dir)
         elif task == "generate" and st.button("Open in Explore", key="train_open_explore", icon=":material/explore:"):
             st.session_state["explore_run"] = str(run_dir)
             st.switch_page("pages/explore.py")

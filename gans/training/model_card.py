@@ -38,7 +38,8 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
     if samples:
         title = {"translate": "## Translations of fixed training inputs (rows: " + (
                      "input, output, target" if translates and len(model.directions) == 1 else "A, A → B, B, B → A") + ")",
-                 "colorize": "## Fixed training crops (rows: gray input, colorized, original)"}.get(
+                 "colorize": "## Fixed training crops (rows: gray input, colorized, original)",
+                 "anomaly": "## Held-out normal images (rows: input, reconstruction, |difference|)"}.get(
                      task, "## Samples (fixed noise)")
         lines += [title, "", f"![samples at step {step}](samples/{samples[-1].name})", ""]
     if run.gif_path.exists():
@@ -52,6 +53,11 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
         lines += ["from gans.colorize import colorize_file",
                   'result = colorize_file(model, "photo.jpg", render_size=256)  # result.output: same size as input',
                   "```", "", "or `python -m gans colorize photo.jpg -o out.png --checkpoint " + run.path.name + "`", ""]
+    elif task == "anomaly":
+        lines += ["from gans.detect import detect_files",
+                  'for found in detect_files(model, ["image.png"]):  # score (≈ 1: typical normal), verdict',
+                  "    print(found.name, found.score, found.verdict)",
+                  "```", "", "or `python -m gans anomaly " + run.path.name + " image.png --json`", ""]
     else:
         lines += ["images = model.sample(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```", ""]
     atomic_write(run.card_path, "\n".join(lines))

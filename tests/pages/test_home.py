@@ -34,7 +34,9 @@ def media_url(path: Path) -> str:
 def shipped_with_grids() -> list[str]:
     """Names of the shipped checkpoints the home page shows, in its order: of each task, the first with a sample
     grid (the lowest FD first for noise to image, then by name)."""
-    order = {"generate": 0, "translate": 1, "colorize": 2}
+    from gans.catalog import TASK_ORDER
+
+    order = {task: index for index, task in enumerate(TASK_ORDER)}
 
     def lowest_fd(info):  # noise-to-image runs: the lowest FD logged during training leads
         values = [json.loads(line).get("fd") for line in (info.path / "events.jsonl").read_text().splitlines()
