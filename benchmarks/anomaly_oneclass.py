@@ -42,6 +42,9 @@ from gans.training.trainer import BatchSampler  # noqa: E402
 from reference_dcgan import machine_line  # noqa: E402
 
 METHODS = ("model", "ae", "knn")
+#: other weightings (image, D-feature, latent residual) of the model's own score terms, reported beside it
+ABLATIONS = {"image_and_feature_1": (1.0, 1.0, 0.0), "image_and_feature_0.1": (1.0, 0.1, 0.0),
+             "image_and_latent_0.25": (1.0, 0.0, 0.25)}
 
 
 def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float:
@@ -103,17 +106,21 @@ def run_class(normal: int, args, model_kwargs: dict, train, test, device, precis
         else:
             kwargs = {**model_kwargs, "normal_class": normal}
             if method == "ae":
-                kwargs.update(adversarial_weight=0.0, feature_weight=0.0)
+                kwargs.update(adversarial_weight=0.0, feature_weight=0.0, latent_weight=0.0)
             model, data, stats = train_model(kwargs, train, args.steps, args.batch_size, args.seed, device, precision)
-            pixel, feature, _ = model.score_terms(test_images)
-            scores = model.combine(pixel, feature)
+            terms = model.score_terms(test_images)
+            scores = model.combine(terms)
             row[method] = roc_auc(scores.numpy(), anomalous)
             if method == "model":
                 if args.save_scores:  # the two terms of every test image, to study other weightings offline
-                    np.savez(args.out / f"scores-class{normal}.npz", pixel=pixel.numpy(), feature=feature.numpy(),
-                             labels=test.labels.numpy(), scale=model.score_scale.numpy())
-                row["model_pixel_term"] = roc_auc(pixel.numpy(), anomalous)
-                row["model_feature_term"] = roc_auc(feature.numpy(), anomalous)
+                    np.savez(args.out / "scores" / f"class{normal}.npz", pixel=terms.pixel.numpy(),
+                             feature=terms.feature.numpy(), latent=terms.latent.numpy(), labels=test.labels.numpy(),
+                             scale=model.score_scale.numpy())
+                for name in ("pixel", "feature", "latent"):  # each term alone
+                    row[f"model_{name}_term"] = roc_auc(getattr(terms, name).numpy(), anomalous)
+                logs = (model._logs(terms) - model.score_scale.log()).numpy()
+                for label, weights in ABLATIONS.items():  # the same terms weighted otherwise
+                    row[f"model_{label}"] = roc_auc(logs @ np.array(weights), anomalous)
                 normal_scores = scores[torch.from_numpy(~anomalous)]
                 row["threshold"] = float(model.threshold)
                 row["normal_flagged"] = float((normal_scores > model.threshold).float().mean())
@@ -174,7 +181,7 @@ def main(argv=None) -> int:
           flush=True)
     train = load_dataset("fashion-mnist", split="train")
     test = load_dataset("fashion-mnist", split="test")
-    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "scores").mkdir(parents=True, exist_ok=True)
     results_path = args.out / "results.json"
     saved = json.loads(results_path.read_text()) if results_path.exists() else {}
     setup = {"steps": args.steps, "batch_size": args.batch_size, "seed": args.seed, "precision": precision,

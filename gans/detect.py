@@ -24,6 +24,8 @@ from .uploads import decode_upload
 
 #: the task of the models this module runs (``gans.registry.model_task``)
 TASK = "anomaly"
+#: how messages name such a model
+MODEL_NOUN = "anomaly detector"
 #: a pixel difference of this much (in [-1, 1] units, out of 2) is the heat map's hottest colour
 HEAT_FULL_SCALE = 1.0
 
@@ -84,8 +86,8 @@ def detect_images(model, images: list[tuple[str, Image.Image]], scale: int = 1) 
     budget.check_samples(len(images), "images")
     batch = torch.cat([fit_image(model, image) for _, image in images])
     with budget.heavy_call():
-        pixel, feature, reconstructions = model.score_terms(batch)
-    scores = model.combine(pixel, feature)
+        terms = model.score_terms(batch)
+    scores, reconstructions = model.combine(terms), terms.reconstruction
     threshold = float(model.threshold)
     detections = []
     for (name, _), image, reconstruction, score in zip(images, batch, reconstructions, scores):
@@ -114,6 +116,19 @@ def detect_uploads(model, uploads: list[tuple[str, bytes]], scale: int = 1) -> l
     return detect_images(model, [(name, decode(data, name)) for name, data in uploads], scale)
 
 
+def detect_each(model, uploads: list[tuple[str, bytes]], scale: int = 1) -> tuple[list[Detection], list[str]]:
+    """Score the uploads that decode; (their detections, one message per upload that is not a usable image): a
+    bad file among good ones does not stop the others being scored (the Detect page)."""
+    budget.check_samples(len(uploads), "images")
+    images, problems = [], []
+    for name, data in uploads:
+        try:
+            images.append((name, decode(data, name)))
+        except GansError as error:
+            problems.append(str(error))
+    return (detect_images(model, images, scale) if images else []), problems
+
+
 def detect_files(model, paths: list[str], scale: int = 1) -> list[Detection]:
     """Score image files by path (the ``anomaly`` command); each ``Detection.name`` is the path as given."""
     budget.check_samples(len(paths), "images")
@@ -125,12 +140,17 @@ def detect_files(model, paths: list[str], scale: int = 1) -> list[Detection]:
     return detect_images(model, images, scale)
 
 
-def summary(model, class_names: list[str] | None = None) -> str:
-    """One line about a loaded anomaly model: its normal class (named from ``class_names``, the run's data) and
+def summary(model) -> str:
+    """One line about a loaded anomaly model: its normal class (named from its run's data when known) and
     threshold."""
+    from .checkpoints import RunDir
+
     cfg = model.config()
     normal = cfg.get("normal_class", -1)
-    names = class_names or []
+    try:
+        names = (RunDir(model.run_path).read_config().get("data") or {}).get("class_names") or []
+    except (AttributeError, GansError, OSError):  # a model not loaded from a run folder
+        names = []
     what = "every training image" if normal < 0 else (
         f"class {normal}" + (f" ({names[normal]})" if normal < len(names) else ""))
     return (f"normal = {what}; score ≈ 1 for a typical normal image; anomalous above {float(model.threshold):.3f} "

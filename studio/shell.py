@@ -25,6 +25,7 @@ PAGES = [
     ("pages/compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/translate.py", "Translate", ":material/compare:"),
     ("pages/colorize.py", "Colorize", ":material/palette:"),
+    ("pages/detect.py", "Detect", ":material/troubleshoot:"),
 ]
 
 
