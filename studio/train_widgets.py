@@ -9,6 +9,7 @@ import streamlit as st
 
 import gans
 from gans.catalog import ANOMALY_ROWS
+from gans.detect import TASK as ANOMALY_TASK
 from gans.checkpoints import zip_run
 from gans.run_view import grid_title, resume_target
 from gans.train_form import TrainForm, train_request
@@ -81,7 +82,7 @@ def grid_caption(config: dict, grid: Path, task: str) -> str:
         return f"rows: {translation_rows(config.get('architecture', ''), domains)} · {when}"
     if task == "colorize":
         return f"rows: {COLORIZE_ROWS} · {when}"
-    if task == "anomaly":
+    if task == ANOMALY_TASK:
         return f"rows: {ANOMALY_ROWS} · {when}"
     return f"fixed noise · {when}" if task == "generate" else when
 
@@ -111,7 +112,7 @@ def finished_actions(manager, run_dir: Path, progress, task: str) -> None:
         elif task == "colorize":
             if st.button("Open in Colorize", key="train_open_colorize", icon=":material/palette:"):
                 open_in_colorize(run_dir)
-        elif task == "anomaly":
+        elif task == ANOMALY_TASK:
             if st.button("Open in Detect", key="train_open_detect", icon=":material/troubleshoot:"):
                 open_in_detect(run_dir)
         elif task == "generate" and st.button("Open in Explore", key="train_open_explore", icon=":material/explore:"):
