@@ -115,6 +115,7 @@ def chart_points(page) -> int:
 # Every page of the router (studio/shell.py), by the URL Streamlit gives it and the title it shows.
 DEEP_LINKS = [("", "GAN Studio"), ("train", "Train"), ("explore", "Explore"), ("compare", "Compare"),
               ("translate", "Translate"), ("colorize", "Colorize")]
+DEEP_LINKS += [("detect", "Detect")]
 
 
 @pytest.mark.parametrize("path, title", DEEP_LINKS, ids=[path or "home" for path, _ in DEEP_LINKS])
