@@ -153,11 +153,12 @@ def find_choice(picked: str | Path | None, choices: Iterable[str]) -> str | None
 
 # ---- the front page ----------------------------------------------------------------------------------------------
 TASK_WORDS = {"generate": "noise → image", "translate": "image → image", "colorize": "gray → colour",
-              "upscale": "small → large"}
+              "upscale": "small → large", "anomaly": "image → anomaly score"}
 COLORIZE_ROWS = "gray input · colorized · original"  # the rows of a colorizer run's progress grid, top to bottom
-# front-page order: samples, then translations, colorizations, upscales
-TASK_ORDER = ("generate", "translate", "colorize", "upscale")
 UPSCALE_ROWS = "bicubic upscale · model upscale · original"  # an upscaler run's progress grid, top to bottom
+ANOMALY_ROWS = "held-out normal input · reconstruction · |difference|"  # an anomaly run's grid
+# front-page order: samples, then translations, colorizations, upscales, anomaly detectors
+TASK_ORDER = ("generate", "translate", "colorize", "upscale", "anomaly")
 # How a run of each task is used from a terminal ({run}: its run folder)
 USE_COMMANDS = {
     "generate": ["python -m gans sample {run} -n 64 -o grid.png",
@@ -165,6 +166,7 @@ USE_COMMANDS = {
     "translate": ["python -m gans translate {run} input.png -o output.png"],
     "colorize": ["python -m gans colorize photo.jpg -o colour.png --checkpoint {run}"],
     "upscale": ["python -m gans upscale photo.png -o large.png --checkpoint {run}"],
+    "anomaly": ["python -m gans anomaly {run} image.png --json"],
 }
 
 
@@ -215,6 +217,8 @@ def grid_rows(info: CheckpointInfo) -> str | None:
         return COLORIZE_ROWS
     if info.task == "upscale":
         return UPSCALE_ROWS
+    if info.task == "anomaly":
+        return ANOMALY_ROWS
     if info.task != "translate":
         return None
     from .registry import model_class

@@ -361,6 +361,23 @@ def cmd_project(args) -> int:
     return 0
 
 
+def cmd_anomaly(args) -> int:
+    from . import load
+    from .detect import check_model, detect_files
+
+    model = load(args.run, device=args.device)
+    check_model(model, args.run)
+    detections = detect_files(model, args.images)
+    if args.json:
+        print(json.dumps([detection.to_json() for detection in detections], indent=2))
+        return 0
+    width = max(len("image"), *(len(detection.name) for detection in detections))
+    print(f"{'image':<{width}}  {'score':>8}  verdict (threshold {float(model.threshold):.3f})")
+    for detection in detections:
+        print(f"{detection.name:<{width}}  {detection.score:8.3f}  {detection.verdict}")
+    return 0
+
+
 def cmd_push(args) -> int:
     from .hub import push_run
 
@@ -510,6 +527,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="skip the Inception FID even when Inception-v3 weights are present (it is slow on a "
                                "CPU: 299 px images)")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    anomaly = commands.add_parser("anomaly", help="anomaly scores and verdicts of images with an anomaly run")
+    anomaly.add_argument("run", metavar="RUN_OR_ID", help="anomaly run directory or Hugging Face Hub repo id")
+    anomaly.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, BMP, GIF, WebP or TIFF)")
+    anomaly.add_argument("--json", action="store_true",
+                         help="print a JSON list, one {path, score, anomalous} object per image")
+    anomaly.add_argument("--device", default="cpu")
+    anomaly.set_defaults(func=cmd_anomaly)
 
     push = commands.add_parser("push", help="upload a run directory to the Hugging Face Hub (needs HF_TOKEN)")
     push.add_argument("run", metavar="RUN", help="run directory")

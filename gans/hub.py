@@ -100,7 +100,8 @@ def hub_metadata(model, config: dict, existing: dict | None = None) -> dict:
         metadata["datasets"] = [dataset]
     task = getattr(model, "task", "generate")
     # Class-conditional generation has no Hub pipeline tag; unconditional generation and image-to-image do.
-    pipeline = PIPELINE_TAGS.get(task) or (None if model.conditional else "unconditional-image-generation")
+    unconditional = task == "generate" and not model.conditional
+    pipeline = PIPELINE_TAGS.get(task) or ("unconditional-image-generation" if unconditional else None)
     if pipeline:
         metadata["pipeline_tag"] = pipeline
     return metadata

@@ -11,14 +11,16 @@ from gans.catalog import COLORIZE_ROWS, TASK_WORDS as TASK_LABELS, dataset_rows,
 
 __all__ = ["COLORIZE_ROWS", "KEEP", "TASK_LABELS", "TASK_OPENERS", "TASK_PAGES", "UPLOAD_TYPES", "dataset_table", "device_label",
            "go_to", "hub_id_box", "image_uploader", "job_manager", "load_checkpoint_of", "load_model", "load_picked",
-           "model_table", "open_in_colorize", "open_in_translate", "open_in_upscale", "open_run_on", "pick_checkpoint",
+           "model_table", "open_in_colorize", "open_in_detect", "open_in_translate", "open_in_upscale", "open_run_on",
+           "pick_checkpoint",
            "pick_task_checkpoint", "sidebar_status", "task_checkpoint_choices", "translation_rows",
            "upload_or_example"]
 
 KEEP = "session"  # widget values survive a visit to another page
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"]  # what gans.decode reads
 # The page that uses a checkpoint of each task, for "open it on the ... page" messages.
-TASK_PAGES = {"generate": "Explore", "translate": "Translate", "colorize": "Colorize", "upscale": "Upscale"}
+TASK_PAGES = {"generate": "Explore", "translate": "Translate", "colorize": "Colorize", "upscale": "Upscale",
+              "anomaly": "Detect"}
 
 
 @st.cache_resource
@@ -100,10 +102,18 @@ def open_in_upscale(run_dir) -> None:
                 f"`python -m gans upscale photo.png -o large.png --checkpoint {run_dir}`.")
 
 
+def open_in_detect(run_dir) -> None:
+    """Hand ``run_dir`` to the Detect page and go there."""
+    open_run_on("pages/detect.py", "anomaly_run", run_dir,
+                "The Detect page is not available on this server; score images with "
+                f"`python -m gans anomaly {run_dir} image.png`.")
+
+
 # task → (button label, icon, open a run on its page): where a run that Explore cannot walk goes
 TASK_OPENERS = {"translate": ("Open in Translate", ":material/compare:", open_in_translate),
                 "colorize": ("Open in Colorize", ":material/palette:", open_in_colorize),
-                "upscale": ("Open in Upscale", ":material/zoom_in:", open_in_upscale)}
+                "upscale": ("Open in Upscale", ":material/zoom_in:", open_in_upscale),
+                "anomaly": ("Open in Detect", ":material/troubleshoot:", open_in_detect)}
 
 
 def sidebar_status() -> None:

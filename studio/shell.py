@@ -26,6 +26,7 @@ PAGES = [
     ("pages/translate.py", "Translate", ":material/compare:"),
     ("pages/colorize.py", "Colorize", ":material/palette:"),
     ("pages/upscale.py", "Upscale", ":material/zoom_in:"),
+    ("pages/detect.py", "Detect", ":material/troubleshoot:"),
 ]
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import streamlit as st
 
 import gans
+from gans.catalog import ANOMALY_ROWS
+from gans.detect import TASK as ANOMALY_TASK
 from gans.checkpoints import zip_run
 from gans.run_view import grid_title, resume_target
 from gans.train_form import TrainForm, train_request
@@ -83,6 +85,8 @@ def grid_caption(config: dict, grid: Path, task: str) -> str:
         return f"rows: {COLORIZE_ROWS} · {when}"
     if task == "upscale":
         return f"rows: {UPSCALE_ROWS} · {when}"
+    if task == ANOMALY_TASK:
+        return f"rows: {ANOMALY_ROWS} · {when}"
     return f"fixed noise · {when}" if task == "generate" else when
 
 
@@ -105,9 +109,9 @@ def finished_actions(manager, run_dir: Path, progress, task: str) -> None:
             else:
                 st.rerun()
     with open_col:
-        if task in TASK_OPENERS:  # Explore walks latent spaces; image-to-image models have none
-            label, icon, open_run = TASK_OPENERS[task]
-            if st.button(label, key=f"train_open_{task}", icon=icon):
+        if task in TASK_OPENERS:  # Explore walks latent spaces; the other tasks have none
+            label, icon, open_run = TASK_OPENERS[task]  # key: train_open_translate, ..._detect (the page's name)
+            if st.button(label, key=f"train_open_{label.rsplit(' ', 1)[-1].lower()}", icon=icon):
                 open_run(run_dir)
         elif task == "generate" and st.button("Open in Explore", key="train_open_explore", icon=":material/explore:"):
             st.session_state["explore_run"] = str(run_dir)

@@ -154,3 +154,36 @@ def downloaded_bytes(page, key: str, stores: list) -> bytes:
         except Exception:  # noqa: BLE001  not in this run's store
             continue
     raise AssertionError(f"no media file {name}")
+
+
+# ---- anomaly detection (gans.detect) ----------------------------------------------------------------------------
+ANOMALY_NORMAL_CLASS = 1  # trousers: the normal class of the tiny detector the tests train
+
+
+def train_tiny_anomaly(out: Path, steps: int = 150) -> Path:
+    """A small anomaly detector (width 8, latent 8) trained ``steps`` steps on the embedded subset's trousers (540
+    training images; the last 60 are held out for its threshold), with a sample grid: about 3 s on one CPU thread.
+    One thread: these small convolutions gain nothing from two, and two threads on a busy 2-core machine wait on
+    each other (100 s instead of 3 s when measured beside another job)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        train("anomaly", DataConfig("fashion-mnist-mini"),
+              TrainConfig(steps=steps, batch_size=32, device="cpu", sample_every=steps, checkpoint_every=steps,
+                          precision="fp32"),
+              out, {"width": 8, "latent_dim": 8, "normal_class": ANOMALY_NORMAL_CLASS})
+    finally:
+        torch.set_num_threads(threads)
+    return out
+
+
+def mini_images(label: int, heldout_only: bool = False) -> list[Image.Image]:
+    """The embedded subset's images of class ``label`` as PIL images (``heldout_only``: the last tenth, which an
+    anomaly detector of that class never trained on)."""
+    from gans.data import load_dataset
+
+    data = load_dataset("fashion-mnist-mini")
+    images = data.images[data.labels == label]
+    if heldout_only:
+        images = images[-round(len(images) * 0.1):]
+    return [Image.fromarray(image[0].numpy()) for image in images]

@@ -8,3 +8,4 @@ from . import colorizer  # noqa: F401  colorizer (grayscale → colour photos, C
 from . import sagan  # noqa: F401  sagan (self-attention GAN)
 from . import stylegan  # noqa: F401  stylegan (StyleGAN2-style generator)
 from . import srgan  # noqa: F401  srgan (super-resolution)
+from . import anomaly  # noqa: F401  anomaly (one-class anomaly detection: f-AnoGAN / GANomaly)

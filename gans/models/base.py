@@ -196,6 +196,11 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         """The PIL progress grid for ``preview_inputs``."""
         raise NotImplementedError(f"{type(self).__name__} must implement preview_grid")
 
+    def calibrate(self, data) -> None:
+        """Measure, on the training ``data``, statistics saved with the weights; the Trainer calls it before every
+        checkpoint. Most models have none; the anomaly model measures its score's scale and threshold on held-out
+        normal images. Must not draw from the global RNG (exact resume)."""
+
     def training_state(self) -> dict:
         """Tensors besides the weights that exact resuming needs (e.g. CycleGAN's image pools)."""
         return {}

@@ -39,7 +39,8 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
         title = {"translate": "## Translations of fixed training inputs (rows: " + (
                      "input, output, target" if translates and len(model.directions) == 1 else "A, A → B, B, B → A") + ")",
                  "colorize": "## Fixed training crops (rows: gray input, colorized, original)",
-                 "upscale": "## Fixed training crops (rows: bicubic upscale, model upscale, original)"}.get(
+                 "upscale": "## Fixed training crops (rows: bicubic upscale, model upscale, original)",
+                 "anomaly": "## Held-out normal images (rows: input, reconstruction, |difference|)"}.get(
                      task, "## Samples (fixed noise)")
         lines += [title, "", f"![samples at step {step}](samples/{samples[-1].name})", ""]
     if run.gif_path.exists():
@@ -57,6 +58,11 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
         lines += ["from gans.upscale import upscale_file",
                   f'result = upscale_file(model, "photo.jpg")  # result.output: {model.output_scale}× the input size',
                   "```", "", "or `python -m gans upscale photo.jpg -o large.png --checkpoint " + run.path.name + "`", ""]
+    elif task == "anomaly":
+        lines += ["from gans.detect import detect_files",
+                  'for found in detect_files(model, ["image.png"]):  # score (≈ 1: typical normal), verdict',
+                  "    print(found.name, found.score, found.verdict)",
+                  "```", "", "or `python -m gans anomaly " + run.path.name + " image.png --json`", ""]
     else:
         lines += ["images = model.sample(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```", ""]
     atomic_write(run.card_path, "\n".join(lines))

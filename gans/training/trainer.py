@@ -135,7 +135,7 @@ class Trainer:
         warned_divergence = False
         try:
             if not resume:  # a step-0 checkpoint: resumable, and a "last good" state from the very start
-                self._save_checkpoint(run, model, optimizers, sampler, step)
+                self._save_checkpoint(run, model, optimizers, sampler, step, data)
             while step < cfg.steps:
                 if self.dist.any(self.should_stop()):  # every rank stops at the same step
                     status = "stopped"
@@ -178,11 +178,11 @@ class Trainer:
                 if tracker is not None and (step % cfg.metric_every == 0 or step == cfg.steps):
                     best_fd = self._measure(run, model, tracker, step, best_fd)
                 if step % cfg.checkpoint_every == 0 and step < cfg.steps:
-                    self._save_checkpoint(run, model, optimizers, sampler, step)
+                    self._save_checkpoint(run, model, optimizers, sampler, step, data)
 
             if not run.sample_paths() or run.sample_paths()[-1] != run.sample_path(step):
                 self._save_sample(run, model, fixed_inputs, step)
-            self._save_checkpoint(run, model, optimizers, sampler, step)
+            self._save_checkpoint(run, model, optimizers, sampler, step, data)
             wall = time.time() - started
             if self.dist.is_main:
                 self._write_gif(run)
@@ -269,8 +269,10 @@ class Trainer:
         atomic_write(run.sample_path(step), png_bytes(grid))
         self.emit(run, {"type": "sample", "step": step, "path": str(run.sample_path(step).relative_to(run.path))})
 
-    def _save_checkpoint(self, run: RunDir, model, optimizers, sampler: BatchSampler, step: int) -> None:
+    def _save_checkpoint(self, run: RunDir, model, optimizers, sampler: BatchSampler, step: int, data=None) -> None:
         """Save weights and the full training state. Every rank takes part (RNG states are gathered)."""
+        if data is not None:
+            model.calibrate(data)  # statistics saved with the weights (e.g. an anomaly model's threshold)
         model.sync_ema_statistics()  # the EMA generator is saved with statistics of its own
         broken = [name for name, p in model.state_dict().items() if p.is_floating_point() and not torch.isfinite(p).all()]
         if broken:  # never overwrite the last good checkpoint with broken weights

@@ -488,3 +488,20 @@ def test_the_grid_title_says_whether_the_run_finished_or_stopped_short():
     assert grid_title(SimpleNamespace(state="stopped", step=1234)) == "Last grid (stopped at step 1,234)"
     assert grid_title(SimpleNamespace(state="interrupted", step=40)) == "Last grid (interrupted at step 40)"
     assert grid_title(SimpleNamespace(state="running", step=40)) == "Grid at step 40"
+
+
+def test_a_tiny_anomaly_run_trains_on_its_normal_class_and_opens_in_detect(app, tmp_path):
+    """A new task needs no page edit: the form shows the model's declared settings, the run calibrates its threshold
+    and the finished run opens on the page of its task."""
+    choose_model(app, "anomaly")
+    app.number_input(key="train_steps_anomaly").set_value(6)
+    app.number_input(key="train_batch_size_anomaly").set_value(8)
+    app.number_input(key="train_normal_class_anomaly").set_value(1)
+    run = start_and_finish(app, tmp_path)
+    assert gans.RunDir(run).read_config()["model"]["normal_class"] == 1
+    assert float(gans.load(run).threshold) != 1.0, "the threshold was measured on held-out images"
+    assert "rows: held-out normal input · reconstruction · |difference|" in app.image[0].captions[0]
+    app.button(key="train_open_detect").click().run()
+    assert not app.exception
+    assert [title.value for title in app.title] == ["Detect"]
+    assert app.selectbox(key="anomaly_checkpoint").value == str(run), "on the run just trained"

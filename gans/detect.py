@@ -1,0 +1,157 @@
+"""Score images with an anomaly checkpoint: what ``python -m gans anomaly`` and the studio's Detect page call.
+
+Each image is decoded with the library's one upload decoder (``gans.uploads.decode_upload``: a bad file is one
+clear ``ImageError``), centre-cropped to a square and resized to the model's size and channels, then scored
+(``AnomalyGAN.score``: normalised reconstruction error + D-feature residual, ≈ 1 for a typical normal image).
+The verdict compares the score with the threshold stored in the checkpoint (a quantile of held-out normal images'
+scores, measured when the run was saved). A ``Detection`` also holds the model-size input, its reconstruction and a
+heat map of |input − reconstruction| for showing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from . import budget
+from .errors import ConfigError, GansError
+from .images import to_pil, to_uint8
+from .uploads import decode_upload
+
+#: the task of the models this module runs (``gans.registry.model_task``)
+TASK = "anomaly"
+#: how messages name such a model
+MODEL_NOUN = "anomaly detector"
+#: a pixel difference of this much (in [-1, 1] units, out of 2) is the heat map's hottest colour
+HEAT_FULL_SCALE = 1.0
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One scored image: ``score`` (higher = more anomalous), ``threshold``, ``anomalous`` (score > threshold),
+    and PIL pictures at the model's size (× ``scale``): the fitted input, its reconstruction and the heat map."""
+
+    name: str
+    score: float
+    threshold: float
+    anomalous: bool
+    image: Image.Image
+    reconstruction: Image.Image
+    heatmap: Image.Image
+
+    @property
+    def verdict(self) -> str:
+        return "anomalous" if self.anomalous else "normal"
+
+    def to_json(self) -> dict:
+        """What ``python -m gans anomaly --json`` prints for the image: path (as given), score, anomalous."""
+        return {"path": self.name, "score": self.score, "anomalous": self.anomalous}
+
+
+def check_model(model, source: str = "the checkpoint") -> None:
+    """Raise ``ConfigError`` unless ``model`` is an anomaly model (it has a score and a threshold)."""
+    if getattr(model, "task", None) != TASK:
+        raise ConfigError(f"{source} holds a {model.architecture} model, not an anomaly detector; "
+                          "train one with `python -m gans train anomaly`")
+
+
+def heat_colours(difference: torch.Tensor) -> np.ndarray:
+    """|difference| (H, W) in [0, 2] → an RGB uint8 (H, W, 3) heat map: black → red → yellow → white, full at
+    ``HEAT_FULL_SCALE`` (a fixed scale, so heat maps of different images compare)."""
+    t = (difference / HEAT_FULL_SCALE).clamp(0, 1).numpy()
+    rgb = np.stack([np.clip(3 * t, 0, 1), np.clip(3 * t - 1, 0, 1), np.clip(3 * t - 2, 0, 1)], axis=-1)
+    return (rgb * 255).round().astype(np.uint8)
+
+
+def _enlarge(image: Image.Image, scale: int) -> Image.Image:
+    return image if scale == 1 else image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+
+
+def fit_image(model, image: Image.Image) -> torch.Tensor:
+    """A PIL image at the model's size and channels (centre square, antialiased resize): (1, C, S, S) in [-1, 1]."""
+    from .project import fit_target
+
+    return fit_target(model, image)
+
+
+def detect_images(model, images: list[tuple[str, Image.Image]], scale: int = 1) -> list[Detection]:
+    """Score (name, PIL image) pairs with ``model``; pictures enlarged ``scale`` times (nearest neighbour)."""
+    check_model(model)
+    if not images:
+        raise ConfigError("give at least one image to score")
+    budget.check_samples(len(images), "images")
+    batch = torch.cat([fit_image(model, image) for _, image in images])
+    with budget.heavy_call():
+        terms = model.score_terms(batch)
+    scores, reconstructions = model.combine(terms), terms.reconstruction
+    threshold = float(model.threshold)
+    detections = []
+    for (name, _), image, reconstruction, score in zip(images, batch, reconstructions, scores):
+        difference = (image - reconstruction).abs().mean(dim=0)  # (S, S), averaged over channels
+        detections.append(Detection(
+            name=name, score=float(score), threshold=threshold, anomalous=bool(score > threshold),
+            image=_enlarge(to_pil(to_uint8(image[None])[0]), scale),
+            reconstruction=_enlarge(to_pil(to_uint8(reconstruction[None])[0]), scale),
+            heatmap=_enlarge(Image.fromarray(heat_colours(difference)), scale)))
+    return detections
+
+
+def decode(data: bytes | str | Path, name: str) -> Image.Image:
+    """One upload or file decoded (size-checked before its pixels are decoded); a bad one raises an ``ImageError``
+    that names it."""
+    try:
+        return decode_upload(data, check_size=lambda w, h: budget.check_pixels(w, h, f"{name}"))
+    except GansError as error:
+        message = str(error)
+        raise type(error)(message if Path(name).name in message else f"{name}: {message}") from None
+
+
+def detect_uploads(model, uploads: list[tuple[str, bytes]], scale: int = 1) -> list[Detection]:
+    """Score uploaded files, (file name, bytes) pairs (the Detect page)."""
+    budget.check_samples(len(uploads), "images")
+    return detect_images(model, [(name, decode(data, name)) for name, data in uploads], scale)
+
+
+def detect_each(model, uploads: list[tuple[str, bytes]], scale: int = 1) -> tuple[list[Detection], list[str]]:
+    """Score the uploads that decode; (their detections, one message per upload that is not a usable image): a
+    bad file among good ones does not stop the others being scored (the Detect page)."""
+    budget.check_samples(len(uploads), "images")
+    images, problems = [], []
+    for name, data in uploads:
+        try:
+            images.append((name, decode(data, name)))
+        except GansError as error:
+            problems.append(str(error))
+    return (detect_images(model, images, scale) if images else []), problems
+
+
+def detect_files(model, paths: list[str], scale: int = 1) -> list[Detection]:
+    """Score image files by path (the ``anomaly`` command); each ``Detection.name`` is the path as given."""
+    budget.check_samples(len(paths), "images")
+    images = []
+    for path in paths:
+        if not Path(path).is_file():
+            raise ConfigError(f"{path}: no such file")
+        images.append((path, decode(path, path)))
+    return detect_images(model, images, scale)
+
+
+def summary(model) -> str:
+    """One line about a loaded anomaly model: its normal class (named from its run's data when known) and
+    threshold."""
+    from .checkpoints import RunDir
+
+    cfg = model.config()
+    normal = cfg.get("normal_class", -1)
+    try:
+        names = (RunDir(model.run_path).read_config().get("data") or {}).get("class_names") or []
+    except (AttributeError, GansError, OSError):  # a model not loaded from a run folder
+        names = []
+    what = "every training image" if normal < 0 else (
+        f"class {normal}" + (f" ({names[normal]})" if normal < len(names) else ""))
+    return (f"normal = {what}; score ≈ 1 for a typical normal image; anomalous above {float(model.threshold):.3f} "
+            f"(the {cfg['threshold_quantile']:.0%} quantile of held-out normal images' scores)")
