@@ -37,7 +37,7 @@ from ..precision import inference_autocast
 from ..layers import PatchDiscriminator, UNetGenerator, dcgan_init
 from ..registry import register
 from .base import Batch, check_optimizer
-from .image_to_image import ImageToImageGAN
+from .image_to_image import ImageToImageGAN, check_photo_crops
 from .info import Setting
 from .translation import (ADVERSARIAL_LOSS, L1_WEIGHT, TRANSLATION_IMAGE_SIZES, TRANSLATION_LOSSES, WIDTH,
                           default_unet_depth)
@@ -244,13 +244,7 @@ class Colorizer(ImageToImageGAN):
         return data.prepare(self._settings["image_size"])
 
     def check_data(self, data) -> None:
-        kind = getattr(data, "kind", "images")
-        if kind != "photos":
-            raise ConfigError(f"the colorizer trains on colour photos (photo-folder, offline-photos), not on {kind} "
-                              "data")
-        if data.crop_size != self._settings["image_size"]:
-            raise ConfigError(f"the photos are cropped to {data.crop_size} but the model trains at "
-                              f"{self._settings['image_size']}; prepare the data at the model's size")
+        check_photo_crops(data, self._settings["image_size"], "the colorizer trains on colour photos")
 
     def settings_for_data(self, data) -> dict:
         return {}

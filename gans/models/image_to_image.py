@@ -19,6 +19,18 @@ from .base import GAN
 PREVIEW_COLUMNS = 8
 
 
+def check_photo_crops(data, crop_size: int, trains_on: str) -> None:
+    """``ConfigError`` unless ``data`` is photos (``gans.data.photos.PhotoData``) prepared for ``crop_size`` crops:
+    the check of every model that trains on random crops of photos. ``trains_on`` starts the message ("srgan trains
+    on photos")."""
+    kind = getattr(data, "kind", "images")
+    if kind != "photos":
+        raise ConfigError(f"{trains_on} (photo-folder, offline-photos), not on {kind} data")
+    if data.crop_size != crop_size:
+        raise ConfigError(f"the photos are cropped to {data.crop_size} but the model trains at {crop_size}; prepare "
+                          "the data at the model's size")
+
+
 class ImageToImageGAN(GAN):
     """Base of models that map images to images. Subclasses set ``directions`` and implement ``input_multiple``,
     ``channels``, ``_translate`` (the network on a checked batch) and ``_preview_rows``."""

@@ -38,7 +38,7 @@ from .. import losses
 from ..errors import ConfigError
 from ..registry import register
 from .base import Batch, check_optimizer
-from .image_to_image import ImageToImageGAN
+from .image_to_image import ImageToImageGAN, check_photo_crops
 from .info import Setting
 
 SCALES = (2, 4)
@@ -255,12 +255,7 @@ class SRGAN(ImageToImageGAN):
         return data.prepare(self._settings["image_size"])
 
     def check_data(self, data) -> None:
-        kind = getattr(data, "kind", "images")
-        if kind != "photos":
-            raise ConfigError(f"srgan trains on photos (photo-folder, offline-photos), not on {kind} data")
-        if data.crop_size != self._settings["image_size"]:
-            raise ConfigError(f"the photos are cropped to {data.crop_size} but the model trains at "
-                              f"{self._settings['image_size']}; prepare the data at the model's size")
+        check_photo_crops(data, self._settings["image_size"], "srgan trains on photos")
 
     def _preview_rows(self, batch: Batch) -> list[torch.Tensor]:
         """Bicubic upscale of the small input, the model's upscale, the original crop."""
