@@ -155,3 +155,38 @@ def summary(model) -> str:
         f"class {normal}" + (f" ({names[normal]})" if normal < len(names) else ""))
     return (f"normal = {what}; score ≈ 1 for a typical normal image; anomalous above {float(model.threshold):.3f} "
             f"(the {cfg['threshold_quantile']:.0%} quantile of held-out normal images' scores)")
+
+
+#: held-out examples the Detect page scores when nothing is uploaded: this many of each kind
+EXAMPLES_PER_KIND = 3
+
+
+def held_out_examples(model, data_name: str, per_kind: int = EXAMPLES_PER_KIND) -> list[tuple[str, bytes]]:
+    """(file name, PNG bytes) of test images of the run's own dataset that no run trained on: the first
+    ``per_kind`` of the model's normal class, then the first image of each of ``per_kind`` other classes, named
+    by their class ("test-3-trouser.png"). Something to score with no image at hand; empty when the dataset has no
+    labelled test split here or the model treats every image as normal (never downloads)."""
+    from .data import load_dataset
+    from .images import png_bytes, to_pil
+
+    normal = model.config().get("normal_class", -1)
+    try:
+        data = load_dataset(data_name, split="test", download=False)
+    except (GansError, OSError):
+        return []
+    if normal < 0 or data.labels is None:
+        return []
+    labels = data.labels.tolist()
+    names = list(data.class_names or [])
+    picked = [index for index, label in enumerate(labels) if label == normal][:per_kind]
+    others: dict[int, int] = {}
+    for index, label in enumerate(labels):
+        if label != normal and label not in others and len(others) < per_kind:
+            others[label] = index
+    examples = []
+    for index in picked + list(others.values()):
+        label = labels[index]
+        name = names[label] if label < len(names) else f"class {label}"
+        image = to_pil(data.images[index].permute(1, 2, 0).numpy())  # uint8 (C, H, W) → PIL
+        examples.append((f"test-{index}-{name.lower().replace('/', '-').replace(' ', '-')}.png", png_bytes(image)))
+    return examples

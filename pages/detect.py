@@ -38,6 +38,12 @@ def detections(_model, model_key, uploads_digest: str, _uploads: list) -> tuple[
     return rows, problems
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def held_out_examples(_model, model_key, data_name: str) -> list[tuple[str, bytes]]:
+    """(file name, PNG) of held-out test images of the run's dataset (``gans.detect``); empty when not here."""
+    return task.held_out_examples(_model, data_name)
+
+
 def digest(uploads: list[tuple[str, bytes]]) -> str:
     hasher = hashlib.sha256()
     for name, data in uploads:
@@ -79,10 +85,14 @@ st.caption(task.summary(model))
 
 files = st.file_uploader("Images (PNG, JPEG, BMP, GIF, WebP or TIFF); each is centre-cropped and resized to the "
                          "model's size", type=UPLOAD_TYPES, accept_multiple_files=True, key="anomaly_upload")
-if not files:
+uploads = [(file.name, file.getvalue()) for file in files or []] or held_out_examples(model, (source, info.modified), info.data)
+if not uploads:
     st.info("Upload one or more images to score them.")
     st.stop()
-uploads = [(file.name, file.getvalue()) for file in files]
+if not files:
+    st.caption(f"No images at hand? These are held-out test images of {info.data}, which no run trained on: "
+               "the first of the normal class, then one of each of a few other classes. Upload your own to score "
+               "them instead.")
 try:
     rows, problems = detections(model, (source, info.modified), digest(uploads), uploads)
 except gans.GansError as error:  # too many images, a busy server

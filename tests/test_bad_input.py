@@ -339,8 +339,8 @@ def test_a_tar_gz_that_is_not_one_for_the_image_to_image_datasets(model, dataset
     assert_one_clear_error(*run_cli(args, capsys, sandbox), "is neither a folder nor a")
 
 
-# images handed to translate and colorize
-@pytest.mark.parametrize("command", ["translate", "colorize"])
+# images handed to translate, colorize and upscale
+@pytest.mark.parametrize("command", ["translate", "colorize", "upscale"])
 @pytest.mark.parametrize("kind", BAD_IMAGES)
 def test_bad_images_on_the_command_line(kind, command, sandbox, capsys):
     make, message = BAD_IMAGES[kind]
@@ -348,7 +348,7 @@ def test_bad_images_on_the_command_line(kind, command, sandbox, capsys):
     picture.write_bytes(make())
     output = str(sandbox.inputs / "out.png")
     args = (["translate", str(ROOT / "checkpoints" / "pix2pix-edges2fashion"), str(picture), "-o", output]
-            if command == "translate" else ["colorize", str(picture), "-o", output])
+            if command == "translate" else [command, str(picture), "-o", output])  # the shipped model
     assert_one_clear_error(*run_cli(args, capsys, sandbox), message)
 
 
@@ -558,7 +558,7 @@ def open_page(name: str, **session):
     return app.run()
 
 
-@pytest.mark.parametrize("page", ["translate", "colorize"])
+@pytest.mark.parametrize("page", ["translate", "colorize", "upscale"])
 @pytest.mark.parametrize("kind", ["text-named-png", "zero-bytes", "bomb-header", "truncated-jpeg"])
 def test_bad_uploads_on_the_pages(page, kind, monkeypatch, tmp_path):
     monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(ROOT / "checkpoints"))
@@ -570,11 +570,12 @@ def test_bad_uploads_on_the_pages(page, kind, monkeypatch, tmp_path):
     app.run()
     assert not app.exception
     assert [error.value for error in app.error if message in error.value], [e.value for e in app.error]
-    assert not [image for image in app.image if image.captions and image.captions[0].startswith("Output")]
+    results = ("Output", "The model (", "The whole result")  # Translate's and Upscale's result captions
+    assert not [image for image in app.image if image.captions and image.captions[0].startswith(results)]
     assert snapshot(tmp_path, Path(os.environ["GANS_RUNS_DIR"])) == before
 
 
-@pytest.mark.parametrize("page", ["translate", "colorize"])
+@pytest.mark.parametrize("page", ["translate", "colorize", "upscale"])
 @pytest.mark.parametrize("hub_id", ["../../etc", "a/b/c"])
 def test_bad_hub_ids_on_the_pages(page, hub_id, monkeypatch):
     monkeypatch.setattr(gans, "load", lambda *a, **k: pytest.fail("gans.load called"))

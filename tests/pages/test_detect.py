@@ -85,3 +85,19 @@ def test_a_run_of_another_task_is_refused_with_one_line(open_page):
     app = open_page(anomaly_run=str(ROOT / "checkpoints" / "dcgan-fashion-mnist-mini"))
     assert not app.exception
     assert any("holds no anomaly detector" in warning.value for warning in app.warning)
+
+
+def test_with_nothing_uploaded_the_shipped_detector_scores_held_out_test_images(monkeypatch):
+    """The shipped trouser detector (trained on fashion-mnist, whose test split CI installs): three test trousers
+    and one image of each of three other classes are scored before any upload, and the trousers are the normal
+    ones."""
+    monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(ROOT / "checkpoints"))
+    app = page_opener(PAGE)()
+    assert not app.exception and not app.error
+    assert any("held-out test images of fashion-mnist" in caption.value for caption in app.caption)
+    table = app.dataframe[0].value
+    assert len(table) == 6
+    verdicts = dict(zip(table["image"], table["verdict"]))
+    assert [verdicts[name] for name in verdicts if "trouser" in name] == ["normal"] * 3
+    assert [verdicts[name] for name in verdicts if "trouser" not in name] == ["anomalous"] * 3
+    assert app.subheader[0].value == "3 of 6 anomalous"
