@@ -437,7 +437,7 @@ def _offline_availability() -> tuple[bool, str]:
 
 @registry.register_dataset(
     "photo-folder",
-    description="Your own colour photos, any size: a folder or .zip (for the colorizer); needs path=...",
+    description="Your own colour photos, any size: a folder or .zip (for the colorizer and srgan); needs path=...",
     num_classes=0,
     splits=("train",),
     availability=lambda: (True, "any folder or .zip of colour photos: pass its path"),

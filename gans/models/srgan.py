@@ -140,8 +140,7 @@ class FeatureDiscriminator(nn.Module):
 
 @register("srgan")
 class SRGAN(ImageToImageGAN):
-    """SRGAN (Ledig et al. 2017): photos upscaled ×2 or ×4 by an SRResNet, MSE pre-training then adversarial +
-    content loss"""
+    """SRGAN (Ledig et al. 2017): photos upscaled ×2 or ×4 by an SRResNet; MSE, then adversarial + content loss"""
 
     task = "upscale"
     data_kind = "photos"
