@@ -1,4 +1,5 @@
-"""``python -m gans``: list, train, sample, interpolate, translate, colorize, upscale, project, evaluate, push.
+"""``python -m gans``: list, train, sample, interpolate, translate, colorize, upscale, anomaly, synth, project,
+evaluate, push.
 
 User errors (unknown names, bad values, missing or corrupt files) print one ``error: ...`` line and exit 2.
 """
@@ -340,6 +341,22 @@ def cmd_upscale(args) -> int:
     return 0
 
 
+def cmd_synth(args) -> int:
+    from . import load
+    from .catalog import describe
+    from .synth import check_synth_model, synthesize_folder
+
+    model = load(args.run, device=args.device)
+    check_synth_model(model)
+    info = describe(args.run) if Path(args.run).is_dir() else None
+    report = synthesize_folder(model, args.per_class, args.output, class_names=info.class_names if info else None,
+                               truncation=args.truncation, seed=args.seed)
+    print(f"wrote {report.total:,} images ({report.per_class:,} per class, {len(report.classes)} classes: "
+          f"{report.classes[0]} … {report.classes[-1]}) to {report.out}; read it back with --data folder "
+          f"--data-path {report.out}")
+    return 0
+
+
 def cmd_project(args) -> int:
     from . import load
     from .catalog import describe
@@ -503,6 +520,16 @@ def build_parser() -> argparse.ArgumentParser:
                                                                       "memory); large images are tiled automatically")
     up.add_argument("--device", default="cpu")
     up.set_defaults(func=cmd_upscale)
+
+    synth = commands.add_parser("synth", help="a labelled folder of generated images (one sub-folder per class) "
+                                              "from a class-conditional run")
+    synth.add_argument("run", metavar="RUN_OR_ID", help="class-conditional run directory or Hugging Face Hub repo id")
+    synth.add_argument("--per-class", type=_positive_int, required=True, metavar="N", help="images per class")
+    synth.add_argument("-o", "--output", required=True, metavar="DIR", help="a new (or empty) folder to write")
+    synth.add_argument("--truncation", type=_positive_float, help="truncation of the latents (default: none)")
+    synth.add_argument("--seed", type=int, default=0, help="class c draws from seeds SEED + 10000·c + chunk")
+    synth.add_argument("--device", default="cpu")
+    synth.set_defaults(func=cmd_synth)
 
     proj = commands.add_parser("project", help="find the latent from which a noise → image run draws an image")
     proj.add_argument("run", metavar="RUN_OR_ID", help="run directory or Hugging Face Hub repo id")
