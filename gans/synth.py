@@ -97,3 +97,24 @@ def synthesize_folder(model, per_class: int, out: str | Path, class_names: list[
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return SynthReport(out, folders, per_class)
+
+
+def synthesize_zip(model, per_class: int, class_names: list[str] | None = None, truncation: float | None = None,
+                   seed: int = 0) -> bytes:
+    """The folder of ``synthesize_folder`` as the bytes of a .zip (one top folder, ``synthetic/``): what the
+    Explore page offers for download. Refused before any work beyond ``GANS_MAX_SAMPLES`` images in all
+    (``gans.budget``), and counted as one heavy request."""
+    import io
+    import zipfile
+
+    from . import budget
+
+    check_synth_model(model)
+    budget.check_samples(int(per_class) * model.num_classes, "images")
+    with budget.heavy_call(), tempfile.TemporaryDirectory() as scratch:
+        folder = synthesize_folder(model, per_class, Path(scratch) / "synthetic", class_names, truncation, seed).out
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs are compressed already
+            for path in sorted(folder.rglob("*.png")):
+                archive.write(path, path.relative_to(folder.parent).as_posix())
+        return buffer.getvalue()

@@ -128,7 +128,7 @@ def explorer(model, info: CheckpointInfo) -> None:
     st.button("Reseed", key="explore_reseed", on_click=new_grid_seed, icon=":material/casino:")
     st.image(picture(explore.sample_grid, model, key, grid_seed, explore.GRID_SIZE, truncation),
              caption=f"{explore.GRID_SIZE} samples · seed {grid_seed}", output_format="PNG")
-    model_views(model, key, info.data, seed_a)  # attention maps, style mixing, projection
+    model_views(model, key, info, seed_a)  # attention, styles, labelled samples, projection
 
 
 # ---- the page --------------------------------------------------------------------------------------------------

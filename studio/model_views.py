@@ -1,23 +1,47 @@
 """Explore's views of a model's own structure: where SAGAN's generator attends, StyleGAN's style mixing, ψ and
-noise inputs. Widgets → ``gans.explore`` → ``st.image``; every picture is cached by its inputs."""
+noise inputs, projection, and a class-conditional model's samples as a labelled dataset (a zip). Widgets →
+``gans.explore`` / ``gans.project`` / ``gans.synth`` → ``st.image`` / downloads; every picture is cached by its
+inputs."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 import gans
-from gans import explore, project
+from gans import explore, project, synth
 from studio.common import image_uploader, upload_or_example
 from studio.pickers import KEEP, picture, seed_input
 
 
-def model_views(model, key: tuple, data_name: str, seed_a: int) -> None:
-    """The views this model has: attention (SAGAN), styles (StyleGAN); projection for every one."""
+def model_views(model, key: tuple, info, seed_a: int) -> None:
+    """The views this model has (``info``: its ``CheckpointInfo``): attention (SAGAN), styles (StyleGAN), a
+    labelled dataset of samples (class-conditional models); projection for every one."""
     if explore.has_attention(model):
         attention_view(model, key)
     if explore.has_styles(model):
         style_view(model, key)
-    projection_view(model, key, data_name, seed_a)
+    if model.conditional:
+        synth_view(model, key, info.class_names)
+    projection_view(model, key, info.data, seed_a)
+
+
+def synth_view(model, key: tuple, class_names: list[str]) -> None:
+    st.subheader("A labelled dataset of samples")
+    st.caption("One folder per class, named so that the folder dataset (`--data folder`) reads it back with these "
+               "labels; the same as `python -m gans synth`.")
+    per_class = st.number_input("Images per class", 1, 1000, 20, key="explore_synth_per_class", persist_state=KEEP)
+    if st.button("Make the zip", key="explore_synth_make", icon=":material/folder_zip:"):
+        try:
+            with st.spinner("Drawing the samples…"):
+                st.session_state["explore_synth_zip"] = (key, per_class, synth.synthesize_zip(model, per_class,
+                                                                                               class_names))
+        except gans.GansError as error:  # over GANS_MAX_SAMPLES, a busy server
+            st.error(str(error))
+    made = st.session_state.get("explore_synth_zip")
+    if made and made[:2] == (key, per_class):
+        st.download_button(f"Download {per_class * model.num_classes:,} labelled samples (.zip)", made[2],
+                           file_name="synthetic.zip", mime="application/zip", on_click="ignore",
+                           key="explore_synth_download", icon=":material/download:")
 
 
 def projection_view(model, key: tuple, data_name: str, seed_a: int) -> None:
