@@ -212,6 +212,9 @@ def cmd_train(args) -> int:
             print(f"{result['status']} at step {result['step']}: {result['run_dir']}")
             if result["status"] == "stopped":
                 print(f"continue with: python -m gans train --resume {result['run_dir']} --steps N")
+        # Both ranks reach the end before either tears gloo down: a rank whose peer has already closed its
+        # connections can abort in destroy_process_group (seen once in CI as SIGABRT after a finished run).
+        context.barrier()
         return 0
     finally:
         stop_requested.restore()
