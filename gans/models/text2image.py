@@ -16,7 +16,9 @@ Matching-aware D: real image + its caption → real; fake + its caption → fake
 not match → fake, with ``mismatch_weight`` of the fake term: (1 - w)·loss(real, fake) + w·loss(real, mismatched).
 With ``mismatch_hard``, half the mismatched captions are hard negatives: the image's own class with its attribute
 words flipped ("dark" ↔ "light"), so D has to read the attributes and not only the class; the rest name another
-class. (On the cGAN, w = 1 collapsed within classes; 0.1 with hard negatives worked.)
+class. (On the cGAN, w = 1 collapsed within classes; 0.1 with hard negatives worked.) ``mode_seeking`` (0.1) adds
+MSGAN's term (Mao et al. 2019) to G's loss, against drawing one picture per prompt whatever the noise: without it,
+20 minutes of training on Fashion-MNIST gave recall 0.02 (FD 75.5), with it 0.51 (FD 24.8; README).
 
 Training captions are synthetic (``gans.captions``): each image's class name plus attributes measured from its
 pixels relative to its class (dark / light, small / large, plain / patterned), in several phrasings, written anew
@@ -104,6 +106,9 @@ class TextToImageGAN(AdversarialGAN):
                 help="Reed et al. 2016: a real image under a caption that does not match counts as fake, with this "
                      "share of D's fake term (0 = off)"),
         Setting("mismatch_hard", "Hard negatives: same class, attributes flipped", "bool"),
+        Setting("mode_seeking", "Mode-seeking weight (MSGAN; 0 = off)", "float", format="%.2f",
+                help="Mao et al. 2019: G also keeps two latents under one caption apart in the image, against "
+                     "drawing one picture per prompt"),
     )
 
     def __init__(
@@ -127,6 +132,7 @@ class TextToImageGAN(AdversarialGAN):
         augment: str = "translation,cutout",
         mismatch_weight: float = 0.1,
         mismatch_hard: bool = True,
+        mode_seeking: float = 0.1,
     ):
         super().__init__()
         check_common(latent_dim, image_size, channels, lr, optimizer, betas)
@@ -158,6 +164,9 @@ class TextToImageGAN(AdversarialGAN):
         self.apply(dcgan_init)
         self.mismatch_weight = float(mismatch_weight)
         self.mismatch_hard = bool(mismatch_hard)
+        if mode_seeking < 0:
+            raise ConfigError(f"mode_seeking must be >= 0, got {mode_seeking}")
+        self.mode_seeking = float(mode_seeking)
         self._setup_objective(loss, 1, None, 0.0, d_norm, augment)
         self._setup_ema(ema_decay)
 
@@ -270,6 +279,17 @@ class TextToImageGAN(AdversarialGAN):
         self.discriminator.requires_grad_(False)  # G's gradients flow through D; D's own are not needed
         try:
             loss_g = losses.generator_loss(self.loss, self._discriminate(fake, ids)[0])
+            if self.mode_seeking:
+                # MSGAN (Mao et al. 2019): two latents under one caption should give images as far apart as the
+                # latents are; G minimises latent distance / image distance over half the batch
+                half = fake.size(0) // 2
+                other_noise = self._noise(half, fake.device)
+                other = self.generator(other_noise, ids[:half])
+                image_gap = (fake[:half].float() - other.float()).abs().mean(dim=(1, 2, 3))
+                noise_gap = (noise[:half] - other_noise).abs().mean(dim=1)
+                seeking = (noise_gap / (image_gap + 1e-5)).mean()
+                loss_g = loss_g + self.mode_seeking * seeking
+                stats["mode_seeking"] = seeking.item()
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
         finally:

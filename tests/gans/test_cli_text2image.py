@@ -67,3 +67,10 @@ def test_the_real_program_prints_no_traceback(text_run, tmp_path):
     result = subprocess.run([sys.executable, "-m", "gans", "sample", str(text_run), "--text", "!!!", "-o",
                              str(tmp_path / "g.png")], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_the_model_card_says_the_captions_are_synthetic_and_shows_a_prompt(text_run):
+    card = (text_run / "README.md").read_text()
+    assert "- **Captions:** synthetic, written for every batch from each training image's class" in card
+    assert 'model.sample(16, seed=0, text="a dark ankle boot")' in card
+    assert f'python -m gans sample {text_run.name} --text "a dark ankle boot" -n 16 -o grid.png' in card

@@ -154,3 +154,19 @@ def test_configuration_errors_are_clear():
         gans.create("text2image", mismatch_weight=1.0)
     with pytest.raises(ConfigError, match="no word"):
         gans.create("text2image", num_classes=2, class_names=["!!", "cat"])
+
+
+def test_the_mode_seeking_term_draws_a_second_latent_under_the_same_captions():
+    torch.manual_seed(0)
+    model = text_model(mode_seeking=0.5)
+    calls = []
+    model.generator.register_forward_hook(lambda module, inputs, output: calls.append(inputs[1].clone()))
+    stats = model.train_step(garment_batch(), model.configure_optimizers(TrainConfig()), step=0)
+    assert len(calls) == 2 and torch.equal(calls[1], calls[0][:8]) and stats["mode_seeking"] > 0
+    calls.clear()
+    model = text_model(mode_seeking=0.0)
+    model.generator.register_forward_hook(lambda module, inputs, output: calls.append(inputs[1]))
+    assert "mode_seeking" not in model.train_step(garment_batch(), model.configure_optimizers(TrainConfig()), step=0)
+    assert len(calls) == 1
+    with pytest.raises(ConfigError, match="mode_seeking"):
+        gans.create("text2image", mode_seeking=-1)
