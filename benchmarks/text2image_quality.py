@@ -9,8 +9,9 @@ captions measure it (``gans.captions.measure_attributes``: mean intensity of the
 
     python benchmarks/text2image_quality.py [--run checkpoints/text2image-fashion-mnist] [--n 500] [--no-card]
 
-Prints the machine and a Markdown table; writes benchmarks/results/text2image/results.json and the table into the
-run's model card (between ``<!-- text2image-quality -->`` markers, replacing an older one).
+Prints the machine and a Markdown table; writes benchmarks/results/text2image/results.json, and the table and a
+picture of ten prompts (``prompts.png``) into the run's model card (between ``<!-- text2image-quality -->`` markers,
+replacing an older one).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import gans  # noqa: E402
 from gans.captions import measure_attributes  # noqa: E402
 from gans.checkpoints import CARD_FILE, atomic_write  # noqa: E402
+from gans.images import grid_image  # noqa: E402
 from gans.metrics.evaluate import real_class_accuracy  # noqa: E402
 from gans.metrics.features import embed, feature_network_name, load_feature_network  # noqa: E402
 from gans.precision import resolve_precision  # noqa: E402
@@ -35,6 +37,10 @@ from reference_dcgan import machine_line  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "text2image"
 START, END = "<!-- text2image-quality -->", "<!-- /text2image-quality -->"
+PICTURE = "prompts.png"
+#: the rows of the card's picture (ten samples each, seed 0)
+PICTURE_PROMPTS = ("a dark ankle boot", "a light ankle boot", "a small sandal", "a large sandal", "a plain shirt",
+                   "a patterned shirt", "a dark dress", "a light dress", "trousers", "a large patterned bag")
 
 
 def plain_prompt(class_name: str, attribute: str = "") -> str:
@@ -108,7 +114,10 @@ def main() -> None:
     if not args.no_card:
         card_path = Path(args.run) / CARD_FILE
         card = card_path.read_text()
-        section = f"{START}\n## Prompts: class fidelity and brightness\n\n{report}\n{END}"
+        rows_picture = torch.cat([model.sample(10, seed=0, text=prompt) for prompt in PICTURE_PROMPTS])
+        grid_image(rows_picture, nrow=10).save(Path(args.run) / PICTURE, optimize=True)
+        picture = f"Rows: {'; '.join(PICTURE_PROMPTS)} (seed 0): ![prompts]({PICTURE})"
+        section = f"{START}\n## Prompts: class fidelity and brightness\n\n{report}\n\n{picture}\n{END}"
         if START in card:
             card = card.split(START)[0] + section + card.split(END, 1)[1]
         else:
