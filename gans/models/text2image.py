@@ -97,7 +97,9 @@ class TextDiscriminator(nn.Module):
 
 @register("text2image")
 class TextToImageGAN(AdversarialGAN):
-    """Text-to-image GAN (Reed et al. 2016, GAN-CLS): DCGAN nets, a text encoder learned from scratch, matching-aware D"""
+    """Text-to-image GAN (Reed et al. 2016, GAN-CLS): DCGAN nets, a learned text encoder, matching-aware D
+
+    Trained on synthetic captions (class + attributes measured from each image, ``gans.captions``)."""
 
     default_dataset = "fashion-mnist-mini"
     default_steps = 3000

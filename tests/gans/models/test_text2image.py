@@ -170,3 +170,17 @@ def test_the_mode_seeking_term_draws_a_second_latent_under_the_same_captions():
     assert len(calls) == 1
     with pytest.raises(ConfigError, match="mode_seeking"):
         gans.create("text2image", mode_seeking=-1)
+
+
+def test_a_stopped_run_resumes_exactly_captions_included(tmp_path):
+    """Captions are drawn from the global RNG, which the Trainer saves: 4 + 4 steps equal 8 straight."""
+    from gans.training import DataConfig, resume, train
+
+    kwargs = {"width": 4, "latent_dim": 8, "embed_dim": 4, "ema_decay": 0.9}
+    cfg = dict(batch_size=8, seed=3, device="cpu", checkpoint_every=4, sample_every=4, num_samples=4)
+    train("text2image", DataConfig("fashion-mnist-mini"), TrainConfig(steps=4, **cfg), tmp_path / "a", kwargs)
+    resume(tmp_path / "a", steps=8)
+    train("text2image", DataConfig("fashion-mnist-mini"), TrainConfig(steps=8, **cfg), tmp_path / "b", kwargs)
+    a, b = gans.load(tmp_path / "a").state_dict(), gans.load(tmp_path / "b").state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[key], b[key]) for key in a)
+    assert gans.load(tmp_path / "a").config()["thresholds"] is not None, "measured from the data"
