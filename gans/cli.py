@@ -241,7 +241,16 @@ def cmd_sample(args) -> int:
     model = load(args.run, device=args.device)
     _check_grid(args.n, args.nrow, args.scale, "images", model=model)
     labels = None if args.class_index is None else [args.class_index] * args.n
-    images = model.sample(args.n, seed=args.seed, labels=labels, truncation=args.truncation)
+    if args.text is None:
+        images = model.sample(args.n, seed=args.seed, labels=labels, truncation=args.truncation)
+    else:
+        from .text import read_prompt, unknown_note
+
+        if labels is not None:
+            raise ConfigError("give --text or --class, not both")
+        if note := unknown_note(read_prompt(model, args.text)):
+            print(f"note: {note}", file=sys.stderr)
+        images = model.sample(args.n, seed=args.seed, truncation=args.truncation, text=args.text)
     _check_grid(args.n, args.nrow, args.scale, "images", images=images)
     _write_image(grid_image(images, nrow=args.nrow, scale=args.scale), Path(args.output))
     print(f"wrote {args.n} samples to {args.output}")
@@ -478,6 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("-n", type=_positive_int, default=64, help="number of samples (default 64)")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--nrow", type=_positive_int, help="images per row")
+    sample.add_argument("--text", metavar="PROMPT", help='a text-to-image run\'s prompt, e.g. "a dark ankle boot"')
     add_generation_args(sample, "grid image (.png)")
     sample.set_defaults(func=cmd_sample)
 

@@ -162,6 +162,27 @@ def sample_grid(model, seed: int, count: int = GRID_SIZE, truncation: float | No
         return grid_image(images, scale=display_scale(images.shape[-1], target_pixels=64))
 
 
+def example_prompt(model) -> str:
+    """A prompt a text-to-image model understands, for the prompt box to start from: "a dark <its last class>"
+    ("a dark ankle boot" for Fashion-MNIST)."""
+    from .captions import caption_name
+
+    return f"a dark {caption_name(model.class_names[-1])}"
+
+
+def prompt_grid(model, text: str, seed: int, count: int = GRID_SIZE, truncation: float | None = None):
+    """(``count`` samples of a text-to-image ``model`` for the prompt ``text`` as one PIL grid enlarged to about 64
+    px per sample, the parsed ``gans.text.Prompt``: its known and unknown words). ``ConfigError`` for a model that
+    takes no text, an empty prompt or one whose words are all unknown; the sample budget as for ``sample_grid``."""
+    from .text import read_prompt
+
+    prompt = read_prompt(model, text)
+    budget.check_samples(count)
+    with budget.heavy_call():
+        images = model.sample(count, seed=seed, truncation=truncation, text=text)
+        return grid_image(images, scale=display_scale(images.shape[-1], target_pixels=64)), prompt
+
+
 def other_seed(old: int | None, max_seed: int, rng=None) -> int:
     """A random seed in [0, max_seed) that is not ``old`` (the Reseed button's new grid)."""
     import random

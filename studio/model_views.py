@@ -9,13 +9,17 @@ import streamlit as st
 
 import gans
 from gans import explore, project, synth
+from gans.text import takes_text, unknown_note
 from studio.common import image_uploader, upload_or_example
 from studio.pickers import KEEP, picture, seed_input
 
 
 def model_views(model, key: tuple, info, seed_a: int) -> None:
     """The views this model has (``info``: its ``CheckpointInfo``): attention (SAGAN), styles (StyleGAN), a
-    labelled dataset of samples (class-conditional models); projection for every one."""
+    labelled dataset of samples (class-conditional models); projection for every one; a text-to-image model's
+    prompt box first."""
+    if takes_text(model):
+        text_view(model, key)
     if explore.has_attention(model):
         attention_view(model, key)
     if explore.has_styles(model):
@@ -23,6 +27,29 @@ def model_views(model, key: tuple, info, seed_a: int) -> None:
     if model.conditional:
         synth_view(model, key, info.class_names)
     projection_view(model, key, info.data, seed_a)
+
+
+def text_view(model, key: tuple) -> None:
+    st.subheader("From a text prompt")
+    st.caption("Describe a garment with the model's words: a class (everyday forms such as trousers, tee or boots "
+               "work too) and any attributes, in any order. The model learned them from synthetic captions: each "
+               "training image's class plus attributes measured from its pixels.")
+    with st.expander("The model's vocabulary"):
+        st.markdown(", ".join(f"`{word}`" for word in model.vocabulary.known_words))
+    text = st.text_input("Prompt", explore.example_prompt(model), key="explore_prompt", persist_state=KEEP)
+    seed = seed_input("Prompt seed", "explore_prompt_seed", 0)
+    if not text.strip():
+        st.info("Type a prompt to draw it, e.g. " + repr(explore.example_prompt(model)) + ".")
+        return
+    try:
+        grid, prompt = picture(explore.prompt_grid, model, key, text, seed, explore.GRID_SIZE)
+    except gans.GansError as error:  # all words unknown, over GANS_MAX_SAMPLES, a busy server
+        st.error(str(error))
+        return
+    if note := unknown_note(prompt):
+        st.warning(note[:1].upper() + note[1:] + ".")
+    st.image(grid, caption=f"{explore.GRID_SIZE} samples of {' '.join(prompt.words)!r} · seed {seed}",
+             output_format="PNG")
 
 
 def synth_view(model, key: tuple, class_names: list[str]) -> None:

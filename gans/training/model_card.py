@@ -6,7 +6,9 @@ import json
 
 import torch
 
+from ..captions import caption_name
 from ..checkpoints import RunDir, atomic_write
+from ..text import takes_text
 
 
 def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: float, hardware: str,
@@ -31,6 +33,10 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
         lines.append(f"- **Command:** `{command}`")
     if last_stats:
         lines.append("- **Last losses:** " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(last_stats.items())))
+    if takes_text(model):
+        lines.append("- **Captions:** synthetic, written for every batch from each training image's class plus "
+                     "attributes measured from its pixels relative to its class (dark / light, small / large, "
+                     "plain / patterned; `gans.captions`); the vocabulary is in the model config")
     lines += metric_lines(run, cfg)
     lines += ["", "## Model config", "", "```json", json.dumps(model.config(), indent=2, sort_keys=True), "```", ""]
     task = getattr(model, "task", "generate")
@@ -63,6 +69,10 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
                   'for found in detect_files(model, ["image.png"]):  # score (≈ 1: typical normal), verdict',
                   "    print(found.name, found.score, found.verdict)",
                   "```", "", "or `python -m gans anomaly " + run.path.name + " image.png --json`", ""]
+    elif takes_text(model):
+        prompt = f"a dark {caption_name(model.class_names[-1])}"
+        lines += [f'images = model.sample(16, seed=0, text="{prompt}")  # (16, C, H, W) in [-1, 1]', "```", "",
+                  f'or `python -m gans sample {run.path.name} --text "{prompt}" -n 16 -o grid.png`', ""]
     else:
         lines += ["images = model.sample(16, seed=0)  # (16, C, H, W) in [-1, 1]", "```", ""]
     atomic_write(run.card_path, "\n".join(lines))
