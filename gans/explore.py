@@ -117,6 +117,9 @@ def walk_gif(images: torch.Tensor, scale: int = 4, duration_ms: int = 120, bounc
 # ---- what the Explore page shows -------------------------------------------------------------------------------
 TRUNCATION_CHOICES = ["off"] + [round(0.1 * tenths, 1) for tenths in range(1, 21)]  # off, 0.1 ... 2.0
 GRID_SIZE = 36  # random samples in the grid
+#: the prompt box's truncation: at 1.0 the shipped text-to-image model draws every class prompt's named class at least
+#: 85 % of the time by our classifier (shirts 93 % against 76 % with it off; benchmarks/text2image_quality.py)
+PROMPT_TRUNCATION = 1.0
 
 
 def truncation_value(choice) -> float | None:

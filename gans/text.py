@@ -6,7 +6,7 @@ before it is looked up: two words that spell one vocabulary word ("ankle boot", 
 forms become the dataset's word ("trousers" → "trouser", "tee" → "t-shirt", "boots" → "ankle-boot"), plurals
 their singular; a class whose name offers alternatives ("T-shirt/top") answers to each of them. A word that is
 still not in the vocabulary is unknown: it is reported and encoded as ``<unk>``, which the text encoders ignore,
-so "a dark ankel boot" means "a dark" plus the report that "ankel" is unknown. Repeated words count once.
+so "a drak ankle boot" means "an ankle boot" plus the report that "drak" is unknown. Repeated words count once.
 
 ```python
 vocabulary = Vocabulary(["ankle-boot", "dark", "light"], ["Ankle boot"])

@@ -31,24 +31,29 @@ def model_views(model, key: tuple, info, seed_a: int) -> None:
 
 def text_view(model, key: tuple) -> None:
     st.subheader("From a text prompt")
-    st.caption("Describe a garment with the model's words: a class (everyday forms such as trousers, tee or boots "
-               "work too) and any attributes, in any order. The model learned them from synthetic captions: each "
-               "training image's class plus attributes measured from its pixels.")
+    st.caption("Describe the picture with the model's words (its vocabulary is below): a class, in its own name or "
+               "an everyday form, and any attributes, in any order. The model learned them from synthetic captions: "
+               "each training image's class plus attributes measured from its pixels.")
     with st.expander("The model's vocabulary"):
         st.markdown(", ".join(f"`{word}`" for word in model.vocabulary.known_words))
     text = st.text_input("Prompt", explore.example_prompt(model), key="explore_prompt", persist_state=KEEP)
     seed = seed_input("Prompt seed", "explore_prompt_seed", 0)
+    truncation = explore.truncation_value(st.select_slider(
+        "Prompt truncation", explore.TRUNCATION_CHOICES, value=explore.PROMPT_TRUNCATION, persist_state=KEEP,
+        key="explore_prompt_truncation", help="Redraw latent values beyond ± this value: lower keeps the samples "
+        "closer to what the prompt names, with less variety (BigGAN's trick)"))
     if not text.strip():
         st.info("Type a prompt to draw it, e.g. " + repr(explore.example_prompt(model)) + ".")
         return
     try:
-        grid, prompt = picture(explore.prompt_grid, model, key, text, seed, explore.GRID_SIZE)
+        grid, prompt = picture(explore.prompt_grid, model, key, text, seed, explore.GRID_SIZE, truncation)
     except gans.GansError as error:  # all words unknown, over GANS_MAX_SAMPLES, a busy server
         st.error(str(error))
         return
     if note := unknown_note(prompt):
         st.warning(note[:1].upper() + note[1:] + ".")
-    st.image(grid, caption=f"{explore.GRID_SIZE} samples of {' '.join(prompt.words)!r} · seed {seed}",
+    st.image(grid, caption=f"{explore.GRID_SIZE} samples of {' '.join(prompt.words)!r} · seed {seed} · truncation "
+                         f"{truncation or 'off'}",
              output_format="PNG")
 
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import gans
+from gans import explore
 from gans.captions import measure_attributes
 from gans.metrics.features import embed, load_feature_network
 from tests.helpers import ROOT
@@ -29,13 +30,22 @@ def plain(name: str, attribute: str = "") -> str:
     return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
 
 
-def test_class_prompts_are_drawn_as_their_class(model, classifier):
-    correct = []
+def class_shares(model, classifier, truncation=None) -> list[float]:
+    shares = []
     for label, name in enumerate(model.class_names):
-        _, scores = embed(classifier, model.sample(N, seed=0, text=plain(name)))
-        correct.append((scores.argmax(1) == label).double().mean().item())
+        _, scores = embed(classifier, model.sample(N, seed=0, text=plain(name), truncation=truncation))
+        shares.append((scores.argmax(1) == label).double().mean().item())
+    return shares
+
+
+def test_class_prompts_are_drawn_as_their_class(model, classifier):
+    correct = class_shares(model, classifier)
     assert sum(correct) / len(correct) >= 0.85, correct
     assert sum(share >= 0.85 for share in correct) >= 9, correct  # shirts: the classifier itself is right on 70 %
+
+
+def test_at_the_prompt_box_truncation_every_class_prompt_is_drawn_as_its_class(model, classifier):
+    assert all(share >= 0.85 for share in class_shares(model, classifier, explore.PROMPT_TRUNCATION))
 
 
 def test_dark_prompts_are_darker_than_light_ones_in_every_class(model):

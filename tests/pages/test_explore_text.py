@@ -33,16 +33,19 @@ def test_a_prompt_renders_its_grid_and_the_vocabulary_is_shown(runs, monkeypatch
     assert any(header.value == "From a text prompt" for header in app.subheader)
     assert app.text_input(key="explore_prompt").value == "a dark ankle boot"
     grid = prompt_grid(app)
-    assert grid.captions[0] == "36 samples of 'dark ankle-boot' · seed 0"
+    assert grid.captions[0] == "36 samples of 'dark ankle-boot' · seed 0 · truncation 1.0"
     vocabulary = " ".join(block.value for block in app.expander[0].markdown)
     assert "`ankle-boot`" in vocabulary and "`dark`" in vocabulary and "`patterned`" in vocabulary
     app.text_input(key="explore_prompt").input("Light sneakers").run()
     assert not app.exception and not app.error and not app.warning
     other = prompt_grid(app)
-    assert other.captions[0] == "36 samples of 'light sneaker' · seed 0" and other.value[0] != grid.value[0]
+    assert other.captions[0] == "36 samples of 'light sneaker' · seed 0 · truncation 1.0" and other.value[0] != grid.value[0]
     app.number_input(key="explore_prompt_seed").set_value(3).run()
     reseeded = prompt_grid(app)
-    assert reseeded.captions[0].endswith("seed 3") and reseeded.value[0] != other.value[0]
+    assert reseeded.captions[0].endswith("seed 3 · truncation 1.0") and reseeded.value[0] != other.value[0]
+    app.select_slider(key="explore_prompt_truncation").set_value("off").run()  # the full variety
+    untruncated = prompt_grid(app)
+    assert untruncated.captions[0].endswith("seed 3 · truncation off") and untruncated.value[0] != reseeded.value[0]
 
 
 def test_unknown_words_are_reported_and_left_out(runs, monkeypatch):
@@ -50,7 +53,7 @@ def test_unknown_words_are_reported_and_left_out(runs, monkeypatch):
     app.text_input(key="explore_prompt").input("a shiny dark ankle boot").run()
     assert not app.exception and not app.error and len(app.warning) == 1
     assert app.warning[0].value == ("Unknown word left out: 'shiny'; the prompt was read as 'dark ankle-boot'.")
-    assert prompt_grid(app).captions[0] == "36 samples of 'dark ankle-boot' · seed 0"
+    assert prompt_grid(app).captions[0] == "36 samples of 'dark ankle-boot' · seed 0 · truncation 1.0"
 
 
 @pytest.mark.parametrize("prompt, kind, message", [
