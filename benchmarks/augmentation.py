@@ -55,6 +55,8 @@ from gans.training.trainer import Trainer  # noqa: E402
 from reference_dcgan import machine_line  # noqa: E402
 
 CONDITIONS = ("real", "real+classic", "real+gan", "real+gan+classic")
+#: the same with a quarter of every batch synthetic instead of half (``--quarter``)
+QUARTER = ("real+gan ¼", "real+gan+classic ¼")
 IMAGE_SIZE = 32
 #: the shipped cGAN's recipe (benchmarks/train_shipped.sh), at 32 px
 CGAN_ARGS = {"image_size": IMAGE_SIZE, "mismatch_weight": 0.1, "mismatch_hard": True}
@@ -110,7 +112,7 @@ def train_classifier(condition: str, real: tuple, synthetic: tuple | None, test:
     fake_order = torch.Generator().manual_seed(seed + 1)
     augment_rng = torch.Generator().manual_seed(seed + 2)
     with_gan, classic = "gan" in condition, "classic" in condition
-    n_real = batch_size // 2 if with_gan else batch_size
+    n_real = batch_size - (batch_size // 4 if "¼" in condition else batch_size // 2) if with_gan else batch_size
     network.train()
     for _ in range(steps):
         index = torch.randint(len(real[0]), (n_real,), generator=real_order)
@@ -140,7 +142,7 @@ def run_one(k: int, seed: int, args, train: ImageData, test: tuple) -> dict:
     entry = {"k": k, "seed": seed, "gan_steps": args.gan_steps, "gan_seconds": round(gan_seconds, 1),
              "synthetic_per_class": args.synthetic, "classifier_steps": args.classifier_steps,
              "gan_class_fidelity": round(class_fidelity(*synthetic), 4)}
-    for condition in CONDITIONS:
+    for condition in CONDITIONS + (QUARTER if args.quarter else ()):
         entry[condition] = train_classifier(condition, real, synthetic, test, args.classifier_steps, seed)
         print(f"  k={k} seed={seed} {condition}: {entry[condition]:.4f}", flush=True)
     entry["seconds"] = round(time.time() - started, 1)
@@ -181,6 +183,27 @@ def table(entries: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def quarter_table(entries: list[dict]) -> str:
+    """Half against a quarter of every batch synthetic, paired by seed (the entries that measured both)."""
+    entries = [e for e in entries if all(c in e for c in QUARTER)]
+    if not entries:
+        return ""
+    head = ["k per class", "seeds", "GAN − real, ½ synthetic", "GAN − real, ¼ synthetic",
+            "GAN+classic − classic, ½", "GAN+classic − classic, ¼"]
+    lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(["---:"] * len(head)) + " |"]
+    pairs = (("real+gan", "real"), ("real+gan ¼", "real"), ("real+gan+classic", "real+classic"),
+             ("real+gan+classic ¼", "real+classic"))
+    for k in sorted({e["k"] for e in entries}):
+        rows = [e for e in entries if e["k"] == k]
+        cells = []
+        for with_gan, without in pairs:
+            differences = [100 * (r[with_gan] - r[without]) for r in rows]
+            spread = float(np.std(differences, ddof=1)) if len(rows) > 1 else 0.0
+            cells.append(f"{np.mean(differences):+.1f} ± {spread:.1f}")
+        lines.append(f"| {k} | {len(rows)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def plot(entries: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -208,6 +231,8 @@ def plot(entries: list[dict], path: Path) -> None:
 
 def report(out: Path, entries: list[dict]) -> None:
     text = table(entries)
+    if quarter := quarter_table(entries):
+        text += "\n\nA quarter of every batch synthetic instead of half (paired differences, points):\n\n" + quarter
     (out / "table.md").write_text(text + "\n")
     plot(entries, out / "augmentation.png")
     print(text)
@@ -220,6 +245,8 @@ def main(argv=None) -> int:
     parser.add_argument("--gan-steps", type=int, default=3000, help="cGAN training steps (batch 64)")
     parser.add_argument("--synthetic", type=int, default=500, help="GAN samples per class")
     parser.add_argument("--classifier-steps", type=int, default=1000, help="classifier steps (batch 64)")
+    parser.add_argument("--quarter", action="store_true",
+                        help="also (c) and (d) with a quarter of every batch synthetic instead of half")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--report", action="store_true", help="only write the table and plot from OUT")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "augmentation")
