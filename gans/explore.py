@@ -21,7 +21,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from . import budget
-from .errors import ConfigError
+from .errors import ConfigError, GansError
 from .images import gif_bytes, grid_image, to_pil, to_uint8
 from .latent import MODES, lerp, slerp
 
@@ -199,11 +199,23 @@ def other_seed(old: int | None, max_seed: int, rng=None) -> int:
 
 def model_facts(info) -> str:
     """One markdown line of a checkpoint's facts (a ``gans.catalog.CheckpointInfo``): architecture, data, steps,
-    image size and colours, classes."""
+    image size and colours, classes, and whether it draws from text prompts."""
     colours = "grayscale" if info.channels == 1 else "RGB"
     classes = f"{info.num_classes} classes" if info.num_classes else "unconditional"
+    text = " · draws from text prompts (**From a text prompt**, below)" if _draws_from_text(info.architecture) else ""
     return (f"**{info.architecture}** · data **{info.data}** · **{info.step:,}** steps · "
-            f"**{info.image_size}×{info.image_size}** px {colours} · {classes}")
+            f"**{info.image_size}×{info.image_size}** px {colours} · {classes}{text}")
+
+
+def _draws_from_text(architecture: str) -> bool:
+    """Whether the registered model ``architecture`` parses text prompts (without building one)."""
+    from .registry import model_class
+    from .text import takes_text
+
+    try:
+        return takes_text(model_class(architecture))
+    except GansError:  # a run of a model this installation does not have
+        return False
 
 
 def elsewhere_message(name: str, architecture: str, task: str, source: str | None = None) -> str:

@@ -175,6 +175,10 @@ def test_model_facts_and_the_message_for_models_without_a_latent_space(tmp_path)
                                          "grayscale · 10 classes")
     info.channels, info.num_classes = 3, 0
     assert explore.model_facts(info).endswith("px RGB · unconditional")
+    info.architecture, info.num_classes = "text2image", 10  # a model that parses prompts says where its box is
+    assert explore.model_facts(info).endswith("· 10 classes · draws from text prompts (**From a text prompt**, below)")
+    info.architecture = "cgan"
+    assert explore.model_facts(info).endswith("· 10 classes")
     translate = explore.elsewhere_message("run", "mytranslator", "translate", "runs/run")
     assert "image-to-image" in translate and "**Translate** page" in translate
     assert "`python -m gans translate runs/run input.png -o output.png`" in translate
