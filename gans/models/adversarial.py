@@ -67,6 +67,17 @@ class AdversarialGAN(NoiseToImageGAN):
     def _noise(self, n: int, device) -> torch.Tensor:
         return torch.randn(n, self._settings["latent_dim"], device=device)
 
+    def _mode_seeking(self, fake: torch.Tensor, noise: torch.Tensor, condition) -> torch.Tensor:
+        """MSGAN's term (Mao et al. 2019): two latents under one condition (``condition``, the batch's labels or
+        captions; None for none) should give images as far apart as the latents are. G minimises latent distance
+        / image distance over half the batch, drawn again with fresh noise."""
+        half = fake.size(0) // 2
+        other_noise = self._noise(half, fake.device)
+        other = self.generator(other_noise, None if condition is None else condition[:half])
+        image_gap = (fake[:half].float() - other.float()).abs().mean(dim=(1, 2, 3))
+        noise_gap = (noise[:half] - other_noise).abs().mean(dim=1)
+        return (noise_gap / (image_gap + 1e-5)).mean()
+
     #: weight of an auxiliary classifier's cross-entropy (AC-GAN); 0 for models without one
     class_weight: float = 0.0
     #: matching-aware D (Reed et al. 2016's GAN-CLS): real images under a wrong label count as fake too, with this
@@ -170,14 +181,7 @@ class AdversarialGAN(NoiseToImageGAN):
                 loss_g = loss_g + self.class_weight * class_loss
                 stats["class_loss_fake"] = class_loss.item()
             if self.mode_seeking:
-                # MSGAN: two latents of one label should give images as far apart as the latents are; G minimises
-                # latent distance / image distance over half the batch, drawn again with fresh noise
-                half = fake.size(0) // 2
-                other_noise = self._noise(half, fake.device)
-                other = self.generator(other_noise, None if labels[-1] is None else labels[-1][:half])
-                image_gap = (fake[:half].float() - other.float()).abs().mean(dim=(1, 2, 3))
-                noise_gap = (noise[:half] - other_noise).abs().mean(dim=1)
-                seeking = (noise_gap / (image_gap + 1e-5)).mean()
+                seeking = self._mode_seeking(fake, noise, labels[-1])
                 loss_g = loss_g + self.mode_seeking * seeking
                 stats["mode_seeking"] = seeking.item()
             opt_g.zero_grad(set_to_none=True)

@@ -281,15 +281,8 @@ class TextToImageGAN(AdversarialGAN):
         self.discriminator.requires_grad_(False)  # G's gradients flow through D; D's own are not needed
         try:
             loss_g = losses.generator_loss(self.loss, self._discriminate(fake, ids)[0])
-            if self.mode_seeking:
-                # MSGAN (Mao et al. 2019): two latents under one caption should give images as far apart as the
-                # latents are; G minimises latent distance / image distance over half the batch
-                half = fake.size(0) // 2
-                other_noise = self._noise(half, fake.device)
-                other = self.generator(other_noise, ids[:half])
-                image_gap = (fake[:half].float() - other.float()).abs().mean(dim=(1, 2, 3))
-                noise_gap = (noise[:half] - other_noise).abs().mean(dim=1)
-                seeking = (noise_gap / (image_gap + 1e-5)).mean()
+            if self.mode_seeking:  # two latents under one caption: images as far apart as the latents
+                seeking = self._mode_seeking(fake, noise, ids)
                 loss_g = loss_g + self.mode_seeking * seeking
                 stats["mode_seeking"] = seeking.item()
             opt_g.zero_grad(set_to_none=True)
