@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from . import budget
+from . import budget, reference as reference_photo
 from .color import denormalize_ab, l_to_gray, lab_to_rgb, normalize_ab, normalize_l, rgb_to_l, rgb_to_lab
 from .errors import ConfigError, GansError
 from .tiling import run_padded
@@ -191,9 +191,10 @@ def render_dimensions(width: int, height: int, render_size: int) -> tuple[int, i
 
 
 def colorize_picture(model, image: Image.Image, render_size: int = DEFAULT_RENDER_SIZE,
-                     with_metrics: bool = True, hints=()) -> Colorization:
+                     with_metrics: bool = True, hints=(), reference=None) -> Colorization:
     """Colour a decoded PIL image (mode L or RGB) with a colorizer ``model``, following the colour ``hints``
-    (``ColourHint``s in the image's pixels; a model trained without hints refuses them).
+    (``ColourHint``s in the image's pixels; a model trained without hints refuses them) and, when given, the
+    colours of a ``reference`` photo (PIL image, bytes or path; ``gans.reference``; the hints take precedence).
 
     Memory stays bounded for any photo: only the chroma map is held at full size as floats; lightness, colour
     and gray are computed in bands of ``BAND_ROWS`` rows straight into the uint8 outputs. A photo with more
@@ -204,12 +205,16 @@ def colorize_picture(model, image: Image.Image, render_size: int = DEFAULT_RENDE
         raise ConfigError(f"render size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE} px, got {render_size}")
     budget.check_pixels(*image.size, "The photo", "use a smaller photo")
     hints = check_hints(hints, *image.size)  # a colorizer without hints refuses them (Colorizer.network_input)
+    if reference is not None and not getattr(model, "hints", False):
+        raise ConfigError("this colorizer was trained without colour hints, so it cannot take colours from a "
+                          "reference photo; colour without one or use a colorizer trained with hints")
     with budget.heavy_call():
-        return _colorize(model, image, int(render_size), with_metrics, hints)
+        reference = None if reference is None else reference_photo.load_reference(reference)
+        return _colorize(model, image, int(render_size), with_metrics, hints, reference)
 
 
 def _colorize(model, image: Image.Image, render_size: int, with_metrics: bool,
-              hints: list[ColourHint]) -> Colorization:
+              hints: list[ColourHint], reference: Image.Image | None = None) -> Colorization:
     rgb_image = image if image.mode == "RGB" else image.convert("RGB")  # no 72 MB copy of a 24-MP photo
     width, height = rgb_image.size
     render_width, render_height = render_dimensions(width, height, render_size)
@@ -218,8 +223,10 @@ def _colorize(model, image: Image.Image, render_size: int, with_metrics: bool,
     small = rgb_image if (render_width, render_height) == (width, height) else rgb_image.resize(
         (render_width, render_height), Image.Resampling.BILINEAR, reducing_gap=2.0)
     small_l = normalize_l(rgb_to_l(_to_unit(np.asarray(small))))
-    if hints:  # L, hint a*b* and mask padded together, so the hints stay where they are
+    if hints or reference is not None:  # L, hint a*b* and mask padded together, so the hints stay where they are
         hint_ab, hint_mask = hint_maps(hints, (width, height), (render_width, render_height))
+        if reference is not None:  # the reference's colours, where the person's hints leave room
+            hint_ab, hint_mask = reference_photo.reference_hints(model, small_l, reference, hint_ab, hint_mask)
         ab = run_padded(lambda x: model.predict_ab(x[:, :1], x[:, 1:3], x[:, 3:]),
                         torch.cat([small_l, hint_ab, hint_mask], 1), model.input_multiple)
     else:
@@ -284,15 +291,16 @@ def compare(original: torch.Tensor, candidates: dict[str, torch.Tensor]) -> dict
 
 
 def colorize_file(model, data: bytes | str | Path, render_size: int = DEFAULT_RENDER_SIZE,
-                  with_metrics: bool = True, hints=()) -> Colorization:
-    """Decode ``data`` (upload bytes or a path) and colour it; bad files raise ``UploadError``, and the budget of
-    ``colorize_picture`` applies (the decoding counts as part of the heavy call)."""
+                  with_metrics: bool = True, hints=(), reference=None) -> Colorization:
+    """Decode ``data`` (upload bytes or a path) and colour it (like ``reference``, when given); bad files raise
+    ``UploadError``, and the budget of ``colorize_picture`` applies (the decoding counts as part of the heavy
+    call)."""
     def check_size(width: int, height: int) -> None:  # refused from the header, before decoding
         budget.check_pixels(width, height, "The photo", "use a smaller photo")
 
     with budget.heavy_call():
         return colorize_picture(model, decode_upload(data, check_size=check_size), render_size, with_metrics,
-                                hints)
+                                hints, reference)
 
 
 # ---- what a page shows about a colorizer ---------------------------------------------------------------------
