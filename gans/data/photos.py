@@ -4,7 +4,7 @@ datasets.
 ```python
 from gans.data import load_dataset
 
-data = load_dataset("offline-photos").prepare(64)   # PhotoData: 27 photos, 64 random crops of each per epoch
+data = load_dataset("offline-photos").prepare(64)   # PhotoData: the training photos, 64 random crops of each
 batch = data.batch(torch.arange(16))                # Batch(images=(16, 3, 64, 64) RGB in [-1, 1])
 ```
 
@@ -19,14 +19,22 @@ does (same extensions, same size and decompression-bomb limits, zips read in mem
 or by its content: every pixel has R, G and B within ``GRAY_TOLERANCE`` of each other (a gray picture saved as
 RGB or as a colour JPEG). Unreadable files are left out and counted in ``skipped``.
 
-``offline-photos`` is a small set of real photographs that installs offline from packages: the Debian packages
-``mate-backgrounds`` (nature close-ups), ``opencv-doc`` (OpenCV's sample photographs; its drawings, logos,
-renders, calibration boards, paintings and grayscale pictures are not used) and ``lomiri-wallpapers-16.04`` /
-``-20.04`` (photographic wallpapers), and the sample photographs inside the PyPI packages ``scikit-image`` and
-``scikit-learn``. Every source is optional (a photo whose package is missing is left out), but ``OFFLINE_TEST``
-comes from the first two only. The list, with each photo's licence, is the data file ``photos.json`` beside this
-module. Three fixed, disjoint splits: ``train``, ``validation`` (for choosing training length and
-``chroma_scale``) and ``test`` (held out, for reporting only).
+``offline-photos`` is a set of real photographs that installs offline from packages, each collection (source)
+optional (a photo whose package is missing is left out). The list, with each photo's source and licence and the
+rule of the split, is the data file ``photos.json`` beside this module. Three fixed, disjoint splits, kept apart
+by collection:
+
+- ``train``: the Debian packages ``mate-backgrounds`` (nature close-ups), ``opencv-doc`` (OpenCV's sample
+  photographs; its drawings, logos, renders, calibration boards, paintings and grayscale pictures are not used) and
+  ``lomiri-wallpapers-16.04`` / ``-20.04`` (photographic wallpapers), and the sample photographs inside the PyPI
+  packages ``scikit-image`` and ``scikit-learn``;
+- ``validation`` (for choices after training: training length, ``chroma_scale``, a temperature): the photographs
+  of ``lxqt-themes``, plus three moved out of training (a face, blue sweets, a blue sky);
+- ``test`` (held out, for reporting only, never used for any choice): the photographs of ``tuxtype-data``
+  (landscapes: sky, water, ice, rocks), ``palapeli-data`` (a castle, a bridge, fruit, a bee, a chameleon),
+  ``sddm-theme-maldives`` (a beach), ``python-matplotlib-data`` (a portrait) and ``scribus-template`` (food, a
+  city at dusk, a canyon, a portrait), none of which gives a training or validation photo, plus the six held-out
+  photos of the first colorizer (from ``mate-backgrounds`` and ``opencv-doc``).
 
 Randomness comes from torch's global CPU RNG only (never numpy or ``random``): the Trainer seeds and checkpoints
 that RNG, so a resumed run draws exactly the crops the uninterrupted run would have.
@@ -345,11 +353,16 @@ PHOTO_LIST_FILE = Path(__file__).with_name("photos.json")
 
 
 def _source_folder(source: dict) -> Path | None:
-    """Where one source of the photo list is installed: a Debian folder, or a folder inside a Python package."""
-    if "debian_folder" in source:
+    """Where one source of the photo list is installed: its Debian folder, else its folder inside a Python
+    package (a source may name both: the first that exists is used); None when neither is installed."""
+    if "debian_folder" in source and Path(source["debian_folder"]).is_dir():
         return Path(source["debian_folder"])
-    package, *parts = source["python_folder"]
-    return _package_folder(package, *parts)
+    if "python_folder" in source:
+        package, *parts = source["python_folder"]
+        folder = _package_folder(package, *parts)
+        if folder is not None and folder.is_dir():
+            return folder
+    return Path(source["debian_folder"]) if "debian_folder" in source else None
 
 
 _PHOTO_LIST = json.loads(PHOTO_LIST_FILE.read_text(encoding="utf-8"))
@@ -359,26 +372,33 @@ _PHOTO_LIST = json.loads(PHOTO_LIST_FILE.read_text(encoding="utf-8"))
 OFFLINE_SOURCES: dict[str, Path | None] = {
     name: _source_folder(source) for name, source in _PHOTO_LIST["sources"].items()
 }
+#: The Debian packages of each split's collections (what ``apt install`` needs), from the data file.
+OFFLINE_DEBIAN_PACKAGES = (
+    "mate-backgrounds opencv-doc lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 lxqt-themes tuxtype-data "
+    "palapeli-data sddm-theme-maldives python-matplotlib-data scribus-template"
+)
 OFFLINE_PACKAGES_HINT = (
     "offline-photos needs the Debian packages mate-backgrounds and opencv-doc (apt install mate-backgrounds "
-    "opencv-doc; for more training photos also lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 and pip install "
-    "scikit-image scikit-learn), or use photo-folder with your own photos"
+    "opencv-doc; for all its photos apt install " + OFFLINE_DEBIAN_PACKAGES + " and pip install scikit-image "
+    "scikit-learn), or use photo-folder with your own photos"
 )
 
-#: Held-out photographs: never in OFFLINE_TRAIN or OFFLINE_VALIDATION (see "test_notes" in photos.json).
+#: Held-out photographs, for reporting only: never in OFFLINE_TRAIN or OFFLINE_VALIDATION, and mostly from
+#: collections that give no other photo ("split_notes" in photos.json).
 OFFLINE_TEST: tuple[str, ...] = tuple(entry["photo"] for entry in _PHOTO_LIST["test"])
 
-#: Every other photograph used, sorted, before the validation split is taken out (see "development_notes").
-_OFFLINE_DEVELOPMENT: tuple[str, ...] = tuple(entry["photo"] for entry in _PHOTO_LIST["development"])
+#: Validation photographs, for choices made after training (training steps, ``chroma_scale``, a temperature).
+OFFLINE_VALIDATION: tuple[str, ...] = tuple(entry["photo"] for entry in _PHOTO_LIST["validation"])
 
-#: Validation photographs, for choices made after training (training steps, ``chroma_scale``): every sixth
-#: entry of the sorted list above, a rule fixed before any model was scored on them.
-OFFLINE_VALIDATION: tuple[str, ...] = _OFFLINE_DEVELOPMENT[::6]
-
-#: Training photographs: the rest.
-OFFLINE_TRAIN: tuple[str, ...] = tuple(entry for entry in _OFFLINE_DEVELOPMENT if entry not in OFFLINE_VALIDATION)
+#: Training photographs: every other listed photo.
+OFFLINE_TRAIN: tuple[str, ...] = tuple(entry["photo"] for entry in _PHOTO_LIST["train"])
 
 OFFLINE_SPLITS = {"train": OFFLINE_TRAIN, "validation": OFFLINE_VALIDATION, "test": OFFLINE_TEST}
+
+#: Each listed photo's licence (and where it is written: see each source's "licences" in photos.json).
+OFFLINE_LICENCES: dict[str, str] = {
+    entry["photo"]: entry["licence"] for split in OFFLINE_SPLITS for entry in _PHOTO_LIST[split]
+}
 
 
 def _offline_location(entry: str, folder: Path | None) -> Path | None:
@@ -428,8 +448,7 @@ def _offline_availability() -> tuple[bool, str]:
     if counts["train"] == 0:
         return False, OFFLINE_PACKAGES_HINT
     found = ", ".join(f"{counts[split]} of {len(OFFLINE_SPLITS[split])} {split}" for split in OFFLINE_SPLITS)
-    return True, (f"{found} photos found (Debian packages mate-backgrounds, opencv-doc, lomiri-wallpapers; "
-                  "scikit-image, scikit-learn)")
+    return True, f"{found} photos found (Debian packages {OFFLINE_DEBIAN_PACKAGES}; scikit-image, scikit-learn)"
 
 
 # ---- the registered datasets ------------------------------------------------------------------------------
@@ -456,8 +475,8 @@ def load_photo_folder_dataset(*, path=None, split="train", image_size=None, down
 
 @registry.register_dataset(
     "offline-photos",
-    description="About 50 real colour photographs from Debian and Python packages (nature, OpenCV samples, "
-    "wallpapers, scikit-image / scikit-learn samples), offline",
+    description="About 90 real colour photographs from Debian and Python packages (nature, landscapes, OpenCV "
+    "samples, wallpapers, puzzles, people, food), offline; validation and test from collections of their own",
     num_classes=0,
     splits=("train", "validation", "test"),
     availability=_offline_availability,

@@ -16,7 +16,9 @@ from PIL import Image
 from gans.data import Batch, PhotoData, list_datasets, load_dataset
 from gans.data import photos as photos_module
 from gans.data.photos import (
+    OFFLINE_LICENCES,
     OFFLINE_SOURCES,
+    OFFLINE_SPLITS,
     OFFLINE_TEST,
     OFFLINE_TRAIN,
     OFFLINE_VALIDATION,
@@ -304,27 +306,56 @@ def test_offline_train_validation_and_test_lists_are_disjoint():
         for second in splits[number + 1:]:
             assert not set(first) & set(second) and not file_names(first) & file_names(second)
     assert {entry.split("/", 1)[0] for entry in sum(splits, ())} == set(OFFLINE_SOURCES)
-    # A mixed validation set, and a sorted development list whose every sixth entry is validation.
+    # Enough whole photos to see a failure on some kinds of scene, from several collections.
+    assert len(OFFLINE_TEST) >= 24 and 12 <= len(OFFLINE_VALIDATION) <= 16 and len(OFFLINE_TRAIN) >= 40
+    assert len({entry.split("/", 1)[0] for entry in OFFLINE_TEST}) >= 5
     assert len({entry.split("/", 1)[0] for entry in OFFLINE_VALIDATION}) >= 3
-    development = sorted(OFFLINE_TRAIN + OFFLINE_VALIDATION)
-    assert tuple(development[::6]) == OFFLINE_VALIDATION
 
 
-def test_the_photo_list_is_a_packaged_data_file_with_a_licence_for_every_photo():
+def test_test_and_validation_collections_give_no_training_photo():
+    """A source marked for the test (or validation) split gives photos to that split only."""
+    listed = json.loads(photos_module.PHOTO_LIST_FILE.read_text(encoding="utf-8"))
+    source_of = lambda entries: {entry.split("/", 1)[0] for entry in entries}  # noqa: E731
+    kept_apart = {name: source["split"] for name, source in listed["sources"].items() if source["split"] != "train"}
+    assert set(kept_apart.values()) == {"test", "validation"}
+    for name, split in kept_apart.items():
+        assert all(name not in source_of(OFFLINE_SPLITS[other]) for other in OFFLINE_SPLITS if other != split)
+    # Most of the test photos come from test-only collections (the rest: the first colorizer's six held-out ones).
+    test_only = [entry for entry in OFFLINE_TEST if kept_apart.get(entry.split("/", 1)[0]) == "test"]
+    assert len(test_only) >= 24 and len(OFFLINE_TEST) - len(test_only) == 6
+
+
+def test_the_photo_list_is_a_packaged_data_file_with_a_source_and_licence_for_every_photo():
     listed = json.loads(photos_module.PHOTO_LIST_FILE.read_text(encoding="utf-8"))
     assert photos_module.PHOTO_LIST_FILE.parent == Path(photos_module.__file__).parent
-    entries = listed["test"] + listed["development"]
-    assert len(entries) == len(OFFLINE_TRAIN + OFFLINE_VALIDATION + OFFLINE_TEST)
+    entries = listed["test"] + listed["validation"] + listed["train"]
+    assert len(entries) == len(OFFLINE_TRAIN + OFFLINE_VALIDATION + OFFLINE_TEST) == len(OFFLINE_LICENCES)
     assert all(entry["licence"].strip() for entry in entries)
-    assert all(source["licences"].strip() for source in listed["sources"].values())
+    assert all(entry["photo"].split("/", 1)[0] in listed["sources"] for entry in entries)
+    for source in listed["sources"].values():
+        assert source["licences"].strip() and source["package"].strip() and source["split"] in OFFLINE_SPLITS
+        assert "debian_folder" in source or "python_folder" in source
+    assert all(listed[key].strip() for key in ("split_notes", "selection_notes"))
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert "data/*.json" in package_data["package-data"]["gans"]
 
 
-def test_the_held_out_photos_never_change():
-    """Scores of every shipped colorizer are comparable only if the held-out photos stay these six."""
-    assert OFFLINE_TEST == ("nature/Dune.jpg", "nature/LadyBird.jpg", "opencv/baboon.jpg", "opencv/building.jpg",
-                            "opencv/fruits.jpg", "opencv/squirrel_cls.jpg")
+def test_no_photo_is_read_from_the_reserved_wallpapers_folder():
+    """/usr/share/wallpapers is kept for an outside check: no source may point there."""
+    listed = json.loads(photos_module.PHOTO_LIST_FILE.read_text(encoding="utf-8"))
+    reserved = Path("/usr/share/wallpapers")
+    folders = [Path(source["debian_folder"]) for source in listed["sources"].values() if "debian_folder" in source]
+    folders += [folder for folder in OFFLINE_SOURCES.values() if folder is not None]
+    assert folders and not any(folder == reserved or reserved in folder.parents for folder in folders)
+    for entry in OFFLINE_TRAIN + OFFLINE_VALIDATION + OFFLINE_TEST:
+        assert "wallpapers/" not in entry.split("/", 1)[1] and ".." not in entry.split("/")
+
+
+def test_the_first_colorizers_held_out_photos_stay_out_of_training():
+    """Scores of the first shipped colorizers stay comparable: their six held-out photos are still test photos."""
+    first = ("nature/Dune.jpg", "nature/LadyBird.jpg", "opencv/baboon.jpg", "opencv/building.jpg",
+             "opencv/fruits.jpg", "opencv/squirrel_cls.jpg")
+    assert set(first) <= set(OFFLINE_TEST) and not set(first) & set(OFFLINE_TRAIN + OFFLINE_VALIDATION)
 
 
 def test_package_folders_are_found_without_importing_and_missing_packages_give_none():
@@ -341,7 +372,7 @@ def test_a_source_whose_package_is_missing_is_left_out(tmp_path, monkeypatch):
     present = [entry for entry in OFFLINE_TRAIN if not entry.startswith(missing + "/")][:2]
     for number, entry in enumerate(present):
         source, file_name = entry.split("/", 1)
-        sources[source].mkdir(exist_ok=True)
+        (sources[source] / file_name).parent.mkdir(parents=True, exist_ok=True)
         textured(40, 30, seed=number).save(sources[source] / file_name)
     monkeypatch.setattr(photos_module, "OFFLINE_SOURCES", sources)
     assert load_dataset("offline-photos", split="train").names == present
@@ -360,6 +391,7 @@ def test_offline_photos_from_fake_package_folders(tmp_path, monkeypatch):
     present_test = OFFLINE_TEST[:2]
     for number, entry in enumerate(present_train + present_test):
         source, file_name = entry.split("/", 1)
+        (sources[source] / file_name).parent.mkdir(parents=True, exist_ok=True)
         textured(40 + number, 30, seed=number).save(sources[source] / file_name)
     textured(40, 30).save(sources["opencv"] / "not_listed.jpg")
     monkeypatch.setattr(photos_module, "OFFLINE_SOURCES", sources)
@@ -372,8 +404,8 @@ def test_offline_photos_from_fake_package_folders(tmp_path, monkeypatch):
     assert info.available and f"{len(present_train)} of {len(OFFLINE_TRAIN)} train" in info.reason
 
     for folder in sources.values():
-        for path in folder.iterdir():
-            path.unlink()
+        for path in sorted(folder.rglob("*"), reverse=True):
+            path.rmdir() if path.is_dir() else path.unlink()
     with pytest.raises(DatasetError, match="apt install mate-backgrounds opencv-doc"):
         load_dataset("offline-photos", split="test")
     info = {info.name: info for info in list_datasets()}["offline-photos"]
@@ -389,7 +421,7 @@ def test_offline_photos_from_the_debian_packages():
     assert not set(train.names) & set(test.names) and not set(validation.names) & set(train.names + test.names)
     assert set(train.names) <= set(OFFLINE_TRAIN) and set(test.names) <= set(OFFLINE_TEST)
     assert set(validation.names) <= set(OFFLINE_VALIDATION) and validation.gray_skipped == 0
-    assert train.gray_skipped == 0 and train.skipped == 0 and test.gray_skipped == 0
+    assert train.gray_skipped == 0 and train.skipped == 0 and test.gray_skipped == 0 and test.skipped == 0
     assert all(max(photo.shape[1:]) <= 512 for photo in train.photos + test.photos)
     torch.manual_seed(0)
     batch = train.prepare(64).batch(torch.randperm(len(train))[:8])
