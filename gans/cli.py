@@ -319,11 +319,12 @@ def cmd_colorize(args) -> int:
     model = load(source, device=args.device)
     if getattr(model, "task", "generate") != "colorize":
         raise ConfigError(f"{source} holds a {model.architecture} model, not a colorizer")
-    result = colorize_file(model, args.input, render_size=args.render_size, hints=hints)
+    result = colorize_file(model, args.input, render_size=args.render_size, hints=hints, reference=args.reference)
     _write_image(result.output, Path(args.output))
     width, height = result.output.size
     render_width, render_height = result.render_size
-    print(f"wrote {args.output} ({width}×{height}; colour predicted at {render_width}×{render_height})")
+    like = f", coloured like {Path(args.reference).name}" if args.reference else ""
+    print(f"wrote {args.output} ({width}×{height}; colour predicted at {render_width}×{render_height}{like})")
     if result.metrics:
         print("the input was in colour: compared with it (PSNR dB / SSIM / colourfulness):")
         for name, row in result.metrics.items():
@@ -520,6 +521,9 @@ def build_parser() -> argparse.ArgumentParser:
     color.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB",
                        help="a colour hint: the point (X, Y) in the input's pixels should be this colour, e.g. "
                             "120,40,#a05030 (repeatable; for colorizers trained with hints)")
+    color.add_argument("--reference", metavar="PHOTO",
+                       help="a colour photo to take the colours from: they are matched to the input by content "
+                            "(any size; your --hint points take precedence)")
     color.add_argument("--device", default="cpu")
     color.set_defaults(func=cmd_colorize)
 

@@ -1,9 +1,11 @@
 """Colorize: colour a gray (or colour) photo of any size with a colorization checkpoint.
 
 Widgets → ``gans.colorize.colorize_file`` → ``st.image`` / download / metrics table. The model is cached per
-checkpoint; each colorization is cached by (model, upload digest, render size, colour hints), so other widgets' reruns do not
-recompute it. The network runs at the render size; the colour goes back onto the photo's full-resolution lightness,
-so the download has the upload's own size.
+checkpoint; each colorization is cached by (model, upload digest, render size, colour hints, reference photo's
+digest), so other widgets' reruns do not recompute it. An optional reference photo ("Colour like this photo",
+``gans.reference``) gives its colours to the parts of the photo that look like its own; a person's hints win.
+The network runs at the render size; the colour goes back onto the photo's full-resolution lightness, so the
+download has the upload's own size.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans import colorize as task, colorize_report as report
+from gans import colorize as task, colorize_report as report, reference as colour_reference
 from gans.catalog import grid_rows
 from gans.images import png_bytes
 from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, upload_or_example
@@ -28,12 +30,14 @@ PREVIEW_SIDE = 1024  # pictures on the page are at most this large; the download
 
 # ---- cached work -----------------------------------------------------------------------------------------------
 @st.cache_data(max_entries=8, show_spinner="Colouring…")
-def colorization(_model, model_key, upload_digest: str, _data: bytes, render_size: int, hints: tuple = ()) -> dict:
+def colorization(_model, model_key, upload_digest: str, _data: bytes, render_size: int, hints: tuple = (),
+                 reference_digest: str = "", _reference: bytes | None = None) -> dict:
     """One upload coloured at ``render_size``: PNG previews (gray, output, and the original of a colour upload,
     else None), the full-size PNG to download, the output and render sizes, the metrics table's rows (empty
     for a gray upload), and ``gans.colorize_report``'s comparison with the gray input and render note. A plain dict: st.cache_data pickles it, and a class defined in a page script cannot be
     pickled. The upload is keyed by its digest (not hashed again on every rerun); errors propagate to the page."""
-    result = task.colorize_file(_model, _data, render_size=render_size, hints=[task.ColourHint(*h) for h in hints])
+    result = task.colorize_file(_model, _data, render_size=render_size, hints=[task.ColourHint(*h) for h in hints],
+                                reference=_reference)
     return {"gray": png_bytes(task.preview(result.gray, PREVIEW_SIDE)), "preview": task.preview(result.output),
             "output": png_bytes(task.preview(result.output, PREVIEW_SIDE)),
             "original": png_bytes(task.preview(result.original, PREVIEW_SIDE)) if result.was_colour else None,
@@ -76,6 +80,7 @@ def colorizer(model, model_key: tuple) -> None:
                  "lightness, so the result keeps every detail at the original size. Larger sizes see finer "
                  "structure but take longer; the network's work does not grow with the photo's size.")
         render_note = st.empty()  # filled once the photo's size is known: colour computed smaller is enlarged
+        reference = reference_upload(model)
     examples = [] if upload is not None else held_out_photos()
     picked = upload_or_example(
         upload, TASK, examples, "Held-out photo", [name.rsplit(".", 1)[0] for name, _ in examples],
@@ -88,8 +93,10 @@ def colorizer(model, model_key: tuple) -> None:
     name, data = picked
     digest = hashlib.sha256(data).hexdigest()
     hints = tuple((h.x, h.y, h.colour) for h in hints_for(digest)) if getattr(model, "hints", False) else ()
+    reference_digest = hashlib.sha256(reference.getvalue()).hexdigest() if reference is not None else ""
     try:
-        result = colorization(model, model_key, digest, data, int(render_size), hints)
+        result = colorization(model, model_key, digest, data, int(render_size), hints, reference_digest,
+                              reference.getvalue() if reference is not None else None)
     except gans.GansError as error:  # not an image, truncated, too large, empty...
         st.error(str(error))
         return
@@ -97,7 +104,8 @@ def colorizer(model, model_key: tuple) -> None:
     if result["render_note"]:
         render_note.caption(result["render_note"])
     sizes = f"{width}×{height} px · network at {render_width}×{render_height} px"
-    pictures = [(result["gray"], f"Gray input ({name})"), (result["output"], f"Colorized · {sizes}")]
+    like = f" · colours like {reference.name}" if reference is not None else ""
+    pictures = [(result["gray"], f"Gray input ({name})"), (result["output"], f"Colorized · {sizes}{like}")]
     if result["original"] is not None:
         pictures.append((result["original"], "Original"))
     for column, (picture, caption) in zip(st.columns(len(pictures)), pictures):
@@ -114,6 +122,23 @@ def colorizer(model, model_key: tuple) -> None:
     else:
         st.caption("A gray photo has no original colour to compare with; upload a colour photo to see PSNR, SSIM "
                    "and colourfulness against it.")
+
+
+def reference_upload(model):
+    """The optional "Colour like this photo" upload (for a colorizer that takes hints), or None. A file that is
+    not a colour photo gets one error line, and the photo is coloured without it."""
+    if not getattr(model, "hints", False):
+        return None
+    upload = image_uploader("Colour like this photo (optional): its colours go to the parts of your photo that "
+                            "look like its own", f"{TASK}_reference")
+    if upload is None:
+        return None
+    try:
+        colour_reference.load_reference(upload.getvalue())  # the reduced decode: milliseconds
+    except gans.GansError as error:  # not an image, gray, too large...
+        st.error(f"{error} (the photo is coloured without it)")
+        return None
+    return upload
 
 
 # ---- the page --------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ colorizer trained with hints, Debian's Chromium via Playwright (tests/test_brows
 module: test_browser.py's module-wide browser would still be open, and Playwright's sync API does not nest."""
 
 import pytest
+from PIL import Image
 
 from tests.helpers import random_photos, train_tiny_colorizer
 from tests.test_browser import ARTIFACTS, chromium_page, require_chromium, streamlit_server
@@ -12,11 +13,14 @@ pytestmark = pytest.mark.browser
 
 def test_a_click_on_the_colorized_photo_places_a_colour_hint(tmp_path):
     """Colorize with a colorizer trained with hints: clicking the picture in the hints section (the
-    streamlit-image-coordinates component, an iframe) lists "Hint 1" with a colour picker and a Remove button."""
+    streamlit-image-coordinates component, an iframe) lists "Hint 1" with a colour picker and a Remove button;
+    then a "Colour like this photo" upload colours it like a reference photo."""
     require_chromium()
     shipped = tmp_path / "shipped"
     train_tiny_colorizer(shipped / "tiny-colorizer", random_photos(tmp_path / "photos"))
     photo = next((tmp_path / "photos").glob("*.png"))
+    reference = tmp_path / "reference.png"
+    Image.new("RGB", (60, 40), (200, 40, 40)).save(reference)
     with streamlit_server(tmp_path / "runs", tmp_path / "streamlit.log", GANS_CHECKPOINTS_DIR=str(shipped)) as url, \
             chromium_page() as page:
         page.goto(f"{url}/colorize")
@@ -32,3 +36,6 @@ def test_a_click_on_the_colorized_photo_places_a_colour_hint(tmp_path):
         page.screenshot(path=ARTIFACTS / "colorize-hint.png")
         page.get_by_role("button", name="Remove", exact=True).click()
         page.get_by_text("No hints yet").wait_for()
+        # "Colour like this photo": a reference upload colours the result again, and its caption says so.
+        page.locator('input[type="file"]').nth(1).set_input_files(str(reference))
+        page.get_by_text("colours like reference.png").wait_for()

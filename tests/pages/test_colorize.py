@@ -281,6 +281,7 @@ def test_a_colorizer_without_hints_shows_no_hint_editor(tmp_path, monkeypatch):
     app = upload(page_opener(PAGE)(), "gray.png", encoded(gray_gradient(90, 60)))
     assert not app.exception and not app.error
     assert "Colour hints" not in [header.value for header in app.subheader]
+    assert len(app.get("file_uploader")) == 1, "nor a reference photo upload (it reaches the network as hints)"
     assert output_caption(app).startswith("Colorized")
 
 
@@ -289,3 +290,45 @@ def test_an_image_over_the_servers_budget_or_a_busy_server_is_one_clear_line_and
         page, monkeypatch):
     check_budget_and_busy_messages(page, upload, lambda w, h: encoded(colour_noise(w, h)), output_caption, "photo",
                                    monkeypatch)
+
+
+# ---- colour from a reference photo (gans.reference) ------------------------------------------------------------
+def red_and_blue(width: int, height: int) -> Image.Image:
+    """A colour reference: a red top half, a blue bottom half."""
+    pixels = np.zeros((height, width, 3), np.uint8)
+    pixels[: height // 2] = (200, 40, 40)
+    pixels[height // 2:] = (40, 60, 200)
+    return Image.fromarray(pixels)
+
+
+def upload_reference(app: AppTest, name: str, data: bytes | None, mime: str = "image/png") -> AppTest:
+    app.get("file_uploader")[1].set_value(None if data is None else (name, data, mime))
+    return app.run()
+
+
+def test_a_reference_photo_colours_the_result_and_is_part_of_its_cache_key(page, media):
+    app = upload(page(), "gray.png", encoded(gray_gradient(160, 100)))
+    assert app.get("file_uploader")[1].proto.label.startswith("Colour like this photo")
+    automatic = result_pixels(app, media)
+    app = upload_reference(app, "ref.png", encoded(red_and_blue(90, 70)))
+    assert not app.exception and not app.error
+    assert output_caption(app).endswith(" · colours like ref.png")
+    red_blue = result_pixels(app, media)
+    assert red_blue.shape == automatic.shape and np.abs(red_blue - automatic).sum(-1).mean() > 1
+    app = upload_reference(app, "ref2.jpg", encoded(red_and_blue(90, 70).transpose(Image.Transpose.ROTATE_90),
+                                                    "JPEG"), "image/jpeg")
+    assert not app.exception and not app.error
+    assert not np.array_equal(result_pixels(app, media), red_blue), "another reference, another result"
+    app = upload_reference(app, "", None)  # removed: the model's own colours again
+    assert not app.exception and output_caption(app) == "Colorized · 160×100 px · network at 160×100 px"
+    assert np.array_equal(result_pixels(app, media), automatic)
+
+
+@pytest.mark.parametrize("data, message", [(b"these are not pixels", "not an image"),
+                                           (encoded(gray_gradient(40, 30)), "is gray")], ids=["not an image", "gray"])
+def test_a_bad_or_gray_reference_is_one_error_line_and_the_photo_is_still_coloured(page, data, message):
+    app = upload_reference(upload(page(), "gray.png", encoded(gray_gradient(60, 40))), "ref.png", data)
+    assert not app.exception
+    assert len(app.error) == 1 and message in app.error[0].value and "reference photo" in app.error[0].value
+    assert "\n" not in app.error[0].value and "coloured without it" in app.error[0].value
+    assert output_caption(app) == "Colorized · 60×40 px · network at 60×40 px"
