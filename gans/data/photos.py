@@ -26,15 +26,16 @@ by collection:
 
 - ``train``: the Debian packages ``mate-backgrounds`` (nature close-ups), ``opencv-doc`` (OpenCV's sample
   photographs; its drawings, logos, renders, calibration boards, paintings and grayscale pictures are not used) and
-  ``lomiri-wallpapers-16.04`` / ``-20.04`` (photographic wallpapers), and the sample photographs inside the PyPI
-  packages ``scikit-image`` and ``scikit-learn``;
+  ``lomiri-wallpapers-16.04`` / ``-20.04`` (photographic wallpapers) and ``kphotoalbum`` (its demo album: people,
+  indoors, pets, the sea), and the sample photographs inside the PyPI packages ``scikit-image`` and ``scikit-learn``;
 - ``validation`` (for choices after training: training length, ``chroma_scale``, a temperature): the photographs
   of ``lxqt-themes``, plus three moved out of training (a face, blue sweets, a blue sky);
 - ``test`` (held out, for reporting only, never used for any choice): the photographs of ``tuxtype-data``
   (landscapes: sky, water, ice, rocks), ``palapeli-data`` (a castle, a bridge, fruit, a bee, a chameleon),
-  ``sddm-theme-maldives`` (a beach), ``python-matplotlib-data`` (a portrait) and ``scribus-template`` (food, a
-  city at dusk, a canyon, a portrait), none of which gives a training or validation photo, plus the six held-out
-  photos of the first colorizer (from ``mate-backgrounds`` and ``opencv-doc``).
+  ``sddm-theme-maldives`` (a beach), ``python-matplotlib-data`` (a portrait), ``scribus-template`` (food, a
+  city at dusk, a canyon, a portrait) and the PyPI package ``mahotas`` (a face), none of which gives a training or
+  validation photo, plus the six held-out photos of the first colorizer (from ``mate-backgrounds`` and
+  ``opencv-doc``).
 
 Randomness comes from torch's global CPU RNG only (never numpy or ``random``): the Trainer seeds and checkpoints
 that RNG, so a resumed run draws exactly the crops the uninterrupted run would have.
@@ -375,12 +376,12 @@ OFFLINE_SOURCES: dict[str, Path | None] = {
 #: The Debian packages of each split's collections (what ``apt install`` needs), from the data file.
 OFFLINE_DEBIAN_PACKAGES = (
     "mate-backgrounds opencv-doc lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 lxqt-themes tuxtype-data "
-    "palapeli-data sddm-theme-maldives python-matplotlib-data scribus-template"
+    "palapeli-data sddm-theme-maldives python-matplotlib-data scribus-template kphotoalbum"
 )
 OFFLINE_PACKAGES_HINT = (
     "offline-photos needs the Debian packages mate-backgrounds and opencv-doc (apt install mate-backgrounds "
     "opencv-doc; for all its photos apt install " + OFFLINE_DEBIAN_PACKAGES + " and pip install scikit-image "
-    "scikit-learn), or use photo-folder with your own photos"
+    "scikit-learn mahotas), or use photo-folder with your own photos"
 )
 
 #: Held-out photographs, for reporting only: never in OFFLINE_TRAIN or OFFLINE_VALIDATION, and mostly from
@@ -448,7 +449,7 @@ def _offline_availability() -> tuple[bool, str]:
     if counts["train"] == 0:
         return False, OFFLINE_PACKAGES_HINT
     found = ", ".join(f"{counts[split]} of {len(OFFLINE_SPLITS[split])} {split}" for split in OFFLINE_SPLITS)
-    return True, f"{found} photos found (Debian packages {OFFLINE_DEBIAN_PACKAGES}; scikit-image, scikit-learn)"
+    return True, f"{found} photos found (Debian packages {OFFLINE_DEBIAN_PACKAGES}; scikit-image, scikit-learn, mahotas)"
 
 
 # ---- the registered datasets ------------------------------------------------------------------------------
