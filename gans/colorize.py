@@ -31,6 +31,7 @@ from PIL import Image
 from . import budget, reference as reference_photo
 from .color import denormalize_ab, l_to_gray, lab_to_rgb, normalize_ab, normalize_l, rgb_to_l, rgb_to_lab
 from .errors import ConfigError, GansError
+from .hint_spread import spread_hints
 from .tiling import run_padded
 from .uploads import decode_upload
 
@@ -46,6 +47,9 @@ BAND_ROWS = 256  # rows converted at a time at full resolution: bounds memory on
 GRAY_TOLERANCE = 2
 #: photos to try without an upload: the test split of this dataset, which no colorizer trained on it has seen
 EXAMPLE_DATASET = "offline-photos"
+#: the test photos offered first (varied scenes: sky and ice, a beach, a portrait, food, an insect on a flower, fruit)
+EXAMPLE_PHOTOS = ("tuxtype/kcas0.jpg", "tuxtype/kcas2.jpg", "matplotlib/grace_hopper.jpg", "scribus/menu2/pizza.jpg",
+                  "palapeli/european-honey-bee.jpg", "opencv/fruits.jpg")
 #: how to train on your own photos, beside a training command in messages
 OWN_PHOTOS = "or `--data photo-folder --data-path my-photos/` for your own colour photos"
 #: the ``metrics`` keys, as a results table names them
@@ -57,6 +61,7 @@ METRIC_LABELS = {"colorizer": "colorizer", "zero chroma (gray)": "baseline: zero
 # to 5 px on 64 px crops). Chosen on the validation photos (README: colour hints): at render size 256, sides of 3,
 # 5, 7, 9 and 13 px gave +1.5, +2.1, +2.4, +2.2 and +1.4 dB over gray with 10 hints.
 HINT_SHARE = 7 / 256
+SPREAD_HINTS = True  # after the network, carry each hint over its region (gans.hint_spread); False: the network's
 MAX_HINTS = 64
 _HINT_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -229,6 +234,8 @@ def _colorize(model, image: Image.Image, render_size: int, with_metrics: bool,
             hint_ab, hint_mask = reference_photo.reference_hints(model, small_l, reference, hint_ab, hint_mask)
         ab = run_padded(lambda x: model.predict_ab(x[:, :1], x[:, 1:3], x[:, 3:]),
                         torch.cat([small_l, hint_ab, hint_mask], 1), model.input_multiple)
+        if SPREAD_HINTS:  # every hint's colour carried over the region it belongs to (gans.hint_spread)
+            ab = spread_hints(ab, small_l, hint_ab, hint_mask)
     else:
         ab = run_padded(model.predict_ab, small_l, model.input_multiple)  # (1, 2, h, w) normalised
     if ab.shape[2:] != (height, width):
@@ -328,7 +335,8 @@ def preview(picture: Image.Image, max_side: int = 1024) -> Image.Image:
 
 
 def held_out_photos() -> list[tuple[str, Image.Image]]:
-    """(name, RGB photo) of ``EXAMPLE_DATASET``'s test split: something to colour with no photo at hand. Empty
+    """(name, RGB photo) of ``EXAMPLE_PHOTOS`` from ``EXAMPLE_DATASET``'s test split (those on this machine, else
+    its first few): something to colour with no photo at hand. Empty
     when those photos are not on this machine (never downloads)."""
     from .data import load_dataset
 
@@ -336,5 +344,7 @@ def held_out_photos() -> list[tuple[str, Image.Image]]:
         data = load_dataset(EXAMPLE_DATASET, split="test", download=False)
     except (GansError, OSError):
         return []
+    pairs = list(zip(data.names, data.photos))
+    picked = [pair for pair in pairs if pair[0] in EXAMPLE_PHOTOS] or pairs[:len(EXAMPLE_PHOTOS)]
     return [(name.rsplit("/", 1)[-1].rsplit(".", 1)[0], Image.fromarray(photo.permute(1, 2, 0).numpy()))
-            for name, photo in zip(data.names, data.photos)]
+            for name, photo in picked]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -76,10 +78,13 @@ class UNetGenerator(nn.Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int, width: int = 64, depth: int = 6, norm: str = "batch",
-                 dropout: float = 0.5):
+                 dropout: float = 0.5, tanh: bool = True, output_stride: int = 1):
         super().__init__()
         if depth < 2:
             raise ConfigError(f"the U-Net needs a depth of at least 2, got {depth}")
+        stop = int(math.log2(output_stride)) if output_stride >= 1 else -1
+        if 2**stop != output_stride or stop >= depth:
+            raise ConfigError(f"output_stride must be a power of 2 below 2**depth, got {output_stride}")
         if not 0 <= dropout < 1:
             raise ConfigError(f"dropout must be in [0, 1), got {dropout}")
         channels = [width * min(2**level, 8) for level in range(depth)]  # 64, 128, 256, 512, 512, ...
@@ -97,18 +102,22 @@ class UNetGenerator(nn.Module):
             previous = out
         dropout_blocks = min(3, depth // 2)
         self.decoder = nn.ModuleList()
-        for level in reversed(range(depth)):  # innermost first
+        for level in reversed(range(stop, depth)):  # innermost first
             inner = channels[level] * (1 if level == depth - 1 else 2)  # skip connections double the input
             outermost = level == 0
             out = out_channels if outermost else channels[level - 1]
             layers = [nn.ReLU(), nn.ConvTranspose2d(inner, out, 4, stride=2, padding=1, bias=outermost or norm != "batch")]
-            if outermost:
+            if outermost and tanh:  # without it the output is unbounded (logits, e.g. over colour bins)
                 layers.append(nn.Tanh())
             else:
                 layers.append(normalization(norm, out))
                 if depth - 1 - level < dropout_blocks and dropout > 0:
                     layers.append(nn.Dropout(dropout))
             self.decoder.append(nn.Sequential(*layers))
+        # output_stride > 1: the decoder stops that many times smaller and a 1×1 conv head gives the output there
+        # (a dense per-pixel classifier is cheap at a quarter of the size, as Zhang et al. 2016 predict colour)
+        self.head = None if stop == 0 else nn.Sequential(nn.ReLU(), nn.Conv2d(2 * channels[stop - 1], out_channels, 1))
+        self.output_stride = output_stride
         self.multiple = 2**depth
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -121,7 +130,10 @@ class UNetGenerator(nn.Module):
             x = block(x)
             if skips:
                 x = torch.cat([x, skips.pop()], dim=1)
-        return x  # (N, out_channels, H, W) in [-1, 1]
+        if self.head is not None:
+            with torch.autocast(x.device.type, enabled=False):  # fp32: a bf16 logit keeps only ~3 digits
+                x = self.head(x.float())  # (N, out_channels, H / output_stride, W / output_stride)
+        return x  # (N, out_channels, H, W), in [-1, 1] with the tanh
 
 
 class PatchDiscriminator(nn.Module):

@@ -21,6 +21,12 @@ colorization setting and Zhang et al. 2016's use of CIE Lab).
   at all on ``HINT_FREE_SHARE`` of the crops (so the automatic result stays good), else a geometric number of
   them (mean ``1 / HINT_P``, at most ``MAX_HINTS``). ``gans.colorize`` turns a person's (x, y, colour) hints into
   those maps. A colorizer saved before hints existed (no ``hints`` in its config) loads with ``hints=False``.
+- Output (``output``): ``"classes"`` (the default) predicts, per pixel, a distribution over quantised a*b*
+  (``gans.chroma_bins``, Zhang et al. 2016) trained with cross-entropy against soft-encoded targets, and reads
+  it out with the annealed mean at ``temperature`` (chosen on validation photos, kept in ``config.json``): where
+  the model is unsure (a sky that could be blue or a sunset) the distribution is spread and the colour stays
+  pale, where it is sure the colour is vivid. ``"regression"`` predicts a*b* directly under the L1 loss (every
+  colorizer saved before the classes existed; it loads as one).
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ import torch
 import torch.nn.functional as F
 
 from .. import losses
-from ..color import denormalize_ab, denormalize_l, lab_to_rgb, normalize_ab, normalize_l, rgb_to_lab
+from ..chroma_bins import BIN_CENTERS, NUM_BINS, annealed_mean, cross_entropy, gray_log_prior, histogram
+from ..color import AB_SCALE, denormalize_ab, denormalize_l, lab_to_rgb, normalize_ab, normalize_l, rgb_to_lab
 from ..errors import ConfigError
 from ..precision import inference_autocast
 from ..layers import PatchDiscriminator, UNetGenerator, dcgan_init
@@ -46,6 +53,8 @@ HINT_FREE_SHARE = 0.5  # share of training crops given no hint
 HINT_P = 1 / 8  # hints per hinted crop ~ Geometric(HINT_P) (Zhang et al. 2017), mean 8
 MAX_HINTS = 32
 MAX_HINT_PATCH = 5  # a simulated hint covers a square of 1 to this many pixels a side
+OUTPUTS = ("classes", "regression")
+GRAY_PRIOR = 15.0  # a*b* units: the spread of the initial colour distribution around gray (classes)
 
 
 def simulate_hints(ab: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -76,7 +85,8 @@ class Colorizer(ImageToImageGAN):
     """Colorizer: grayscale photo → colour, predicts a*b* from L* (CIE Lab) with a U-Net, PatchGAN on (L, ab)"""
 
     task = "colorize"
-    saved_defaults = {"hints": False}  # runs saved before colour hints existed (gans.registry.create_saved)
+    # runs saved before colour hints / colour classes existed (gans.registry.create_saved)
+    saved_defaults = {"hints": False, "output": "regression", "output_stride": 1}
     data_kind = "photos"
     # ---- what a form needs to know before building one (gans.models.info; read by gans.registry.model_info)
     default_dataset = "offline-photos"  # where installed; else the form falls back to photo-folder
@@ -91,6 +101,9 @@ class Colorizer(ImageToImageGAN):
                      "plausible colour first, then sharper colour"),
         ADVERSARIAL_LOSS,
         WIDTH,
+        Setting("output", "Colour output", "choice", choices=OUTPUTS,
+                help="classes: a distribution over colour bins, read out pale where the model is unsure "
+                     "(calibrated); regression: a*b* directly under the L1 loss"),
     )
 
     def __init__(
@@ -109,6 +122,12 @@ class Colorizer(ImageToImageGAN):
         optimizer: str = "adam",
         chroma_scale: float = 1.0,
         hints: bool = True,
+        output: str = "classes",
+        temperature: float = 1.0,
+        output_stride: int = 4,
+        caution: float = 0.0,
+        prior_shift: float = 0.0,
+        gray_sigma: float = 20.0,
     ):
         super().__init__()
         if image_size not in TRANSLATION_IMAGE_SIZES:
@@ -120,16 +139,36 @@ class Colorizer(ImageToImageGAN):
         if isinstance(chroma_scale, bool) or not isinstance(chroma_scale, (int, float)) or not 0 < chroma_scale <= 1:
             raise ConfigError(f"chroma_scale must be a number in (0, 1] (1 keeps the predicted colour as is), "
                               f"got {chroma_scale!r}")
+        if output_stride not in (1, 2, 4):
+            raise ConfigError(f"output_stride must be 1, 2 or 4, got {output_stride!r}")
+        if output not in OUTPUTS:
+            raise ConfigError(f"output must be one of {', '.join(OUTPUTS)}, got {output!r}")
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature <= 5:
+            raise ConfigError(f"temperature must be a number in (0, 5] (1: the predicted distribution's mean, higher: paler, "
+                              f"lower: more vivid), got {temperature!r}")
         if loss not in losses.LOSSES or loss == "wasserstein":
             raise ConfigError(f"the colorizer supports the losses bce, ls and hinge, got {loss!r}")
         depth = default_unet_depth(image_size) if depth is None else depth
         if 2**depth > image_size:
             raise ConfigError(f"a U-Net of depth {depth} needs crops of at least {2**depth} px; got {image_size}")
         self.hints = bool(hints)
-        # (N, 1, H, W) L, with hints (N, 4, H, W) L + hint ab + hint mask → (N, 2, H, W) ab
-        self.generator = UNetGenerator(4 if self.hints else 1, 2, width, depth, norm, dropout)
+        if isinstance(caution, bool) or not isinstance(caution, (int, float)) or not 0 <= caution <= 100:
+            raise ConfigError(f"caution must be a number in [0, 100] (0: no shrinkage toward gray where the "
+                              f"model is unsure), got {caution!r}")
+        if not 0 <= prior_shift <= 1 or not gray_sigma > 0:
+            raise ConfigError(f"prior_shift must be in [0, 1] and gray_sigma > 0, got {prior_shift!r}, {gray_sigma!r}")
+        self.output, self.temperature, self.caution = output, float(temperature), float(caution)
+        self.prior_shift, self.gray_sigma = float(prior_shift), float(gray_sigma)
+        # (N, 1, H, W) L, with hints (N, 4, H, W) L + hint ab + hint mask → (N, 2, H, W) ab, or (N, Q, H, W) logits
+        classes = output == "classes"
+        self.generator = UNetGenerator(4 if self.hints else 1, NUM_BINS if classes else 2, width, depth, norm,
+                                       dropout, tanh=not classes, output_stride=output_stride if classes else 1)
         self.discriminator = PatchDiscriminator(3, width, d_layers, norm)  # sees (L, ab)
         self.apply(dcgan_init)
+        if classes:  # start gray: the logits' bias a Gaussian prior around a*b* = 0 (uniform bins average to a tint)
+            head = self.generator.head[-1] if self.generator.head is not None else self.generator.decoder[-1][1]
+            with torch.no_grad():
+                head.bias.copy_(-BIN_CENTERS.square().sum(1) / (2 * (GRAY_PRIOR / AB_SCALE) ** 2))
         self.generator_ema = None
         self.l1_weight, self.loss, self.pretrain_steps = l1_weight, loss, pretrain_steps
         self.chroma_scale = float(chroma_scale)
@@ -138,6 +177,10 @@ class Colorizer(ImageToImageGAN):
         # exactly); a batch count stays exact in float32 up to 16 million steps.
         self.register_buffer("ab_mean", torch.zeros(2))
         self.register_buffer("ab_batches", torch.zeros(()))
+        # How often each colour bin occurs in the training crops (classes): the prior that ``prior_shift`` swaps
+        # for a gray-centred one at inference
+        if classes:
+            self.register_buffer("bin_prior", torch.full((NUM_BINS,), 1 / NUM_BINS))
 
     # ---- facts
     @property
@@ -191,10 +234,28 @@ class Colorizer(ImageToImageGAN):
         self.generator.eval()
         try:
             with inference_autocast(self.device):  # bf16 where the device computes it faster (gans.precision)
-                ab = self.generator(x.to(self.device)).float().cpu()
+                ab = self.readout(self.generator(x.to(self.device)), x.shape[2:], calibrated=True).float().cpu()
             return ab if self.chroma_scale == 1 else ab * self.chroma_scale
         finally:
             self.generator.train(was_training)
+
+    def readout(self, output: torch.Tensor, size=None, calibrated: bool = False) -> torch.Tensor:
+        """The generator's output → normalised a*b* at ``size`` (H, W): as is for regression; for classes the
+        mean of the colour distribution, enlarged (bilinear) from the output stride. ``calibrated``: read out as
+        a user gets it, with the model's ``temperature``, ``caution`` and ``prior_shift``; else the plain mean
+        (training)."""
+        if self.output != "classes":
+            return output
+        temperature, caution, shift = 1.0, 0.0, None
+        if calibrated:
+            temperature, caution = self.temperature, self.caution
+            if self.prior_shift > 0:  # p(c | x) · (gray prior / training prior)^α: unsure pixels lean to gray
+                shift = self.prior_shift * (gray_log_prior(self.gray_sigma)
+                                            - self.bin_prior.float().clamp_min(1e-6).log())
+        ab = annealed_mean(output, temperature, caution, shift)
+        if size is not None and tuple(ab.shape[2:]) != tuple(size):
+            ab = F.interpolate(ab, size=tuple(size), mode="bilinear", align_corners=False)
+        return ab
 
     def channels(self, direction: str = "a2b") -> tuple[int, int]:
         """Gray in, RGB out."""
@@ -216,12 +277,24 @@ class Colorizer(ImageToImageGAN):
             lightness, ab = self.split_lab(batch.images)
             self.ab_batches += 1
             self.ab_mean += (denormalize_ab(ab).float().mean(dim=(0, 2, 3)) - self.ab_mean) / self.ab_batches
+            if self.output == "classes":
+                self.bin_prior += (histogram(ab) - self.bin_prior) / self.ab_batches
         hint_ab, hint_mask = simulate_hints(ab) if self.hints else (None, None)
-        fake = self.generator(self.network_input(lightness, hint_ab, hint_mask))
+        output = self.generator(self.network_input(lightness, hint_ab, hint_mask))
+        adversarial_phase = step >= self.pretrain_steps
+        # the distribution's mean for classes: what D sees, and what L1 reports (no graph needed before D joins)
+        with torch.set_grad_enabled(adversarial_phase or self.output != "classes"):
+            fake = self.readout(output, ab.shape[2:])
         l1 = F.l1_loss(fake.float(), ab.float())
         stats: dict[str, float] = {}
-        if step < self.pretrain_steps:
-            loss_g = l1
+        if self.output == "classes":  # cross-entropy against the soft-encoded true colour (Zhang et al. 2016)
+            stride = self.generator.output_stride  # the target: each block's mean colour at the output's size
+            fit = cross_entropy(output, F.avg_pool2d(ab.float(), stride) if stride > 1 else ab)
+            stats["cross_entropy"] = fit.item()
+        else:
+            fit = l1
+        if not adversarial_phase:
+            loss_g = fit
             stats.update(loss_d=0.0, adversarial=0.0)
         else:
             real_scores = self.discriminator(torch.cat([lightness, ab], 1))
@@ -231,7 +304,7 @@ class Colorizer(ImageToImageGAN):
             loss_d.backward()
             opt_d.step()
             adversarial = losses.generator_loss(self.loss, self.discriminator(torch.cat([lightness, fake], 1)).float())
-            loss_g = adversarial + self.l1_weight * l1
+            loss_g = adversarial + self.l1_weight * fit
             stats.update(loss_d=loss_d.item(), adversarial=adversarial.item())
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()

@@ -98,11 +98,24 @@ def structured_batch(n=8, size=32, seed=0):
 
 def test_l1_falls_during_a_short_training_run():
     torch.manual_seed(0)
-    model = gans.create("colorizer", **TINY, pretrain_steps=20)
+    model = gans.create("colorizer", **TINY, pretrain_steps=20, output="regression")
     optimizers = model.configure_optimizers(TrainConfig(steps=60, lr=1e-3))
     batch = structured_batch(n=4)
     l1 = [model.train_step(batch, optimizers, step)["l1"] for step in range(60)]
     assert np.mean(l1[-10:]) < 0.5 * np.mean(l1[:10]), l1[::10]
+
+
+def test_colour_classes_learn_the_colour_distribution():
+    """The default output: cross-entropy over colour bins falls, and so does the L1 of its mean."""
+    torch.manual_seed(0)
+    model = gans.create("colorizer", **TINY, pretrain_steps=60)
+    assert model.output == "classes"
+    optimizers = model.configure_optimizers(TrainConfig(steps=60, lr=5e-3))
+    batch = structured_batch(n=4)
+    stats = [model.train_step(batch, optimizers, step) for step in range(60)]
+    entropy, l1 = [s["cross_entropy"] for s in stats], [s["l1"] for s in stats]
+    assert np.mean(entropy[-10:]) < 0.9 * np.mean(entropy[:10]), entropy[::10]
+    assert np.mean(l1[-10:]) < 0.85 * np.mean(l1[:10]), l1[::10]
 
 
 def test_pretraining_steps_leave_the_discriminator_alone():
