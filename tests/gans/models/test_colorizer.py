@@ -269,3 +269,43 @@ def test_colorizer_facts_and_held_out_photos(colorizer_run, monkeypatch):
 
     monkeypatch.setattr("gans.data.load_dataset", missing)
     assert held_out_photos() == []
+
+
+def test_colour_classes_keep_the_size_learn_the_training_prior_and_save_the_read_out(tmp_path):
+    torch.manual_seed(0)
+    model = gans.create("colorizer", **TINY, pretrain_steps=10)
+    assert model.generator.output_stride == 4
+    light = torch.rand(1, 1, 32, 64) * 2 - 1
+    assert model.predict_ab(light).shape == (1, 2, 32, 64)
+    before = model.bin_prior.clone()
+    optimizers = model.configure_optimizers(TrainConfig(steps=2))
+    model.train_step(structured_batch(4), optimizers, step=0)
+    assert not torch.equal(model.bin_prior, before) and model.bin_prior.sum() == pytest.approx(1, abs=1e-4)
+    read_out = {"prior_shift": 1.0, "gray_sigma": 10.0, "caution": 0.5, "temperature": 0.8}
+    calibrated = gans.create("colorizer", **TINY, **read_out)
+    calibrated.load_state_dict(model.state_dict())
+    calibrated.save_pretrained(tmp_path / "run")
+    loaded = gans.load(tmp_path / "run")
+    assert {name: getattr(loaded, name) for name in read_out} == read_out
+    assert torch.equal(loaded.bin_prior, model.bin_prior)
+    assert torch.allclose(loaded.predict_ab(light), calibrated.predict_ab(light), atol=1e-6)
+    assert not torch.allclose(loaded.predict_ab(light), model.predict_ab(light), atol=1e-4)
+
+
+def test_a_gray_prior_shift_pales_the_automatic_colour():
+    torch.manual_seed(0)
+    model = gans.create("colorizer", **TINY)
+    light = torch.rand(1, 1, 32, 32) * 2 - 1
+    with torch.no_grad():  # a model that knows nothing: every bin as likely as in training (uniform)
+        model.generator.head[-1].bias.zero_()
+    plain = model.predict_ab(light).norm()
+    assert plain > 0.1 * 32  # the bins' average is a tint (about 16 a*b* units)
+    model.prior_shift, model.gray_sigma = 1.0, 5.0
+    assert model.predict_ab(light).norm() < 0.5 * plain
+
+
+@pytest.mark.parametrize("setting", [{"output": "histogram"}, {"temperature": 0}, {"caution": -1},
+                                     {"prior_shift": 2}, {"gray_sigma": 0}, {"output_stride": 3}])
+def test_bad_read_out_settings_are_refused(setting):
+    with pytest.raises(ConfigError):
+        gans.create("colorizer", **TINY, **setting)
