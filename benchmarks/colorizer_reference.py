@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import gans  # noqa: E402
+import gans.colorize  # noqa: E402
 import gans.reference  # noqa: E402
 from gans.color import lab_to_rgb, rgb_to_lab  # noqa: E402
 from gans.colorize import colorize_picture  # noqa: E402
@@ -155,16 +156,21 @@ def examples(rows: list[dict], path: Path, count: int = 4, side: int = 160) -> N
 
     columns = ("gray", "Welsh et al. 2002", "ours", "original")
     chosen = rows[:count]
-    sheet = Image.new("RGB", (side * len(columns), (side + 14) * len(chosen) + 14), "white")
+    heights = [round(side * min(1, row["original"].height / row["original"].width)) if row["original"].width >=
+               row["original"].height else side for row in chosen]
+    sheet = Image.new("RGB", (side * len(columns), sum(heights) + 14 * (len(chosen) + 1)), "white")
     draw = ImageDraw.Draw(sheet)
     for column, name in enumerate(columns):
         draw.text((column * side + 4, 1), name, fill="black")
-    for index, row in enumerate(chosen):
+    top = 14
+    for row, height in zip(chosen, heights):
         for column, name in enumerate(columns):
             picture = (row["original"] if name == "original" else row["pictures"][name]).copy()
             picture.thumbnail((side, side))
-            sheet.paste(picture, (column * side, 14 + index * (side + 14)))
-        draw.text((4, 14 + index * (side + 14) + side), row["pair"][:60], fill="black")
+            sheet.paste(picture, (column * side, top))
+        label = row["pair"].replace("←", "coloured like")  # the default font has no arrow
+        draw.text((4, top + height), label[:80], fill="black")
+        top += height + 14
     sheet.save(path)
 
 
@@ -192,8 +198,10 @@ def main() -> None:
     same = measure(model, [pair for name, photo in photos.items() for pair in halves(name, photo)],
                    args.render_size, matching)
     similar = measure(model, similar_pairs(photos, others), args.render_size, matching)
+    spread = {True: "on", False: "off"}.get(getattr(gans.colorize, "SPREAD_HINTS", None), "not in this version")
     text = (f"{machine_line()}\n\n`offline-photos` {args.split} split, {len(photos)} photos, render size "
-            f"{args.render_size}; PSNR dB against the original (higher is better; best of each row in bold)\n\n"
+            f"{args.render_size}, hint spreading (gans.hint_spread) {spread}; PSNR dB against the original "
+            "(higher is better; best of each row in bold)\n\n"
             + table("(a) same scene, halves", same) + "\n\n" + table("(b) similar scenes", similar) + "\n\n"
             + f"ours: {statistics.mean(r['seconds'] for r in same + similar):.2f} s per pair on average "
               "(colorizing with the reference, these photos are at most 512 px)\n")
@@ -204,7 +212,8 @@ def main() -> None:
     strip = lambda rows: [{k: v for k, v in r.items() if k not in ("pictures", "original")} for r in rows]  # noqa
     (args.out / "results.json").write_text(json.dumps({
         "checkpoint": args.checkpoint, "split": args.split, "photos": list(data.names),
-        "render_size": args.render_size, "matching": matching, "same_scene": strip(same),
+        "render_size": args.render_size, "matching": matching,
+        "spread_hints": getattr(gans.colorize, "SPREAD_HINTS", None), "same_scene": strip(same),
         "similar_scenes": strip(similar),
         "mean": {kind: {m: statistics.mean(r[m] for r in rows) for m in METHODS}
                  for kind, rows in (("same_scene", same), ("similar_scenes", similar))}}, indent=1))

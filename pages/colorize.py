@@ -3,7 +3,7 @@
 Widgets → ``gans.colorize.colorize_file`` → ``st.image`` / download / metrics table. The model is cached per
 checkpoint; each colorization is cached by (model, upload digest, render size, colour hints, reference photo's
 digest), so other widgets' reruns do not recompute it. An optional reference photo ("Colour like this photo",
-``gans.reference``) gives its colours to the parts of the photo that look like its own; a person's hints win.
+``gans.reference``, ``studio.reference``) gives its colours to the parts of the photo that look like its own.
 The network runs at the render size; the colour goes back onto the photo's full-resolution lightness, so the
 download has the upload's own size.
 """
@@ -15,11 +15,12 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans import colorize as task, colorize_report as report, reference as colour_reference
+from gans import colorize as task, colorize_report as report
 from gans.catalog import grid_rows
 from gans.images import png_bytes
 from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, upload_or_example
 from studio.hints import hint_editor, hints_for
+from studio.reference import reference_upload
 from studio.shell import ensure_shell
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
@@ -80,7 +81,7 @@ def colorizer(model, model_key: tuple) -> None:
                  "lightness, so the result keeps every detail at the original size. Larger sizes see finer "
                  "structure but take longer; the network's work does not grow with the photo's size.")
         render_note = st.empty()  # filled once the photo's size is known: colour computed smaller is enlarged
-        reference = reference_upload(model)
+        reference = reference_upload(model, TASK)
     examples = [] if upload is not None else held_out_photos()
     picked = upload_or_example(
         upload, TASK, examples, "Held-out photo", [name.rsplit(".", 1)[0] for name, _ in examples],
@@ -122,23 +123,6 @@ def colorizer(model, model_key: tuple) -> None:
     else:
         st.caption("A gray photo has no original colour to compare with; upload a colour photo to see PSNR, SSIM "
                    "and colourfulness against it.")
-
-
-def reference_upload(model):
-    """The optional "Colour like this photo" upload (for a colorizer that takes hints), or None. A file that is
-    not a colour photo gets one error line, and the photo is coloured without it."""
-    if not getattr(model, "hints", False):
-        return None
-    upload = image_uploader("Colour like this photo (optional): its colours go to the parts of your photo that "
-                            "look like its own", f"{TASK}_reference")
-    if upload is None:
-        return None
-    try:
-        colour_reference.load_reference(upload.getvalue())  # the reduced decode: milliseconds
-    except gans.GansError as error:  # not an image, gray, too large...
-        st.error(f"{error} (the photo is coloured without it)")
-        return None
-    return upload
 
 
 # ---- the page --------------------------------------------------------------------------------------------------

@@ -1,0 +1,28 @@
+"""The Colorize page's optional "Colour like this photo" upload: a colour photo whose colours
+``gans.reference`` matches to the photo by content and gives the network as hints (a person's hints win)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import gans
+from gans import reference as colour_reference
+from studio.common import image_uploader
+
+
+def reference_upload(model, key: str):
+    """The reference upload (keyed ``{key}_reference_upload``) for a colorizer that takes hints, else None. A file
+    that is not a colour photo (not an image, gray, too large) gets one error line, and the photo is coloured
+    without it."""
+    if not getattr(model, "hints", False):
+        return None
+    upload = image_uploader("Colour like this photo (optional): its colours go to the parts of your photo that "
+                            "look like its own", f"{key}_reference")
+    if upload is None:
+        return None
+    try:
+        colour_reference.load_reference(upload.getvalue())  # decoded at most 256 px a side: milliseconds
+    except gans.GansError as error:
+        st.error(f"{error} (the photo is coloured without it)")
+        return None
+    return upload
