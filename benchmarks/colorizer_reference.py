@@ -174,6 +174,14 @@ def examples(rows: list[dict], path: Path, count: int = 4, side: int = 160) -> N
     sheet.save(path)
 
 
+def _relative(path: str) -> str:
+    """``path`` relative to the repository when it lies inside it (results do not name this machine's folders)."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkpoint", nargs="?", default=str(ROOT / "checkpoints" / "colorizer-offline-photos"))
@@ -211,7 +219,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     strip = lambda rows: [{k: v for k, v in r.items() if k not in ("pictures", "original")} for r in rows]  # noqa
     (args.out / "results.json").write_text(json.dumps({
-        "checkpoint": args.checkpoint, "split": args.split, "photos": list(data.names),
+        "checkpoint": _relative(args.checkpoint), "split": args.split, "photos": list(data.names),
         "render_size": args.render_size, "matching": matching,
         "spread_hints": getattr(gans.colorize, "SPREAD_HINTS", None), "same_scene": strip(same),
         "similar_scenes": strip(similar),
