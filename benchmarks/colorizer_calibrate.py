@@ -30,8 +30,9 @@ from colorizer_eval import evaluate, summary  # noqa: E402
 from reference_dcgan import machine_line  # noqa: E402
 
 # (prior_shift, gray_sigma, caution, temperature)
-READOUTS = ([(0.0, 20.0, 0.0, 1.0), (0.0, 20.0, 0.0, 0.6), (0.0, 20.0, 1.0, 1.0)]
-            + [(1.0, sigma, caution, 1.0) for sigma, caution in itertools.product((10.0, 20.0, 30.0), (0.0, 0.5))])
+READOUTS = ([(0.0, 20.0, 0.0, 1.0), (0.0, 20.0, 0.0, 0.6)] + [(0.0, 20.0, caution, 1.0) for caution in (1.0, 2.0, 4.0)]
+            + [(shift, sigma, caution, 1.0) for shift, sigma, caution in itertools.product(
+                (0.5, 1.0), (10.0, 15.0, 20.0), (0.0, 0.25, 0.5, 1.0))])
 
 
 def choose(rows: list[dict]) -> dict:
