@@ -26,8 +26,11 @@ by collection:
 
 - ``train``: the Debian packages ``mate-backgrounds`` (nature close-ups), ``opencv-doc`` (OpenCV's sample
   photographs; its drawings, logos, renders, calibration boards, paintings and grayscale pictures are not used) and
-  ``lomiri-wallpapers-16.04`` / ``-20.04`` (photographic wallpapers) and ``kphotoalbum`` (its demo album: people,
-  indoors, pets, the sea), and the sample photographs inside the PyPI packages ``scikit-image`` and ``scikit-learn``;
+  ``lomiri-wallpapers-16.04`` / ``-20.04`` (photographic wallpapers), ``kphotoalbum`` (its demo album: people,
+  indoors, pets, the sea), ``scratch`` (Scratch 1.4's photographic stage backgrounds: indoors, streets, buildings,
+  parks, beaches, sports fields), ``tuxpaint-data`` (Tux Paint's photo templates: the sea, trees, rocks, sheep) and
+  ``puzzle-jigsaw`` (a tiger), and the sample photographs inside the PyPI packages ``scikit-image`` and
+  ``scikit-learn``;
 - ``validation`` (for choices after training: training length, ``chroma_scale``, a temperature): the photographs
   of ``lxqt-themes``, plus three moved out of training (a face, blue sweets, a blue sky);
 - ``test`` (held out, for reporting only, never used for any choice): the photographs of ``tuxtype-data``
@@ -376,7 +379,8 @@ OFFLINE_SOURCES: dict[str, Path | None] = {
 #: The Debian packages of each split's collections (what ``apt install`` needs), from the data file.
 OFFLINE_DEBIAN_PACKAGES = (
     "mate-backgrounds opencv-doc lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 lxqt-themes tuxtype-data "
-    "palapeli-data sddm-theme-maldives python-matplotlib-data scribus-template kphotoalbum"
+    "palapeli-data sddm-theme-maldives python-matplotlib-data scribus-template kphotoalbum scratch tuxpaint-data "
+    "puzzle-jigsaw"
 )
 OFFLINE_PACKAGES_HINT = (
     "offline-photos needs the Debian packages mate-backgrounds and opencv-doc (apt install mate-backgrounds "
