@@ -18,32 +18,48 @@ side, σL is in L* units; both chosen on the validation photos (README: colour h
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
 from .color import L_SCALE
 
-SPATIAL_SHARE = 0.2  # σs as a share of the render size's longer side
-LIGHTNESS_SIGMA = 10.0  # σL in L* units
+SPATIAL_SHARE = 0.5  # σs as a share of the render size's longer side
+LIGHTNESS_SIGMA = 16.0  # σL in L* units
 MAX_POINTS = 512  # hinted pixels used as sources (every k-th one beyond that): bounds the work
+WORK_SIDE = 128  # the weights are computed on a grid at most this many pixels a side, then enlarged (smooth anyway)
 
 
 def spread_hints(ab: torch.Tensor, lightness: torch.Tensor, hint_ab: torch.Tensor, hint_mask: torch.Tensor,
-                 spatial_share: float = SPATIAL_SHARE, lightness_sigma: float = LIGHTNESS_SIGMA) -> torch.Tensor:
+                 spatial_share: float | None = None, lightness_sigma: float | None = None) -> torch.Tensor:
     """The network's normalised a*b* ``ab`` (1, 2, h, w) corrected toward the hints (``hint_ab`` (1, 2, h, w)
     where ``hint_mask`` (1, 1, h, w) is 1), for normalised lightness ``lightness`` (1, 1, h, w). Returns a new
-    tensor; without hints, ``ab`` itself."""
+    tensor; without hints, ``ab`` itself. ``spatial_share`` and ``lightness_sigma`` default to the module's
+    ``SPATIAL_SHARE`` and ``LIGHTNESS_SIGMA``."""
+    spatial_share = SPATIAL_SHARE if spatial_share is None else spatial_share
+    lightness_sigma = LIGHTNESS_SIGMA if lightness_sigma is None else lightness_sigma
     points = hint_mask[0, 0].nonzero()  # (P, 2) rows, columns
     if len(points) == 0:
         return ab
     if len(points) > MAX_POINTS:
         points = points[torch.linspace(0, len(points) - 1, MAX_POINTS).long()]
-    _, _, height, width = ab.shape
+    _, _, full_height, full_width = ab.shape
+    factor = max(1, math.ceil(max(full_height, full_width) / WORK_SIDE))
+    if factor > 1:  # work on a coarser grid: the points, the lightness and the network's colour shrunk alike
+        points = torch.unique(points // factor, dim=0)
+        lightness = F.avg_pool2d(lightness.float(), factor, ceil_mode=True)
+        net_ab = F.avg_pool2d(ab.float(), factor, ceil_mode=True)
+        hint_ab = F.avg_pool2d(hint_ab * hint_mask, factor, ceil_mode=True) / F.avg_pool2d(
+            hint_mask, factor, ceil_mode=True).clamp_min(1e-6)
+    else:
+        net_ab = ab.float()
+    _, _, height, width = net_ab.shape
     star = lightness[0, 0].float() * L_SCALE  # L* up to a constant
     kernel = max(3, (max(height, width) // 32) | 1)  # odd: the region's brightness, a few percent of the picture
     blurred = F.avg_pool2d(star[None, None], kernel, 1, kernel // 2, count_include_pad=False)[0, 0]
     rows, columns = points[:, 0], points[:, 1]
-    residual = hint_ab[0][:, rows, columns] - ab[0][:, rows, columns].float()  # (2, P)
+    residual = hint_ab[0][:, rows, columns] - net_ab[0][:, rows, columns]  # (2, P)
 
     sigma_s = spatial_share * max(height, width)
     y = torch.arange(height, dtype=torch.float32).view(1, -1, 1)
@@ -55,4 +71,8 @@ def spread_hints(ab: torch.Tensor, lightness: torch.Tensor, hint_ab: torch.Tenso
     # the residuals' weighted mean, as strong as the most alike single hint pixel: a hint of many pixels (a
     # square) weighs no more than one of a single pixel
     mean = torch.einsum("cp,phw->chw", residual, weights) / weights.sum(0).clamp_min(1e-12)
-    return ab + (mean * weights.amax(0))[None].to(ab.dtype)
+    correction = (mean * weights.amax(0))[None]
+    if factor > 1:
+        correction = F.interpolate(correction, scale_factor=factor, mode="bilinear", align_corners=False)
+        correction = correction[..., :full_height, :full_width]
+    return ab + correction.to(ab.dtype)
