@@ -311,10 +311,15 @@ def colorize_file(model, data: bytes | str | Path, render_size: int = DEFAULT_RE
 
 
 # ---- what a page shows about a colorizer ---------------------------------------------------------------------
-def colorizer_facts(info) -> str:
-    """One Markdown line about a colorizer's ``CheckpointInfo``: architecture, data, steps, training crop size."""
-    return (f"**{info.architecture}** · data **{info.data}** · **{info.step:,}** steps · trained on "
+def colorizer_facts(info, model=None) -> str:
+    """One Markdown line about a colorizer's ``CheckpointInfo``: architecture, data, steps, training crop size;
+    with the ``model``, what to expect of a calibrated one's automatic colour (pale where it is unsure)."""
+    line = (f"**{info.architecture}** · data **{info.data}** · **{info.step:,}** steps · trained on "
             f"**{info.image_size}×{info.image_size}** px crops · gray → colour")
+    if getattr(model, "caution", 0) > 0 or getattr(model, "prior_shift", 0) > 0:
+        line += (" · its automatic colour stays pale wherever it is unsure (it learned from few photos); colour "
+                 "hints or a reference photo give it the colours")
+    return line
 
 
 def metric_rows(metrics: dict[str, dict[str, float]]) -> list[dict]:

@@ -132,7 +132,7 @@ st.caption(f"Bring gray photos to colour with a {task.MODEL_NOUN} model, at the 
 source, from_hub = pick_checkpoint(TASK, task.MODEL_NOUN, task.OWN_PHOTOS, icon=":material/palette:")
 try:
     model, checkpoint = load_checkpoint_of(TASK, source, from_hub)
-    st.markdown(task.colorizer_facts(checkpoint))
+    st.markdown(task.colorizer_facts(checkpoint, model))
     latest = checkpoint.latest_grid
     if latest is not None:
         with st.expander("What it learned: colorizations of training crops"):

@@ -259,6 +259,12 @@ def test_colorizer_facts_and_held_out_photos(colorizer_run, monkeypatch):
 
     assert colorizer_facts(describe(colorizer_run)) == ("**colorizer** · data **photo-folder** · **3** steps · "
                                                         "trained on **32×32** px crops · gray → colour")
+    uncalibrated = gans.create("colorizer", **TINY)
+    assert colorizer_facts(describe(colorizer_run), uncalibrated).endswith("gray → colour")
+    calibrated = gans.create("colorizer", **TINY, caution=1.0)
+    assert "stays pale wherever it is unsure" in colorizer_facts(describe(colorizer_run), calibrated)
+    names = [name for name, _ in held_out_photos()]
+    assert len(names) <= 6
     if any(info.name == EXAMPLE_DATASET and info.available for info in gans.list_datasets()):
         photos = held_out_photos()
         assert photos and all(picture.mode == "RGB" and "/" not in name and "." not in name
