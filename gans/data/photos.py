@@ -482,7 +482,8 @@ def load_photo_folder_dataset(*, path=None, split="train", image_size=None, down
 @registry.register_dataset(
     "offline-photos",
     description="About 200 real colour photographs from Debian and Python packages (nature, landscapes, OpenCV "
-    "samples, wallpapers, stage backgrounds, puzzles, people, animals, food), offline; validation and test from collections of their own",
+    "samples, wallpapers, stage backgrounds, puzzles, people, animals, food), offline; validation and test from "
+    "collections of their own",
     num_classes=0,
     splits=("train", "validation", "test"),
     availability=_offline_availability,

@@ -144,8 +144,8 @@ class Colorizer(ImageToImageGAN):
         if output not in OUTPUTS:
             raise ConfigError(f"output must be one of {', '.join(OUTPUTS)}, got {output!r}")
         if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature <= 5:
-            raise ConfigError(f"temperature must be a number in (0, 5] (1: the predicted distribution's mean, higher: paler, "
-                              f"lower: more vivid), got {temperature!r}")
+            raise ConfigError(f"temperature must be a number in (0, 5] (1: the predicted distribution's mean, "
+                              f"higher: paler, lower: more vivid), got {temperature!r}")
         if loss not in losses.LOSSES or loss == "wasserstein":
             raise ConfigError(f"the colorizer supports the losses bce, ls and hinge, got {loss!r}")
         depth = default_unet_depth(image_size) if depth is None else depth
