@@ -26,7 +26,12 @@ colorization setting and Zhang et al. 2016's use of CIE Lab).
   it out with the annealed mean at ``temperature`` (chosen on validation photos, kept in ``config.json``): where
   the model is unsure (a sky that could be blue or a sunset) the distribution is spread and the colour stays
   pale, where it is sure the colour is vivid. ``"regression"`` predicts a*b* directly under the L1 loss (every
-  colorizer saved before the classes existed; it loads as one).
+  colorizer saved before the classes existed; it loads as one). Two more read-out settings, chosen on validation
+  photos and kept in config.json (``gans.chroma_bins.annealed_mean``): ``prior_shift`` α swaps that share of the
+  training photos' colour frequencies (the ``bin_prior`` buffer, counted while training) for a Gaussian of
+  ``gray_sigma`` a*b* units around gray, and ``caution`` λ shrinks each pixel's colour by |μ|² / (|μ|² + λ·v),
+  v the spread of its distribution. With classes the fit term is the cross-entropy (``l1_weight`` weighs it
+  against the adversarial loss) and the output is a quarter of the size (``output_stride``), enlarged bilinearly.
 """
 
 from __future__ import annotations
