@@ -229,13 +229,16 @@ def _colorize(model, image: Image.Image, render_size: int, with_metrics: bool,
         (render_width, render_height), Image.Resampling.BILINEAR, reducing_gap=2.0)
     small_l = normalize_l(rgb_to_l(_to_unit(np.asarray(small))))
     if hints or reference is not None:  # L, hint a*b* and mask padded together, so the hints stay where they are
-        hint_ab, hint_mask = hint_maps(hints, (width, height), (render_width, render_height))
+        person_ab, person_mask = hint_maps(hints, (width, height), (render_width, render_height))
+        hint_ab, hint_mask = person_ab, person_mask
         if reference is not None:  # the reference's colours, where the person's hints leave room
-            hint_ab, hint_mask = reference_photo.reference_hints(model, small_l, reference, hint_ab, hint_mask)
+            hint_ab, hint_mask = reference_photo.reference_hints(model, small_l, reference, person_ab, person_mask)
         ab = run_padded(lambda x: model.predict_ab(x[:, :1], x[:, 1:3], x[:, 3:]),
                         torch.cat([small_l, hint_ab, hint_mask], 1), model.input_multiple)
-        if SPREAD_HINTS:  # every hint's colour carried over the region it belongs to (gans.hint_spread)
-            ab = spread_hints(ab, small_l, hint_ab, hint_mask)
+        if SPREAD_HINTS:  # every hint carried over its region (gans.hint_spread): the reference's, then the person's
+            if reference is not None:
+                ab = spread_hints(ab, small_l, hint_ab, hint_mask * (1 - person_mask))
+            ab = spread_hints(ab, small_l, person_ab, person_mask)
     else:
         ab = run_padded(model.predict_ab, small_l, model.input_multiple)  # (1, 2, h, w) normalised
     if ab.shape[2:] != (height, width):

@@ -7,12 +7,14 @@ difference (the *residual*) is added to every pixel in proportion to how alike t
 in the picture, of similar lightness and of similar local lightness (a joint bilateral weight, as in edge-aware
 colour propagation: Levin, Lischinski & Weiss 2004 propagate hints between pixels of similar intensity):
 
-    ab(x) += max_k w_k(x) · sum_k w_k(x) r_k / sum_k w_k(x),
+    ab(x) += max_k w_k(x) · sum_k w_k(x)^8 r_k / sum_k w_k(x)^8,
     w_k(x) = exp(-|x - x_k|² / 2σs² - (L(x) - L_k)² / 2σL² - (M(x) - M_k)² / 2σL²)
 
 with M a blurred lightness (the region's brightness, so a hint on a dark tree does not reach the dark sky
 next to a bright cloud). Far from every hint, or across a change of lightness, the weights vanish and the network's
-colour stays; at a hint, the weight is 1 and the colour is the asked one. σs is a share of the picture's longer
+colour stays; at a hint the weight is 1 and, the mixing being sharpened (the 8th power), its own difference
+dominates, so the colour there is the asked one or very near it. ``gans.colorize`` spreads a reference photo's
+hints first and the person's hints on top, so a person's hint is never outvoted by many reference points. σs is a share of the picture's longer
 side, σL is in L* units; both chosen on the validation photos (README: colour hints).
 """
 
@@ -28,6 +30,7 @@ from .color import L_SCALE
 SPATIAL_SHARE = 0.5  # σs as a share of the render size's longer side
 LIGHTNESS_SIGMA = 16.0  # σL in L* units
 MAX_POINTS = 512  # hinted pixels used as sources (every k-th one beyond that): bounds the work
+SHARPNESS = 8  # the residuals are mixed with weights^SHARPNESS: at a hint, another hint 0.6 as alike counts 0.02
 WORK_SIDE = 128  # the weights are computed on a grid at most this many pixels a side, then enlarged (smooth anyway)
 
 
@@ -42,12 +45,13 @@ def spread_hints(ab: torch.Tensor, lightness: torch.Tensor, hint_ab: torch.Tenso
     points = hint_mask[0, 0].nonzero()  # (P, 2) rows, columns
     if len(points) == 0:
         return ab
-    if len(points) > MAX_POINTS:
-        points = points[torch.linspace(0, len(points) - 1, MAX_POINTS).long()]
     _, _, full_height, full_width = ab.shape
     factor = max(1, math.ceil(max(full_height, full_width) / WORK_SIDE))
     if factor > 1:  # work on a coarser grid: the points, the lightness and the network's colour shrunk alike
         points = torch.unique(points // factor, dim=0)
+    if len(points) > MAX_POINTS:  # evenly thinned (row-major order: every hint keeps some of its pixels)
+        points = points[torch.linspace(0, len(points) - 1, MAX_POINTS).long()]
+    if factor > 1:
         lightness = F.avg_pool2d(lightness.float(), factor, ceil_mode=True)
         net_ab = F.avg_pool2d(ab.float(), factor, ceil_mode=True)
         hint_ab = F.avg_pool2d(hint_ab * hint_mask, factor, ceil_mode=True) / F.avg_pool2d(
@@ -70,7 +74,8 @@ def spread_hints(ab: torch.Tensor, lightness: torch.Tensor, hint_ab: torch.Tenso
     weights = torch.exp(-exponent)  # (P, h, w)
     # the residuals' weighted mean, as strong as the most alike single hint pixel: a hint of many pixels (a
     # square) weighs no more than one of a single pixel
-    mean = torch.einsum("cp,phw->chw", residual, weights) / weights.sum(0).clamp_min(1e-12)
+    sharp = weights.pow(SHARPNESS)  # near a hint its own residual dominates the mean
+    mean = torch.einsum("cp,phw->chw", residual, sharp) / sharp.sum(0).clamp_min(1e-30)
     correction = (mean * weights.amax(0))[None]
     if factor > 1:
         correction = F.interpolate(correction, scale_factor=factor, mode="bilinear", align_corners=False)

@@ -71,17 +71,17 @@ def load_reference(source, name: str = "The reference photo") -> Image.Image:
         image = to_l_or_rgb(source, name)
     elif isinstance(source, (bytes, bytearray, memoryview, str, Path)):
         try:
-            image = decode_image(source, draft_size=reduced, name=name)
+            image = decode_image(source, max_pixels=budget.max_pixels(), draft_size=reduced, name=name)
         except ImageError as error:  # a missing path's message names the path, not its role
             message = str(error)
             raise ImageError(message if name in message else f"{name}: {message}") from None
     else:
         raise ConfigError(f"{name} must be an image, upload bytes or a path, got {type(source).__name__}")
-    if image.mode != "RGB" or _is_gray(image):
-        raise ConfigError(f"{name} is gray, so it has no colours to give; use a colour photo as the reference")
-    if max(image.size) > REFERENCE_SIDE:
+    if max(image.size) > REFERENCE_SIDE:  # shrunk first: the checks below then work on a small copy
         image = image.copy()
         image.thumbnail((REFERENCE_SIDE, REFERENCE_SIDE), Image.Resampling.BILINEAR)
+    if image.mode != "RGB" or _is_gray(image):
+        raise ConfigError(f"{name} is gray, so it has no colours to give; use a colour photo as the reference")
     return image
 
 
@@ -218,9 +218,10 @@ def _share(share: float, width: int, height: int) -> int:
 
 
 def _grid_points(width: int, height: int, step: int) -> torch.Tensor:
-    """(x, y) at the centres of ``step``-px cells covering a ``width``×``height`` picture."""
-    xs = torch.arange(step // 2, width, step).clamp(max=width - 1).float()
-    ys = torch.arange(step // 2, height, step).clamp(max=height - 1).float()
+    """(x, y) at the centres of ``step``-px cells covering a ``width``×``height`` picture (at least one point
+    per axis, however thin the picture)."""
+    xs = (torch.arange(0, width, step) + min(step // 2, width - 1)).clamp(max=width - 1).float()
+    ys = (torch.arange(0, height, step) + min(step // 2, height - 1)).clamp(max=height - 1).float()
     y, x = torch.meshgrid(ys, xs, indexing="ij")
     return torch.stack([x.flatten(), y.flatten()], 1)
 

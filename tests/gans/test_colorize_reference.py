@@ -12,7 +12,7 @@ import gans
 from gans import reference as reference_photo
 from gans.budget import BudgetError
 from gans.cli import main
-from gans.color import l_to_gray, lab_to_rgb, normalize_l
+from gans.color import l_to_gray, lab_to_rgb, normalize_l, rgb_to_lab
 from gans.colorize import ColourHint, colorize_file, colorize_picture, hint_maps
 from gans.errors import ConfigError, ImageError
 
@@ -125,6 +125,8 @@ def test_colorize_picture_sends_the_merged_hints_to_the_network(model, monkeypat
 
 # ---- sizes, modes and bad references ------------------------------------------------------------------------------
 @pytest.mark.parametrize("photo", [Image.new("L", (1, 1), 90), Image.new("RGB", (300, 7), (10, 200, 30)),
+                                   Image.new("RGB", (3000, 3), (10, 200, 30)), Image.new("L", (3, 3000), 90),
+                                   Image.new("RGB", (1024, 16), (10, 200, 30)),
                                    Image.fromarray(np.random.default_rng(0).integers(0, 255, (33, 97), np.uint8))])
 def test_any_photo_size_with_any_reference_size_and_mode(model, photo):
     colour = red_and_blue_reference(40, 52)
@@ -132,6 +134,13 @@ def test_any_photo_size_with_any_reference_size_and_mode(model, photo):
                   png(colour.convert("P"), "GIF"), png(colour.convert("CMYK"), "JPEG")]
     for reference in references:
         assert colorize_picture(model, photo, with_metrics=False, reference=reference).output.size == photo.size
+
+
+@pytest.mark.parametrize("width, height, step", [(256, 4, 8), (256, 1, 8), (1, 1, 8), (5, 300, 8), (64, 64, 8)])
+def test_the_grid_has_a_point_on_every_axis_however_thin_the_picture(width, height, step):
+    points = reference_photo._grid_points(width, height, step)
+    assert len(points) >= max(1, width // step) * max(1, height // step)
+    assert points[:, 0].max() < width and points[:, 1].max() < height and points.min() >= 0
 
 
 def test_a_large_reference_is_matched_at_a_bounded_size():
@@ -159,7 +168,7 @@ def test_a_bad_reference_file_gets_one_line_naming_the_reference(model, referenc
 
 def test_a_reference_over_the_pixel_budget_is_refused_from_its_header(model, monkeypatch):
     monkeypatch.setenv("GANS_MAX_PIXELS", "1000")
-    with pytest.raises(BudgetError, match="reference photo"):
+    with pytest.raises((BudgetError, ImageError), match="reference photo is too large .*the limit is 0.001 megapix"):
         colorize_picture(model, Image.new("L", (16, 16)), reference=png(Image.new("RGB", (100, 100), "red")))
 
 
@@ -187,3 +196,21 @@ def test_cli_reference_with_hints_is_the_library_s_result(model, tmp_path, capsy
     assert main(args[:-4] + ["--reference", str(tmp_path / "bad.jpg")]) == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith("error:") and "reference photo" in error and "\n" not in error
+
+
+def test_a_person_s_hint_keeps_its_colour_in_the_output_beside_a_reference():
+    """Precedence at the output, not only in the hint maps: a green hint on a photo the red-and-blue reference
+    colours everywhere comes out green where it was placed."""
+    torch.manual_seed(0)
+    plain = gans.create("colorizer", **TINY)
+    photo = l_to_gray_picture(np.full((48, 64), 55.0))
+    hint = ColourHint(20, 20, "#20c020")
+    result = colorize_picture(plain, photo, with_metrics=False, reference=red_and_blue_reference(), hints=[hint])
+    asked = rgb_to_lab(torch.tensor(hint.rgb, dtype=torch.float32).view(3, 1, 1) / 255)[1:].flatten()
+    got = rgb_to_lab(torch.from_numpy(np.asarray(result.output)[20, 20] / 255.0).float().view(3, 1, 1))[1:].flatten()
+    assert (got - asked).norm() < 0.25 * asked.norm(), (got, asked)
+
+
+def l_to_gray_picture(lightness: np.ndarray) -> Image.Image:
+    gray = l_to_gray(torch.from_numpy(lightness.astype(np.float32))[None, None])[0, 0]
+    return Image.fromarray((gray.numpy() * 255).round().astype(np.uint8))

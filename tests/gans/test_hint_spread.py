@@ -45,3 +45,14 @@ def test_a_hint_of_many_pixels_weighs_no_more_than_a_single_pixel():
     far_small = spread_hints(ab, lightness, hint_ab, small)[0, 0, 20, 30]
     far_large = spread_hints(ab, lightness, hint_ab, large)[0, 0, 20, 30]
     assert 0.05 < far_small < 0.5 and torch.isclose(far_large, far_small, rtol=1e-4)
+
+
+def test_two_hints_of_different_colours_on_one_region_each_keep_their_own_colour_at_their_place():
+    lightness = torch.zeros(1, 1, 40, 60)
+    ab = torch.zeros(1, 2, 40, 60)
+    hint_ab, mask = torch.zeros(1, 2, 40, 60), torch.zeros(1, 1, 40, 60)
+    hint_ab[:, 0, 10, 10], mask[..., 10, 10] = 0.5, 1
+    hint_ab[:, 0, 10, 40], mask[..., 10, 40] = -0.5, 1
+    spread = spread_hints(ab, lightness, hint_ab, mask)
+    assert spread[0, 0, 10, 10] > 0.4 and spread[0, 0, 10, 40] < -0.4
+    assert spread[0, 0, 10, 25].abs() < 0.1, "half way, neither wins"
