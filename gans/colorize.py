@@ -8,7 +8,9 @@ holds PSNR, SSIM and colourfulness beside two baselines (zero chroma, the traini
 
 Colour hints (a model trained with ``hints``, Zhang et al. 2017): ``ColourHint(x, y, colour)`` in the input
 photo's pixels; each becomes a square of that colour's a*b* at the render size (``hint_side``: a fixed share of
-the render size, chosen on the validation photos), and the network spreads it over the region it belongs to. ``parse_hint`` reads the command line's ``x,y,#rrggbb``.
+the render size, chosen on the validation photos) that the network sees, and after the network its colour is
+carried over the region it belongs to (``gans.hint_spread``). ``parse_hint`` reads the command line's
+``x,y,#rrggbb``. A reference photo (``gans.reference``) becomes hints too; a person's hints take precedence.
 
 Budget (``gans.budget``): a photo over ``GANS_MAX_PIXELS`` is refused before the network runs, and at most
 ``GANS_MAX_HEAVY_CALLS`` colorizations (and translations, grids) run at once.
@@ -61,7 +63,7 @@ METRIC_LABELS = {"colorizer": "colorizer", "zero chroma (gray)": "baseline: zero
 # to 5 px on 64 px crops). Chosen on the validation photos (README: colour hints): at render size 256, sides of 3,
 # 5, 7, 9 and 13 px gave +1.5, +2.1, +2.4, +2.2 and +1.4 dB over gray with 10 hints.
 HINT_SHARE = 7 / 256
-SPREAD_HINTS = True  # after the network, carry each hint over its region (gans.hint_spread); False: the network's
+SPREAD_HINTS = True  # after the network, carry each hint over its region (gans.hint_spread); False: network only
 MAX_HINTS = 64
 _HINT_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -235,7 +237,7 @@ def _colorize(model, image: Image.Image, render_size: int, with_metrics: bool,
             hint_ab, hint_mask = reference_photo.reference_hints(model, small_l, reference, person_ab, person_mask)
         ab = run_padded(lambda x: model.predict_ab(x[:, :1], x[:, 1:3], x[:, 3:]),
                         torch.cat([small_l, hint_ab, hint_mask], 1), model.input_multiple)
-        if SPREAD_HINTS:  # every hint carried over its region (gans.hint_spread): the reference's, then the person's
+        if SPREAD_HINTS:  # each hint carried over its region (gans.hint_spread): the reference's, then the person's
             if reference is not None:
                 ab = spread_hints(ab, small_l, hint_ab, hint_mask * (1 - person_mask))
             ab = spread_hints(ab, small_l, person_ab, person_mask)
@@ -319,7 +321,8 @@ def colorizer_facts(info, model=None) -> str:
     with the ``model``, what to expect of a calibrated one's automatic colour (pale where it is unsure)."""
     line = (f"**{info.architecture}** · data **{info.data}** · **{info.step:,}** steps · trained on "
             f"**{info.image_size}×{info.image_size}** px crops · gray → colour")
-    if getattr(model, "caution", 0) > 0 or getattr(model, "prior_shift", 0) > 0:
+    calibrated = getattr(model, "caution", 0) > 0 or getattr(model, "prior_shift", 0) > 0
+    if getattr(model, "output", None) == "classes" and calibrated:
         line += (" · its automatic colour stays pale wherever it is unsure (it learned from few photos); colour "
                  "hints or a reference photo give it the colours")
     return line
@@ -353,6 +356,7 @@ def held_out_photos() -> list[tuple[str, Image.Image]]:
     except (GansError, OSError):
         return []
     pairs = list(zip(data.names, data.photos))
-    picked = [pair for pair in pairs if pair[0] in EXAMPLE_PHOTOS] or pairs[:len(EXAMPLE_PHOTOS)]
+    picked = sorted((pair for pair in pairs if pair[0] in EXAMPLE_PHOTOS), key=lambda pair: EXAMPLE_PHOTOS.index(pair[0]))
+    picked = picked or pairs[:len(EXAMPLE_PHOTOS)]
     return [(name.rsplit("/", 1)[-1].rsplit(".", 1)[0], Image.fromarray(photo.permute(1, 2, 0).numpy()))
             for name, photo in picked]

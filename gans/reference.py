@@ -39,12 +39,12 @@ from .errors import ConfigError, GansError, ImageError
 REFERENCE_SIDE = 256  # the reference is matched at most this large (px, longer side)
 SAMPLES = 4096  # reference pixels matched against (a jittered grid)
 # At the render size, as shares of its longer side (8, 3 and 24 px at 256): the gray photo is matched on a grid of
-# GRID_SHARE, each sure match paints a square of HINT_SHARE, and none is placed within CLEARANCE_SHARE of a
+# GRID_SHARE, each sure match paints a square of MATCH_HINT_SHARE, and none is placed within CLEARANCE_SHARE of a
 # person's hint. Chosen on the validation photos' same-scene halves (benchmarks/colorizer_reference.py): grids
 # of 4, 6, 8, 12 and 16 px at 256 gave 25.2, 25.6, 25.9, 25.8 and 25.5 dB (best square side each); squares of
 # 1 px were ignored by the network (-2 dB).
 GRID_SHARE = 8 / 256
-HINT_SHARE = 3 / 256
+MATCH_HINT_SHARE = 3 / 256
 CLEARANCE_SHARE = 24 / 256
 NEIGHBOURS = 8  # a match is the mean colour of this many nearest reference samples
 MAX_SPREAD = 0.08  # normalised a*b*: neighbours that disagree more than this give no hint
@@ -121,8 +121,9 @@ def encoder_features(model, lightness: torch.Tensor, levels=ENCODER_LEVELS) -> l
     x = F.pad(x, [0, -width % multiple, 0, -height % multiple], mode="replicate")
     if first.in_channels > 1:  # L, then the empty hint a*b* map and mask
         x = torch.cat([x, x.new_zeros(1, first.in_channels - 1, *x.shape[2:])], 1)
-    training = encoder.training
-    encoder.eval()
+    training = encoder.training  # a loaded model is in eval mode: then no mode is touched (shared across threads)
+    if training:
+        encoder.eval()
     try:
         x = x.to(first.weight.device, first.weight.dtype)
         outputs = []
@@ -134,7 +135,8 @@ def encoder_features(model, lightness: torch.Tensor, levels=ENCODER_LEVELS) -> l
                 outputs.append((2 ** (level + 1), x.float().cpu()))
         return outputs
     finally:
-        encoder.train(training)
+        if training:
+            encoder.train()
 
 
 def _point_features(lightness, texture_map, encoded, points, lightness_scale, texture_scale, weights):
@@ -234,9 +236,9 @@ def reference_hints(model, lightness: torch.Tensor, reference: Image.Image, pers
     matched point whose nearest reference samples agree on its colour. A person's hint maps (``person_ab``,
     ``person_mask``), when given, take precedence: theirs are kept as they are and no reference hint is placed
     within ``clearance`` px of them. ``matching``: ``match_reference``'s settings. Sizes default to their shares
-    of the render size (``HINT_SHARE``, ``CLEARANCE_SHARE``)."""
+    of the render size (``MATCH_HINT_SHARE``, ``CLEARANCE_SHARE``)."""
     height, width = lightness.shape[2:]
-    hint_side = hint_side or _share(HINT_SHARE, width, height)
+    hint_side = hint_side or _share(MATCH_HINT_SHARE, width, height)
     clearance = _share(CLEARANCE_SHARE, width, height) if clearance is None else clearance
     points, colours, spread = match_reference(model, lightness, reference, **matching)
     max_spread = matching.get("max_spread", MAX_SPREAD)

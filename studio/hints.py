@@ -65,7 +65,7 @@ def hint_editor(preview, size: tuple[int, int]) -> None:
 
     st.subheader("Colour hints")
     st.caption("Is a colour wrong? Click the picture there to place a hint, then pick the colour it should be. "
-               "The network spreads each hint over the region it belongs to; the photo keeps its own lightness.")
+               "Each hint's colour spreads over the region it belongs to; the photo keeps its own lightness.")
     hints = st.session_state[STATE]["hints"]
     picture, listing = st.columns([3, 2])
     with picture:

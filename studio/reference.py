@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 import gans
@@ -20,9 +22,20 @@ def reference_upload(model, key: str):
                             "look like its own", f"{key}_reference")
     if upload is None:
         return None
-    try:
-        colour_reference.load_reference(upload.getvalue())  # decoded at most 256 px a side: milliseconds
-    except gans.GansError as error:
-        st.error(f"{error} (the photo is coloured without it)")
+    data = upload.getvalue()
+    problem = reference_problem(hashlib.sha256(data).hexdigest(), data)
+    if problem:
+        st.error(f"{problem} (the photo is coloured without it)")
         return None
     return upload
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def reference_problem(digest: str, _data: bytes) -> str | None:
+    """Why the uploaded reference cannot be used (one line), or None; checked once per file (keyed by its digest),
+    not again on every rerun (a large PNG takes a noticeable moment to decode)."""
+    try:
+        colour_reference.load_reference(_data)
+    except gans.GansError as error:
+        return str(error)
+    return None

@@ -42,8 +42,8 @@ import torch
 import torch.nn.functional as F
 
 from .. import losses
-from ..chroma_bins import BIN_CENTERS, NUM_BINS, annealed_mean, cross_entropy, gray_log_prior, histogram
-from ..color import AB_SCALE, denormalize_ab, denormalize_l, lab_to_rgb, normalize_ab, normalize_l, rgb_to_lab
+from ..chroma_bins import NUM_BINS, annealed_mean, cross_entropy, gray_log_prior, histogram
+from ..color import denormalize_ab, denormalize_l, lab_to_rgb, normalize_ab, normalize_l, rgb_to_lab
 from ..errors import ConfigError
 from ..precision import inference_autocast
 from ..layers import PatchDiscriminator, UNetGenerator, dcgan_init
@@ -160,8 +160,10 @@ class Colorizer(ImageToImageGAN):
         if isinstance(caution, bool) or not isinstance(caution, (int, float)) or not 0 <= caution <= 100:
             raise ConfigError(f"caution must be a number in [0, 100] (0: no shrinkage toward gray where the "
                               f"model is unsure), got {caution!r}")
-        if not 0 <= prior_shift <= 1 or not gray_sigma > 0:
-            raise ConfigError(f"prior_shift must be in [0, 1] and gray_sigma > 0, got {prior_shift!r}, {gray_sigma!r}")
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (prior_shift, gray_sigma))
+        if not numbers or not 0 <= prior_shift <= 1 or not 0 < gray_sigma <= 200:
+            raise ConfigError(f"prior_shift must be a number in [0, 1] and gray_sigma one in (0, 200] (a*b* units), "
+                              f"got {prior_shift!r}, {gray_sigma!r}")
         self.output, self.temperature, self.caution = output, float(temperature), float(caution)
         self.prior_shift, self.gray_sigma = float(prior_shift), float(gray_sigma)
         # (N, 1, H, W) L, with hints (N, 4, H, W) L + hint ab + hint mask → (N, 2, H, W) ab, or (N, Q, H, W) logits
@@ -173,7 +175,7 @@ class Colorizer(ImageToImageGAN):
         if classes:  # start gray: the logits' bias a Gaussian prior around a*b* = 0 (uniform bins average to a tint)
             head = self.generator.head[-1] if self.generator.head is not None else self.generator.decoder[-1][1]
             with torch.no_grad():
-                head.bias.copy_(-BIN_CENTERS.square().sum(1) / (2 * (GRAY_PRIOR / AB_SCALE) ** 2))
+                head.bias.copy_(gray_log_prior(GRAY_PRIOR))
         self.generator_ema = None
         self.l1_weight, self.loss, self.pretrain_steps = l1_weight, loss, pretrain_steps
         self.chroma_scale = float(chroma_scale)
@@ -235,14 +237,16 @@ class Colorizer(ImageToImageGAN):
         if hint_ab is not None and self.chroma_scale != 1:
             hint_ab = (hint_ab / self.chroma_scale).clamp(-1, 1)
         x = self.network_input(lightness.float(), hint_ab, hint_mask)
-        was_training = self.generator.training
-        self.generator.eval()
+        was_training = self.generator.training  # a loaded model is in eval mode: then no mode is touched at all
+        if was_training:  # (a cached model shared by threads must never change state mid-forward)
+            self.generator.eval()
         try:
             with inference_autocast(self.device):  # bf16 where the device computes it faster (gans.precision)
                 ab = self.readout(self.generator(x.to(self.device)), x.shape[2:], calibrated=True).float().cpu()
             return ab if self.chroma_scale == 1 else ab * self.chroma_scale
         finally:
-            self.generator.train(was_training)
+            if was_training:
+                self.generator.train()
 
     def readout(self, output: torch.Tensor, size=None, calibrated: bool = False) -> torch.Tensor:
         """The generator's output → normalised a*b* at ``size`` (H, W): as is for regression; for classes the
