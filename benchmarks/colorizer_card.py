@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 from gans.checkpoints import CARD_FILE, atomic_write  # noqa: E402
 
 TEST = ROOT / "benchmarks" / "results" / "colorizer-test"
@@ -31,30 +32,18 @@ def training_facts(run: Path) -> tuple[int, float]:
 
 
 def test_section(results: dict) -> list[str]:
+    from colorizer_eval import tables
+
     models = results["models"]
     counts = sorted(int(count) for count in next(iter(models.values()))["summary"]["hint_gains"])
-    lines = [f"## Test photos ({len(results['photos'])} whole photographs, never trained on nor used for any choice)",
-             "", "Each photo made gray and coloured at render size 256 (colour put back onto its full-resolution "
-             "lightness), scored against the original. Hints: the original's colour at seeded random places "
-             "(the first k of one draw, the same places for both models).", "",
-             "| | PSNR over gray (mean) | worst photo vs its gray | photos > 1 dB below gray | colourfulness "
-             "(share of the originals') | " + " | ".join(f"{c} hints" for c in counts if c) + " |",
-             "|---|---:|---:|---:|---:|" + "---:|" * len([c for c in counts if c])]
-    for name, entry in models.items():
-        s = entry["summary"]
-        lines.append(f"| {name} | {s['gain']:+.2f} dB | {s['worst_gain']:+.2f} dB | {s['photos_below_gray_by_1db']} "
-                     f"| {100 * s['colorfulness_share']:.0f} % | "
-                     + " | ".join(f"{s['hint_gains'][str(c)]:+.2f}" for c in counts if c) + " |")
     gray = next(iter(models.values()))["summary"]["gray"]
-    lines += ["", f"Mean PSNR of the gray photos themselves: {gray:.2f} dB.", "",
-              "Rows: gray input, this colorizer (no hints), the previous colorizer, the original:", "",
-              "![test photos](heldout.jpg)", "", "Per photo, no hints (PSNR over the photo's own gray version):", "",
-              "| photo | gray PSNR | " + " | ".join(models) + " |", "|---|---:|" + "---:|" * len(models)]
-    for index, photo in enumerate(results["photos"]):
-        entries = [entry["photos"][index] for entry in models.values()]
-        lines.append(f"| {photo} | {entries[0]['gray']:.2f} | "
-                     + " | ".join(f"{e['psnr_0'] - e['gray']:+.2f}" for e in entries) + " |")
-    return lines
+    return [f"## Test photos ({len(results['photos'])} whole photographs, never trained on nor used for any choice)",
+            "", "Each photo made gray and coloured at render size 256 (colour put back onto its full-resolution "
+            "lightness), scored against the original. Hints: the original's colour at seeded random places (the "
+            "first k of one draw, the same places for both models); columns \"k hints\" are mean PSNR over gray. "
+            f"Mean PSNR of the gray photos themselves: {gray:.2f} dB.", "",
+            "Rows of the picture: gray input, this colorizer (no hints), the previous colorizer, the original:", "",
+            "![test photos](heldout.jpg)", ""] + tables(models, results["photos"], counts)
 
 
 def reference_section(results: dict) -> list[str]:

@@ -98,6 +98,26 @@ def summary(rows: list[dict], counts) -> dict:
             "hint_gains": {str(count): mean(f"psnr_{count}") - mean("gray") for count in counts}}
 
 
+def tables(models: dict, photos: list[str], counts) -> list[str]:
+    """Markdown: one summary row per model (``results["models"]``), then PSNR over gray per photo, no hints."""
+    hinted = [count for count in counts if count]
+    lines = ["| model | PSNR dB | over gray | worst photo vs its gray | photos > 1 dB below gray | colourfulness "
+             "(share of originals') | " + " | ".join(f"{c} hints" for c in hinted) + " |",
+             "|---|---:|---:|---:|---:|---:|" + "---:|" * len(hinted)]
+    for name, entry in models.items():
+        s = entry["summary"]
+        lines.append(f"| {name} | {s['psnr']:.2f} | {s['gain']:+.2f} | {s['worst_gain']:+.2f} ({s['worst_photo']}) | "
+                     f"{s['photos_below_gray_by_1db']} | {100 * s['colorfulness_share']:.0f} % | "
+                     + " | ".join(f"{s['hint_gains'][str(c)]:+.2f}" for c in hinted) + " |")
+    lines += ["", "Per photo, no hints (PSNR over the photo's own gray version, dB):", "",
+              "| photo | gray PSNR | " + " | ".join(models) + " |", "|---|---:|" + "---:|" * len(models)]
+    for index, name in enumerate(photos):
+        entries = [entry["photos"][index] for entry in models.values()]
+        lines.append(f"| {name} | {entries[0]['gray']:.2f} | "
+                     + " | ".join(f"{e['psnr_0'] - e['gray']:+.2f}" for e in entries) + " |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", action="append", required=True, help="NAME=PATH[@T]")
@@ -121,22 +141,8 @@ def main() -> None:
         rows = evaluate(model, photos, counts, args.render_size, args.seed, pictures)
         results["models"][name] = {"spec": spec, "photos": rows, "summary": summary(rows, counts),
                                    "seconds": time.perf_counter() - start}
-    lines = [f"{len(photos.photos)} {args.split} photos, render size {args.render_size}", "",
-             "| model | PSNR dB | over gray | worst photo vs its gray | photos > 1 dB below gray | colourfulness "
-             "(share of originals') | " + " | ".join(f"{c} hints" for c in counts if c) + " |",
-             "|---|---:|---:|---:|---:|---:|" + "---:|" * len([c for c in counts if c])]
-    for name, entry in results["models"].items():
-        s = entry["summary"]
-        lines.append(f"| {name} | {s['psnr']:.2f} | {s['gain']:+.2f} | {s['worst_gain']:+.2f} ({s['worst_photo']}) | "
-                     f"{s['photos_below_gray_by_1db']} | {100 * s['colorfulness_share']:.0f} % | "
-                     + " | ".join(f"{s['hint_gains'][str(c)]:+.2f}" for c in counts if c) + " |")
-    lines += ["", "Per photo, no hints (PSNR over the photo's own gray version, dB):", "",
-              "| photo | gray PSNR | " + " | ".join(results["models"]) + " |",
-              "|---|---:|" + "---:|" * len(results["models"])]
-    for index, name in enumerate(photos.names):
-        entries = [entry["photos"][index] for entry in results["models"].values()]
-        lines.append(f"| {name} | {entries[0]['gray']:.2f} | "
-                     + " | ".join(f"{e['psnr_0'] - e['gray']:+.2f}" for e in entries) + " |")
+    lines = [f"{len(photos.photos)} {args.split} photos, render size {args.render_size}", ""]
+    lines += tables(results["models"], list(photos.names), counts)
     if args.sheet:
         contact_sheet([row + [original] for row, original in zip(pictures, originals)]).save(args.sheet, quality=85)
     table = "\n".join(lines)
