@@ -21,6 +21,7 @@ from .metrics.image_quality import colorfulness, colorfulness_words, hue_concent
 
 #: the ``Colorization.metrics`` rows the sentence compares (``gans.colorize``)
 RESULT, GRAY, ORIGINAL = "colorizer", "zero chroma (gray)", "original"
+MEAN_COLOUR = "mean training chroma"
 MEASURE_SIDE = 512  # colourfulness of a gray upload's result is measured on a copy at most this large
 # Colourfulness within this fraction of the original's reads "about as colourful"
 SIMILAR_COLOURFULNESS = 0.25
@@ -60,6 +61,10 @@ def _against_original(metrics: dict[str, dict[str, float]]) -> str:
         how = ("about as colourful as the original" if abs(ratio - 1) <= SIMILAR_COLOURFULNESS else
                "duller than the original" if ratio < 1 else "more vivid than the original")
         sentence += f"; colourfulness {result['colorfulness']:.1f} vs the original's {original:.1f} ({how})"
+    mean = metrics.get(MEAN_COLOUR, {}).get("psnr")
+    if mean is not None and mean - result["psnr"] >= SAME_PSNR_DB:  # the page's table shows it; say it here too
+        sentence += (f"; the training photos' average colour alone would be closer ({mean:.1f} dB): try colour "
+                     "hints or a reference photo")
     return sentence
 
 

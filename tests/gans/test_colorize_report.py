@@ -35,6 +35,14 @@ def test_a_colour_upload_says_whether_the_result_beats_the_gray_photo_in_one_sen
     assert worse.endswith("(duller than the original).")
     assert comparison(metrics(25.0, 22.0, 70.0, 40.0)).endswith("(more vivid than the original).")
     assert comparison(metrics(16.02, 16.0)).startswith("About as close to the original as the gray photo")
+    assert "average colour" not in comparison(metrics(24.12, 22.31, 38.0, 40.0))
+
+
+def test_when_the_training_photos_average_colour_beats_the_result_the_sentence_says_so():
+    sentence = comparison(metrics(18.0, 17.0, 9.0, 60.0))  # the mean training chroma scores 20.0 dB
+    assert sentence.startswith("Closer to the original than the gray photo")
+    assert "the training photos' average colour alone would be closer (20.0 dB): try colour hints or a " \
+           "reference photo" in sentence
 
 
 def test_a_sepia_result_is_called_a_tint_unless_the_original_is_one_hue_too():
