@@ -159,18 +159,21 @@ def hint_from_click(click, picture: Image.Image, size: tuple[int, int]) -> Colou
 
 def mark_hints(picture: Image.Image, hints: list[ColourHint], size: tuple[int, int]) -> Image.Image:
     """A copy of ``picture`` (a preview of a ``size`` photo) with each hint drawn as a dot of its colour in a black
-    and white ring, and its number beside it."""
-    from PIL import ImageDraw
+    and white ring, and its number beside it; a hint at the edge is drawn just inside, so its ring is whole."""
+    from PIL import ImageDraw, ImageFont
 
     marked = picture.convert("RGB")
     draw = ImageDraw.Draw(marked)
-    radius = max(5, round(max(marked.size) / 64))
+    radius = max(5, round(max(marked.size) / 48))
+    font = ImageFont.load_default(size=max(10, round(radius * 1.6)))
     for number, hint in enumerate(hints, 1):
-        x, y = hint.x * marked.width / size[0], hint.y * marked.height / size[1]
+        x = min(max(hint.x * marked.width / size[0], radius + 2), max(radius + 2, marked.width - radius - 3))
+        y = min(max(hint.y * marked.height / size[1], radius + 2), max(radius + 2, marked.height - radius - 3))
         draw.ellipse((x - radius - 2, y - radius - 2, x + radius + 2, y + radius + 2), fill="black")
         draw.ellipse((x - radius - 1, y - radius - 1, x + radius + 1, y + radius + 1), fill="white")
         draw.ellipse((x - radius + 1, y - radius + 1, x + radius - 1, y + radius - 1), fill=hint.rgb)
-        draw.text((x + radius + 3, y - radius - 3), str(number), fill="white", stroke_width=2, stroke_fill="black")
+        left = x + radius + 3 if x + radius + 3 + font.size < marked.width else x - radius - 3 - font.size
+        draw.text((left, y - radius - 3), str(number), fill="white", font=font, stroke_width=2, stroke_fill="black")
     return marked
 
 

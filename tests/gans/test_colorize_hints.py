@@ -260,3 +260,5 @@ def test_markers_are_drawn_where_the_hints_are_in_their_colour():
     marked = mark_hints(picture, [ColourHint(500, 250, "#ff0000")], (1000, 500))
     assert marked.size == picture.size and marked.getpixel((100, 50)) == (255, 0, 0)
     assert marked.getpixel((10, 10)) == (128, 128, 128) and picture.getpixel((100, 50)) == (128, 128, 128)
+    corner = mark_hints(picture, [ColourHint(0, 0, "#0000ff")], (1000, 500))
+    assert corner.getpixel((7, 7)) == (0, 0, 255), "a hint at the edge is drawn whole, just inside"
