@@ -153,7 +153,8 @@ def checkpoint_report(path: Path) -> str:
              f"(never seen in training), normal = class {normal} ({test.class_names[normal]}); threshold "
              f"{float(model.threshold):.3f} (the {model.config()['threshold_quantile']:.0%} quantile of the scores "
              "of the held-out tenth of the class's training images).", "",
-             f"- **AUC**, {test.class_names[normal]} against the nine other classes: **{roc_auc(scores.numpy(), anomalous):.4f}**",
+             f"- **AUC**, {test.class_names[normal]} against the nine other classes: "
+             f"**{roc_auc(scores.numpy(), anomalous):.4f}**",
              f"- normal test images called anomalous: {flagged[~anomalous].mean():.1%}; other classes called "
              f"anomalous: {flagged[anomalous].mean():.1%}", "",
              "| test class | called anomalous | median score |", "| --- | ---: | ---: |"]

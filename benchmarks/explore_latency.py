@@ -60,7 +60,8 @@ def browser_ms(moves: int) -> list[float]:
 
 def summary(times: list[float]) -> dict:
     ordered = sorted(times)
-    return {"median_ms": round(statistics.median(ordered), 1), "p90_ms": round(ordered[int(0.9 * (len(ordered) - 1))], 1),
+    return {"median_ms": round(statistics.median(ordered), 1),
+            "p90_ms": round(ordered[int(0.9 * (len(ordered) - 1))], 1),
             "max_ms": round(ordered[-1], 1), "n": len(ordered)}
 
 

@@ -31,7 +31,8 @@ def halve(folder: Path) -> float:
     """Rewrite ``folder/model.safetensors`` in fp16; the largest change of the outputs, in [-1, 1] units."""
     before = outputs(folder)
     path = folder / "model.safetensors"
-    tensors = {name: tensor.half() if tensor.is_floating_point() else tensor for name, tensor in load_file(path).items()}
+    tensors = {name: tensor.half() if tensor.is_floating_point() else tensor
+               for name, tensor in load_file(path).items()}
     save_file(tensors, str(path))
     return (before - outputs(folder)).abs().max().item()
 

@@ -5,7 +5,8 @@
     python benchmarks/step_speed.py --rounds 12 --json results/step_speed.json
 
 1. **As a user runs it**: ``gans train dcgan --data fashion-mnist --width 64 --model-arg augment=none`` (32 px,
-   the reference's network and work per step, batch 64, default precision, the real ``Trainer`` with its data sampler, events, EMA and periodic files) against the reference
+   the reference's network and work per step, batch 64, default precision, the real ``Trainer`` with its data
+   sampler, events, EMA and periodic files) against the reference
    (``benchmarks/reference_dcgan.py``: its own DataLoader and step) on the same full Fashion-MNIST tensor. The
    Trainer runs once; every ``--block`` of our steps, the loop's ``should_stop`` hook runs ``--block``
    reference steps, so the two alternate all through the run and share the machine's state. A step's time is

@@ -73,7 +73,8 @@ def main() -> None:
     print("| checkpoint | image | median s | min s | tiles |\n|---|---|---:|---:|---:|")
     for row in rows:
         print(f"| {row['checkpoint']} | {row['size']} | {row['median_s']:.3f} | {row['min_s']:.3f} | {row['tiles']} |")
-    print(f"\n{time.strftime('%Y-%m-%d')}, {args.repeats} timed runs after 1 warm-up; {platform.processor() or platform.machine()}, "
+    print(f"\n{time.strftime('%Y-%m-%d')}, {args.repeats} timed runs after 1 warm-up; "
+          f"{platform.processor() or platform.machine()}, "
           f"{torch.get_num_threads()} torch threads, torch {torch.__version__}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))

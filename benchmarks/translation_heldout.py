@@ -73,7 +73,8 @@ def evaluate_cyclegan(model, data_name: str, examples: int) -> tuple[list[str], 
         f"| **{domains[0]} → {domains[1]} translations** | **{nearest_mean_share(a2b, mean_a, mean_b):.0%}** |",
         f"| baseline: the {domains[0]} inputs untranslated | {nearest_mean_share(batch.images, mean_a, mean_b):.0%} |",
         f"| **{domains[1]} → {domains[0]} translations** | **{1 - nearest_mean_share(b2a, mean_a, mean_b):.0%}** |",
-        f"| baseline: the {domains[1]} inputs untranslated | {1 - nearest_mean_share(batch.targets, mean_a, mean_b):.0%} |",
+        f"| baseline: the {domains[1]} inputs untranslated | "
+        f"{1 - nearest_mean_share(batch.targets, mean_a, mean_b):.0%} |",
         "", f"Classifier: nearest mean training image of each domain (pixels). Cycle error |F(G(a)) − a| on the "
         f"held-out {domains[0]} images: {cycle_a:.1f} of 255.",
     ]

@@ -185,7 +185,8 @@ def cmd_train(args) -> int:
 
     command = "python -m gans " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     try:
-        given = [flag for flag in NEW_RUN_FLAGS if getattr(args, flag.lstrip("-").replace("-", "_")) not in (None, False)]
+        given = [flag for flag in NEW_RUN_FLAGS
+                 if getattr(args, flag.lstrip("-").replace("-", "_")) not in (None, False)]
         if args.resume:
             if args.model or args.spec:
                 raise ConfigError("give one of MODEL (a new run), --spec FILE (a new run) or --resume DIR")

@@ -359,7 +359,8 @@ def held_out_photos() -> list[tuple[str, Image.Image]]:
     except (GansError, OSError):
         return []
     pairs = list(zip(data.names, data.photos))
-    picked = sorted((pair for pair in pairs if pair[0] in EXAMPLE_PHOTOS), key=lambda pair: EXAMPLE_PHOTOS.index(pair[0]))
+    picked = sorted((pair for pair in pairs if pair[0] in EXAMPLE_PHOTOS),
+                    key=lambda pair: EXAMPLE_PHOTOS.index(pair[0]))
     picked = picked or pairs[:len(EXAMPLE_PHOTOS)]
     return [(name.rsplit("/", 1)[-1].rsplit(".", 1)[0], Image.fromarray(photo.permute(1, 2, 0).numpy()))
             for name, photo in picked]

@@ -14,8 +14,8 @@ with M a blurred lightness (the region's brightness, so a hint on a dark tree do
 next to a bright cloud). Far from every hint, or across a change of lightness, the weights vanish and the network's
 colour stays; at a hint the weight is 1 and, the mixing being sharpened (the 8th power), its own difference
 dominates, so the colour there is the asked one or very near it. ``gans.colorize`` spreads a reference photo's
-hints first and the person's hints on top, so a person's hint is never outvoted by many reference points. σs is a share of the picture's longer
-side, σL is in L* units; both chosen on the validation photos (README: colour hints).
+hints first and the person's hints on top, so a person's hint is never outvoted by many reference points. σs is a
+share of the picture's longer side, σL is in L* units; both chosen on the validation photos (README: colour hints).
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ def up_block(in_channels: int, out_channels: int, norm: str = "batch") -> nn.Seq
     )
 
 
-def down_block(in_channels: int, out_channels: int, norm: str = "batch", use_spectral_norm: bool = False) -> nn.Sequential:
+def down_block(in_channels: int, out_channels: int, norm: str = "batch",
+               use_spectral_norm: bool = False) -> nn.Sequential:
     """DCGAN discriminator block: 4×4 conv, stride 2 (halves H and W), norm, LeakyReLU(0.2)."""
     return nn.Sequential(
         spectral(nn.Conv2d(in_channels, out_channels, 4, stride=2, padding=1, bias=norm == "none"), use_spectral_norm),
@@ -59,7 +60,8 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.normal_(weight, 0.0, 0.02)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
-    elif isinstance(module, (nn.BatchNorm2d, nn.BatchNorm1d, nn.GroupNorm, nn.InstanceNorm2d)) and module.weight is not None:
+    elif (isinstance(module, (nn.BatchNorm2d, nn.BatchNorm1d, nn.GroupNorm, nn.InstanceNorm2d))
+          and module.weight is not None):
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
 
@@ -106,7 +108,8 @@ class UNetGenerator(nn.Module):
             inner = channels[level] * (1 if level == depth - 1 else 2)  # skip connections double the input
             outermost = level == 0
             out = out_channels if outermost else channels[level - 1]
-            layers = [nn.ReLU(), nn.ConvTranspose2d(inner, out, 4, stride=2, padding=1, bias=outermost or norm != "batch")]
+            layers = [nn.ReLU(),
+                      nn.ConvTranspose2d(inner, out, 4, stride=2, padding=1, bias=outermost or norm != "batch")]
             if outermost and tanh:  # without it the output is unbounded (logits, e.g. over colour bins)
                 layers.append(nn.Tanh())
             else:
@@ -166,9 +169,11 @@ class ResidualBlock(nn.Module):
     def __init__(self, channels: int, norm: str):
         super().__init__()
         self.body = nn.Sequential(
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=norm != "batch"), normalization(norm, channels),
+            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=norm != "batch"),
+            normalization(norm, channels),
             nn.ReLU(True),
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=norm != "batch"), normalization(norm, channels),
+            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3, bias=norm != "batch"),
+            normalization(norm, channels),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -35,7 +35,8 @@ def colorization(_model, model_key, upload_digest: str, _data: bytes, render_siz
                  reference_digest: str = "", _reference: bytes | None = None) -> dict:
     """One upload coloured at ``render_size``: PNG previews (gray, output, and the original of a colour upload,
     else None), the full-size PNG to download, the output and render sizes, the metrics table's rows (empty
-    for a gray upload), and ``gans.colorize_report``'s comparison with the gray input and render note. A plain dict: st.cache_data pickles it, and a class defined in a page script cannot be
+    for a gray upload), and ``gans.colorize_report``'s comparison and render note. A plain dict: st.cache_data
+    pickles it, and a class defined in a page script cannot be
     pickled. The upload is keyed by its digest (not hashed again on every rerun); errors propagate to the page."""
     result = task.colorize_file(_model, _data, render_size=render_size, hints=[task.ColourHint(*h) for h in hints],
                                 reference=_reference)

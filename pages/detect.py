@@ -85,7 +85,8 @@ st.caption(task.summary(model))
 
 files = st.file_uploader("Images (PNG, JPEG, BMP, GIF, WebP or TIFF); each is centre-cropped and resized to the "
                          "model's size", type=UPLOAD_TYPES, accept_multiple_files=True, key="anomaly_upload")
-uploads = [(file.name, file.getvalue()) for file in files or []] or held_out_examples(model, (source, info.modified), info.data)
+uploads = ([(file.name, file.getvalue()) for file in files or []]
+           or held_out_examples(model, (source, info.modified), info.data))
 if not uploads:
     st.info("Upload one or more images to score them.")
     st.stop()

@@ -9,8 +9,9 @@ import streamlit as st
 
 from gans.catalog import COLORIZE_ROWS, TASK_WORDS as TASK_LABELS, dataset_rows, model_rows
 
-__all__ = ["COLORIZE_ROWS", "KEEP", "TASK_LABELS", "TASK_OPENERS", "TASK_PAGES", "UPLOAD_TYPES", "dataset_table", "device_label",
-           "go_to", "hub_id_box", "image_uploader", "job_manager", "load_checkpoint_of", "load_model", "load_picked",
+__all__ = ["COLORIZE_ROWS", "KEEP", "TASK_LABELS", "TASK_OPENERS", "TASK_PAGES", "UPLOAD_TYPES", "dataset_table",
+           "device_label", "go_to", "hub_id_box", "image_uploader", "job_manager", "load_checkpoint_of", "load_model",
+           "load_picked",
            "model_table", "open_in_colorize", "open_in_detect", "open_in_translate", "open_in_upscale", "open_run_on",
            "pick_checkpoint",
            "pick_task_checkpoint", "sidebar_status", "task_checkpoint_choices", "translation_rows",

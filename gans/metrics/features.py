@@ -48,7 +48,8 @@ class FeatureClassifier(nn.Module):
             return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
                                  nn.MaxPool2d(2))
 
-        self.body = nn.Sequential(block(1, width), block(width, 2 * width), block(2 * width, 4 * width))  # (N, 4w, 4, 4)
+        # (N, 4w, 4, 4)
+        self.body = nn.Sequential(block(1, width), block(width, 2 * width), block(2 * width, 4 * width))
         self.embed = nn.Sequential(nn.Flatten(), nn.Linear(4 * width * 16, feature_dim), nn.ReLU())  # (N, 128)
         self.dropout = nn.Dropout(0.3)
         self.head = nn.Linear(feature_dim, num_classes)

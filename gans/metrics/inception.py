@@ -34,8 +34,10 @@ FEATURE_DIM = 2048
 #: Weight files looked for in the hub cache, best first: (file name, description).
 KNOWN_WEIGHTS = (
     ("pt_inception-2015-12-05-6726825d.pth", "TensorFlow FID Inception-v3 (the weights of published FIDs)"),
-    ("inception_v3_google-0cc3c7bd.pth", "torchvision ImageNet Inception-v3 (FIDs close to, not equal to, published ones)"),
-    ("inception_v3_google-1a9a5a14.pth", "torchvision ImageNet Inception-v3 (FIDs close to, not equal to, published ones)"),
+    ("inception_v3_google-0cc3c7bd.pth",
+     "torchvision ImageNet Inception-v3 (FIDs close to, not equal to, published ones)"),
+    ("inception_v3_google-1a9a5a14.pth",
+     "torchvision ImageNet Inception-v3 (FIDs close to, not equal to, published ones)"),
 )
 
 
@@ -269,7 +271,8 @@ def load_inception(path: str) -> InceptionV3:
     try:
         network.load_state_dict(state, strict=False)  # every other key was checked above
     except RuntimeError as error:
-        raise MetricUnavailableError(f"{path} does not match Inception-v3: {str(error).splitlines()[-1].strip()}") from None
+        reason = str(error).splitlines()[-1].strip()
+        raise MetricUnavailableError(f"{path} does not match Inception-v3: {reason}") from None
     return network.eval()
 
 

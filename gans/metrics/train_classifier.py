@@ -74,7 +74,8 @@ def train_classifier(dataset: str, epochs: int = 4, batch_size: int = 128, seed:
         "torch": torch.__version__,
     }
     ASSETS.mkdir(exist_ok=True)
-    save_file({k: v.contiguous() for k, v in network.state_dict().items()}, ASSETS / f"{dataset}-classifier.safetensors")
+    save_file({k: v.contiguous() for k, v in network.state_dict().items()},
+              ASSETS / f"{dataset}-classifier.safetensors")
     (ASSETS / f"{dataset}-classifier.json").write_text(json.dumps(facts, indent=2) + "\n")
     return facts
 

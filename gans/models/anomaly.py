@@ -98,7 +98,8 @@ class Encoder(nn.Module):
 
 @register("anomaly")
 class AnomalyGAN(GAN):
-    """Anomaly detector (f-AnoGAN / GANomaly): encoder + G + D on normal images; score from image, D-feature and latent residuals"""
+    """Anomaly detector (f-AnoGAN / GANomaly): encoder + G + D on normal images; score from image, D-feature and
+    latent residuals"""
 
     task = "anomaly"
     data_kind = "images"

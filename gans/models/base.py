@@ -112,8 +112,9 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         used (samples, metrics, checkpoints) its statistics are measured afresh — a cumulative average over
         fixed inputs (``ema_calibration_inputs``), in fp32, in train mode. A pure function of the EMA weights
         (exact resume holds; the global random generator is untouched); nothing happens unless ``update_ema``
-        ran since the last time, so a model loaded for inference is never changed. Recalibrated on 20 × 256 samples, the shipped 10-minute
-        DCGAN went from FD 106 (copied statistics) to 103; 2 × 256 are used, cheap enough for a preview a second."""
+        ran since the last time, so a model loaded for inference is never changed. Recalibrated on 20 × 256
+        samples, the shipped 10-minute DCGAN went from FD 106 (copied statistics) to 103; 2 × 256 are used, cheap
+        enough for a preview a second."""
         generator = self.generator_ema
         if generator is None or not getattr(self, "_ema_statistics_stale", False):
             return

@@ -107,7 +107,8 @@ class DCGANDiscriminator(nn.Module):
         the projection term would dwarf the unconditional score at the start of training."""
         if self.conditioning == "projection":
             embedding = self.class_embedding
-            weight = embedding.parametrizations.weight.original if hasattr(embedding, "parametrizations") else embedding.weight
+            weight = (embedding.parametrizations.weight.original if hasattr(embedding, "parametrizations")
+                      else embedding.weight)
             nn.init.normal_(weight, 0.0, 0.02)
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:

@@ -110,7 +110,8 @@ class SAGANDiscriminator(nn.Module):
         size, features = image_size, channels
         for index in range(n_down):
             out = width * 2**index
-            layers += [spectral(nn.Conv2d(features, out, 4, stride=2, padding=1), True), nn.LeakyReLU(0.2, inplace=True)]
+            layers += [spectral(nn.Conv2d(features, out, 4, stride=2, padding=1), True),
+                       nn.LeakyReLU(0.2, inplace=True)]
             size, features = size // 2, out
             if size == attention_size:
                 layers.append(SelfAttention(out))
@@ -168,7 +169,8 @@ class SAGAN(AdversarialGAN):
             raise ConfigError(f"attention_size {attention_size} is not a feature-map size of a {image_size} px SAGAN; "
                               f"choose one of {', '.join(map(str, sizes))}")
         if loss == "wasserstein":
-            raise ConfigError("SAGAN trains with hinge, bce or ls; a Wasserstein critic needs a gradient penalty (wgan-gp)")
+            raise ConfigError("SAGAN trains with hinge, bce or ls; a Wasserstein critic needs a gradient penalty "
+                              "(wgan-gp)")
         self.generator = SAGANGenerator(latent_dim, image_size, channels, width, attention_size)
         self.discriminator = SAGANDiscriminator(image_size, channels, width, attention_size)
         self._setup_objective(loss, n_critic=1, clip_value=None, gp_weight=0.0, d_norm="none", augment=augment)

@@ -41,7 +41,8 @@ class MLPDiscriminator(nn.Module):
         super().__init__()
         layers, width = [nn.Flatten()], channels * image_size * image_size
         for out in (hidden * 4, hidden * 2, hidden):
-            layers += [spectral(nn.Linear(width, out), use_spectral_norm), nn.LeakyReLU(0.2, inplace=True), nn.Dropout(0.3)]
+            layers += [spectral(nn.Linear(width, out), use_spectral_norm), nn.LeakyReLU(0.2, inplace=True),
+                       nn.Dropout(0.3)]
             width = out
         layers.append(spectral(nn.Linear(width, 1), use_spectral_norm))
         self.net = nn.Sequential(*layers)

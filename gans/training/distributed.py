@@ -57,7 +57,8 @@ class DistributedContext:
 
     def broadcast_buffers(self, module: torch.nn.Module) -> None:
         if self.enabled:
-            _flat_apply([b for b in module.buffers() if b.is_floating_point()], lambda flat: dist.broadcast(flat, src=0))
+            _flat_apply([b for b in module.buffers() if b.is_floating_point()],
+                        lambda flat: dist.broadcast(flat, src=0))
 
     def average_gradients_before_step(self, optimizer: torch.optim.Optimizer) -> None:
         """Register a hook that averages the gradients of ``optimizer``'s parameters across ranks before it steps."""

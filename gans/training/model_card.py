@@ -43,7 +43,8 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
     translates = task == "translate"
     if samples:
         title = {"translate": "## Translations of fixed training inputs (rows: " + (
-                     "input, output, target" if translates and len(model.directions) == 1 else "A, A → B, B, B → A") + ")",
+                     "input, output, target" if translates and len(model.directions) == 1
+                     else "A, A → B, B, B → A") + ")",
                  "colorize": "## Fixed training crops (rows: gray input, colorized, original)",
                  "upscale": "## Fixed training crops (rows: bicubic upscale, model upscale, original)",
                  "anomaly": "## Held-out normal images (rows: input, reconstruction, |difference|)"}.get(
@@ -63,7 +64,8 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
     elif task == "upscale":
         lines += ["from gans.upscale import upscale_file",
                   f'result = upscale_file(model, "photo.jpg")  # result.output: {model.output_scale}× the input size',
-                  "```", "", "or `python -m gans upscale photo.jpg -o large.png --checkpoint " + run.path.name + "`", ""]
+                  "```", "",
+                  "or `python -m gans upscale photo.jpg -o large.png --checkpoint " + run.path.name + "`", ""]
     elif task == "anomaly":
         lines += ["from gans.detect import detect_files",
                   'for found in detect_files(model, ["image.png"]):  # score (≈ 1: typical normal), verdict',

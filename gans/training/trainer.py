@@ -4,7 +4,8 @@ fetch batch → ``model.train_step`` → EMA → events → periodic samples / c
 
 Events are dicts with a ``type`` (start, step, sample, metric, checkpoint, end, error); each goes to every
 callback and to ``events.jsonl`` in the run directory. With ``metric_every`` the loop measures FD / KID /
-precision / recall (gans.metrics.evaluate) and keeps the weights of the lowest FD so far in ``best/``. Resuming restores weights, optimizers, step, RNG and sampler
+precision / recall (gans.metrics.evaluate) and keeps the weights of the lowest FD so far in ``best/``. Resuming
+restores weights, optimizers, step, RNG and sampler
 state, so N + N steps with a stop in between equal 2N straight steps.
 """
 
@@ -68,7 +69,8 @@ DIVERGED_LOSS = 1e6
 class Trainer:
     """Runs ``model.train_step`` for ``cfg.steps`` steps and writes the run directory."""
 
-    def __init__(self, cfg: TrainConfig, callbacks: Iterable[Callback] = (), should_stop: Callable[[], bool] | None = None):
+    def __init__(self, cfg: TrainConfig, callbacks: Iterable[Callback] = (),
+                 should_stop: Callable[[], bool] | None = None):
         self.cfg = cfg.validate()
         self.callbacks = list(callbacks)
         self.should_stop = should_stop or (lambda: False)
@@ -83,7 +85,8 @@ class Trainer:
             callback(event)
 
     # ---- the loop
-    def fit(self, model, data, run_dir, data_cfg: DataConfig | None = None, resume: bool = False, command: str = "") -> dict:
+    def fit(self, model, data, run_dir, data_cfg: DataConfig | None = None, resume: bool = False,
+            command: str = "") -> dict:
         """Train ``model`` on ``data`` (an ``ImageData`` already at the model's size) into ``run_dir``.
 
         Returns the final status: {"status": "finished"|"stopped", "step": ..., "run_dir": ...}. Raises
@@ -157,7 +160,8 @@ class Trainer:
                     self._diverged(run, step, what, stats)
                 last_stats = stats
                 if not warned_divergence:
-                    huge = [name for name, value in stats.items() if name.startswith("loss") and abs(value) > DIVERGED_LOSS]
+                    huge = [name for name, value in stats.items()
+                            if name.startswith("loss") and abs(value) > DIVERGED_LOSS]
                     if huge:  # finite, but no GAN loss gets this large while learning: say so once
                         warned_divergence = True
                         self.emit(run, {"type": "warning", "step": step, "message": (
@@ -274,7 +278,8 @@ class Trainer:
         if data is not None:
             model.calibrate(data)  # statistics saved with the weights (e.g. an anomaly model's threshold)
         model.sync_ema_statistics()  # the EMA generator is saved with statistics of its own
-        broken = [name for name, p in model.state_dict().items() if p.is_floating_point() and not torch.isfinite(p).all()]
+        broken = [name for name, p in model.state_dict().items()
+                  if p.is_floating_point() and not torch.isfinite(p).all()]
         if broken:  # never overwrite the last good checkpoint with broken weights
             self._diverged(run, step, f"weights {broken[0]} became NaN/Inf", {})
         cuda_rng = torch.cuda.get_rng_state() if torch.cuda.is_available() else None

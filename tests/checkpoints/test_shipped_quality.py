@@ -35,7 +35,8 @@ def reference_fd_after(minutes: int) -> float:
 
 def test_the_issue_s_five_objectives_ship():
     names = {run.name for run in RUNS}
-    assert {f"{m}-fashion-mnist" for m in ("vanilla", "dcgan", "wgan-gp", "lsgan", "cgan", "sagan", "stylegan")} <= names
+    models = ("vanilla", "dcgan", "wgan-gp", "lsgan", "cgan", "sagan", "stylegan")
+    assert {f"{m}-fashion-mnist" for m in models} <= names
 
 
 @pytest.mark.parametrize("run", RUNS, ids=[run.name for run in RUNS])

@@ -98,7 +98,8 @@ def _tiles(strip: np.ndarray, count: int, size: int = 28, pad: int = 2) -> list[
 def test_interpolate_strip_ends_are_the_two_seeds_samples(trained_run, tmp_path):
     out = tmp_path / "strip.png"
     assert main(["interpolate", str(trained_run), "--seeds", "1", "2", "--frames", "5", "-o", str(out)]) == 0
-    tiles = _tiles(np.asarray(Image.open(out))[..., None] if Image.open(out).mode == "L" else np.asarray(Image.open(out)), 5)
+    image = Image.open(out)
+    tiles = _tiles(np.asarray(image)[..., None] if image.mode == "L" else np.asarray(image), 5)
     model = gans.load(trained_run)
     first, last = to_uint8(model.sample(1, seed=1))[0], to_uint8(model.sample(1, seed=2))[0]
     assert np.array_equal(tiles[0], first) and np.array_equal(tiles[-1], last)

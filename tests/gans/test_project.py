@@ -84,7 +84,8 @@ def test_cli_project_writes_the_npz_and_says_how_it_compares(tmp_path, capsys):
     from gans.uploads import tensor_to_image
 
     tensor_to_image(model.sample(1, seed=9)).resize((64, 64)).save(picture)
-    assert cli.main(["project", str(tmp_path / "run"), str(picture), "-o", str(tmp_path / "p.npz"), "--steps", "50"]) == 0
+    assert cli.main(["project", str(tmp_path / "run"), str(picture), "-o", str(tmp_path / "p.npz"),
+                     "--steps", "50"]) == 0
     arrays = np.load(tmp_path / "p.npz")
     assert set(arrays.files) == {"z", "image", "error"} and arrays["z"].shape == (1, 8)
     out = capsys.readouterr().out

@@ -51,7 +51,8 @@ def test_a_colour_photo_gets_one_sentence_against_the_gray_photo_and_a_note_on_t
     sentence = comparison(app)
     assert re.fullmatch(r"(Closer to the original than|No closer to the original than|About as close to the "
                         r"original as) the gray photo: PSNR \*\*\d+\.\d dB\*\* vs \d+\.\d dB, SSIM \*\*0\.\d{3}\*\* vs "
-                        r"0\.\d{3}; colourfulness \d+\.\d vs the original's \d+\.\d \(.*\)(; .*)?\.", sentence), sentence
+                        r"0\.\d{3}; colourfulness \d+\.\d vs the original's \d+\.\d \(.*\)(; .*)?\.",
+                        sentence), sentence
     notes = [caption.value for caption in app.caption if caption.value.startswith("Colour was computed")]
     assert notes == ["Colour was computed at 128×85 px and enlarged 4.7× onto the photo's 600×400 px lightness, "
                      "so fine colour detail is lost and edges may bleed; raise the render size for sharper colour."]

@@ -314,7 +314,8 @@ def test_a_run_trained_again_under_the_same_name_shows_only_its_new_log(copied_r
     assert float(table(app)["dcgan-a"]["best FD"]) == 8.25
     shutil.rmtree(copied_runs / "dcgan-a")
     # a longer log than the old one (a reader that only notices a shorter file would join the two)
-    train("dcgan", cfg=TrainConfig(steps=12, batch_size=8, device="cpu"), out=copied_runs / "dcgan-a", model_kwargs=TINY)
+    train("dcgan", cfg=TrainConfig(steps=12, batch_size=8, device="cpu"), out=copied_runs / "dcgan-a",
+          model_kwargs=TINY)
     RunDir(copied_runs / "dcgan-a").append_event({"type": "metric", "step": 12, "time": 1.0, "fd": 50.0})
     app.run()
     assert_clean(app)

@@ -296,7 +296,8 @@ def test_a_translation_run_is_not_offered(translation_run, conditional_run, tmp_
     assert not app.exception and not app.error
     options = app.selectbox(key="explore_checkpoint").options
     assert options[0] == first_listed().label and options[0].startswith(f"{first_listed().path.name} (shipped: ")
-    assert options == [*shipped_labels(), "cgan (run: cgan on fashion-mnist-mini, step 2)", "A Hugging Face Hub repo id…"]
+    assert options == [*shipped_labels(), "cgan (run: cgan on fashion-mnist-mini, step 2)",
+                       "A Hugging Face Hub repo id…"]
     assert not any("pix2pix" in option for option in options)
     assert large_frame(app), "the shipped generator is shown"
 

@@ -137,7 +137,8 @@ def test_loading_restores_the_saved_network_and_picks_the_variant_from_the_weigh
     other = load_inception(str(torchvision_like))
     assert not other.tf_fid and other.Mixed_7c.pool == "average"
     # the two pooling variants give other features from the same weights
-    assert not torch.allclose(inception_features(other, batch), inception_features(load_inception(str(fid_weights)), batch)[:, :])
+    assert not torch.allclose(inception_features(other, batch),
+                              inception_features(load_inception(str(fid_weights)), batch)[:, :])
 
 
 def test_bad_weight_files_get_one_clear_sentence(tmp_path):

@@ -106,7 +106,8 @@ def critic_gradients_at_step(model, seed=0):
     optimizers = model.configure_optimizers(TrainConfig())
     captured = []
     optimizers["discriminator"].register_step_pre_hook(
-        lambda opt, args, kwargs: captured.append(torch.cat([p.grad.flatten() for p in model.discriminator.parameters()]))
+        lambda opt, args, kwargs: captured.append(
+            torch.cat([p.grad.flatten() for p in model.discriminator.parameters()]))
     )
     torch.manual_seed(seed)
     stats = model.train_step(real_batch(model), optimizers, step=0)
