@@ -18,6 +18,8 @@ a setting of the trained model, chosen on validation photos.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from .color import AB_SCALE, lab_to_rgb
@@ -51,6 +53,7 @@ NUM_BINS = len(BIN_CENTERS)
 NEIGHBOURS = 5  # bins each pixel's soft target spreads over (the paper's 5 nearest)
 
 
+@functools.cache
 def _soft_table() -> tuple[torch.Tensor, torch.Tensor]:
     """For every a*b* on a 1-unit grid over [-AB_SCALE, AB_SCALE]²: the ``NEIGHBOURS`` nearest bins (indices) and
     their Gaussian weights (summing to 1). A table lookup per pixel is far cheaper than distances to every bin."""
@@ -63,7 +66,6 @@ def _soft_table() -> tuple[torch.Tensor, torch.Tensor]:
     return index, weights
 
 
-_TABLE_INDEX, _TABLE_WEIGHTS = _soft_table()
 _TABLE_SIDE = int(2 * AB_SCALE) + 1
 
 
@@ -85,7 +87,8 @@ def _soft_cells(ab: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Normalised a*b* (N, 2, H, W) → each pixel's nearest bins and their soft weights, (P, K) each."""
     cells = ((ab.detach().float() + 1) * AB_SCALE).round().clamp(0, _TABLE_SIDE - 1).long()
     cell = (cells[:, 0] * _TABLE_SIDE + cells[:, 1]).flatten()
-    return _TABLE_INDEX.to(ab.device)[cell], _TABLE_WEIGHTS.to(ab.device)[cell]
+    index, weights = _soft_table()  # built on first use: importing gans costs nothing for training-only tables
+    return index.to(ab.device)[cell], weights.to(ab.device)[cell]
 
 
 def histogram(ab: torch.Tensor) -> torch.Tensor:
