@@ -95,10 +95,10 @@ def colorizer(model, model_key: tuple) -> None:
     name, data = picked
     digest = hashlib.sha256(data).hexdigest()
     hints = tuple((h.x, h.y, h.colour) for h in hints_for(digest)) if getattr(model, "hints", False) else ()
-    reference_digest = hashlib.sha256(reference.getvalue()).hexdigest() if reference is not None else ""
+    reference_name, reference_data, reference_digest = reference or ("", None, "")
     try:
         result = colorization(model, model_key, digest, data, int(render_size), hints, reference_digest,
-                              reference.getvalue() if reference is not None else None)
+                              reference_data)
     except gans.GansError as error:  # not an image, truncated, too large, empty...
         st.error(str(error))
         return
@@ -106,7 +106,7 @@ def colorizer(model, model_key: tuple) -> None:
     if result["render_note"]:
         render_note.caption(result["render_note"])
     sizes = f"{width}×{height} px · network at {render_width}×{render_height} px"
-    like = f" · colours like {reference.name}" if reference is not None else ""
+    like = f" · colours like {reference_name}" if reference is not None else ""
     pictures = [(result["gray"], f"Gray input ({name})"), (result["output"], f"Colorized · {sizes}{like}")]
     if result["original"] is not None:
         pictures.append((result["original"], "Original"))

@@ -12,10 +12,10 @@ from gans import reference as colour_reference
 from studio.common import image_uploader
 
 
-def reference_upload(model, key: str):
-    """The reference upload (keyed ``{key}_reference_upload``) for a colorizer that takes hints, else None. A file
-    that is not a colour photo (not an image, gray, too large) gets one error line, and the photo is coloured
-    without it."""
+def reference_upload(model, key: str) -> tuple[str, bytes, str] | None:
+    """The reference upload (keyed ``{key}_reference_upload``) for a colorizer that takes hints, as (file name,
+    bytes, SHA-256 digest), else None. A file that is not a colour photo (not an image, gray, too large) gets one
+    error line, and the photo is coloured without it."""
     if not getattr(model, "hints", False):
         return None
     upload = image_uploader("Colour like this photo (optional): its colours go to the parts of your photo that "
@@ -23,11 +23,12 @@ def reference_upload(model, key: str):
     if upload is None:
         return None
     data = upload.getvalue()
-    problem = reference_problem(hashlib.sha256(data).hexdigest(), data)
+    digest = hashlib.sha256(data).hexdigest()
+    problem = reference_problem(digest, data)
     if problem:
         st.error(f"{problem} (the photo is coloured without it)")
         return None
-    return upload
+    return upload.name, data, digest
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
