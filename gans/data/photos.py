@@ -377,7 +377,7 @@ _PHOTO_LIST = json.loads(PHOTO_LIST_FILE.read_text(encoding="utf-8"))
 OFFLINE_SOURCES: dict[str, Path | None] = {
     name: _source_folder(source) for name, source in _PHOTO_LIST["sources"].items()
 }
-#: The Debian packages of each split's collections (what ``apt install`` needs), from the data file.
+#: The Debian packages of every split's collections (what ``apt install`` needs): those the data file's sources name.
 OFFLINE_DEBIAN_PACKAGES = (
     "mate-backgrounds opencv-doc lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 lxqt-themes tuxtype-data "
     "palapeli-data sddm-theme-maldives python-matplotlib-data scribus-template kphotoalbum scratch tuxpaint-data "
