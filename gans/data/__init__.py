@@ -23,6 +23,7 @@ from . import folder  # noqa: E402,F401  folder (any folder or .zip of images)
 from . import pair_folders  # noqa: E402,F401  paired-folder, unpaired-folder, facades, maps, horse2zebra...
 from . import demo_pairs  # noqa: E402,F401  edges2fashion, sneaker2boot (offline, from the embedded data)
 from .photos import PhotoData  # noqa: E402  photo-folder, offline-photos (colour photos for the colorizer)
+from . import aged_photos  # noqa: E402,F401  aged-photos (photos and aged copies: pairs for restoration)
 
 DEFAULT_DATASET = "fashion-mnist-mini"
 

@@ -4,7 +4,11 @@
 - Discriminator: 70×70 PatchGAN that sees the input and an output side by side (conditional): D(A, B).
 - Objective: adversarial + λ·L1(G(A), B) with λ = 100; the discriminator's objective is halved.
 - Data: paired images (facades, edges2shoes, or the offline ``edges2fashion``) with the paper's jitter:
-  resize to 286/256 of the size, random crop back, random horizontal flip (``gans.data.pairs``).
+  resize to 286/256 of the size, random crop back, random horizontal flip (``gans.data.pairs``); or photos and
+  aged copies of them, made afresh every batch (``aged-photos``), for photo restoration.
+- ``residual``: the output is the input plus a correction, G(A) = clamp(A + 2·U(A), -1, 1), for inputs and outputs
+  that are mostly the same picture (restoration): the network starts as the identity and learns only what to
+  change. Off by default (an edge map is nothing like its photo).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class Pix2Pix(TranslationGAN):
         lr: float = 2e-4,
         betas: tuple[float, float] = (0.5, 0.999),
         optimizer: str = "adam",
+        residual: bool = False,
     ):
         super().__init__()
         check_translation_settings(image_size, (in_channels, out_channels), lr, optimizer, betas)
@@ -58,7 +63,10 @@ class Pix2Pix(TranslationGAN):
         self.generator = UNetGenerator(in_channels, out_channels, width, depth, norm, dropout)
         self.discriminator = PatchDiscriminator(in_channels + out_channels, width, d_layers, norm)
         self.apply(dcgan_init)  # N(0, 0.02), as the paper's code
-        self.l1_weight, self.loss = l1_weight, loss
+        if residual and in_channels != out_channels:
+            raise ConfigError(f"a residual generator adds its output to its input: it needs as many input as "
+                              f"output channels, got {in_channels} → {out_channels}")
+        self.l1_weight, self.loss, self.residual = l1_weight, loss, bool(residual)
 
     @property
     def input_multiple(self) -> int:
@@ -72,13 +80,23 @@ class Pix2Pix(TranslationGAN):
         return self.generator
 
     def settings_for_data(self, data) -> dict:
-        return {"in_channels": data.a.shape[1], "out_channels": data.b.shape[1]}
+        return {"in_channels": data.channels_a, "out_channels": data.channels_b}
+
+    def _generate(self, network, source: torch.Tensor) -> torch.Tensor:
+        """G(A): the U-Net's output, or with ``residual`` the input plus twice it, clamped to [-1, 1]."""
+        out = network(source)
+        return (source + 2 * out).clamp(-1, 1) if self.residual else out
+
+    def _translate(self, images: torch.Tensor, direction: str) -> torch.Tensor:
+        if not self.residual:
+            return self._run_network(self.generator, images)
+        return self._run_network(_Residual(self.generator), images)
 
     def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
         """One D update on (A, B) real vs (A, G(A)) fake, then one G update (adversarial + λ·L1)."""
         opt_g, opt_d = optimizers["generator"], optimizers["discriminator"]
         source, target = batch.images, batch.targets  # (N, Ca, H, W), (N, Cb, H, W)
-        fake = self.generator(source)
+        fake = self._generate(self.generator, source)
 
         real_scores = self.discriminator(torch.cat([source, target], 1))  # (N, 1, H', W') patch logits
         fake_scores = self.discriminator(torch.cat([source, fake.detach()], 1))
@@ -105,3 +123,14 @@ class Pix2Pix(TranslationGAN):
     def _preview_rows(self, batch: Batch) -> list[torch.Tensor]:
         """Input, translation, target."""
         return [batch.images, self.translate(batch.images), batch.targets]
+
+
+class _Residual(torch.nn.Module):
+    """A residual generator as one network (input + 2 × U-Net output, clamped), for ``_run_network``."""
+
+    def __init__(self, network: torch.nn.Module):
+        super().__init__()
+        self.network = network
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x + 2 * self.network(x)).clamp(-1, 1)

@@ -96,8 +96,8 @@ class TranslationGAN(ImageToImageGAN):
         if data.crop_size != size and not (data.crop_size is None and data.a.shape[2:] == (size, size)):
             raise ConfigError(f"the data is cropped to {data.crop_size} but the model trains at {size}; "
                               "prepare the data at the model's size")
-        if data.a.shape[1] != a_channels or data.b.shape[1] != b_channels:
-            raise ConfigError(f"the data has {data.a.shape[1]} → {data.b.shape[1]} channels but the model "
+        if data.channels_a != a_channels or data.channels_b != b_channels:
+            raise ConfigError(f"the data has {data.channels_a} → {data.channels_b} channels but the model "
                               f"translates {a_channels} → {b_channels}")
 
 
