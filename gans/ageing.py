@@ -53,6 +53,16 @@ class Ageing:
                 raise ConfigError(f"ageing strength {item.name} must be a number in [0, 1], got {value!r}")
 
 
+#: Fixed mixes the restoration benchmark and the studio's examples age held-out photos with. Training draws every
+#: degradation on its own (present half the time, at a strength uniform in [0.2, 1]), so it never draws these mixes.
+HELD_OUT_AGEINGS = {
+    "faded sepia print": Ageing(fade=0.8, cast=0.9, grain=0.3, dust=0.4),
+    "grainy soft snapshot": Ageing(blur=0.6, grain=0.9, jpeg=0.25),
+    "scratched, creased print": Ageing(fade=0.4, scratches=0.9, dust=0.7, creases=0.8),
+    "compressed scan": Ageing(fade=0.3, cast=0.5, blur=0.3, jpeg=1.0),
+}
+
+
 def random_ageing(generator: torch.Generator | None = None, presence: float = 0.5) -> Ageing:
     """A random mix: each degradation present with probability ``presence``, at a strength uniform in [0.2, 1]."""
     draws = torch.rand(2, len(fields(Ageing)), generator=generator).tolist()

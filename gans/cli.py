@@ -355,6 +355,29 @@ def cmd_upscale(args) -> int:
     return 0
 
 
+def cmd_restore(args) -> int:
+    from . import load
+    from .colorize import parse_hint
+    from .restore import RestoreSettings, default_colorizer, default_restorer, restore_file
+    from .upscale import default_upscaler
+
+    settings = RestoreSettings(restore=not args.no_restore, colorize=args.colorize,
+                               hints=tuple(parse_hint(text) for text in args.hint), reference=args.reference,
+                               upscale=args.upscale, render_size=args.render_size)  # bad settings stop here
+    restorer = load(args.restorer or default_restorer(), device=args.device) if settings.restore else None
+    colorizer = (load(args.colorizer or default_colorizer(), device=args.device)
+                 if settings.colorize != "no" else None)
+    upscaler = load(args.upscaler or default_upscaler(), device=args.device) if settings.upscale > 1 else None
+    result = restore_file(args.input, settings, restorer=restorer, colorizer=colorizer, upscaler=upscaler)
+    _write_image(result.output, Path(args.output))
+    for note in result.notes:
+        print(note)
+    width, height = result.output.size
+    done = " → ".join(name for name, _ in result.steps) or "nothing (every step off)"
+    print(f"wrote {args.output} ({width}×{height}; {done})")
+    return 0
+
+
 def cmd_synth(args) -> int:
     from . import load
     from .catalog import describe
@@ -538,6 +561,26 @@ def build_parser() -> argparse.ArgumentParser:
                                                                       "memory); large images are tiled automatically")
     up.add_argument("--device", default="cpu")
     up.set_defaults(func=cmd_upscale)
+
+    rest = commands.add_parser("restore", help="an old photo restored (fading, casts, grain, scratches...), "
+                                               "coloured when it is gray, and upscaled: each step optional")
+    rest.add_argument("input", help="photo (PNG, JPEG, BMP, GIF, WebP or TIFF), any size")
+    rest.add_argument("-o", "--output", required=True, help="output image (.png, .jpg, .webp or .bmp)")
+    rest.add_argument("--no-restore", action="store_true", help="skip the restoration step")
+    rest.add_argument("--colorize", choices=("auto", "yes", "no"), default="auto",
+                      help="colour it: auto (default: when it is gray or one tint such as sepia), yes or no")
+    rest.add_argument("--hint", action="append", default=[], metavar="X,Y,#RRGGBB",
+                      help="a colour hint for the colour step, in the input's pixels (repeatable)")
+    rest.add_argument("--reference", metavar="PHOTO", help="a colour photo whose colours the colour step uses")
+    rest.add_argument("--render-size", type=_positive_int, default=256, metavar="PX",
+                      help="longer side the colorizer runs at (default 256)")
+    rest.add_argument("--upscale", type=int, choices=(1, 2, 4), default=1, help="make it 2 or 4 times larger "
+                                                                               "(default 1: off)")
+    rest.add_argument("--restorer", metavar="RUN_OR_ID", help="restoration run (default: the shipped one)")
+    rest.add_argument("--colorizer", metavar="RUN_OR_ID", help="colorizer run (default: the shipped one)")
+    rest.add_argument("--upscaler", metavar="RUN_OR_ID", help="upscaler run (default: the shipped one)")
+    rest.add_argument("--device", default="cpu")
+    rest.set_defaults(func=cmd_restore)
 
     synth = commands.add_parser("synth", help="a labelled folder of generated images (one sub-folder per class) "
                                               "from a class-conditional run")

@@ -24,6 +24,7 @@ PAGES = [
     ("pages/explore.py", "Explore", ":material/explore:"),
     ("pages/compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/translate.py", "Translate", ":material/compare:"),
+    ("pages/restore.py", "Restore", ":material/auto_fix_high:"),
     ("pages/colorize.py", "Colorize", ":material/palette:"),
     ("pages/upscale.py", "Upscale", ":material/zoom_in:"),
     ("pages/detect.py", "Detect", ":material/troubleshoot:"),
