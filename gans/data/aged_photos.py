@@ -112,6 +112,6 @@ def load_aged_photos_dataset(*, path=None, split="train", image_size=None, downl
 
 describe_domains("aged-photos",
                  a=Domain("old photo", "an old or damaged colour photo of any size: faded, tinted, soft, grainy, "
-                          "blocky from compression, scratched, dusty or creased"),
+                          "blocky from compression, scratched, dusty or creased", kind="photo"),
                  b=Domain("restored photo", "the same photo, same size, with the damage undone as far as it can "
-                          "tell"))
+                          "tell", kind="photo"))

@@ -129,9 +129,9 @@ def load_edges2fashion(*, path=None, split="train", image_size=None, download=Tr
 describe_domains(
     "edges2fashion",
     a=Domain("edge drawing", "an edge drawing of a garment, shoe or bag: thin black outlines on a white background "
-             "(not a photo)"),
+             "(not a photo)", kind="edges", size=28),
     b=Domain("garment", "a small gray picture of a garment, shoe or bag, light on a black background "
-             "(as in Fashion-MNIST)"),
+             "(as in Fashion-MNIST)", kind="garment", size=28),
 )
 
 
@@ -156,7 +156,7 @@ def load_sneaker2boot(*, path=None, split="train", image_size=None, download=Tru
 describe_domains(
     "sneaker2boot",
     a=Domain("sneaker", "a small gray picture of a sneaker seen from the side, light on a black background "
-             "(as in Fashion-MNIST)"),
+             "(as in Fashion-MNIST)", kind="garment", size=28),
     b=Domain("ankle boot", "a small gray picture of an ankle boot seen from the side, light on a black "
-             "background (as in Fashion-MNIST)"),
+             "background (as in Fashion-MNIST)", kind="garment", size=28),
 )
