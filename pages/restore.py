@@ -35,12 +35,10 @@ def preview(picture):
 
 
 @st.cache_data(max_entries=8, show_spinner="Restoring…")
-def restoration(upload_digest: str, _data: bytes, restore: bool, colorize: str, upscale: int, hints: tuple,
-                reference_digest: str, _reference: bytes | None) -> dict:
+def restoration(_models: dict, models_key: tuple, upload_digest: str, _data: bytes, settings_key: tuple,
+                _settings) -> dict:
     """Every step's preview PNG, the coloured step's picture (for hints), the download and its size, and notes."""
-    settings = flow.RestoreSettings(restore=restore, colorize=colorize, upscale=upscale, reference=_reference,
-                                    hints=tuple(gans.colorize.ColourHint(*hint) for hint in hints))
-    result = flow.restore_file(_data, settings, **models(settings))
+    result = flow.restore_file(_data, _settings, **_models)
     coloured = dict(result.steps).get("coloured")
     return {"input": png_bytes(preview(result.input)), "download": png_bytes(result.output),
             "steps": [(name, png_bytes(preview(picture))) for name, picture in result.steps],
@@ -48,14 +46,15 @@ def restoration(upload_digest: str, _data: bytes, restore: bool, colorize: str, 
             "notes": result.notes}
 
 
-def models(settings) -> dict:
-    """The shipped models the steps that are on need, loaded once per server (``load_model``)."""
-    def shipped(path: str):
-        return load_picked(path, False)[0]
-
-    return {"restorer": shipped(flow.default_restorer()) if settings.restore else None,
-            "colorizer": shipped(flow.default_colorizer()) if settings.colorize != "no" else None,
-            "upscaler": shipped(default_upscaler()) if settings.upscale > 1 else None}
+def models(settings) -> tuple[dict, tuple]:
+    """The shipped models the steps that are on need, loaded once per server (``load_picked``), and a key that
+    changes when one of them does (its folder and weights' time)."""
+    paths = {"restorer": flow.default_restorer() if settings.restore else None,
+             "colorizer": flow.default_colorizer() if settings.colorize != "no" else None,
+             "upscaler": default_upscaler() if settings.upscale > 1 else None}
+    loaded = {role: load_picked(path, False) if path else (None, None) for role, path in paths.items()}
+    key = tuple((path, info.modified if info else None) for path, (_, info) in zip(paths.values(), loaded.values()))
+    return {role: model for role, (model, _) in loaded.items()}, key
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
@@ -95,7 +94,11 @@ if picked is not None:
     hints = tuple((h.x, h.y, h.colour) for h in hints_for(digest)) if colorize != "no" else ()
     reference_name, reference_data, reference_digest = reference or ("", None, "")
     try:
-        result = restoration(digest, data, restore, colorize, upscale, hints, reference_digest, reference_data)
+        settings = flow.RestoreSettings(restore=restore, colorize=colorize, upscale=upscale, reference=reference_data,
+                                        hints=tuple(gans.colorize.ColourHint(*hint) for hint in hints))
+        loaded, models_key = models(settings)
+        result = restoration(loaded, models_key, digest, data, (restore, colorize, upscale, hints, reference_digest),
+                             settings)
     except gans.GansError as error:  # not an image, too large, a missing model...
         st.error(str(error))
         st.stop()
