@@ -196,6 +196,25 @@ def default_restorer() -> str:
     return str(shipped[0])
 
 
+def shipped_models(settings: RestoreSettings) -> dict[str, str | None]:
+    """The shipped model folder of each role ("restorer", "colorizer", "upscaler": the keyword arguments of
+    ``restore_file``) that ``settings`` need, None for a step that is off. ``ConfigError`` when one is missing."""
+    from .upscale import default_upscaler
+
+    return {"restorer": default_restorer() if settings.restore else None,
+            "colorizer": default_colorizer() if settings.colorize != "no" else None,
+            "upscaler": default_upscaler() if settings.upscale > 1 else None}
+
+
+def step_help() -> dict[str, str]:
+    """A sentence per step, for a page's widgets."""
+    return {"restore": "A photo-restoration Pix2Pix trained on photos aged afresh every batch (fading, colour casts, "
+                       "blur, grain, JPEG blocks, scratches, dust, creases); it keeps the photo's size.",
+            "colour": "The colorizer, with your colour hints and a reference photo: 'auto' colours a photo that is "
+                      "gray or one tint (sepia), judged after the restoration.",
+            "upscale": "The super-resolution GAN (×4; ×2 is its result halved with a Lanczos filter)."}
+
+
 def default_colorizer() -> str:
     """The shipped colorizer. ``ConfigError`` when there is none."""
     from .catalog import list_checkpoints

@@ -13,7 +13,6 @@ import streamlit as st
 import gans
 from gans import restore as flow
 from gans.images import png_bytes
-from gans.upscale import default_upscaler
 from studio.common import KEEP, image_uploader, load_picked, upload_or_example
 from studio.hints import hint_editor, hints_for
 from studio.reference import reference_upload
@@ -38,7 +37,7 @@ def preview(picture):
 def restoration(_models: dict, models_key: tuple, upload_digest: str, _data: bytes, settings_key: tuple,
                 _settings) -> dict:
     """Every step's preview PNG, the coloured step's picture (for hints), the download and its size, and notes."""
-    result = flow.restore_file(_data, _settings, **_models)
+    result = flow.restore_file(_data, _settings, **_models)  # keyword per role: restorer, colour and upscale models
     coloured = dict(result.steps).get("coloured")
     return {"input": png_bytes(preview(result.input)), "download": png_bytes(result.output),
             "steps": [(name, png_bytes(preview(picture))) for name, picture in result.steps],
@@ -49,9 +48,7 @@ def restoration(_models: dict, models_key: tuple, upload_digest: str, _data: byt
 def models(settings) -> tuple[dict, tuple]:
     """The shipped models the steps that are on need, loaded once per server (``load_picked``), and a key that
     changes when one of them does (its folder and weights' time)."""
-    paths = {"restorer": flow.default_restorer() if settings.restore else None,
-             "colorizer": flow.default_colorizer() if settings.colorize != "no" else None,
-             "upscaler": default_upscaler() if settings.upscale > 1 else None}
+    paths = flow.shipped_models(settings)
     loaded = {role: load_picked(path, False) if path else (None, None) for role, path in paths.items()}
     key = tuple((path, info.modified if info else None) for path, (_, info) in zip(paths.values(), loaded.values()))
     return {role: model for role, (model, _) in loaded.items()}, key
@@ -71,18 +68,17 @@ st.caption("An old photo, one flow: restore it (fading, colour casts, blur, grai
 controls, _ = st.columns([2, 1])
 with controls:
     upload = image_uploader("Old photo (any size: PNG, JPEG, BMP, GIF, WebP or TIFF)", KEY)
-    restore = st.toggle("Restore", True, key="restore_restore", persist_state=KEEP,
-                        help="A photo-restoration Pix2Pix trained on photos aged on the fly "
-                             "(checkpoints/pix2pix-restore-photos)")
+    explain = flow.step_help()
+    restore = st.toggle("Restore", True, key="restore_restore", persist_state=KEEP, help=explain["restore"])
     colorize = st.radio("Colour", list(COLOUR_LABELS), horizontal=True, key="restore_colorize", persist_state=KEEP,
-                        format_func=COLOUR_LABELS.get)
+                        format_func=COLOUR_LABELS.get, help=explain["colour"])
     upscale = st.radio("Upscale", list(UPSCALE_LABELS), horizontal=True, key="restore_upscale", persist_state=KEEP,
-                       format_func=UPSCALE_LABELS.get)
+                       format_func=UPSCALE_LABELS.get, help=explain["upscale"])
     reference = None
     if colorize != "no":
         try:
             reference = reference_upload(load_picked(flow.default_colorizer(), False)[0], KEY)
-        except gans.GansError as error:
+        except gans.GansError as error:  # no shipped colour model
             st.error(str(error))
 shown = [] if upload is not None else examples()
 picked = upload_or_example(upload, KEY, shown, "Aged held-out photo", [label for label, _ in shown],
