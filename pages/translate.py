@@ -1,7 +1,9 @@
-"""Translate: run an image-to-image checkpoint on an uploaded image of any size.
+"""Translate: run an image-to-image checkpoint on an uploaded image of any size, or on a drawing.
 
 Widgets → ``gans.translate.translate_file`` → ``st.image`` / download. The model is cached per checkpoint; each
-translation is cached by (model, upload, direction, tiling), so other widgets' reruns do not recompute it.
+translation is cached by (model, upload, direction, tiling), so other widgets' reruns do not recompute it. An
+upload that does not look like the model's input gets a warning first (``gans.describe_input.upload_fit``); a
+model that takes edge drawings gets a sketch pad (``studio.sketch``, converted by ``gans.sketch``).
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans import describe_input, translate as task
+from gans import describe_input, sketch
+from gans import translate as task
 from gans.catalog import grid_rows
 from gans.images import png_bytes
 from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, upload_or_example
 from studio.shell import ensure_shell
+from studio.sketch import DRAW, fit_warning, input_choice, sketch_pad
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
@@ -25,10 +29,27 @@ TILE_CHOICES = ["auto", 256, 512, 1024]
 
 # ---- cached work -----------------------------------------------------------------------------------------------
 @st.cache_data(max_entries=16, show_spinner="Translating…")
-def translation(_model, model_key, upload_digest: str, data: bytes, direction: str, tile):
-    """(input PNG, output PNG, tiling message, output size) for one upload; errors propagate to the page."""
+def translation(_model, model_key, _info, upload_digest: str, data: bytes, direction: str, tile, shrink: bool):
+    """(input PNG, output PNG, tiling message, output size) for one upload, shrunk like a sketch when ``shrink``;
+    errors propagate to the page."""
+    if shrink:
+        drawn = sketch.translate_sketch(_model, _info, data, direction)
+        return png_bytes(drawn.input), png_bytes(drawn.output), "", drawn.output.size
     result = task.translate_file(_model, data, direction, tile=None if tile == "auto" else int(tile))
     return png_bytes(result.input), png_bytes(result.output), result.report.message, result.output.size
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def upload_fit(model_key, _info, upload_digest: str, data: bytes, direction: str):
+    """Does the upload look like the model's input (``gans.describe_input.upload_fit``)?"""
+    return describe_input.upload_fit(_info, direction, data)
+
+
+@st.cache_data(max_entries=16, show_spinner="Translating…")
+def sketched(_model, model_key, _info, drawing_digest: str, drawing: bytes, direction: str):
+    """(output PNG enlarged, model input PNG enlarged, output size) of one drawing (``gans.sketch``)."""
+    drawn = sketch.translate_sketch(_model, _info, drawing, direction)
+    return png_bytes(sketch.enlarge(drawn.output)), png_bytes(sketch.enlarge(drawn.input, 96)), drawn.output.size
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -59,6 +80,8 @@ def translator(model, model_key: tuple, info) -> None:
                                  persist_state=KEEP, format_func=label)
         examples = held_out_examples(info.data, direction, info.image_size)
         expected_input(info, direction, examples)
+        if sketch.takes_sketches(info, direction) and input_choice() == DRAW:
+            return sketcher(model, model_key, info, direction, label(direction))
         upload = image_uploader("Image (any size: PNG, JPEG, BMP, GIF, WebP or TIFF)", TASK)
         tile = st.selectbox("Tiling", TILE_CHOICES, key="translate_tile", persist_state=KEEP,
                             format_func=lambda t: "automatic (large images only)" if t == "auto" else f"{t} px tiles",
@@ -74,7 +97,9 @@ def translator(model, model_key: tuple, info) -> None:
 
     digest = hashlib.sha256(data).hexdigest()
     try:
-        input_png, output_png, message, (width, height) = translation(model, model_key, digest, data, direction, tile)
+        shrink = fit_warning(upload_fit(model_key, info, digest, data, direction))
+        input_png, output_png, message, (width, height) = translation(model, model_key, info, digest, data,
+                                                                      direction, tile, shrink)
     except gans.GansError as error:  # not an image, truncated, too large, a bad tile size...
         st.error(str(error))
         return
@@ -86,6 +111,25 @@ def translator(model, model_key: tuple, info) -> None:
     stem = name.rsplit(".", 1)[0]
     st.download_button("Download the result (PNG)", output_png, file_name=f"{stem}-{info.architecture}-{direction}.png",
                        mime="image/png", on_click="ignore", key="translate_download", icon=":material/download:")
+
+
+def sketcher(model, model_key: tuple, info, direction: str, label: str) -> None:
+    """The sketch pad beside the model's output (its small output enlarged, crisp) and what the model saw."""
+    pad, shown = st.columns(2)
+    with pad:
+        drawing = sketch_pad()
+    if drawing is None:
+        shown.info("The pad is blank: draw an outline with the mouse, or start from an example.")
+        return
+    try:
+        output_png, input_png, (width, height) = sketched(model, model_key, info, hashlib.sha256(drawing).hexdigest(),
+                                                          drawing, direction)
+    except gans.GansError as error:  # a drawing with (almost) no ink
+        shown.error(str(error))
+        return
+    shown.image(output_png, caption=f"{label} · the model's {width}×{height} px output, enlarged", output_format="PNG")
+    shown.image(input_png, caption=f"What the model sees: your drawing as its training edges look ({width} px)",
+                output_format="PNG")
 
 
 # ---- the page --------------------------------------------------------------------------------------------------

@@ -40,9 +40,10 @@ def shipped(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def page(shipped, monkeypatch):
+    """The page opened on the uploads (an edge model opens on its sketch pad: tests/pages/test_translate_sketch.py)."""
     monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(shipped))
-
-    return page_opener(PAGE)
+    open_page = page_opener(PAGE)
+    return lambda **session: open_page(**{"translate_input": "Upload", **session})
 
 
 def noise(width: int, height: int, mode: str = "RGB") -> Image.Image:
