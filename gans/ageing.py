@@ -7,7 +7,7 @@ the photo as it is); ``random_ageing`` draws a fresh mix for every photo of ever
 same ageing twice.
 
 - **fade**: contrast lowered toward the photo's mean and the blacks lifted (a washed-out print);
-- **cast**: a colour cast (yellow-brown by default, the commonest in old prints, or a random hue);
+- **cast**: a yellow-brown colour cast, the commonest in old prints;
 - **blur**: a Gaussian blur (a soft lens, a slightly moved camera);
 - **grain**: film grain, mostly the same in the three channels (silver grain is colourless);
 - **jpeg**: 8×8 block DCT quantisation, as JPEG compression at a low quality leaves blocks and ringing;

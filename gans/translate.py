@@ -104,6 +104,8 @@ def held_out_examples(data_name: str, direction: str, image_size: int, count: in
         data = load_dataset(data_name, split="test", download=False)
     except (GansError, OSError):
         return []
+    if hasattr(data, "held_out_pictures"):  # data made on the fly (aged-photos): its own held-out inputs
+        return data.held_out_pictures(direction, count)
     images = data.a if direction == "a2b" else data.b
     return [to_pil(image.permute(1, 2, 0).numpy()).resize((image_size, image_size), Image.Resampling.BICUBIC)
             for image in images[:count]]

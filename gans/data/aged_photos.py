@@ -88,6 +88,22 @@ class AgedPhotos:
         clean = self.photos.batch(indices).images
         return Batch(age_model_range(clean), None, clean)
 
+    def held_out_pictures(self, direction: str, count: int) -> list:
+        """The first ``count`` photos at their own size (PIL), aged by the fixed held-out mixes in turn
+        (``gans.ageing.HELD_OUT_AGEINGS``, never drawn in training) for "a2b", clean for "b2a"."""
+        from PIL import Image
+
+        from ..ageing import HELD_OUT_AGEINGS
+
+        mixes = list(HELD_OUT_AGEINGS.values())
+        pictures = []
+        for number, photo in enumerate(self.photos.photos[:count]):
+            clean = photo[None].float() / 255
+            aged = age(clean, mixes[number % len(mixes)], torch.Generator().manual_seed(number))
+            chosen = aged if direction == "a2b" else clean
+            pictures.append(Image.fromarray(chosen[0].mul(255).round().to(torch.uint8).permute(1, 2, 0).numpy()))
+        return pictures
+
     def examples(self, n: int) -> Batch:
         """The first ``n`` photos' centred crops and their aged copies (a fixed seed: the same on every call)."""
         clean = self.photos.examples(n).images
