@@ -189,3 +189,12 @@ def test_the_cli_refuses_hints_without_the_colour_step(tmp_path, capsys):
     assert main(["restore", str(source), "-o", str(tmp_path / "o.png"), "--colorize", "no", "--hint",
                  "1,1,#ff0000"]) == 2
     assert capsys.readouterr().err.strip().count("\n") == 0  # one line
+
+
+def test_translate_offers_test_photos_aged_by_the_held_out_mixes_at_their_own_size():
+    aged = translate.held_out_examples("aged-photos", "a2b", 256, count=2)
+    clean = translate.held_out_examples("aged-photos", "b2a", 256, count=2)
+    assert len(aged) == len(clean) == 2
+    for old, new in zip(aged, clean):
+        assert old.size == new.size and max(old.size) <= 512
+        assert np.abs(np.asarray(old).astype(int) - np.asarray(new)).mean() > 2
