@@ -56,6 +56,7 @@ def sketch_pad() -> bytes | None:
 
     state = _state()
     strokes = sketch.example_strokes(state["start"]) if state["start"] else []
+    st.space("medium")  # room for the pad's toolbar, which shows above it on hover
     drawn = st_canvas(stroke_width=sketch.PEN_WIDTH, stroke_color=sketch.INK, background_color="#ffffff",
                       height=sketch.CANVAS_SIZE, width=sketch.CANVAS_SIZE, drawing_mode="freedraw",
                       initial_drawing=fabric_drawing(strokes), return_image_data=True,
