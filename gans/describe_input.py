@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .data.domains import Domain
+from .decode import to_l_or_rgb
 
 #: What the two sides of a dataset that declares nothing are, by the dataset's kind (the user's own folders)
 SIDES_BY_KIND = {"paired": ("the left half of each training pair", "the right half of each training pair"),
@@ -122,14 +123,14 @@ class PictureStats:
 
 
 def picture_stats(picture: Image.Image) -> PictureStats:
-    """``PictureStats`` of a decoded picture (any mode PIL converts to RGB), measured on a copy at most
+    """``PictureStats`` of a decoded picture (any mode; transparency counts as white), measured on a copy at most
     ``STATS_SIDE`` pixels on its longer side."""
     width, height = picture.size
-    small = picture.convert("RGB")
-    if max(width, height) > STATS_SIDE:
+    small = picture if picture.mode in ("L", "RGB") else to_l_or_rgb(picture)  # the decoder's rule: alpha on white
+    if max(width, height) > STATS_SIDE:  # shrink first: a 50-megapixel photo is never copied whole
         scale = STATS_SIDE / max(width, height)
         small = small.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BOX)
-    rgb = np.asarray(small, dtype=np.float32)
+    rgb = np.asarray(small.convert("RGB"), dtype=np.float32)
     red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     red_green, yellow_blue = red - green, (red + green) / 2 - blue
     colourfulness = (math.hypot(float(red_green.std()), float(yellow_blue.std()))
