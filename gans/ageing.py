@@ -78,7 +78,7 @@ def age(images: torch.Tensor, ageing: Ageing, generator: torch.Generator | None 
                           f"{images.dtype}")
     x = images.float().clone()
     if ageing.blur:
-        x = _blur(x, 0.3 + 2.7 * ageing.blur)
+        x = gaussian_blur(x, 0.3 + 2.7 * ageing.blur)
     if ageing.fade:
         mean = x.mean(dim=(1, 2, 3), keepdim=True)
         x = mean + (x - mean) * (1 - 0.55 * ageing.fade) + 0.12 * ageing.fade * (1 - x)
@@ -99,7 +99,8 @@ def age(images: torch.Tensor, ageing: Ageing, generator: torch.Generator | None 
 
 
 # ---- the degradations -----------------------------------------------------------------------------------------
-def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """(N, C, H, W) blurred by a separable Gaussian of ``sigma`` px, edges replicated; the same shape."""
     radius = max(1, math.ceil(2.5 * sigma))
     offsets = torch.arange(-radius, radius + 1, dtype=torch.float32)
     kernel = torch.exp(-offsets.square() / (2 * sigma**2))

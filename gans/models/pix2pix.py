@@ -8,7 +8,11 @@
   aged copies of them, made afresh every batch (``aged-photos``), for photo restoration.
 - ``residual``: the output is the input plus a correction, G(A) = clamp(A + 2·U(A), -1, 1), for inputs and outputs
   that are mostly the same picture (restoration): the network starts as the identity and learns only what to
-  change. Off by default (an edge map is nothing like its photo).
+  change. Off by default (an edge map is nothing like its photo). Its read-out can be calibrated after training:
+  the correction 2·U(A) splits into a broad part (a Gaussian blur of it, σ = ``BROAD_SIGMA`` px: colour casts,
+  fading) and a fine part (the rest: grain, dust, scratches), scaled by ``correction_broad`` and
+  ``correction_fine`` (1 and 1: as trained). A global tone is ambiguous (a warm photo looks like a sepia cast), so
+  a model unsure of it does better to correct it less; both are chosen on validation photos.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import losses
+from ..ageing import gaussian_blur
 from ..errors import ConfigError
 from ..layers import PatchDiscriminator, UNetGenerator, dcgan_init
 from ..registry import register
@@ -49,6 +54,8 @@ class Pix2Pix(TranslationGAN):
         betas: tuple[float, float] = (0.5, 0.999),
         optimizer: str = "adam",
         residual: bool = False,
+        correction_broad: float = 1.0,
+        correction_fine: float = 1.0,
     ):
         super().__init__()
         check_translation_settings(image_size, (in_channels, out_channels), lr, optimizer, betas)
@@ -66,7 +73,11 @@ class Pix2Pix(TranslationGAN):
         if residual and in_channels != out_channels:
             raise ConfigError(f"a residual generator adds its output to its input: it needs as many input as "
                               f"output channels, got {in_channels} → {out_channels}")
+        for name, value in (("correction_broad", correction_broad), ("correction_fine", correction_fine)):
+            if not 0 <= value <= 4:
+                raise ConfigError(f"{name} must be between 0 and 4, got {value}")
         self.l1_weight, self.loss, self.residual = l1_weight, loss, bool(residual)
+        self.correction = (float(correction_broad), float(correction_fine))
 
     @property
     def input_multiple(self) -> int:
@@ -90,7 +101,7 @@ class Pix2Pix(TranslationGAN):
     def _translate(self, images: torch.Tensor, direction: str) -> torch.Tensor:
         if not self.residual:
             return self._run_network(self.generator, images)
-        return self._run_network(_Residual(self.generator), images)
+        return self._run_network(_Residual(self.generator, *self.correction), images)
 
     def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
         """One D update on (A, B) real vs (A, G(A)) fake, then one G update (adversarial + λ·L1)."""
@@ -125,12 +136,26 @@ class Pix2Pix(TranslationGAN):
         return [batch.images, self.translate(batch.images), batch.targets]
 
 
-class _Residual(torch.nn.Module):
-    """A residual generator as one network (input + 2 × U-Net output, clamped), for ``_run_network``."""
+BROAD_SIGMA = 12.0  # px: the scale that splits a residual correction into broad (tone, colour) and fine parts
 
-    def __init__(self, network: torch.nn.Module):
+
+class _Residual(torch.nn.Module):
+    """A residual generator as one network, for ``_run_network``: input + the correction 2 × U-Net output, its
+    broad and fine parts scaled by ``broad`` and ``fine`` (see the module's docstring), clamped."""
+
+    def __init__(self, network: torch.nn.Module, broad: float = 1.0, fine: float = 1.0):
         super().__init__()
-        self.network = network
+        self.network, self.broad, self.fine = network, broad, fine
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (x + 2 * self.network(x)).clamp(-1, 1)
+        return residual_read_out(x, self.network(x), self.broad, self.fine)
+
+
+def residual_read_out(x: torch.Tensor, raw: torch.Tensor, broad: float = 1.0, fine: float = 1.0) -> torch.Tensor:
+    """A residual generator's output from its input ``x`` and its U-Net's output ``raw``: x + 2·raw, the broad
+    and fine parts of the correction 2·raw scaled by ``broad`` and ``fine``, clamped to [-1, 1]."""
+    correction = 2 * raw.float()
+    if (broad, fine) != (1.0, 1.0):
+        smooth = gaussian_blur(correction, BROAD_SIGMA)
+        correction = broad * smooth + fine * (correction - smooth)
+    return (x.float() + correction).clamp(-1, 1)

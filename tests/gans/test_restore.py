@@ -198,3 +198,22 @@ def test_translate_offers_test_photos_aged_by_the_held_out_mixes_at_their_own_si
     for old, new in zip(aged, clean):
         assert old.size == new.size and max(old.size) <= 512
         assert np.abs(np.asarray(old).astype(int) - np.asarray(new)).mean() > 2
+
+
+def test_the_read_out_scales_the_broad_and_the_fine_correction_apart():
+    from gans.models.pix2pix import residual_read_out
+
+    x = torch.zeros(1, 3, 64, 64)
+    flat = torch.full((1, 3, 64, 64), 0.1)  # a uniform correction has no fine part
+    assert torch.allclose(residual_read_out(x, flat), x + 0.2)
+    assert torch.allclose(residual_read_out(x, flat, broad=0.5, fine=0.0), x + 0.1, atol=1e-6)
+    speckle = torch.zeros(1, 3, 64, 64)
+    speckle[..., ::2, ::2] = 0.2  # mostly fine detail
+    fine_only = residual_read_out(x, speckle, broad=0.0, fine=1.0)
+    assert abs(fine_only.mean().item()) < 0.01 and fine_only.std() > 0.1
+    assert torch.equal(residual_read_out(x, speckle, broad=0.0, fine=0.0), x)
+    model = gans.create("pix2pix", image_size=32, width=8, residual=True, correction_broad=0.0, correction_fine=0.0)
+    images = torch.rand(1, 3, 32, 32) * 2 - 1
+    assert torch.allclose(model.eval().translate(images), images, atol=1e-6)  # no correction: the input
+    with pytest.raises(ConfigError, match="correction_fine"):
+        gans.create("pix2pix", image_size=32, residual=True, correction_fine=-1)
