@@ -241,13 +241,15 @@ def _what(kind: str, stats: PictureStats) -> str:
 
 
 def _translators_for(kind: str, stats: PictureStats, checkpoints, current) -> list[Offer]:
-    """Translators (run folder, label, direction) whose input domain takes a picture of ``kind`` at its size."""
+    """Translators (run folder, label, direction) whose input domain takes a picture of ``kind`` at its size: those
+    made for exactly that kind when there are any (a garment goes to the garment model, not to the photo restorer
+    that would also take it), else every one that takes it."""
     from .catalog import list_checkpoints, same_folder
     from .registry import model_class
 
     if checkpoints is None:
         checkpoints = list_checkpoints(task="translate")
-    offers = []
+    exact, offers = [], []
     for info in checkpoints:
         if current is not None and same_folder(info.path, current):
             continue
@@ -260,6 +262,9 @@ def _translators_for(kind: str, stats: PictureStats, checkpoints, current) -> li
             # a line drawing of any size fits an edge model: gans.sketch shrinks it to the model's size
             if domain is not None and domain.kind != "any" and _kinds_fit(domain.kind, kind) \
                     and (kind == "edges" or not _out_of_scale(domain, info.image_size, stats)):
-                offers.append(Offer(str(info.path), info.label, direction))
+                offer = Offer(str(info.path), info.label, direction)
+                offers.append(offer)
+                if domain.kind == kind:
+                    exact.append(offer)
                 break
-    return offers
+    return exact or offers
