@@ -155,7 +155,8 @@ tags: [gan, pix2pix, photo-restoration, gan-studio]
   own random mix (`gans/ageing.py`: fading, a sepia cast, Gaussian blur, film grain, 8×8 block-DCT quantisation,
   scratches, dust and spots, creases; each present half the time at a strength uniform in [0.2, 1])
 - **Steps:** {steps:,} (batch {train['batch_size']}, Adam 2e-4, seed {train['seed']}) on a 2-core CPU (Intel Xeon,
-  bf16), first with 2 threads then 1 beside other work
+  bf16), first with 2 threads then 1 beside other work; the checkpoint with the best calibrated validation PSNR
+  among steps 5,000 to 6,660 (every 500 and the last)
 - **Command:** `python -m gans train pix2pix --data aged-photos --image-size 256 --batch-size 8 --width 32
   --model-arg residual=true --model-arg dropout=0`, then the read-out below set in config.json; weights in fp16
 - **Read-out** (`benchmarks/restore_calibrate.py`, on the 13 validation photos, rule fixed beforehand: the highest
@@ -209,7 +210,7 @@ def write_sheet(rows: list[list[Image.Image]], path: Path, side: int = 200) -> N
     sheet = Image.new("RGB", (side * len(labels), 18 + side * len(rows)), "white")
     draw = ImageDraw.Draw(sheet)
     for column, label in enumerate(labels):
-        draw.text((column * side + 4, 3), label, fill="black")
+        draw.text((column * side + 4, 3), label.replace("×", "x"), fill="black")  # the default font has no ×
     for row, pictures in enumerate(rows):
         for column, picture in enumerate(pictures):
             cell = picture.copy()
