@@ -46,7 +46,8 @@ def input_choice() -> str:
     """Draw on the pad or upload a picture (for a model that takes edge drawings); Draw comes first."""
     st.session_state.setdefault(INPUT_KEY, DRAW)
     return st.segmented_control("Input", [DRAW, UPLOAD], key=INPUT_KEY, required=True, persist_state="session",
-                                format_func=lambda choice: f"{choice} {'on the sketch pad' if choice == DRAW else 'a picture'}")
+                                format_func=lambda choice: f"{choice} "
+                                f"{'on the sketch pad' if choice == DRAW else 'a picture'}")
 
 
 def sketch_pad() -> bytes | None:

@@ -28,7 +28,10 @@ def output_source(page) -> str:
     return page.evaluate(
         """(caption) => {
             for (const image of document.querySelectorAll('[data-testid="stImage"]')) {
-                if (image.innerText.includes(caption)) { const img = image.querySelector('img'); return img ? img.src : ''; }
+                if (image.innerText.includes(caption)) {
+                    const img = image.querySelector('img');
+                    return img ? img.src : '';
+                }
             }
             return '';
         }""", OUTPUT_CAPTION)

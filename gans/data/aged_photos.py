@@ -114,8 +114,7 @@ class AgedPhotos:
 @registry.register_dataset(
     "aged-photos",
     description="The offline colour photos and synthetic aged copies of them (fade, colour cast, blur, grain, JPEG "
-    "blocks, scratches, dust, creases), aged afresh every batch: pairs for photo restoration; with path=..., your "
-    "own colour photos",
+    "blocks, scratches, dust, creases), aged afresh every batch: pairs for photo restoration",
     num_classes=0,
     splits=("train", "validation", "test"),
     availability=_offline_availability,

@@ -19,8 +19,8 @@ from gans.translate import translate_picture
 from tests.helpers import ROOT
 
 RUN = ROOT / "checkpoints" / "pix2pix-restore-photos"
-PHOTOS = ("tuxtype/kcas1.jpg", "palapeli/castle-maintenon.jpg", "matplotlib/grace_hopper.jpg",
-          "scribus/menu2/pizza.jpg", "palapeli/citrus-fruits.jpg", "palapeli/panther-chameleon-female.jpg")  # Debian only
+PHOTOS = ("tuxtype/kcas1.jpg", "palapeli/castle-maintenon.jpg", "matplotlib/grace_hopper.jpg",  # Debian only
+          "scribus/menu2/pizza.jpg", "palapeli/citrus-fruits.jpg", "palapeli/panther-chameleon-female.jpg")
 
 
 def unit(image: Image.Image) -> torch.Tensor:
