@@ -25,8 +25,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 from .errors import ConfigError
 
@@ -96,6 +98,15 @@ def age(images: torch.Tensor, ageing: Ageing, generator: torch.Generator | None 
         if strength:
             x = draw(x, strength, generator)
     return x.clamp(0, 1)
+
+
+def age_picture(image: Image.Image, ageing, seed: int = 0, gray: bool = False) -> Image.Image:
+    """``image`` (PIL) aged by ``ageing`` with a seeded generator (the same picture every time); with
+    ``gray``, made gray first (an old black-and-white print, which a cast then tints)."""
+    rgb = image.convert("L").convert("RGB") if gray else image.convert("RGB")
+    pixels = torch.from_numpy(np.asarray(rgb, dtype=np.float32) / 255).permute(2, 0, 1)[None]
+    aged = age(pixels, ageing, torch.Generator().manual_seed(seed))
+    return Image.fromarray(aged[0].mul(255).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy())
 
 
 # ---- the degradations -----------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import torch
 from PIL import Image
 
 from . import budget
+from .ageing import age_picture  # noqa: F401  (re-exported: the flow's examples and the benchmarks age with it)
 from .color import rgb_to_lab
 from .errors import ConfigError
 from .uploads import decode_upload
@@ -226,17 +227,6 @@ def default_colorizer() -> str:
 
 
 # ---- what a page offers with no photo at hand -------------------------------------------------------------------
-def age_picture(image: Image.Image, ageing, seed: int = 0, gray: bool = False) -> Image.Image:
-    """``image`` aged by ``ageing`` (``gans.ageing.Ageing``) with a seeded generator (the same picture every
-    time); with ``gray``, made gray first (an old black-and-white print, which a cast then tints)."""
-    from .ageing import age
-
-    rgb = image.convert("L").convert("RGB") if gray else image.convert("RGB")
-    pixels = torch.from_numpy(np.asarray(rgb, dtype=np.float32) / 255).permute(2, 0, 1)[None]
-    aged = age(pixels, ageing, torch.Generator().manual_seed(seed))
-    return Image.fromarray(aged[0].mul(255).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy())
-
-
 def example_photos() -> list[tuple[str, Image.Image]]:
     """(label, aged photo) of held-out test photos (``gans.colorize.held_out_photos``, never trained on) aged by
     the held-out mixes of ``gans.ageing.HELD_OUT_AGEINGS``; the first is an old gray print tinted sepia, for the

@@ -12,6 +12,7 @@ import streamlit as st
 
 import gans
 from gans import restore as flow
+from gans.colorize import preview
 from gans.images import png_bytes
 from studio.common import KEEP, image_uploader, load_picked, upload_or_example
 from studio.hints import hint_editor, hints_for
@@ -27,12 +28,6 @@ UPSCALE_LABELS = {1: "off", 2: "×2", 4: "×4"}
 
 
 # ---- cached work -----------------------------------------------------------------------------------------------
-def preview(picture):
-    picture = picture.copy()
-    picture.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
-    return picture
-
-
 @st.cache_data(max_entries=8, show_spinner="Restoring…")
 def restoration(_models: dict, models_key: tuple, upload_digest: str, _data: bytes, settings_key: tuple,
                 _settings) -> dict:

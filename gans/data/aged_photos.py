@@ -93,16 +93,13 @@ class AgedPhotos:
         (``gans.ageing.HELD_OUT_AGEINGS``, never drawn in training) for "a2b", clean for "b2a"."""
         from PIL import Image
 
-        from ..ageing import HELD_OUT_AGEINGS
+        from ..ageing import HELD_OUT_AGEINGS, age_picture
 
         mixes = list(HELD_OUT_AGEINGS.values())
-        pictures = []
-        for number, photo in enumerate(self.photos.photos[:count]):
-            clean = photo[None].float() / 255
-            aged = age(clean, mixes[number % len(mixes)], torch.Generator().manual_seed(number))
-            chosen = aged if direction == "a2b" else clean
-            pictures.append(Image.fromarray(chosen[0].mul(255).round().to(torch.uint8).permute(1, 2, 0).numpy()))
-        return pictures
+        clean = [Image.fromarray(photo.permute(1, 2, 0).numpy()) for photo in self.photos.photos[:count]]
+        if direction != "a2b":
+            return clean
+        return [age_picture(photo, mixes[number % len(mixes)], seed=number) for number, photo in enumerate(clean)]
 
     def examples(self, n: int) -> Batch:
         """The first ``n`` photos' centred crops and their aged copies (a fixed seed: the same on every call)."""
