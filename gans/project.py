@@ -12,12 +12,17 @@ generator's eval mode (its EMA copy when it has one), so a shared, cached model 
 >>> result = project(model, target, steps=300)              # target: (1, C, H, W) in [-1, 1]
 >>> result.image, result.error, result.latent                # reconstruction, its MSE, the latent
 >>> save_npz(result, "projected.npz")                        # z (or w / w_plus), image, error
+
+An image file is read with ``read_target``, which checks its size against the pixel budget (``GANS_MAX_PIXELS``)
+from the file's header, before any pixel is decoded. ``project(..., progress=callback)`` reports each step, which
+``gans.project_job`` turns into a progress line for a page that projects in the background.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +38,10 @@ SPACES = ("z", "w", "w_plus")
 DEFAULT_STEPS = 300
 MAX_STEPS = 5000
 FEATURE_WEIGHT = 0.05  # the feature term's weight beside the pixel MSE (features are ~10× larger in scale)
+PIXELS_ADVICE = "projection shrinks every image to the model's size, so use a smaller copy"
+
+#: ``progress(steps_done, steps)``, called after each optimisation step; an exception it raises stops the projection
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -69,9 +78,10 @@ def _check(model, target: torch.Tensor, steps: int, space: str) -> None:
 
 def fit_target(model, image) -> torch.Tensor:
     """A PIL image as the model's target: its channels, centre-cropped to a square and resized (antialiased) to
-    the model's size; (1, C, S, S) in [-1, 1]."""
+    the model's size; (1, C, S, S) in [-1, 1]. An image over ``GANS_MAX_PIXELS`` is refused (``BudgetError``)."""
     from .uploads import image_to_tensor
 
+    budget.check_pixels(image.width, image.height, "The image", PIXELS_ADVICE)
     cfg = model.config()
     side = min(image.size)
     left, top = (image.width - side) // 2, (image.height - side) // 2
@@ -79,6 +89,20 @@ def fit_target(model, image) -> torch.Tensor:
     tensor = image_to_tensor(square, cfg["channels"])
     return F.interpolate(tensor, size=(cfg["image_size"],) * 2, mode="bilinear", align_corners=False,
                          antialias=side > cfg["image_size"]).clamp(-1, 1)
+
+
+def read_target(model, source: bytes | str | Path, name: str | None = None) -> torch.Tensor:
+    """An image file (its bytes or its path) as the model's target (``fit_target``). Its size is checked against
+    ``GANS_MAX_PIXELS`` from the file's header, before any pixel is decoded (``BudgetError``); a file that is not
+    an image is an ``ImageError``. ``name`` names it in messages (default: "The image", or the file's name)."""
+    from .uploads import decode_upload
+
+    name = name or (Path(source).name if isinstance(source, (str, Path)) else "The image")
+
+    def check_size(width: int, height: int) -> None:
+        budget.check_pixels(width, height, name, PIXELS_ADVICE)
+
+    return fit_target(model, decode_upload(source, check_size=check_size))
 
 
 def _feature_net(feature_network: str | None):
@@ -92,11 +116,12 @@ def _feature_net(feature_network: str | None):
 
 
 def project(model, target: torch.Tensor, steps: int = DEFAULT_STEPS, space: str | None = None, label: int | None = None,
-            feature_network: str | None = None, lr: float = 0.05, seed: int = 0) -> Projection:
+            feature_network: str | None = None, lr: float = 0.05, seed: int = 0,
+            progress: Progress | None = None) -> Projection:
     """Find the latent whose image best matches ``target`` (1, C, H, W) in [-1, 1] (see the module's text).
 
     ``feature_network``: the dataset whose classifier adds the feature loss (e.g. "fashion-mnist"; None: pixels
-    only). Deterministic for a given ``seed``."""
+    only). ``progress(steps_done, steps)`` is called after each step. Deterministic for a given ``seed``."""
     space = space or default_space(model)
     _check(model, target, steps, space)
     features = _feature_net(feature_network)
@@ -115,7 +140,7 @@ def project(model, target: torch.Tensor, steps: int = DEFAULT_STEPS, space: str 
     optimizer = torch.optim.Adam([latent], lr=lr)
     history = []
     with evaluated(generator), budget.heavy_call():
-        for _ in range(steps):
+        for step in range(steps):
             image = _draw(model, generator, space, latent, labels)
             loss = F.mse_loss(image, target)
             if features is not None:
@@ -125,6 +150,8 @@ def project(model, target: torch.Tensor, steps: int = DEFAULT_STEPS, space: str 
             latent.grad = gradient
             optimizer.step()
             history.append(loss.item())
+            if progress is not None:
+                progress(step + 1, steps)
     latent = latent.detach().cpu()
     image = _render(model, space, latent, label)  # as the model draws it everywhere else (its inference precision)
     error = F.mse_loss(image, target.cpu()).item()
@@ -193,9 +220,28 @@ def npz_bytes(projection: Projection) -> bytes:
     return buffer.getvalue()
 
 
+def check_output(path: str | Path) -> Path:
+    """The path to save a projection to: it must end in .npz (``np.load`` reads it by its content, a person by
+    its name), else a ``ConfigError`` saying so; check it before projecting, not after."""
+    path = Path(path).expanduser()
+    if path.suffix.lower() != ".npz":
+        raise ConfigError(f"cannot write {path.name}: a projection is saved as an .npz file; give a name that ends "
+                          f"in .npz, e.g. {path.with_suffix('.npz').name}")
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder; give the .npz file to write, e.g. {path / 'projected.npz'}")
+    return path
+
+
 def save_npz(projection: Projection, path: str | Path) -> Path:
-    path = Path(path)
-    path.write_bytes(npz_bytes(projection))
+    """Write ``npz_bytes(projection)`` to ``path`` (which ``check_output`` accepts), making its folder when it is
+    missing; atomic (a temporary file, then a rename). Returns the path written."""
+    from .checkpoints import atomic_write
+
+    path = check_output(path)
+    try:
+        atomic_write(path, npz_bytes(projection))
+    except OSError as error:
+        raise ConfigError(f"cannot write {path}: {error.strerror or error}") from None
     return path
 
 
@@ -203,36 +249,42 @@ def save_npz(projection: Projection, path: str | Path) -> Path:
 @dataclass
 class ProjectionView:
     """A projection as pictures: the target, the reconstruction and the per-pixel error (enlarged), a caption,
-    the walk from a seed to the projection, and the .npz bytes to download."""
+    the .npz bytes to download, and the projection itself (for ``walk_pictures``)."""
 
     target: object
     reconstruction: object
     error_map: object
     caption: str
-    walk: list
     npz: bytes
+    projection: Projection
 
 
 def project_upload(model, data: bytes, steps: int = DEFAULT_STEPS, feature_network: str | None = None,
-                   seed: int = 0, frames: int = 6) -> ProjectionView:
-    """Decode an uploaded image (a clear ``UploadError`` when it is not one), project it and draw the result; the
-    walk goes from ``seed``'s sample to the projection."""
+                   progress: Progress | None = None, name: str = "The upload") -> ProjectionView:
+    """Read an uploaded image (``read_target``: the pixel budget before decoding; a clear ``ImageError`` when it
+    is not an image), project it and draw the result. One heavy call (``gans.budget``) from decoding to the end."""
     from .explore import display_scale, enlarge
-    from .uploads import decode_upload
 
-    target = fit_target(model, decode_upload(data))
-    result = project(model, target, steps=steps, feature_network=feature_network)
-    baseline = random_baseline(model, target, label=result.label)
+    with budget.heavy_call():
+        target = read_target(model, data, name)
+        result = project(model, target, steps=steps, feature_network=feature_network, progress=progress)
+        baseline = random_baseline(model, target, label=result.label)
     scale = display_scale(target.shape[-1])
     difference = (result.image - target).abs().mean(dim=1, keepdim=True) * 2 - 1  # 0 → black, 1 → white
-    walk = projected_images(model, result, seed, frames)
-    small = display_scale(target.shape[-1], target_pixels=96)
     kind = {"z": "z", "w": "one w", "w_plus": "w+ (a w per layer)"}[result.space]
     label = f", class {result.label}" if result.label is not None else ""
     caption = (f"Projected in {kind}{label} with {steps} steps: mean squared error {result.error:.4f} "
                f"(the best of 100 random latents: {baseline:.4f})")
     return ProjectionView(enlarge(target, scale), enlarge(result.image, scale), enlarge(difference.clamp(-1, 1), scale),
-                          caption, [enlarge(image, small) for image in walk], npz_bytes(result))
+                          caption, npz_bytes(result), result)
+
+
+def walk_pictures(model, projection: Projection, seed: int, frames: int = 6) -> list:
+    """The walk from ``seed``'s sample to the projection as ``frames`` PIL images enlarged to about 96 px."""
+    from .explore import display_scale, enlarge
+
+    walk = projected_images(model, projection, seed, frames)
+    return [enlarge(image, display_scale(walk.shape[-1], target_pixels=96)) for image in walk]
 
 
 @functools.lru_cache(maxsize=8)

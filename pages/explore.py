@@ -1,5 +1,5 @@
 """Explore: walk a trained generator's latent space (seed A to seed B, across classes, at random); attention maps,
-style mixing, projection (``studio.model_views``). Image-to-image models are pointed to their own page.
+style mixing, projection on request (``studio.model_views``). Image-to-image models are pointed to their own page.
 Widgets → ``gans.explore`` → ``st.image``; models come from the shared cache, pictures are cached by their inputs
 (``studio.pickers.picture``); only the t slider and its frame rerun when t moves."""
 
@@ -9,7 +9,7 @@ import gans
 from gans import diversity, explore
 from gans.catalog import CheckpointInfo, describe, example_model, find_choice, same_folder, train_command
 from studio.common import TASK_OPENERS as ELSEWHERE, hub_id_box, load_picked
-from studio.model_views import model_views
+from studio.model_views import model_views, prompt_first
 from studio.pickers import GENERATE, KEEP, MAX_SEED, generate_checkpoints, model_key, picture, seed_input
 from studio.shell import ensure_shell
 
@@ -90,9 +90,10 @@ def frame_at_t(model, key, seed_a, seed_b, mode, label, truncation) -> None:
 
 
 def explorer(model, info: CheckpointInfo) -> None:
-    """Seeds, mode, truncation and class beside the frame at t; the walk strip and its GIF, the class walk
-    (conditional models), a random grid, then the model's own views (``studio.model_views``)."""
+    """(A text model's prompt box,) seeds, mode, truncation and class beside the frame at t; the walk strip and its
+    GIF, the class walk (conditional models), a random grid, then the model's own views (``studio.model_views``)."""
     key = model_key(info)
+    prompt_first(model, key)  # a text-to-image model's prompt box, on the first screen
     controls, view = st.columns([1, 2], gap="large")
     with controls:
         seed_a, seed_b = seed_input("Seed A", "explore_seed_a", 0), seed_input("Seed B", "explore_seed_b", 1)

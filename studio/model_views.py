@@ -1,7 +1,7 @@
-"""Explore's views of a model's own structure: where SAGAN's generator attends, StyleGAN's style mixing, ψ and
-noise inputs, projection, and a class-conditional model's samples as a labelled dataset (a zip). Widgets →
-``gans.explore`` / ``gans.project`` / ``gans.synth`` → ``st.image`` / downloads; every picture is cached by its
-inputs."""
+"""Explore's views of a model's own structure: a text-to-image model's prompt box, where SAGAN's generator attends,
+StyleGAN's style mixing, ψ and noise inputs, projection, and a class-conditional model's samples as a labelled
+dataset (a zip). Widgets → ``gans.explore`` / ``gans.project`` / ``gans.synth`` → ``st.image`` / downloads; every
+picture is cached by its inputs. Projection runs only when asked, in the background (``gans.project_job``)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,16 @@ import streamlit as st
 
 import gans
 from gans import explore, project, synth
-from gans.text import takes_text, unknown_note
+from gans.project_job import ProjectionJob
+from gans.text import read_prompt, takes_text, unknown_note
 from studio.common import image_uploader, upload_or_example
 from studio.pickers import KEEP, picture, seed_input
 
 
 def model_views(model, key: tuple, info, seed_a: int) -> None:
-    """The views this model has (``info``: its ``CheckpointInfo``): attention (SAGAN), styles (StyleGAN), a
-    labelled dataset of samples (class-conditional models); projection for every one; a text-to-image model's
-    prompt box first."""
-    if takes_text(model):
-        text_view(model, key)
+    """The views this model has (``info``: its ``CheckpointInfo``), below the walk: attention (SAGAN), styles
+    (StyleGAN), a labelled dataset of samples (class-conditional models); projection for every one. A text-to-image
+    model's prompt box (``text_view``) comes before the walk, at the top of the page."""
     if explore.has_attention(model):
         attention_view(model, key)
     if explore.has_styles(model):
@@ -29,29 +28,49 @@ def model_views(model, key: tuple, info, seed_a: int) -> None:
     projection_view(model, key, info.data, seed_a)
 
 
+def prompt_first(model, key: tuple) -> None:
+    """A text-to-image model's prompt box (``text_view``), then the heading of the seed walk below it; nothing for
+    other models."""
+    if takes_text(model):
+        text_view(model, key)
+        st.subheader("Between two seeds")
+
+
 def text_view(model, key: tuple) -> None:
+    """The prompt box, its message (an empty prompt, unknown words) directly under it, then the seed, the
+    truncation, the vocabulary and the grid: the first view of a text-to-image model (``pages/explore.py``)."""
     st.subheader("From a text prompt")
-    st.caption("Describe the picture with the model's words (its vocabulary is below): a class, in its own name or "
-               "an everyday form, and any attributes, in any order. The model learned them from synthetic captions: "
-               "each training image's class plus attributes measured from its pixels.")
-    with st.expander("The model's vocabulary"):
-        st.markdown(", ".join(f"`{word}`" for word in model.vocabulary.known_words))
-    text = st.text_input("Prompt", explore.example_prompt(model), key="explore_prompt", persist_state=KEEP)
-    seed = seed_input("Prompt seed", "explore_prompt_seed", 0)
-    truncation = explore.truncation_value(st.select_slider(
-        "Prompt truncation", explore.TRUNCATION_CHOICES, value=explore.PROMPT_TRUNCATION, persist_state=KEEP,
-        key="explore_prompt_truncation", help="Redraw latent values beyond ± this value: lower keeps the samples "
-        "closer to what the prompt names, with less variety (BigGAN's trick)"))
+    text = st.text_input("Prompt", explore.example_prompt(model), key="explore_prompt", persist_state=KEEP,
+                         help="A class, in its own name or an everyday form, and any attributes, in any order")
+    prompt = None
     if not text.strip():
         st.info("Type a prompt to draw it, e.g. " + repr(explore.example_prompt(model)) + ".")
+    else:
+        try:
+            prompt = read_prompt(model, text)  # quick: no drawing, so its message shows under the box at once
+        except gans.GansError as error:  # every word unknown
+            st.error(str(error))
+    if prompt is not None and (note := unknown_note(prompt)):
+        st.warning(note[:1].upper() + note[1:] + ".")
+    seed_column, truncation_column = st.columns(2)
+    with seed_column:
+        seed = seed_input("Prompt seed", "explore_prompt_seed", 0)
+    with truncation_column:
+        truncation = explore.truncation_value(st.select_slider(
+            "Prompt truncation", explore.TRUNCATION_CHOICES, value=explore.PROMPT_TRUNCATION, persist_state=KEEP,
+            key="explore_prompt_truncation", help="Redraw latent values beyond ± this value: lower keeps the samples "
+            "closer to what the prompt names, with less variety (BigGAN's trick)"))
+    with st.expander("The model's vocabulary"):
+        st.caption("The model learned these words from synthetic captions: each training image's class plus "
+                   "attributes measured from its pixels.")
+        st.markdown(", ".join(f"`{word}`" for word in model.vocabulary.known_words))
+    if prompt is None:
         return
     try:
         grid, prompt = picture(explore.prompt_grid, model, key, text, seed, explore.GRID_SIZE, truncation)
-    except gans.GansError as error:  # all words unknown, over GANS_MAX_SAMPLES, a busy server
+    except gans.GansError as error:  # over GANS_MAX_SAMPLES, a busy server
         st.error(str(error))
         return
-    if note := unknown_note(prompt):
-        st.warning(note[:1].upper() + note[1:] + ".")
     st.image(grid, caption=f"{explore.GRID_SIZE} samples of {' '.join(prompt.words)!r} · seed {seed} · truncation "
                          f"{truncation or 'off'}",
              output_format="PNG")
@@ -76,7 +95,13 @@ def synth_view(model, key: tuple, class_names: list[str]) -> None:
                            key="explore_synth_download", icon=":material/download:")
 
 
+PROJECTION_JOB = "explore_projection_job"  # the session's ProjectionJob, with what it was asked for
+
+
 def projection_view(model, key: tuple, data_name: str, seed_a: int) -> None:
+    """Pick an image (an upload or a test image) and the steps; the projection runs only when **Project** is
+    pressed, in the background (``gans.project_job``), so nothing else on the page waits for it. Its progress,
+    then its result, show in a fragment that polls the job while it runs."""
     st.subheader("Start from a real image")
     st.caption("Projection finds the latent from which the generator draws the image closest to yours (pixels plus "
                "our classifier's features), then walks from seed A to it. It fits what the model can draw: a "
@@ -86,20 +111,59 @@ def projection_view(model, key: tuple, data_name: str, seed_a: int) -> None:
     chosen = upload_or_example(upload, "explore_project", examples, "Or a test image", [name for name, _ in examples],
                                "Images of the test split, never seen in training:",
                                "Upload an image to project it into this model's latent space.")
+    held = st.session_state.get(PROJECTION_JOB)
+    if held is not None and held[0][0] != key:  # another checkpoint was picked: its projection is of no use now
+        held[1].stop()
+        st.session_state.pop(PROJECTION_JOB)
     if chosen is None:
         return
     steps = st.select_slider("Optimisation steps", (50, 100, 200, 300, 500, 1000), value=project.DEFAULT_STEPS,
                              key="explore_project_steps", persist_state=KEEP)
-    try:
-        with st.spinner("Projecting…"):
-            view = picture(project.project_upload, model, key, chosen[1], steps, data_name, seed_a)
-    except gans.GansError as error:
-        st.error(f"{chosen[0]}: {error}")
+    request = (key, chosen[0], chosen[1], steps)
+    if st.button("Project", key="explore_project_run", icon=":material/play_arrow:", type="primary",
+                 help="Runs in the background with a progress bar; the rest of the page stays usable"):
+        if held is not None:
+            held[1].stop()
+        job = ProjectionJob(model, chosen[1], steps, data_name, name="The image", cache_key=key).start()
+        st.session_state[PROJECTION_JOB] = (request, job)
+    held = st.session_state.get(PROJECTION_JOB)
+    polling = held is not None and held[1].running
+    st.fragment(run_every=0.5 if polling else None)(projection_status)(model, request, seed_a, polling)
+
+
+def projection_status(model, request: tuple, seed_a: int, polling: bool) -> None:
+    """The session's projection of ``request``: a progress bar with the time left and a Stop button while it
+    runs, then its result (or its one-line error). ``polling``: this fragment reruns on a timer; once the job has
+    ended, the page reruns once so the timer stops."""
+    held = st.session_state.get(PROJECTION_JOB)
+    job = held[1] if held is not None else None
+    if polling and (job is None or not job.running):
+        st.rerun()
+    if job is not None and job.running:  # of this image, or of the one picked before: it runs until stopped
+        st.progress(job.fraction, text=f"Projecting {held[0][1]}: {job.status_line()}")
+        if st.button("Stop", key="explore_project_stop", icon=":material/stop:"):
+            job.stop()
         return
+    name = request[1]
+    if job is None or held[0] != request:
+        st.caption(f"Press **Project** to project {name} ({request[3]} steps).")
+        return
+    if job.state == "error":
+        st.error(f"{name}: {job.error}")
+        return
+    if job.state == "stopped":
+        st.info(f"The projection of {name} was stopped; press **Project** to start it again.")
+        return
+    view = job.view
     st.image([view.target, view.reconstruction, view.error_map], caption=["Target", "Reconstruction", "Error"],
              output_format="PNG")
-    st.caption(f"{chosen[0]}: {view.caption}")  # which image: an upload or a test image
-    st.image(view.walk, caption=[f"seed {seed_a}"] + [""] * (len(view.walk) - 2) + ["projection"], output_format="PNG")
+    st.caption(f"{name}: {view.caption}")  # which image: an upload or a test image
+    try:
+        walk = project.walk_pictures(model, view.projection, seed_a)  # six frames: quick
+    except gans.GansError as error:
+        st.error(str(error))
+        return
+    st.image(walk, caption=[f"seed {seed_a}"] + [""] * (len(walk) - 2) + ["projection"], output_format="PNG")
     st.download_button("Download the latent (.npz)", view.npz, file_name="projected.npz", mime="application/zip",
                        on_click="ignore", key="explore_project_npz", icon=":material/download:")
 

@@ -68,23 +68,45 @@ def test_stylegan_mixing_grid_psi_and_noise(runs, monkeypatch):
     assert "Rows: seeds [10, 11, 12] · columns: seeds [13, 14, 15]" in image_with_caption(app, "Rows").captions[0]
 
 
+def projected(app):
+    """``app`` rerun once the session's projection (started by pressing Project) has ended."""
+    request, job = app.session_state["explore_projection_job"]
+    assert job.wait(timeout=300), "the projection ends"
+    return app.run()
+
+
 def test_projecting_a_test_image_and_an_upload(runs, monkeypatch, media):
     app = open_run(runs, "stylegan", monkeypatch)
+    assert not app.get("progress") and "explore_projection_job" not in app.session_state, "nothing runs unasked"
     app.select_slider(key="explore_project_steps").set_value(50).run()
+    assert "Press **Project** to project test-0.png (50 steps)." in [caption.value for caption in app.caption]
+    app.button(key="explore_project_run").click().run()
+    projected(app)
+    assert not app.exception and not app.error and not app.get("progress")
     shown = image_with_caption(app, "Reconstruction")
     assert shown.captions == ["Target", "Reconstruction", "Error"]
     text = " ".join(caption.value for caption in app.caption)
-    assert "Projected in w+ (a w per layer) with 50 steps" in text and "best of 100 random latents" in text
+    assert "test-0.png: Projected in w+ (a w per layer) with 50 steps" in text and "best of 100 random latents" in text
     walk = image_with_caption(app, "projection")
     assert walk.captions[0] == "seed 0" and walk.captions[-1] == "projection"
     arrays = np.load(io.BytesIO(downloaded_bytes(app, "explore_project_npz", media)))
     assert set(arrays.files) == {"w_plus", "image", "error"}
+    app.number_input(key="explore_seed_a").set_value(4).run()  # the walk starts from the new seed A, no projection
+    assert image_with_caption(app, "projection").captions[0] == "seed 4" and not app.get("progress")
+    assert image_with_caption(app, "Reconstruction").value == shown.value
 
     picture = encoded(Image.new("RGB", (90, 60), (200, 120, 40)))
     app.file_uploader(key="explore_project_upload").set_value(("mine.png", picture, "image/png")).run()
     assert not app.exception and not app.error
+    assert "Press **Project** to project mine.png (50 steps)." in [caption.value for caption in app.caption]
+    assert not any("Reconstruction" in image.captions for image in app.image), "the old result is not shown as new"
+    app.button(key="explore_project_run").click().run()
+    projected(app)
+    assert not app.exception and not app.error
     assert image_with_caption(app, "Reconstruction").value[0] != shown.value[0], "the upload is the target now"
 
     app.file_uploader(key="explore_project_upload").set_value(("broken.png", b"not an image", "image/png")).run()
+    app.button(key="explore_project_run").click().run()
+    projected(app)
     assert not app.exception
     assert len(app.error) == 1 and app.error[0].value.startswith("broken.png: ")
