@@ -8,18 +8,25 @@ open). The job is one JSON document, the run folder's ``job.json`` (``gans.train
 "finish this step, save a checkpoint, end"; the time limit is the CLI's --max-seconds, which does the same; and
 --stop-with-parent ends the job the same way when the server dies. Progress is read from the run directory
 (``gans.training.progress``), as for any run, so any page or session can reattach to it.
+
+A Stop in the job's first second or two reaches it before it has set up its SIGTERM handler (Python is still
+importing), and the signal ends it at once. Nothing was written then (the trainer's writes come after the handler),
+so the runner reports that job as stopped, not failed; and a new run's folder holding nothing but job.json is
+removed when its job ends, so no half-made run is left for the pages to list.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
-from ..checkpoints import RunDir, atomic_write
+from ..checkpoints import JOB_FILE, RunDir, atomic_write
 from ..errors import GansError
 from .progress import hide_upload_paths
 from .spec import JobSpec
@@ -42,6 +49,8 @@ class ProcessRunner:
         self._log = None
         self._run_dir: Path | None = None
         self._stop_requested = False
+        self._ended: dict | None = None  # the ended job's status, settled once (folder clean-up included)
+        self._lock = threading.Lock()  # every browser session polls and stops from its own thread
 
     # ---- control
     def start(self, architecture: str, data, cfg, out, model_kwargs=None, max_seconds: float | None = None) -> None:
@@ -53,10 +62,13 @@ class ProcessRunner:
         self._launch(args, Path(run_dir), max_seconds)
 
     def stop(self, wait: bool = True, timeout: float | None = None) -> None:
-        """Ask the job to stop after its current step (it saves a checkpoint); optionally wait for it."""
+        """Ask the job to stop after its current step (it saves a checkpoint); optionally wait for it. The signal
+        is sent once: a second SIGTERM would abort the job without its checkpoint (two tabs pressing Stop)."""
         if self.is_running():
-            self._stop_requested = True
-            self._process.send_signal(signal.SIGTERM)
+            with self._lock:
+                if not self._stop_requested:
+                    self._stop_requested = True
+                    self._process.send_signal(signal.SIGTERM)
             if wait:
                 self._process.wait(timeout)
 
@@ -77,18 +89,32 @@ class ProcessRunner:
         return self._process is not None and self._process.poll() is None
 
     def status(self) -> dict:
-        """state (idle / running / finished / stopped / error), run_dir, and the final step or the error."""
+        """state (idle / running / finished / stopped / error), run_dir, and the final step or the error; "note"
+        when a stopped job had not begun training (its empty run folder is gone)."""
         if self._process is None:
             return {"state": "idle"}
         if self.is_running():
             return {"state": "running", "run_dir": str(self._run_dir)}
-        code = self._process.returncode
-        if code == 0:
-            ends = [e for e in RunDir(self._run_dir).read_events() if e.get("type") == "end"]
-            state = ends[-1]["status"] if ends else "finished"
-            step = ends[-1]["step"] if ends else None
-            return {"state": state, "step": step, "run_dir": str(self._run_dir)}
-        return {"state": "error", "error": hide_upload_paths(self._error_line(code)), "run_dir": str(self._run_dir)}
+        with self._lock:
+            if self._ended is None:
+                self._ended = self._settle(self._process.returncode)
+            return dict(self._ended)
+
+    def _settle(self, code: int) -> dict:
+        """The ended job's status; removes a run folder that holds nothing but its job.json."""
+        run_dir = str(self._run_dir)
+        ends = [e for e in RunDir(self._run_dir).read_events() if e.get("type") == "end"]
+        if code == 0 or (code == -signal.SIGTERM and self._stop_requested):
+            # exit code -15 after our Stop: the signal came before the job's handler, so nothing was written
+            status = {"state": ends[-1]["status"] if ends else ("finished" if code == 0 else "stopped"),
+                      "step": ends[-1]["step"] if ends else None, "run_dir": run_dir}
+        else:
+            status = {"state": "error", "error": hide_upload_paths(self._error_line(code)), "run_dir": run_dir}
+        if self._run_dir.is_dir() and [path.name for path in self._run_dir.iterdir()] == [JOB_FILE]:
+            shutil.rmtree(self._run_dir, ignore_errors=True)  # the job ended before writing anything of the run
+            if status["state"] == "stopped":
+                status.update(step=0, note="stopped before training began: nothing was saved")
+        return status
 
     # ---- helpers
     def _launch(self, args: list[str], run_dir: Path, max_seconds: float | None) -> None:
@@ -102,7 +128,7 @@ class ProcessRunner:
         args = [*args, "--stop-with-parent"]
         self._process = subprocess.Popen([sys.executable, "-m", "gans", *args], stdout=subprocess.DEVNULL,
                                          stderr=self._log, env=env, text=True)
-        self._run_dir, self._stop_requested = run_dir, False
+        self._run_dir, self._stop_requested, self._ended = run_dir, False, None
 
     def _error_line(self, code: int) -> str:
         self._log.seek(0)
