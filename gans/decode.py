@@ -36,6 +36,7 @@ FORMATS_FOR_HUMANS = "a PNG, JPEG, BMP, GIF, WebP or TIFF file"
 WHITE = (255, 255, 255)
 SIXTEEN_BIT_GRAY_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N"})
 ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "La", "RGBa"})
+COMPOSITE_BAND_PIXELS = 1_000_000  # transparency is blended onto white this many pixels at a time
 
 #: Given the file's (width, height), the smallest (width, height) the caller needs (see ``decode_image``).
 DraftSize = Callable[[tuple[int, int]], tuple[int, int]]
@@ -78,23 +79,24 @@ def decode_image(
     except Exception as error:  # noqa: BLE001
         raise ImageError(_corrupt_message(name, error)) from None
 
-    with image:
-        width, height = image.size
-        if limit and width * height > limit:
-            raise ImageError(_too_large_message(name, (width, height), limit))
-        if draft_size is not None:
-            image.draft(None, draft_size((width, height)))  # JPEG only; other formats ignore it
-        try:
-            # load() decodes every pixel of the first frame, so truncation and corruption surface here; PIL raises
-            # many exception types on malformed data (OSError, SyntaxError, ValueError, EOFError, zlib.error...).
-            image.load()
-        except MemoryError:
-            raise ImageError(
-                f"{name} ({width}×{height}) is too large to decode in the memory available; upload a smaller image"
-            ) from None
-        except Exception as error:  # noqa: BLE001
-            raise ImageError(_corrupt_message(name, error)) from None
-        image = _upright(image)  # a copy, so it outlives the ``with``
+    # No ``with``: closing would free the pixels, and a copy to outlive it would double the peak memory of a large
+    # picture. The file is in memory (``io.BytesIO``), so nothing is left open.
+    width, height = image.size
+    if limit and width * height > limit:
+        raise ImageError(_too_large_message(name, (width, height), limit))
+    if draft_size is not None:
+        image.draft(None, draft_size((width, height)))  # JPEG only; other formats ignore it
+    try:
+        # load() decodes every pixel of the first frame, so truncation and corruption surface here; PIL raises
+        # many exception types on malformed data (OSError, SyntaxError, ValueError, EOFError, zlib.error...).
+        image.load()
+    except MemoryError:
+        raise ImageError(
+            f"{name} ({width}×{height}) is too large to decode in the memory available; upload a smaller image"
+        ) from None
+    except Exception as error:  # noqa: BLE001
+        raise ImageError(_corrupt_message(name, error)) from None
+    _turn_upright(image)
 
     image = to_l_or_rgb(image, name)
     return image if mode is None or image.mode == mode else image.convert(mode)
@@ -131,16 +133,16 @@ def _read(source: bytes | str | Path) -> tuple[bytes, str]:
     raise TypeError(f"decode_image needs bytes or a path, not {type(source).__name__}")
 
 
-def _upright(image: Image.Image) -> Image.Image:
-    """A copy of the (loaded) image turned as its EXIF orientation says.
+def _turn_upright(image: Image.Image) -> None:
+    """Turn the (loaded) image in place as its EXIF orientation says (no copy when it is already upright).
 
     Broken EXIF metadata is common in edited photos and says nothing about the pixels, so an orientation that
     cannot be read is ignored rather than refusing an image that decoded fine.
     """
     try:
-        return ImageOps.exif_transpose(image)
-    except Exception:  # noqa: BLE001
-        return image.copy()
+        ImageOps.exif_transpose(image, in_place=True)
+    except Exception:  # noqa: BLE001, S110
+        pass
 
 
 def _pixels_in(error: Exception) -> int | None:
@@ -213,10 +215,15 @@ def _sixteen_bit_to_l(image: Image.Image) -> Image.Image:
     PIL's convert("L") would clip at 255, turning nearly every 16-bit image white. Mode "I" holding values outside
     0..65535 (a 32-bit TIFF) is stretched from its min..max instead, since no fixed scale fits it.
     """
-    values = np.asarray(image, dtype=np.float64)
+    values = np.asarray(image)  # uint16 or int32: no 8-byte float copy of a large picture
     if values.size and (values.min() < 0 or values.max() > 65535):
-        return _stretch_to_l(values)
-    return Image.fromarray((values / 257.0).round().clip(0, 255).astype(np.uint8), "L")
+        return _stretch_to_l(values.astype(np.float64))
+    # round(value / 257) in whole numbers, in place (value / 257 is never exactly halfway between two levels)
+    levels = values.astype(np.uint32)
+    levels *= 2
+    levels += 257
+    levels //= 514
+    return Image.fromarray(levels.astype(np.uint8), "L")
 
 
 def _float_to_l(image: Image.Image) -> Image.Image:
@@ -246,7 +253,12 @@ def _stretch_to_l(values: np.ndarray) -> Image.Image:
 def _composite_on_white(image: Image.Image) -> Image.Image:
     """Blend transparent pixels onto white: "L" stays gray (LA, gray PNG with tRNS), everything else → "RGB"."""
     is_gray = image.mode in ("L", "LA", "La")
-    background = Image.new("RGBA", image.size, WHITE + (255,))
-    composited = Image.alpha_composite(background, image.convert("RGBA")).convert("RGB")
-    # R = G = B for a gray image, and PIL's luma weights sum exactly to 1, so L loses nothing.
-    return composited.convert("L") if is_gray else composited
+    result = Image.new("L" if is_gray else "RGB", image.size)
+    # In bands of about a megapixel: a large picture is never held four times over as RGBA copies.
+    band = max(1, COMPOSITE_BAND_PIXELS // max(1, image.width))
+    for top in range(0, image.height, band):
+        part = image.crop((0, top, image.width, min(image.height, top + band))).convert("RGBA")
+        composited = Image.alpha_composite(Image.new("RGBA", part.size, WHITE + (255,)), part).convert("RGB")
+        # R = G = B for a gray image, and PIL's luma weights sum exactly to 1, so L loses nothing.
+        result.paste(composited.convert("L") if is_gray else composited, (0, top))
+    return result

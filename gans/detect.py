@@ -6,6 +6,11 @@ clear ``ImageError``), centre-cropped to a square and resized to the model's siz
 The verdict compares the score with the threshold stored in the checkpoint (a quantile of held-out normal images'
 scores, measured when the run was saved). A ``Detection`` also holds the model-size input, its reconstruction and a
 heat map of |input − reconstruction| for showing.
+
+Memory (``gans.budget``): one request scores at most ``GANS_MAX_DETECT_IMAGES`` files (default 32). They are
+decoded one at a time inside the server's heavy-call limit, each reduced to the model's input (a few kilobytes)
+at once and its full-size pixels freed before the next is decoded, so a request holds one decoded picture (at most
+``GANS_MAX_PIXELS``) at a time, whatever the number of files.
 """
 
 from __future__ import annotations
@@ -71,26 +76,44 @@ def _enlarge(image: Image.Image, scale: int) -> Image.Image:
     return image if scale == 1 else image.resize((image.width * scale, image.height * scale), Image.NEAREST)
 
 
+#: how many files one request may decode and score: each is decoded in turn, so the count bounds the time (about
+#: 0.3 s per 25-megapixel PNG here), not the memory
+MAX_IMAGES = budget.Limit("GANS_MAX_DETECT_IMAGES", 32)
+#: a picture larger than this many times the model's side is first box-averaged down (no full-size float copy)
+REDUCE_ABOVE = 4
+
+
+def check_count(count: int) -> None:
+    """Refuse a request to score more than ``GANS_MAX_DETECT_IMAGES`` images (``BudgetError``)."""
+    limit = MAX_IMAGES.value()
+    if count > limit:
+        raise budget.BudgetError(f"{count:,} images were given; this server scores at most {limit:,} per request "
+                                 "(GANS_MAX_DETECT_IMAGES); score fewer at a time")
+
+
 def fit_image(model, image: Image.Image) -> torch.Tensor:
-    """A PIL image at the model's size and channels (centre square, antialiased resize): (1, C, S, S) in [-1, 1]."""
+    """A PIL image at the model's size and channels (centre square, antialiased resize): (1, C, S, S) in [-1, 1].
+    A square over ``REDUCE_ABOVE`` × the model's side is first box-averaged by a whole factor in PIL, so a
+    5000×5000 picture never becomes a 300 MB float tensor on its way to 28×28."""
     from .project import fit_target
 
+    size = int(model.config()["image_size"])
+    side = min(image.size)
+    factor = side // (REDUCE_ABOVE * size)
+    if factor > 1:
+        left, top = (image.width - side) // 2, (image.height - side) // 2
+        image = image.reduce(factor, box=(left, top, left + side, top + side))
     return fit_target(model, image)
 
 
-def detect_images(model, images: list[tuple[str, Image.Image]], scale: int = 1) -> list[Detection]:
-    """Score (name, PIL image) pairs with ``model``; pictures enlarged ``scale`` times (nearest neighbour)."""
-    check_model(model)
-    if not images:
-        raise ConfigError("give at least one image to score")
-    budget.check_samples(len(images), "images")
-    batch = torch.cat([fit_image(model, image) for _, image in images])
-    with budget.heavy_call():
-        terms = model.score_terms(batch)
+def _score(model, names: list[str], inputs: list[torch.Tensor], scale: int) -> list[Detection]:
+    """Score the fitted inputs ((1, C, S, S) each) in one batch (inside the caller's heavy call)."""
+    batch = torch.cat(inputs)
+    terms = model.score_terms(batch)
     scores, reconstructions = model.combine(terms), terms.reconstruction
     threshold = float(model.threshold)
     detections = []
-    for (name, _), image, reconstruction, score in zip(images, batch, reconstructions, scores):
+    for name, image, reconstruction, score in zip(names, batch, reconstructions, scores):
         difference = (image - reconstruction).abs().mean(dim=0)  # (S, S), averaged over channels
         detections.append(Detection(
             name=name, score=float(score), threshold=threshold, anomalous=bool(score > threshold),
@@ -98,6 +121,16 @@ def detect_images(model, images: list[tuple[str, Image.Image]], scale: int = 1) 
             reconstruction=_enlarge(to_pil(to_uint8(reconstruction[None])[0]), scale),
             heatmap=_enlarge(Image.fromarray(heat_colours(difference)), scale)))
     return detections
+
+
+def detect_images(model, images: list[tuple[str, Image.Image]], scale: int = 1) -> list[Detection]:
+    """Score (name, PIL image) pairs with ``model``; pictures enlarged ``scale`` times (nearest neighbour)."""
+    check_model(model)
+    if not images:
+        raise ConfigError("give at least one image to score")
+    budget.check_samples(len(images), "images")  # already decoded: the caller holds them
+    with budget.heavy_call():
+        return _score(model, [name for name, _ in images], [fit_image(model, image) for _, image in images], scale)
 
 
 def decode(data: bytes | str | Path, name: str) -> Image.Image:
@@ -110,34 +143,55 @@ def decode(data: bytes | str | Path, name: str) -> Image.Image:
         raise type(error)(message if Path(name).name in message else f"{name}: {message}") from None
 
 
-def detect_uploads(model, uploads: list[tuple[str, bytes]], scale: int = 1) -> list[Detection]:
-    """Score uploaded files, (file name, bytes) pairs (the Detect page)."""
-    budget.check_samples(len(uploads), "images")
-    return detect_images(model, [(name, decode(data, name)) for name, data in uploads], scale)
+def fitted(model, data: bytes | str | Path, name: str) -> torch.Tensor:
+    """One upload or file decoded and reduced to the model's input ((1, C, S, S)); its full-size pixels are freed
+    before this returns. Call it inside ``budget.heavy_call()``: the decoded picture is the request's memory."""
+    image = decode(data, name)
+    try:
+        return fit_image(model, image)
+    finally:
+        image.close()  # the full-size pixels go now, not when the garbage collector gets to them
 
 
 def detect_each(model, uploads: list[tuple[str, bytes]], scale: int = 1) -> tuple[list[Detection], list[str]]:
     """Score the uploads that decode; (their detections, one message per upload that is not a usable image): a
-    bad file among good ones does not stop the others being scored (the Detect page)."""
-    budget.check_samples(len(uploads), "images")
-    images, problems = [], []
-    for name, data in uploads:
-        try:
-            images.append((name, decode(data, name)))
-        except GansError as error:
-            problems.append(str(error))
-    return (detect_images(model, images, scale) if images else []), problems
+    bad file among good ones does not stop the others being scored (the Detect page). Decoded one at a time
+    inside one heavy call (see the module docstring)."""
+    check_model(model)
+    check_count(len(uploads))
+    names, inputs, problems = [], [], []
+    with budget.heavy_call():
+        for name, data in uploads:
+            try:
+                inputs.append(fitted(model, data, name))
+                names.append(name)
+            except GansError as error:
+                problems.append(str(error))
+        return (_score(model, names, inputs, scale) if inputs else []), problems
+
+
+def detect_uploads(model, uploads: list[tuple[str, bytes]], scale: int = 1) -> list[Detection]:
+    """Score uploaded files, (file name, bytes) pairs; the first bad file raises its ``ImageError``."""
+    return _detect_all(model, uploads, scale)
 
 
 def detect_files(model, paths: list[str], scale: int = 1) -> list[Detection]:
     """Score image files by path (the ``anomaly`` command); each ``Detection.name`` is the path as given."""
-    budget.check_samples(len(paths), "images")
-    images = []
+    check_count(len(paths))
     for path in paths:
         if not Path(path).is_file():
             raise ConfigError(f"{path}: no such file")
-        images.append((path, decode(path, path)))
-    return detect_images(model, images, scale)
+    return _detect_all(model, [(path, path) for path in paths], scale)
+
+
+def _detect_all(model, sources: list[tuple[str, bytes | str]], scale: int) -> list[Detection]:
+    check_model(model)
+    if not sources:
+        raise ConfigError("give at least one image to score")
+    check_count(len(sources))
+    with budget.heavy_call():
+        inputs = [fitted(model, data, name) for name, data in sources]
+        return _score(model, [name for name, _ in sources], inputs, scale)
 
 
 def summary(model) -> str:
