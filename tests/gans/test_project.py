@@ -1,6 +1,7 @@
 """Projection (GAN inversion): the latent of an image, in z or StyleGAN's w / w+, from the library and the CLI."""
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -93,3 +94,178 @@ def test_cli_project_writes_the_npz_and_says_how_it_compares(tmp_path, capsys):
     (tmp_path / "bad.png").write_bytes(b"not an image")
     assert cli.main(["project", str(tmp_path / "run"), str(tmp_path / "bad.png"), "-o", str(tmp_path / "q.npz")]) != 0
     assert "error" in capsys.readouterr().err.lower() and not (tmp_path / "q.npz").exists()
+
+
+# ---- progress, the pixel budget, the output file (issue 29) -----------------------------------------------------
+def test_progress_is_called_after_every_step_and_can_stop_the_projection():
+    model = tiny_model("dcgan")
+    target = model.sample(1, seed=3)
+    seen = []
+    project(model, target, steps=7, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(step, 7) for step in range(1, 8)]
+
+    class Enough(Exception):
+        pass
+
+    def stop_at_3(done, total):
+        if done == 3:
+            raise Enough
+
+    with pytest.raises(Enough):
+        project(model, target, steps=50, progress=stop_at_3)
+
+
+def huge_png(path) -> Path:
+    """A real 7000×7000 PNG of zeros: 49 megapixels in about 47 KB."""
+    Image.new("L", (7000, 7000)).save(path, optimize=True)
+    return path
+
+
+MEASURE = """
+import resource, sys
+from gans.budget import BudgetError
+from gans.project import read_target
+from tests.helpers import tiny_model
+
+model = tiny_model("dcgan")
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+for source in (data, sys.argv[1]):  # the page's bytes, the command line's path
+    try:
+        read_target(model, source)
+        print("decoded")
+    except BudgetError as error:
+        print(error)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024, "MB")
+"""
+
+
+def test_a_huge_image_is_refused_from_its_header_before_any_pixel_is_decoded(tmp_path):
+    """Under a 4 GB address-space cap, in its own process: the refusal names the limit and costs no memory (decoding
+    it would take 49 MB, and the tensors and resizing after it about half a gigabyte)."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    picture = huge_png(tmp_path / "zeros.png")
+    assert picture.stat().st_size < 100_000
+    result = subprocess.run([sys.executable, "-c", MEASURE, str(picture)], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, preexec_fn=cap, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    *messages, grown = result.stdout.strip().splitlines()
+    assert messages == [
+        "The image is 7000×7000 = 49 megapixels; this server allows at most 25 megapixels per request "
+        "(GANS_MAX_PIXELS); projection shrinks every image to the model's size, so use a smaller copy",
+        "zeros.png is 7000×7000 = 49 megapixels; this server allows at most 25 megapixels per request "
+        "(GANS_MAX_PIXELS); projection shrinks every image to the model's size, so use a smaller copy"]
+    assert int(grown.split()[0]) < 20, f"resident memory grew by {grown}"
+
+
+def test_the_pixel_budget_follows_gans_max_pixels(monkeypatch):
+    from gans.budget import BudgetError
+    from gans.project import read_target
+    from tests.helpers import encoded
+
+    model = tiny_model("dcgan")
+    monkeypatch.setenv("GANS_MAX_PIXELS", "2000")
+    with pytest.raises(BudgetError, match="50×50 = 2,500 pixels; this server allows at most 2,000 pixels"):
+        read_target(model, encoded(Image.new("RGB", (50, 50))))
+    with pytest.raises(BudgetError, match="GANS_MAX_PIXELS"):
+        fit_target(model, Image.new("RGB", (50, 50)))  # an image decoded elsewhere is checked too
+    assert read_target(model, encoded(Image.new("RGB", (40, 40)))).shape == (1, 1, 32, 32)
+
+
+def test_cli_project_refuses_a_huge_image_with_one_line(tmp_path, capsys):
+    tiny_model("dcgan").save_pretrained(tmp_path / "run")
+    code = cli.main(["project", str(tmp_path / "run"), str(huge_png(tmp_path / "zeros.png")), "-o",
+                     str(tmp_path / "p.npz"), "--steps", "5"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "7000×7000 = 49 megapixels" in err and "GANS_MAX_PIXELS" in err
+    assert not (tmp_path / "p.npz").exists()
+
+
+def test_save_npz_makes_a_missing_folder_and_refuses_a_name_that_is_not_npz(tmp_path):
+    from gans.project import check_output, save_npz
+
+    model = tiny_model("dcgan")
+    result = project(model, model.sample(1, seed=2), steps=2)
+    written = save_npz(result, tmp_path / "new" / "deeper" / "p.npz")
+    assert written == tmp_path / "new" / "deeper" / "p.npz" and set(np.load(written).files) == {"z", "image", "error"}
+    assert [path.name for path in written.parent.iterdir()] == ["p.npz"], "no temporary file left"
+    with pytest.raises(ConfigError, match=r"cannot write x\.txt: .* ends in \.npz, e\.g\. x\.npz"):
+        save_npz(result, tmp_path / "x.txt")
+    (tmp_path / "new.npz").mkdir()
+    with pytest.raises(ConfigError, match="is a folder"):
+        check_output(tmp_path / "new.npz")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["new", "new.npz"], "nothing else was written"
+
+
+def test_cli_project_output_a_missing_folder_is_made_a_wrong_suffix_is_one_line(tmp_path, capsys):
+    tiny_model("dcgan").save_pretrained(tmp_path / "run")
+    picture = tmp_path / "target.png"
+    Image.new("L", (40, 40), 90).save(picture)
+    base = ["project", str(tmp_path / "run"), str(picture), "--steps", "3", "-o"]
+    assert cli.main([*base, str(tmp_path / "out" / "p.npz")]) == 0
+    assert set(np.load(tmp_path / "out" / "p.npz").files) == {"z", "image", "error"}
+    capsys.readouterr()
+    assert cli.main([*base, str(tmp_path / "x.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write x.txt: a projection is saved as an .npz file") and err.count("\n") == 1
+    assert not (tmp_path / "x.txt").exists() and not (tmp_path / "x.txt.npz").exists()
+
+
+def test_a_projection_job_runs_in_the_background_reports_its_progress_and_keeps_its_view():
+    import threading
+
+    from gans import project as projection
+    from gans.project_job import ProjectionJob
+    from tests.helpers import encoded
+
+    model = tiny_model("dcgan")
+    data = encoded(Image.new("RGB", (60, 40), (200, 10, 10)))
+    gate, reached = threading.Event(), threading.Event()
+
+    def slow(done, total):  # the test holds the job at step 5
+        if done == 5:
+            reached.set()
+            gate.wait(30)
+
+    real = projection.project
+
+    def held(*args, progress=None, **kwargs):
+        return real(*args, progress=lambda done, total: (progress(done, total), slow(done, total)), **kwargs)
+
+    projection.project = held
+    try:
+        job = ProjectionJob(model, data, steps=20, cache_key=("kept", id(model))).start()
+        assert reached.wait(30)
+        assert job.running and job.state == "projecting" and job.fraction == 0.25
+        assert job.status_line().startswith("step 5 / 20, ") and job.status_line().endswith(" left")
+        gate.set()
+        assert job.wait(60) and job.state == "finished" and job.error is None
+    finally:
+        projection.project = real
+    assert job.view.caption.startswith("Projected in z with 20 steps")
+    again = ProjectionJob(model, data, steps=20, cache_key=("kept", id(model))).start()
+    assert not again.running and again.view is job.view, "the same request is shown at once"
+    other = ProjectionJob(model, data, steps=20, cache_key=("other", id(model))).start()
+    assert other.wait(60) and other.view is not job.view
+
+
+def test_a_stopped_job_ends_stopped_and_a_bad_image_ends_with_one_line():
+    from gans.project_job import ProjectionJob
+
+    model = tiny_model("dcgan")
+    job = ProjectionJob(model, b"not an image", steps=5)
+    job.stop()
+    job.start()
+    assert job.wait(30) and job.state == "stopped" and job.view is None
+    bad = ProjectionJob(model, b"not an image", steps=5).start()
+    assert bad.wait(30) and bad.state == "error" and bad.error.startswith("The upload is not an image")
+    assert bad.status_line() == bad.error

@@ -80,3 +80,19 @@ def test_a_model_without_text_has_no_prompt_box(tmp_path, monkeypatch):
     app = open_page(explore_run=str(tmp_path / "dcgan"))
     assert not app.exception and not any(header.value == "From a text prompt" for header in app.subheader)
     assert prompt_grid(app) is None
+
+
+def test_the_prompt_box_is_the_first_input_after_the_checkpoint_and_its_message_is_right_under_it(runs,
+                                                                                                  monkeypatch):
+    from streamlit.testing.v1.element_tree import Widget
+
+    app = opened(runs, monkeypatch)
+    widgets = [node.key for node in app.main if isinstance(node, Widget)]
+    assert widgets[:2] == ["explore_checkpoint", "explore_prompt"], widgets
+    assert widgets.index("explore_prompt") < widgets.index("explore_seed_a") < widgets.index("explore_project_run")
+    for prompt, kind in (("a shiny dark ankle boot", "warning"), ("zzz qqq", "error"), ("", "info")):
+        app.text_input(key="explore_prompt").input(prompt).run()
+        order = [node.type if node.type in ("warning", "error", "info") else node.key for node in app.main
+                 if isinstance(node, Widget) or node.type in ("warning", "error", "info")]
+        below = order[order.index("explore_prompt") + 1]
+        assert below == kind, f"{prompt!r}: the {kind} comes right under the prompt box, not {below}"
