@@ -3,7 +3,7 @@
 Widgets → ``gans.detect.detect_each`` → a results table and, per image, the input, its reconstruction and the heat
 map of |input − reconstruction|. The model is cached per checkpoint; the scores are cached by (model, uploads'
 digest), so other widgets' reruns do not recompute them. A file that is not an image gets one error line; the others
-are still scored.
+are still scored. File names are shown as typed (``plain``), never as Markdown: a name is the visitor's text.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import streamlit as st
 import gans
 from gans import detect as task
 from gans.images import png_bytes
-from studio.common import KEEP, UPLOAD_TYPES, load_checkpoint_of, pick_checkpoint
+from studio.common import KEEP, UPLOAD_TYPES, load_checkpoint_of, pick_checkpoint, plain
 from studio.shell import ensure_shell
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
@@ -62,7 +62,7 @@ def results_table(rows: list[dict]) -> None:
 def one_result(row: dict) -> None:
     anomalous = row["verdict"] == "anomalous"
     mark = ":red[**anomalous**]" if anomalous else ":green[**normal**]"
-    st.markdown(f"**{row['name']}** — {mark}: score {row['score']:.3f} (threshold {row['threshold']:.3f})")
+    st.markdown(f"**{plain(row['name'])}** — {mark}: score {row['score']:.3f} (threshold {row['threshold']:.3f})")
     columns = st.columns(3)
     for column, key, caption in zip(columns, ("image", "reconstruction", "heatmap"),
                                     ("input (as the model sees it)", "reconstruction", "difference heat map")):
@@ -85,6 +85,11 @@ st.caption(task.summary(model))
 
 files = st.file_uploader("Images (PNG, JPEG, BMP, GIF, WebP or TIFF); each is centre-cropped and resized to the "
                          "model's size", type=UPLOAD_TYPES, accept_multiple_files=True, key="anomaly_upload")
+try:
+    task.check_count(len(files or []))  # before the uploads are copied or decoded
+except gans.GansError as error:
+    st.error(str(error))
+    st.stop()
 uploads = ([(file.name, file.getvalue()) for file in files or []]
            or held_out_examples(model, (source, info.modified), info.data))
 if not uploads:
@@ -100,7 +105,7 @@ except gans.GansError as error:  # too many images, a busy server
     st.error(str(error))
     st.stop()
 for problem in problems:
-    st.error(problem)
+    st.error(plain(problem))  # it names the file
 if rows:
     flagged = sum(row["verdict"] == "anomalous" for row in rows)
     st.subheader(f"{flagged} of {len(rows)} anomalous")

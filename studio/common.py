@@ -14,7 +14,7 @@ __all__ = ["COLORIZE_ROWS", "KEEP", "TASK_LABELS", "TASK_OPENERS", "TASK_PAGES",
            "load_picked",
            "model_table", "open_in_colorize", "open_in_detect", "open_in_translate", "open_in_upscale", "open_run_on",
            "pick_checkpoint",
-           "pick_task_checkpoint", "sidebar_status", "task_checkpoint_choices", "translation_rows",
+           "pick_task_checkpoint", "plain", "sidebar_status", "task_checkpoint_choices", "translation_rows",
            "upload_or_example"]
 
 KEEP = "session"  # widget values survive a visit to another page
@@ -241,6 +241,16 @@ def load_checkpoint_of(task: str, source: str, from_hub: bool):
                  f"{TASK_PAGES[task]} needs a {' or '.join(list_models(task=task))} checkpoint.")
         st.stop()
     return model, info
+
+
+def plain(text: str) -> str:
+    """``text`` (an upload's file name, or a message that names one) for a Markdown element (``st.markdown``,
+    ``st.error``, a caption), shown as typed: every ASCII punctuation character is backslash-escaped (CommonMark
+    allows it for each) and line breaks become spaces, so a name such as ``![x](http://evil/x.png)`` is never an
+    image, a link, HTML, a colour directive or a formula, and the browser fetches nothing for it."""
+    import string
+
+    return "".join("\\" + char if char in string.punctuation else char for char in " ".join(str(text).splitlines()))
 
 
 def image_uploader(label: str, key: str):

@@ -1,6 +1,7 @@
 """The Detect page, driven by streamlit.testing: good uploads show a score, a verdict, the reconstruction and a
 heat map; a bad upload is one clear error line and leaves the page working; a run of another task is refused."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,11 @@ def open_page(shipped, monkeypatch):
 def upload(app: AppTest, *files: tuple[str, bytes]) -> AppTest:
     app.get("file_uploader")[0].set_value([(name, data, "image/png") for name, data in files])
     return app.run()
+
+
+def as_shown(markdown: str) -> str:
+    """What a Markdown body shows once its backslash escapes are read (CommonMark: any ASCII punctuation)."""
+    return re.sub(r"\\([!-/:-@[-`{-~])", r"\1", markdown)
 
 
 def normal_png() -> bytes:
@@ -66,13 +72,48 @@ def test_good_uploads_show_scores_verdicts_reconstructions_and_heat_maps(open_pa
     captions = [image.captions[0] for image in app.image]
     assert captions == ["input (as the model sees it)", "reconstruction", "difference heat map"] * 2
     text = " ".join(block.value for block in app.markdown)
-    assert "**trouser.png**" in text and ":green[**normal**]" in text and ":red[**anomalous**]" in text
+    assert "**trouser\\.png**" in text and ":green[**normal**]" in text and ":red[**anomalous**]" in text
+
+
+CRAFTED = "![x](http://evil.invalid/x.png) <img src=x> :red[$x$].png"
+
+
+def markdown_bodies(app: AppTest) -> list[str]:
+    """Every text the page sends to be rendered as Markdown: paragraphs, captions, errors, image captions."""
+    bodies = [element.value for kind in ("markdown", "caption", "error", "info", "subheader") for element in
+              getattr(app, kind)]
+    return bodies + [caption for image in app.image for caption in image.captions]
+
+
+def test_file_names_are_shown_as_typed_never_as_markdown(open_page):
+    """A crafted name (an image link, HTML, a colour directive and a formula) is text: the table holds it as
+    typed, and every Markdown body that names it has each punctuation mark escaped, so the browser fetches
+    nothing; a bad file's error line names it the same way."""
+    from studio.common import plain
+
+    app = upload(open_page(), (CRAFTED, normal_png()), ("[bad](http://evil.invalid/).png", b"not an image"))
+    assert not app.exception
+    assert list(app.dataframe[0].value["image"]) == [CRAFTED]
+    bodies = markdown_bodies(app)
+    assert not [body for body in bodies if re.search(r"\]\(http|(?<!\\)<img|:red\[", body)]
+    assert any(f"**{plain(CRAFTED)}**" in body and CRAFTED in as_shown(body) for body in bodies)
+    assert len(app.error) == 1 and as_shown(app.error[0].value).startswith("[bad](http://evil.invalid/).png: ")
+
+
+def test_too_many_files_are_refused_in_one_line_before_any_is_scored(open_page, monkeypatch):
+    monkeypatch.setenv("GANS_MAX_DETECT_IMAGES", "2")
+    app = upload(open_page(), *[(f"{index}.png", normal_png()) for index in range(3)])
+    assert not app.exception and len(app.error) == 1 and not app.dataframe
+    assert app.error[0].value == ("3 images were given; this server scores at most 2 per request "
+                                  "(GANS_MAX_DETECT_IMAGES); score fewer at a time")
+    app = upload(app, *[(f"{index}.png", normal_png()) for index in range(2)])
+    assert not app.exception and not app.error and len(app.dataframe[0].value) == 2
 
 
 def test_a_bad_upload_is_one_error_line_and_the_good_ones_are_still_scored(open_page):
     app = upload(open_page(), ("notes.png", b"not an image"))
     assert not app.exception and len(app.error) == 1
-    message = app.error[0].value
+    message = as_shown(app.error[0].value)
     assert message.startswith("notes.png: ") and "not an image" in message and "\n" not in message
     assert not app.dataframe
     app = upload(app, ("notes.png", b"not an image"), ("noise.png", encoded(Image.fromarray(
