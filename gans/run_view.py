@@ -12,14 +12,24 @@ from .training.progress import smooth, thin
 
 
 def watched_run(status: dict, session_run: str | None = None) -> Path | None:
-    """The run to show: the server's running job wins (that is how a refresh or a second browser reattaches);
-    else this session's last run (``session_run``), else the server's last run. Only folders that exist: a job
-    that failed before writing anything leaves no run to show. ``status``: ``JobManager.status()``."""
-    candidates = [status.get("run_dir")] if status.get("busy") else [session_run, status.get("run_dir")]
+    """The run the Train page shows first: the server's job, running or ended (its run folder says how it
+    ended), so every tab, a refresh and every visitor agree until someone starts a new one; else this session's
+    last run (``session_run``: the server restarted, or the job's folder is gone). Only folders that exist: a job
+    that ended before writing anything leaves no run to show. While a job runs, only its folder.
+    ``status``: ``JobManager.status()``."""
+    candidates = [status.get("run_dir")] if status.get("busy") else [status.get("run_dir"), session_run]
     for candidate in candidates:
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
     return None
+
+
+def shown_run(manager, session_run: str | None = None) -> tuple[dict, Path | None, bool]:
+    """``manager``'s status (``training.jobs.JobManager``), the run to show first (``watched_run``) and whether
+    that run is the job now running."""
+    status = manager.status()
+    run_dir = watched_run(status, session_run)
+    return status, run_dir, bool(status.get("busy")) and manager.run_dir == run_dir
 
 
 def run_task(config: dict) -> str:

@@ -11,13 +11,12 @@ import streamlit as st
 import gans
 from gans.precision import PRECISIONS, auto_precision_note
 from gans.registry import default_model, model_task
-from gans.run_view import (grid_title, loss_figure, metric_figure, progress_line, run_summary, run_task,
-                           watched_run)
+from gans.run_view import progress_line, run_summary, run_task, shown_run
 from gans.train_form import train_form
 from gans.training.progress import read_progress
 from studio.common import TASK_LABELS, job_manager
 from studio.shell import ensure_shell
-from studio.train_widgets import finished_actions, grid_caption, run_config, setting_widgets, start_job
+from studio.train_widgets import finished_actions, run_charts, run_config, setting_widgets, start_job
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
@@ -42,31 +41,33 @@ def settings_form() -> None:
     dataset = pick_data.selectbox("Dataset", form.dataset_names, index=form.default_dataset_index(),
                                   key=f"train_dataset_{model}", format_func=form.dataset_label)
     folder, uploaded = "", None
-    with st.form("train_form"):
-        left, right = st.columns(2)
+    with st.form("train_form"):  # compact: Start on the first screen of a 1366×768 browser
         if form.dataset(dataset).needs_folder:  # only the dataset that reads the user's own folder or .zip
+            left, right = st.columns(2)
             folder = left.text_input(form.folder_label, key=f"train_folder_{kind}")
-            uploaded = left.file_uploader("…or upload the .zip", type=["zip"], key=f"train_zip_{kind}",
-                                          help="Kept on the server and read member by member (never extracted)")
-        steps = left.number_input("Steps", value=info.steps, step=100, key=f"train_steps_{model}")
-        batch_size = left.number_input("Batch size", value=info.batch_size, step=8, key=f"train_batch_size_{model}")
-        image_size = right.selectbox("Image size", info.image_sizes, index=form.default_image_size_index(),
-                                     key=f"train_image_size_{model}")
-        lr = right.number_input("Learning rate (G)", value=info.lr, format="%.6f", step=1e-5, key=f"train_lr_{model}")
-        lr_d = right.number_input("Learning rate (D), 0 = same as G", value=info.lr_d, format="%.6f", step=1e-5,
-                                  key=f"train_lr_d_{model}")
-        seed = right.number_input("Seed", value=0, step=1, key="train_seed")
-        metric_every = info.metric_every and right.number_input(
-            "Measure FD every (steps, 0 = off)", value=info.metric_every, min_value=0, step=50,
-            key=f"train_metric_every_{model}", help=form.metric_help)
+            uploaded = right.file_uploader("…or upload the .zip", type=["zip"], key=f"train_zip_{kind}",
+                                           help="Kept on the server and read member by member (never extracted)")
+        row, second = st.columns(4), st.columns(4)
+        steps = row[0].number_input("Steps", value=info.steps, step=100, key=f"train_steps_{model}")
+        batch_size = row[1].number_input("Batch size", value=info.batch_size, step=8, key=f"train_batch_size_{model}")
+        image_size = row[2].selectbox("Image size", info.image_sizes, index=form.default_image_size_index(),
+                                      key=f"train_image_size_{model}")
+        seed = row[3].number_input("Seed", value=0, step=1, key="train_seed")
+        lr = second[0].number_input("Learning rate (G)", value=info.lr, format="%.6f", step=1e-5,
+                                    key=f"train_lr_{model}")
+        lr_d = second[1].number_input("Learning rate (D)", value=info.lr_d, format="%.6f", step=1e-5,
+                                      key=f"train_lr_d_{model}", help="0 = the same as G")
+        precision = second[2].selectbox("Precision", PRECISIONS, key="train_precision",
+                                        help=f"On this server auto means {auto_precision_note()}. bf16 autocast runs "
+                                             "convolutions in bfloat16 where the hardware does that faster; weights, "
+                                             "batch-norm statistics and losses stay fp32.")
+        metric_every = info.metric_every and second[3].number_input(
+            "Measure FD every (steps)", value=info.metric_every, min_value=0, step=50,
+            key=f"train_metric_every_{model}", help=f"0 = off. {form.metric_help}")
         with st.expander("Advanced (per-model settings)"):
             settings = setting_widgets(info.settings, model, st.columns(2))
             if not info.settings:
                 st.caption(f"{model} trains with its own defaults here.")
-            precision = st.selectbox("Precision", PRECISIONS, key="train_precision",
-                                     help=f"On this server auto means {auto_precision_note()}. bf16 autocast runs "
-                                          "convolutions in bfloat16 where the hardware does that faster; weights, "
-                                          "batch-norm statistics and losses stay fp32.")
         if manager.limits.describe():
             st.caption(f"This server allows {manager.limits.describe()}.")
         submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
@@ -78,17 +79,19 @@ def settings_form() -> None:
 
 
 def live_view() -> None:
-    status = manager.status()
-    run_dir = watched_run(status, st.session_state.get("train_run"))
+    status, run_dir, running = shown_run(manager, st.session_state.get("train_run"))
+    if (str(run_dir), running, status["state"]) != st.session_state.get("train_layout"):
+        st.rerun()  # a job started, stopped or ended (here or in another tab): redraw the whole page's layout
     if status.get("state") == "error" and (run_dir is None or str(run_dir) != status.get("run_dir")):
         st.error(f"The last job failed: {status['error']}")  # before it wrote a run directory
     if run_dir is None:
+        if status.get("note"):
+            st.info(status["note"])
         st.info("Starting the training job…" if status["busy"] else
                 "No run yet: choose a model and press Start. Each model preselects its demo dataset when it is on "
                 "this machine (the embedded ones work offline), else the dataset that reads your own folder.")
         return
     progress = read_progress(run_dir)
-    running = manager.busy and manager.run_dir == run_dir
     if progress.state == "running" and not running:
         progress.state = "interrupted"  # the log never ended: the server stopped mid-run
     st.subheader(f"Run {run_dir.name}")
@@ -101,23 +104,7 @@ def live_view() -> None:
         st.error(status["error"])
     elif progress.error:
         st.error(progress.error)
-
-    chart, samples = st.columns([3, 2])
-    with chart:
-        weight = st.slider("Smoothing", 0.0, 0.99, 0.6, 0.01, key="train_smoothing")
-        if progress.curves.get("step"):
-            st.plotly_chart(loss_figure(progress.curves, weight), key="train_loss_chart")
-        else:
-            st.caption("The loss curves appear after the first steps.")
-        if progress.metrics.get("fd"):
-            st.plotly_chart(metric_figure(progress.metrics), key="train_metric_chart")
-        elif config.get("train", {}).get("metric_every"):
-            st.caption(f"The FD curve appears at step {config['train']['metric_every']}.")
-    if progress.latest_sample is not None:
-        samples.image(str(progress.latest_sample), width="stretch", caption=f"{grid_title(progress)} · "
-                      + grid_caption(config, progress.latest_sample, run_task(config)))
-
-    if running and manager.stopping:
+    if running and manager.stopping:  # the controls before the charts: on the first screen
         st.info("Stopping: saving a checkpoint…")
     elif running:
         # Anyone on this server may stop the job (see the README on public deployments).
@@ -126,9 +113,8 @@ def live_view() -> None:
             st.rerun()
     else:
         finished_actions(manager, run_dir, progress, run_task(config))
-    if running != st.session_state.get("train_was_running", False):
-        st.session_state["train_was_running"] = running
-        st.rerun()  # switch the whole page between its running and idle layouts
+
+    run_charts(progress, config)
 
 
 def live() -> None:
@@ -136,7 +122,11 @@ def live() -> None:
     st.fragment(run_every=1.0 if manager.busy else 3.0)(live_view)()
 
 
-if manager.busy or st.session_state.get("train_run"):  # the run first: seen at once, without scrolling
+first_status, first_run, first_running = shown_run(manager, st.session_state.get("train_run"))
+st.session_state["train_layout"] = (str(first_run), first_running, first_status["state"])  # live_view compares
+# The server's job (running, ended, failed) or this session's run first, on the first screen, in every tab, until a
+# new one starts; before the server's first job, the form first.
+if first_run is not None or first_status["state"] != "idle":
     live()
     st.subheader("Next run" if manager.busy else "New run")
     if manager.busy:

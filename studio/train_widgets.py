@@ -1,5 +1,5 @@
-"""Streamlit pieces of the Train page: a model's advanced settings drawn from its declaration, the caption of a
-run's grid, and what a finished run offers (resume, open in another page, downloads)."""
+"""Streamlit pieces of the Train page: a model's advanced settings drawn from its declaration, a run's charts and
+the caption of its grid, and what a finished run offers (resume, open in another page, downloads)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import gans
 from gans.catalog import ANOMALY_ROWS
 from gans.detect import TASK as ANOMALY_TASK
 from gans.checkpoints import zip_run
-from gans.run_view import grid_title, resume_target
+from gans.run_view import grid_title, loss_figure, metric_figure, resume_target, run_task
 from gans.train_form import TrainForm, train_request
 from gans.training.jobs import JobBusyError
 from gans.catalog import UPSCALE_ROWS
@@ -90,24 +90,42 @@ def grid_caption(config: dict, grid: Path, task: str) -> str:
     return f"fixed noise · {when}" if task == "generate" else when
 
 
+def run_charts(progress, config: dict) -> None:
+    """The loss curves (and the FD curve, when measured) beside the run's newest grid."""
+    chart, samples = st.columns([3, 2])
+    with chart:
+        weight = st.slider("Smoothing", 0.0, 0.99, 0.6, 0.01, key="train_smoothing")
+        if progress.curves.get("step"):
+            st.plotly_chart(loss_figure(progress.curves, weight), key="train_loss_chart")
+        else:
+            st.caption("The loss curves appear after the first steps.")
+        if progress.metrics.get("fd"):
+            st.plotly_chart(metric_figure(progress.metrics), key="train_metric_chart")
+        elif config.get("train", {}).get("metric_every"):
+            st.caption(f"The FD curve appears at step {config['train']['metric_every']}.")
+    if progress.latest_sample is not None:
+        samples.image(str(progress.latest_sample), width="stretch", caption=f"{grid_title(progress)} · "
+                      + grid_caption(config, progress.latest_sample, run_task(config)))
+
+
 def finished_actions(manager, run_dir: Path, progress, task: str) -> None:
     """Resume, open the run on the page of its task, and downloads (checkpoint zip, progress GIF, the grid named
     by the run's state: final, or the last one of a stopped run)."""
     if progress.state not in ("finished", "stopped", "interrupted"):
         return
-    resume_col, open_col = st.columns(2)
-    with resume_col:
-        target = st.number_input("Continue to step", value=resume_target(progress), min_value=progress.step + 1,
-                                 step=100, key=f"train_resume_steps_{run_dir.name}")
-        if st.button("Resume", key="train_resume", icon=":material/play_arrow:"):
-            try:
-                manager.resume(run_dir, int(target))
-            except JobBusyError as error:
-                st.warning(str(error))
-            except gans.GansError as error:
-                st.error(str(error))
-            else:
-                st.rerun()
+    # One row of controls, one of downloads: both on the first screen, above the charts.
+    target_col, resume_col, open_col = st.columns([1, 1, 2], vertical_alignment="bottom")
+    target = target_col.number_input("Continue to step", value=resume_target(progress), min_value=progress.step + 1,
+                                     step=100, key=f"train_resume_steps_{run_dir.name}")
+    if resume_col.button("Resume", key="train_resume", icon=":material/play_arrow:"):
+        try:
+            manager.resume(run_dir, int(target))
+        except JobBusyError as error:
+            st.warning(str(error))
+        except gans.GansError as error:
+            st.error(str(error))
+        else:
+            st.rerun()
     with open_col:
         if task in TASK_OPENERS:  # Explore walks latent spaces; the other tasks have none
             label, icon, open_run = TASK_OPENERS[task]  # key: train_open_translate, ..._detect (the page's name)
@@ -117,7 +135,7 @@ def finished_actions(manager, run_dir: Path, progress, task: str) -> None:
             st.session_state["explore_run"] = str(run_dir)
             st.switch_page("pages/explore.py")
     grid, gif = progress.latest_sample, gans.RunDir(run_dir).gif_path
-    a, b, c = st.columns(3)
+    a, b, c = st.columns([1, 1, 2])  # under the controls
     # Callables: the zip (tens of MB) is built only when the button is pressed, not on every rerun.
     a.download_button("Checkpoint (.zip)", lambda: zip_run(run_dir), f"{run_dir.name}.zip", "application/zip",
                       key="train_download_zip", icon=":material/download:")

@@ -90,7 +90,7 @@ class ProcessRunner:
 
     def status(self) -> dict:
         """state (idle / running / finished / stopped / error), run_dir, and the final step or the error; "note"
-        when a stopped job had not begun training (its empty run folder is gone)."""
+        (a sentence to show) when a stopped job had not begun training (its empty run folder is gone)."""
         if self._process is None:
             return {"state": "idle"}
         if self.is_running():
@@ -113,7 +113,7 @@ class ProcessRunner:
         if self._run_dir.is_dir() and [path.name for path in self._run_dir.iterdir()] == [JOB_FILE]:
             shutil.rmtree(self._run_dir, ignore_errors=True)  # the job ended before writing anything of the run
             if status["state"] == "stopped":
-                status.update(step=0, note="stopped before training began: nothing was saved")
+                status.update(step=0, note="The last job was stopped before training began: nothing was saved.")
         return status
 
     # ---- helpers

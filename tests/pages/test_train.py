@@ -438,15 +438,67 @@ def test_a_finished_run_of_this_session_comes_before_the_form(app, tmp_path):
         order.index(("selectbox", "train_model"))
 
 
+def fresh_session() -> AppTest:
+    """Another browser tab, or the same one after a refresh: a new session of the same server."""
+    session = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    session.switch_page("pages/train.py").run()
+    assert not session.exception
+    return session
+
+
+def test_a_run_stopped_after_a_refresh_stays_above_the_form_in_every_session(app, tmp_path):
+    """Issue 29: after a refresh (a new session, no train_run of its own) Stop switched the page to the idle
+    layout, the form first and the stopped run with Resume far below it."""
+    from studio.common import job_manager
+
+    fill_tiny_settings(app)
+    start(app)
+    assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir()])
+    run = next(p for p in tmp_path.iterdir() if p.is_dir())
+    assert wait_for(lambda: read_progress(run).step >= 1)
+    refreshed = fresh_session()
+    order = page_order(refreshed)
+    assert order.index(("subheader", f"Run {run.name}")) < order.index(("button", "train_stop")) < \
+        order.index(("selectbox", "train_model"))
+    refreshed.button(key="train_stop").click().run()
+    assert wait_for(lambda: not job_manager().busy)
+    for session in (refreshed.run(), fresh_session(), app.run()):
+        assert not session.exception and not session.error
+        order = page_order(session)
+        assert order.index(("subheader", f"Run {run.name}")) < order.index(("button", "train_resume")) < \
+            order.index(("button", "train_open_explore")) < order.index(("subheader", "New run")) < \
+            order.index(("selectbox", "train_model")), order
+
+
+def test_a_stop_right_after_start_ends_stopped_for_every_visitor(app, tmp_path):
+    """Issue 29: Stop pressed within a second of Start left the job failed ("exit code -15: no output") for
+    every visitor and a run folder holding only job.json."""
+    from studio.common import job_manager
+
+    fill_tiny_settings(app)
+    start(app)
+    job_manager().stop(wait=False)  # the page's Stop, before the job process has even started Python
+    assert wait_for(lambda: not job_manager().busy)
+    for session in (app.run(), fresh_session()):
+        assert not session.exception and not session.error, [e.value for e in session.error]
+        assert "The last job was stopped before training began: nothing was saved." in [i.value for i in session.info]
+        order = page_order(session)
+        assert order.index(("subheader", "New run")) < order.index(("selectbox", "train_model"))
+    assert not [p for p in tmp_path.iterdir() if p.is_dir()], "no half-made run folder"
+
+
 # ---- the library side of the live view (gans.run_view) ------------------------------------------------------------
-def test_the_watched_run_is_the_running_job_else_this_sessions_else_the_servers(tmp_path):
+def test_the_watched_run_is_the_servers_job_else_this_sessions(tmp_path):
     from gans.run_view import watched_run
 
     mine, server = tmp_path / "mine", tmp_path / "server"
     mine.mkdir(), server.mkdir()
     assert watched_run({"busy": True, "run_dir": str(server)}, str(mine)) == server, "a refresh reattaches"
-    assert watched_run({"busy": False, "run_dir": str(server)}, str(mine)) == mine
+    assert watched_run({"busy": False, "run_dir": str(server)}, str(mine)) == server, \
+        "the server's ended job stays first in every session, until a new one starts"
     assert watched_run({"busy": False, "run_dir": str(server)}, str(tmp_path / "gone")) == server
+    assert watched_run({"busy": False, "run_dir": None}, str(mine)) == mine, "no job since the server started"
+    assert watched_run({"busy": False, "run_dir": str(tmp_path / "gone")}, str(mine)) == mine
     assert watched_run({"busy": True, "run_dir": str(tmp_path / "not-yet")}, str(mine)) is None
 
 

@@ -45,7 +45,7 @@ def test_a_stop_right_after_start_ends_stopped_and_leaves_no_half_made_folder(ma
     status = manager.status()
     assert status["state"] == "stopped", status
     assert "error" not in status and status["step"] == 0
-    assert status["note"] == "stopped before training began: nothing was saved"
+    assert status["note"] == "The last job was stopped before training began: nothing was saved."
     assert not run_dir.exists() and list(tmp_path.iterdir()) == [], "no folder with only job.json is left"
     assert manager.status() == status, "every later reader (each visitor's poll) gets the same answer"
 
