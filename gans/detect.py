@@ -83,6 +83,13 @@ MAX_IMAGES = budget.Limit("GANS_MAX_DETECT_IMAGES", 32)
 REDUCE_ABOVE = 4
 
 
+def request_bytes() -> int:
+    """The most memory one Detect request holds at once, about: one decoded picture at ``GANS_MAX_PIXELS`` (4 bytes
+    a pixel, as PIL keeps RGB) and one blended or converted copy of it: 8 bytes × ``GANS_MAX_PIXELS`` (200 MB at the
+    default). At most ``GANS_MAX_HEAVY_CALLS`` requests hold it at once."""
+    return 8 * budget.max_pixels()
+
+
 def check_count(count: int) -> None:
     """Refuse a request to score more than ``GANS_MAX_DETECT_IMAGES`` images (``BudgetError``)."""
     limit = MAX_IMAGES.value()

@@ -137,6 +137,40 @@ def zoomed(result: Upscaling, center: tuple[float, float], side: int) -> tuple[I
     return result.bicubic.crop(box), result.output.crop(box)
 
 
+#: input px around a zoomed square that its bicubic upscale reads (bicubic weighs 2 px each side; one spare)
+BICUBIC_MARGIN = 3
+
+
+def bicubic_square(image: Image.Image, scale: int, box: tuple[int, int, int, int]) -> Image.Image:
+    """The ``box`` (output px) of ``image`` upscaled ``scale`` times by bicubic interpolation, made from the input's
+    matching region and a ``BICUBIC_MARGIN`` alone: pixel for pixel the same square as the whole upscale's, without
+    making the whole upscale."""
+    left, top, right, bottom = box
+    margin = BICUBIC_MARGIN
+    region = (max(0, left // scale - margin), max(0, top // scale - margin),
+              min(image.width, -(-right // scale) + margin), min(image.height, -(-bottom // scale) + margin))
+    part = image.crop(region).resize(((region[2] - region[0]) * scale, (region[3] - region[1]) * scale),
+                                     Image.Resampling.BICUBIC)
+    x, y = region[0] * scale, region[1] * scale
+    return part.crop((left - x, top - y, right - x, bottom - y))
+
+
+def zoomed_png(upload: bytes, result_png: bytes, center: tuple[float, float], side: int,
+               ) -> tuple[Image.Image, Image.Image]:
+    """``zoomed`` for a result kept as PNG bytes (what the studio caches, not pictures): the model's square cut from
+    the decoded result, the bicubic one from the upload's matching region (``bicubic_square``). One heavy call,
+    decoded under the pixel budget; the whole result is freed before this returns."""
+    with budget.heavy_call():
+        image = decode_upload(upload, check_size=budget.check_pixels)
+        output = decode_upload(result_png, check_size=budget.check_pixels)
+        box = zoom_box(output.size, center, side)
+        scale = output.width // image.width
+        try:
+            return bicubic_square(image, scale, box), output.crop(box)
+        finally:
+            output.close()
+
+
 def upscaler_facts(model, info) -> str:
     """One Markdown line about a loaded upscaler and its ``CheckpointInfo``."""
     return (f"**{info.architecture}** · ×**{model.output_scale}** · data **{info.data}** · **{info.step:,}** steps · "

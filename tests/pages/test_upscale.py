@@ -51,7 +51,7 @@ def test_an_upload_is_shown_beside_bicubic_at_the_same_zoom_and_downloads_at_fou
     assert not app.exception and not app.error
     shown = captions(app)
     assert "Bicubic interpolation (200×120 px crop)" in shown  # the default square (256) is larger than the result
-    assert "The model (200×120 px crop of mine.png)" in shown
+    assert "The model (200×120 px crop of mine\\.png)" in shown  # the name as typed (Markdown escaped)
     assert "The whole result: 50×30 px → 200×120 px (shown smaller; the download is full size)" in shown
     with Image.open(io.BytesIO(downloaded_bytes(app, "upscale_download", media))) as result:
         assert result.size == (200, 120)
