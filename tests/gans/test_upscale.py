@@ -82,6 +82,22 @@ def test_the_zoom_shows_the_same_square_of_both_upscales(model):
     assert np.array_equal(np.asarray(upscaled), np.asarray(result.output.crop((14, 44, 46, 76))))
 
 
+@pytest.mark.parametrize("mode, center, side",
+                         [("RGB", (0.3, 0.6), 64), ("L", (1.0, 0.0), 128), ("RGB", (0.5, 0.5), 512)])
+def test_the_zoom_of_a_result_kept_as_png_is_the_zoom_of_the_pictures(model, mode, center, side):
+    """What the studio caches is PNG bytes: the squares cut from them (the bicubic one made from the upload's
+    region alone) are pixel for pixel those of the whole upscale and the whole bicubic upscale."""
+    from gans.images import png_bytes
+
+    data = encoded(noise(53, 37, mode))
+    result = upscale.upscale_file(model, data)
+    expected = upscale.zoomed(result, center, side)
+    found = upscale.zoomed_png(data, png_bytes(result.output), center, side)
+    for picture, reference in zip(found, expected):
+        assert picture.mode == reference.mode and picture.size == reference.size
+        assert np.array_equal(np.asarray(picture), np.asarray(reference))
+
+
 def test_measure_scores_bicubic_and_the_model_on_the_same_downscaled_photos(model):
     photos = [torch.from_numpy(np.array(noise(64, 48))).permute(2, 0, 1).contiguous()]
     scores = upscale.measure(model, photos)
