@@ -17,17 +17,18 @@ from streamlit.runtime.pages_manager import PagesManager
 
 FAVICON = Path(__file__).with_name("favicon.png")  # the tab's icon, served by the app itself
 
-# (file, title, icon). Material icons ship with Streamlit's own font, so they render everywhere.
+# (file, title, icon, what its button on Home and on the "no such page" page says). Material icons ship with
+# Streamlit's own font, so they render everywhere.
 PAGES = [
-    ("pages/home.py", "Home", ":material/home:"),
-    ("pages/train.py", "Train", ":material/model_training:"),
-    ("pages/explore.py", "Explore", ":material/explore:"),
-    ("pages/compare.py", "Compare", ":material/compare_arrows:"),
-    ("pages/translate.py", "Translate", ":material/compare:"),
-    ("pages/restore.py", "Restore", ":material/auto_fix_high:"),
-    ("pages/colorize.py", "Colorize", ":material/palette:"),
-    ("pages/upscale.py", "Upscale", ":material/zoom_in:"),
-    ("pages/detect.py", "Detect", ":material/troubleshoot:"),
+    ("pages/home.py", "Home", ":material/home:", "Home"),
+    ("pages/train.py", "Train", ":material/model_training:", "Train a GAN"),
+    ("pages/explore.py", "Explore", ":material/explore:", "Explore a generator"),
+    ("pages/compare.py", "Compare", ":material/compare_arrows:", "Compare runs"),
+    ("pages/translate.py", "Translate", ":material/compare:", "Translate an image"),
+    ("pages/restore.py", "Restore", ":material/auto_fix_high:", "Restore an old photo"),
+    ("pages/colorize.py", "Colorize", ":material/palette:", "Colorize a photo"),
+    ("pages/upscale.py", "Upscale", ":material/zoom_in:", "Upscale an image"),
+    ("pages/detect.py", "Detect", ":material/troubleshoot:", "Detect anomalies"),
 ]
 
 
@@ -55,11 +56,40 @@ def run_shell() -> None:
 
     # A local file: a ":material/...:" page icon makes the browser fetch the favicon from Google's font host.
     st.set_page_config(page_title="GAN Studio", page_icon=str(FAVICON), layout="wide")
-    navigation = st.navigation([st.Page(path, title=title, icon=icon, default=index == 0)
-                                for index, (path, title, icon) in enumerate(PAGES)])
+    pages = [st.Page(path, title=title, icon=icon, default=index == 0)
+             for index, (path, title, icon, _) in enumerate(PAGES)]
+    if (asked := unknown_page_asked(pages)) is not None:  # routed to a page of its own, so the sidebar stays
+        pages.append(st.Page(no_such_page, title="No such page", icon=":material/help:", url_path=asked,
+                             visibility="hidden"))
+    navigation = st.navigation(pages)
     with st.sidebar:
         sidebar_status()
     navigation.run()
+
+
+def unknown_page_asked(pages) -> str | None:
+    """The URL path the browser asked for (``/nonexistent`` → "nonexistent") when no page has it, else None.
+    Left alone, Streamlit would run Home under that address after a "page not found" notice the visitor may miss.
+    A rerun of that page (a click on it) names no path, only the page, so the session remembers the last one."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    asked = getattr(getattr(ctx, "pages_manager", None), "intended_page_name", None) if ctx else None
+    if (asked and isinstance(asked, str) and asked == asked.strip().strip("/") and "/" not in asked
+            and not any(page.url_path == asked for page in pages)):
+        st.session_state["studio_missing_page"] = asked
+    return st.session_state.get("studio_missing_page")
+
+
+def no_such_page() -> None:
+    """The studio's own "no such page": what was asked for, and a button to every page."""
+    from studio.common import go_to
+
+    st.title("No such page")
+    st.write("There is no page at this address. These are the studio's pages:")
+    for column, (path, _, icon, label) in zip(st.columns(3) * 3, PAGES):
+        if column.button(label, icon=icon, width="stretch", key=f"missing_go_{Path(path).stem}"):
+            go_to(path, f"The {label} page is not available on this server.")
 
 
 def ensure_shell() -> None:

@@ -123,7 +123,7 @@ def chart_points(page) -> int:
 
 # Every page of the router (studio/shell.py), by the URL Streamlit gives it and the title it shows (the home page's
 # heading is the studio's name): a new page is walked too.
-DEEP_LINKS = [("", "GAN Studio")] + [(Path(file).stem, title) for file, title, _ in PAGES if title != "Home"]
+DEEP_LINKS = [("", "GAN Studio")] + [(Path(file).stem, title) for file, title, *_ in PAGES if title != "Home"]
 
 
 @pytest.mark.parametrize("path, title", DEEP_LINKS, ids=[path or "home" for path, _ in DEEP_LINKS])
@@ -140,6 +140,31 @@ def test_a_deep_link_on_a_fresh_server_gets_the_whole_studio(path, title, tmp_pa
         assert all(name in nav for _, name in DEEP_LINKS[1:]) and "Home" in nav, nav
         assert "common" not in nav and "shell" not in nav
         page.screenshot(path=ARTIFACTS / f"deep-link-{path or 'home'}.png")
+
+
+def test_an_unknown_address_shows_the_studio_s_own_no_such_page_with_the_sidebar(tmp_path):
+    """/nonexistent, first on a fresh server (Streamlit's legacy mode) and then again: the studio's "No such page"
+    with the sidebar and a button to every page, not a blank page or Home under a wrong address; a button works.
+    Only the fresh server's very first request also gets Streamlit's own "Page not found" notice (sent by its
+    legacy mode before any script of ours runs); it closes with Escape, and no later visit gets it."""
+    require_chromium()
+    with streamlit_server(tmp_path / "runs", tmp_path / "streamlit.log") as url, chromium_page() as page:
+        for attempt in ("fresh server", "again"):
+            page.goto(f"{url}/nonexistent")
+            page.get_by_role("heading", name="No such page").wait_for()
+            if attempt == "fresh server" and page.get_by_role("dialog").count():
+                page.keyboard.press("Escape")
+                page.get_by_role("dialog").wait_for(state="detached")
+            assert page.get_by_role("dialog").count() == 0, attempt
+            page.get_by_text("Device:").first.wait_for()
+            nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+            assert all(name in nav for _, name in DEEP_LINKS[1:]) and "No such page" not in nav, (attempt, nav)
+            for *_, label in PAGES:
+                assert page.get_by_role("button", name=label).count() == 1, label
+        page.screenshot(path=ARTIFACTS / "no-such-page.png")
+        page.get_by_role("button", name="Train a GAN").click()
+        page.get_by_role("heading", name="Train").first.wait_for()
+        assert page.url.rstrip("/").endswith("/train")
 
 
 def test_no_page_requests_any_host_but_the_app_s_own_and_no_deploy_button(tmp_path):

@@ -80,9 +80,12 @@ def test_home_page_offers_buttons_to_every_task_page_and_lists_models_datasets_a
     app = open_app()
     assert app.title[0].value.endswith("GAN Studio")
     buttons = {button.key: button for button in app.button if button.key.startswith("home_go_")}
-    assert list(buttons) == ["home_go_train", "home_go_explore", "home_go_translate", "home_go_colorize"]
-    assert [button.label for button in buttons.values()] == ["Train a GAN", "Explore a generator",
-                                                             "Translate an image", "Colorize a photo"]
+    from studio.shell import PAGES
+
+    assert list(buttons) == [f"home_go_{Path(path).stem}" for path, *_ in PAGES if path != "pages/home.py"]
+    assert len(buttons) == 8, "a button for every task page"
+    assert [button.label for button in buttons.values()][:4] == ["Train a GAN", "Explore a generator",
+                                                                 "Compare runs", "Translate an image"]
     assert buttons["home_go_train"].proto.type == "primary", "the main way in stands out"
     assert not app.get("page_link"), "links that read as plain text are gone"
     models = app.dataframe[0].value
@@ -156,7 +159,7 @@ THIN_PAGES = sorted(path.name for path in (ROOT / "pages").glob("*.py"))  # ever
 def test_every_page_is_routed_there_is_no_views_folder_and_app_py_is_the_frame():
     from studio.shell import PAGES
 
-    assert sorted(Path(path).name for path, _, _ in PAGES) == THIN_PAGES
+    assert sorted(Path(path).name for path, *_ in PAGES) == THIN_PAGES
     assert not (ROOT / "views").exists()
     assert len((ROOT / "app.py").read_text().splitlines()) <= 60
 
@@ -203,8 +206,9 @@ def catalog_info(folder: Path, name: str, source: str, task: str = "generate", g
                           data="mydata", step=5, image_size=32, channels=3, num_classes=0, task=task, **facts)
 
 
-@pytest.mark.parametrize("key, title", [("home_go_train", "Train"), ("home_go_explore", "Explore"),
-                                        ("home_go_translate", "Translate"), ("home_go_colorize", "Colorize")])
+@pytest.mark.parametrize("key, title", [(f"home_go_{name.lower()}", name) for name in
+                                        ["Train", "Explore", "Compare", "Translate", "Restore", "Colorize",
+                                         "Upscale", "Detect"]])
 def test_each_home_button_opens_its_page(key, title):
     app = open_app()
     app.button(key=key).click().run()
