@@ -9,14 +9,19 @@ the environment variable that sets it:
 - ``GANS_MAX_PIXELS`` (default 25,000,000): pixels of one picture a request reads or makes (a decoded upload,
   a translated or coloured result, a sample grid or walk strip);
 - ``GANS_MAX_TILES`` (512): network passes (tiles) of one translation;
-- ``GANS_MAX_SAMPLES`` (1024): images one request generates (samples, walk frames);
+- ``GANS_MAX_SAMPLES`` (1024): images one request generates (samples, walk frames, a training job's preview grid);
+- ``GANS_MAX_PARAMETERS`` (50,000,000): parameters of a model a job trains or ``gans.load`` rebuilds;
+- ``GANS_MAX_TRAIN_MEMORY_MB`` (4096): memory one training step is estimated to need
+  (``gans.models.footprint``: weights, gradients and Adam's moments, plus the activations of a step);
 - ``GANS_MAX_HEAVY_CALLS`` (2): heavy requests running at once in this process, all threads together;
 - ``GANS_BUSY_WAIT_SECONDS`` (10): how long a request beyond those waits before it is told the server is busy.
 
 The defaults let every ordinary use through (a 24-megapixel camera's photo, a 4000×3000 phone photo in 256 px
-tiles, 64-image grids) and refuse the probe cases above. Operators raise or lower them in the environment; a
-value that is not a positive number is one clear ``ConfigError`` naming the variable. Limits are read at each
-call, so a test (or an operator's restart) changes them without re-importing anything.
+tiles, 64-image grids, every shipped model and every model the Train page offers at its default settings) and
+refuse the probe cases above (and pix2pix at width 256: 143 M parameters; CycleGAN at 128 px, batch 16: ~10 GB).
+Operators raise or lower them in the environment; a value that is not a positive number is one clear
+``ConfigError`` naming the variable. Limits are read at each call, so a test (or an operator's restart) changes
+them without re-importing anything.
 
 ``heavy_call()`` is the server-wide gate: a counting semaphore shared by every thread of the process. A request
 that finds ``GANS_MAX_HEAVY_CALLS`` others running waits up to ``GANS_BUSY_WAIT_SECONDS``, then gets
@@ -72,6 +77,10 @@ class Limit:
 MAX_PIXELS = Limit("GANS_MAX_PIXELS", 25_000_000)  # a 24-MP camera (6000×4000) passes, 7000×7000 does not
 MAX_TILES = Limit("GANS_MAX_TILES", 512)  # 6000×4000 in 256 px tiles is 486; 7000×7000 auto-tiled is 225
 MAX_SAMPLES = Limit("GANS_MAX_SAMPLES", 1024)  # 16 times the usual 64-image grid
+#: the largest shipped model (CycleGAN, 21 M) and Pix2Pix at width 128 (36 M) pass; pix2pix at width 256 does not
+MAX_PARAMETERS = Limit("GANS_MAX_PARAMETERS", 50_000_000)
+#: CycleGAN's defaults (64 px, batch 16: ~2.9 GB estimated, 2.7 GB measured on a CPU) pass
+MAX_TRAIN_MEMORY_MB = Limit("GANS_MAX_TRAIN_MEMORY_MB", 4096)
 MAX_HEAVY_CALLS = Limit("GANS_MAX_HEAVY_CALLS", 2)
 BUSY_WAIT_SECONDS = Limit("GANS_BUSY_WAIT_SECONDS", 10.0, float)
 
@@ -88,6 +97,14 @@ def max_samples() -> int:
     return MAX_SAMPLES.value()
 
 
+def max_parameters() -> int:
+    return MAX_PARAMETERS.value()
+
+
+def max_train_memory_mb() -> int:
+    return MAX_TRAIN_MEMORY_MB.value()
+
+
 def max_heavy_calls() -> int:
     return MAX_HEAVY_CALLS.value()
 
@@ -97,28 +114,82 @@ def busy_wait_seconds() -> float:
 
 
 # ---- checks ---------------------------------------------------------------------------------------------------
-def _pixels(count: int) -> str:
-    """"49 megapixels", "1.5 megapixels", "1,200 pixels"."""
-    if count < 1_000_000:
+def _rounded(count: float, units: tuple[tuple[float, str], ...], exact: str) -> str:
+    """``count`` in the largest of ``units`` ((size, name), largest first) it reaches, to one decimal ("1.5
+    megapixels"); ``exact`` (a format of the whole count) below the smallest."""
+    for size, name in units:
+        if count >= size:
+            return f"{count / size:.1f}".removesuffix(".0") + f" {name}"
+    return exact.format(count)
+
+
+def _pair(amount: int, limit: int, rounded) -> tuple[str, str]:
+    """``amount`` and ``limit`` in words, rounded unless the rounding would make them read the same (25,000,001
+    pixels is not "25 megapixels … at most 25 megapixels"): then both exact, with thousands separators."""
+    said, allowed = rounded(amount), rounded(limit)
+    if said == allowed:
+        return rounded(amount, exact=True), rounded(limit, exact=True)
+    return said, allowed
+
+
+def _pixels(count: int, exact: bool = False) -> str:
+    """"49 megapixels", "1.5 megapixels", "1,200 pixels" (``exact``: always "25,000,001 pixels")."""
+    if exact:
         return f"{count:,} pixels"
-    return f"{count / 1e6:.1f}".removesuffix(".0") + " megapixels"
+    return _rounded(count, ((1e6, "megapixels"),), "{:,} pixels")
+
+
+def _parameters(count: int, exact: bool = False) -> str:
+    """"9.1 G parameters", "143 M parameters", "900,000 parameters"."""
+    if exact:
+        return f"{count:,} parameters"
+    return _rounded(count, ((1e9, "G parameters"), (1e6, "M parameters")), "{:,} parameters")
+
+
+def _bytes(count: float, exact: bool = False) -> str:
+    """"4.2 GB", "512 MB" (MB = 2**20 bytes, as GANS_MAX_TRAIN_MEMORY_MB counts them; ``exact``: "4,294,967,297
+    bytes")."""
+    if exact:
+        return f"{count:,.0f} bytes"
+    return _rounded(count, ((2**30, "GB"), (2**20, "MB")), "{:,.0f} bytes")
 
 
 def check_pixels(width: int, height: int, what: str = "The image", advice: str = "use a smaller image") -> None:
     """Refuse a picture of ``width``×``height`` over ``GANS_MAX_PIXELS`` (``what``: how messages name it)."""
     limit = max_pixels()
     if width * height > limit:
-        raise BudgetError(f"{what} is {width}×{height} = {_pixels(width * height)}; this server allows at most "
-                          f"{_pixels(limit)} per request (GANS_MAX_PIXELS); {advice}")
+        said, allowed = _pair(width * height, limit, _pixels)
+        raise BudgetError(f"{what} is {width}×{height} = {said}; this server allows at most {allowed} per request "
+                          f"(GANS_MAX_PIXELS); {advice}")
 
 
-def check_tiles(tiles: int, width: int, height: int, tile: int) -> None:
-    """Refuse a translation that would take more than ``GANS_MAX_TILES`` network passes."""
+def check_tiles(tiles: int, width: int, height: int, tile: int, verb: str = "translating") -> None:
+    """Refuse a tiled run that would take more than ``GANS_MAX_TILES`` network passes. ``verb`` names the work
+    ("translating", "upscaling", "colouring")."""
     limit = max_tiles()
     if tiles > limit:
-        raise BudgetError(f"translating this {width}×{height} image in {tile} px tiles takes {tiles:,} tiles; this "
+        raise BudgetError(f"{verb} this {width}×{height} image in {tile} px tiles takes {tiles:,} tiles; this "
                           f"server allows at most {limit:,} per request (GANS_MAX_TILES); use larger tiles or a "
                           "smaller image")
+
+
+def check_model_size(what: str, parameters: int, memory_bytes: float | None = None,
+                     advice: str = "choose a smaller width, fewer layers or a smaller image size") -> None:
+    """Refuse a model of more than ``GANS_MAX_PARAMETERS`` parameters, or a training step estimated to need more
+    than ``GANS_MAX_TRAIN_MEMORY_MB`` (``memory_bytes``: None when no training is asked for). ``what`` names the
+    model ("pix2pix with these settings"); ``advice`` says what to change."""
+    limit = max_parameters()
+    if parameters > limit:
+        said, allowed = _pair(parameters, limit, _parameters)
+        raise BudgetError(f"{what} has {said}; this server allows at most {allowed} (GANS_MAX_PARAMETERS); "
+                          f"{advice}")
+    if memory_bytes is None:
+        return
+    memory_limit = max_train_memory_mb() * 2**20
+    if memory_bytes > memory_limit:
+        said, allowed = _pair(memory_bytes, memory_limit, _bytes)
+        raise BudgetError(f"training {what} needs about {said} of memory per step; this server allows at most "
+                          f"{allowed} (GANS_MAX_TRAIN_MEMORY_MB); {advice}, or a smaller batch size")
 
 
 def check_samples(count: int, what: str = "images") -> None:

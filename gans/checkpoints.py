@@ -9,6 +9,13 @@ samples/             fixed-noise grids (step_000200.png ...) and progress.gif
 README.md            model card
 ```
 Every file is written to a temporary file and renamed, so a killed run never leaves a half-written checkpoint.
+
+``load`` trusts nothing in a run folder: the model ``config.json`` describes must have arguments within their
+ranges (``ModelInfo.check_arguments``) and at most ``GANS_MAX_PARAMETERS`` parameters (``gans.budget``), checked
+on the ``meta`` device before any memory is taken; ``model.safetensors`` must be a regular file (not a link to
+``/dev/zero``, a pipe or a folder) of at most twice the bytes the model's tensors take in float32 (a float64 copy)
+plus 1 MiB of header, checked on the open file before it is read; and each tensor is cast to the dtype the model
+keeps (int64 batch-norm statistics become float32) or refused when a cast would lose its meaning.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import io
 import json
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 
@@ -40,6 +48,10 @@ METRIC_FILE = "metric.json"  # in a best/ folder: the step and metrics of those 
 JOB_FILE = "job.json"  # the job spec the run was started with (gans.training.spec)
 
 STATE_KEYS = frozenset({"step", "model", "optimizers", "sampler", "rng"})
+#: a weights file may hold at most this many times the bytes its model's tensors take (float64 copies of float32
+#: weights), plus ``WEIGHTS_HEADER_BYTES`` of safetensors header
+WEIGHTS_SIZE_FACTOR = 2
+WEIGHTS_HEADER_BYTES = 2**20
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -271,11 +283,60 @@ def resolve_run(path_or_id: str | Path, hub_only: bool = False, **hub_kwargs) ->
                               f"{fetch_error_reason(error)}") from None
 
 
+def read_weights_file(path: Path, limit: int, needed: int) -> bytes:
+    """The bytes of the weights file ``path``, refused unless it is a regular file of at most ``limit`` bytes
+    (``needed``: what the model's tensors take, for the message). The checks are made on the open file, so a
+    link swapped after them changes nothing; a pipe does not block the open."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise CheckpointError(f"{path} cannot be read ({error.strerror})") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise CheckpointError(f"{path} is not a regular file (a device, pipe or folder, or a link to one); a "
+                                  "run's weights are a file")
+        too_large = (f"{path} is larger than its model can be ({{size}} bytes; the model's tensors take {needed:,} "
+                     f"bytes, and a weights file may hold at most {limit:,}): it is not this model's weights")
+        if info.st_size > limit:
+            raise CheckpointError(too_large.format(size=f"{info.st_size:,}"))
+        data = handle.read(limit + 1)
+    if len(data) > limit:  # the file grew after fstat
+        raise CheckpointError(too_large.format(size=f"over {limit:,}"))
+    return data
+
+
+def _kind(dtype: torch.dtype) -> str:
+    if dtype.is_floating_point:
+        return "float"
+    if dtype.is_complex or dtype == torch.bool:
+        return dtype_name(dtype)
+    return "integer"
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+def _as_expected(weights: Path, name: str, tensor: torch.Tensor, expected: torch.Tensor | None) -> torch.Tensor:
+    """``tensor`` (the file's ``name``) in the dtype the model keeps for it: a float of another precision, or whole
+    numbers where the model keeps floats (e.g. int64 batch-norm statistics), are cast; floats where it keeps whole
+    numbers, or booleans and complex numbers, are refused. Names the model lacks are left for
+    ``load_state_dict`` to report."""
+    if expected is None or tensor.dtype == expected.dtype:
+        return tensor
+    have, want = _kind(tensor.dtype), _kind(expected.dtype)
+    if have == want or (have == "integer" and want == "float"):
+        return tensor.to(expected.dtype)
+    raise CheckpointError(f"{weights} holds {name} as {dtype_name(tensor.dtype)} numbers where the model keeps "
+                          f"{dtype_name(expected.dtype)}: these weights are not from this model")
+
+
 def load(path_or_id: str | Path, device: str | torch.device = "cpu", hub_only: bool = False, **hub_kwargs):
     """Rebuild a model from a run directory or a Hub repo id: config.json → ``gans.create`` → safetensors weights."""
-    from .registry import create_saved
-
+    from .budget import check_model_size
     from .devices import resolve_device
+    from .registry import create_saved, model_info
 
     device = resolve_device(str(device))
     run = resolve_run(path_or_id, hub_only=hub_only, **hub_kwargs)
@@ -292,6 +353,8 @@ def load(path_or_id: str | Path, device: str | torch.device = "cpu", hub_only: b
                               f"the Hugging Face Hub repo {str(path_or_id)!r} is not a model saved by gans (its "
                               f"{CONFIG_FILE} has no 'architecture' and 'model' entries)")
     try:
+        # Its numbers within range first: 20,000 residual blocks would take seconds to build even empty.
+        model_info(config["architecture"]).check_arguments(config["model"])
         # Built on the meta device: no memory, and no draw from the global RNG that a training thread in the
         # same process (the studio) is using; the real tensors are assigned from the file below.
         with torch.device("meta"):
@@ -300,13 +363,21 @@ def load(path_or_id: str | Path, device: str | torch.device = "cpu", hub_only: b
         raise CheckpointError(f"{run / CONFIG_FILE} describes a model that cannot be built: {error}") from None
     except TypeError as error:
         raise CheckpointError(f"{run / CONFIG_FILE} has arguments this version does not know: {error}") from None
+    expected = model.state_dict()  # names, shapes and dtypes (meta tensors: no memory)
+    check_model_size(f"the {config['architecture']} model of {run / CONFIG_FILE}",
+                     sum(p.numel() for p in model.parameters()),
+                     advice="raise GANS_MAX_PARAMETERS to load it, if this server has the memory")
     weights = run / WEIGHTS_FILE
     if not weights.exists():
         raise CheckpointError(f"{weights} is missing: the run has no saved weights yet")
+    needed = sum(t.numel() * t.element_size() for t in expected.values())
+    data = read_weights_file(weights, WEIGHTS_SIZE_FACTOR * needed + WEIGHTS_HEADER_BYTES, needed)
     try:
-        state = safetensors_load(weights.read_bytes())
+        state = safetensors_load(data)
     except (SafetensorError, Exception) as error:
         raise CheckpointError(f"{weights} is corrupt and cannot be read ({error})") from None
+    del data
+    state = {name: _as_expected(weights, name, tensor, expected.get(name)) for name, tensor in state.items()}
     try:
         model.load_state_dict(state, assign=True)
     except RuntimeError as error:

@@ -3,8 +3,10 @@
 ``train_form(model)`` reads the model's declaration (``gans.registry.model_info``) and the dataset registry: the
 datasets of the model's kind, the one to preselect, and the folder dataset a typed path or an uploaded .zip goes
 to. ``train_request(form, ...)`` turns the form's values into the job's ``DataConfig``, ``TrainConfig`` and
-model arguments, with the notes to show first; mistakes the form can see itself are a ``ConfigError``. The page
-only draws widgets and shows results, so a new model or dataset needs no page edit.
+model arguments, with the notes to show first; mistakes the form can see itself are a ``ConfigError``, a model
+over the work budget a ``BudgetError``. Each number setting carries its ``min_value`` / ``max_value``, and the
+seed box's range is ``SEED_RANGE``. The page only draws widgets and shows results, so a new model or dataset
+needs no page edit.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from .data.registry import DatasetInfo, folder_dataset, list_datasets
 from .errors import ConfigError
 from .models.info import ModelInfo
 from .registry import model_info
-from .training.config import DataConfig, TrainConfig
+from .training.config import SEED_RANGE, DataConfig, TrainConfig
 
 #: the live view shows about this many grids of a run (and its progress GIF keeps them)
 GRIDS_PER_RUN = 20
+__all__ = ["GRIDS_PER_RUN", "SEED_RANGE", "TrainForm", "TrainRequest", "save_upload", "train_form", "train_request"]
 
 
 @dataclass(frozen=True)
@@ -97,20 +100,22 @@ def train_request(form: TrainForm, *, dataset: str, folder: str = "", upload: tu
                   metric_every: int = 0, precision: str = "auto", settings: dict | None = None) -> TrainRequest:
     """The job of the form's values. ``upload``: (file name, bytes) of an uploaded .zip, kept under the runs
     folder (``save_upload``) for the folder dataset; ``settings``: advanced setting name → widget value.
-    ``lr_d`` 0 means "as G". Raises ``ConfigError`` for a path the folder dataset lacks or an upload it cannot
-    take; the numbers are checked when the job starts (``TrainConfig.validate``, the model)."""
+    ``lr_d`` 0 means "as G". Raises ``ConfigError`` for a path the folder dataset lacks, an upload it cannot
+    take or a setting the job refuses (``gans.training.api.check_job``: the training settings, the model's
+    arguments and their ranges), and ``BudgetError`` for a model over the work budget (its parameters, or a
+    training step's estimated memory at this batch size) — all before the upload is kept or a job starts."""
     from .metrics.features import FEATURE_NETWORKS
+
+    from .training.api import check_job
 
     folder_name = form.folder.name if form.folder else None
     notes = []
-    if upload is not None:
-        if dataset != folder_name:
-            raise ConfigError(f"An uploaded .zip is read by the {folder_name or 'folder'} dataset: choose it, or "
-                              "remove the upload.")
-        folder = str(save_upload(*upload))
+    if upload is not None and dataset != folder_name:
+        raise ConfigError(f"An uploaded .zip is read by the {folder_name or 'folder'} dataset: choose it, or "
+                          "remove the upload.")
     folder = (folder or "").strip()
     info = form.dataset(dataset)
-    if info.needs_folder and not folder:
+    if info.needs_folder and not folder and upload is None:
         raise ConfigError(f"The {dataset} dataset needs a path: fill in “{form.folder_label}”.")
     if not info.available and not info.needs_folder:
         notes.append(("warning", info.reason))  # online servers download it on first use
@@ -124,6 +129,9 @@ def train_request(form: TrainForm, *, dataset: str, folder: str = "", upload: tu
                       seed=int(seed), log_every=1, sample_every=max(steps // GRIDS_PER_RUN, 1) if steps > 0 else 200,
                       preview_seconds=1.0, metric_every=int(metric_every), precision=precision)
     model_kwargs = {"image_size": int(image_size), **form.info.setting_arguments(settings or {})}
+    check_job(form.info.name, model_kwargs, cfg)  # the settings, the model's size and memory: before anything
+    if upload is not None:
+        folder = str(save_upload(*upload))
     path = folder if info.needs_folder and folder else None  # a built-in dataset reads no path
     return TrainRequest(form.info.name, DataConfig(dataset, path), cfg, model_kwargs, notes)
 

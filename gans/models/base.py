@@ -47,6 +47,17 @@ class GAN(nn.Module, PyTorchModelHubMixin):
     batches_per_step: int = 1
     #: train in NHWC memory order (faster convolutions on CPU and GPU); False for models without convolutions
     channels_last: bool = True
+    #: the largest value of each number argument a model may take (``gans.models.info.argument_maxima`` merges a
+    #: model's own entries over these): sanity bounds, refused before anything is built, and the ``max_value`` of
+    #: the Train page's number boxes. Memory itself is bounded by ``gans.budget.check_model_size``; these keep a
+    #: loop count (layers, blocks) from making even an empty model slow to build, and the form's numbers sane.
+    argument_maxima: dict = {
+        "latent_dim": 1024, "embed_dim": 1024, "num_classes": 1000,  # shipped: 16–128, 50–64, 10
+        "width": 512, "hidden": 4096, "d_width": 512,  # shipped: 16–64, 256, 32
+        "blocks": 64, "depth": 8, "d_layers": 6, "mapping_layers": 16,  # shipped: 6–9, 5–8, 3, 4
+        "n_critic": 20, "pool_size": 500, "pretrain_steps": 1_000_000,  # shipped: 1–5, 50, 10,000–100,000
+        "normal_class": 999,  # a class index (shipped: 1)
+    }
 
     # ---- config -----------------------------------------------------------------------------------------
     def config(self) -> dict:

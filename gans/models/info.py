@@ -10,16 +10,23 @@ that follow from its task::
         default_steps, default_batch_size = 3000, 32
         default_metric_every = 200           # FD every N steps in the studio (0: no in-the-loop metric)
         advanced_settings = (Setting("width", "Width", "int", min_value=1),)
+        argument_maxima = {"width": 256}     # the largest value of a number argument (shown or not)
 
 ``gans.registry.model_info(name)`` reads them for a registered name (presets share their class's declaration)
-and fills each ``Setting``'s ``default`` from the model's init defaults; settings the model does not take (a
-preset or subclass without that argument) are left out. The page draws each setting as a widget by its
-``kind``; ``Setting.to_arguments`` turns the widget's value back into init arguments.
+and fills each ``Setting``'s ``default`` from the model's init defaults, and its ``max_value`` from
+``argument_maxima`` (merged along the class's bases: ``GAN`` declares the shared ones, a model overrides) unless
+the setting declares its own; settings the model does not take (a preset or subclass without that argument) are
+left out. The page draws each setting as a widget by its ``kind`` (a number with its ``min_value`` and
+``max_value``); ``Setting.to_arguments`` turns the widget's value back into init arguments, and
+``ModelInfo.check_arguments`` refuses a number outside its range before anything is built (a job spec, the
+command line), so 20,000 residual blocks are one message, not 16 seconds of building.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+
+from ..errors import ConfigError
 
 #: the widget kinds a setting can ask for
 SETTING_KINDS = ("choice", "int", "float", "bool", "multichoice")
@@ -47,6 +54,7 @@ class Setting:
     choices: tuple = ()
     help: str = ""
     min_value: float | None = None
+    max_value: float | None = None  # default: the model's ``argument_maxima`` entry for ``name``
     step: float | None = None
     format: str | None = None  # printf-style number format, e.g. "%.4f" for small numbers
     zero_is_none: bool = False  # a float whose "off" is None (weight clipping): 0 in the form means None
@@ -110,6 +118,21 @@ class ModelInfo:
     lr: float
     settings: tuple[Setting, ...]  # the advanced settings, defaults filled in
     lr_d: float = 0.0  # the discriminator's own default learning rate (a model's ``lr_d`` argument); 0: as G
+    #: number argument → (least, largest) allowed value (None: no bound), shown in the form or not
+    ranges: tuple[tuple[str, float | None, float | None], ...] = ()
+
+    def check_arguments(self, arguments: dict) -> None:
+        """``ConfigError`` for a number argument outside its range (``ranges``), before the model is built; the
+        model checks everything else when it is built."""
+        for name, least, largest in self.ranges:
+            value = arguments.get(name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            if largest is not None and value > largest:
+                raise ConfigError(f"{self.name}: {name} must be at most {_number(largest)}, got {_number(value)} "
+                                  "(a larger model needs more memory and time than this server gives a job)")
+            if least is not None and value < least:
+                raise ConfigError(f"{self.name}: {name} must be at least {_number(least)}, got {_number(value)}")
 
     def setting_arguments(self, values: dict) -> dict:
         """Init arguments for ``values`` (setting name → widget value) of this model's settings."""
@@ -137,12 +160,18 @@ def describe_model(name: str, cls: type, defaults: dict, summary: str = "") -> M
     else:
         losses = ()
     values = {"losses": losses}
+    maxima = argument_maxima(cls)
     settings = []
     for setting in getattr(cls, "advanced_settings", ()):
         if setting.name not in defaults:
             continue  # a preset or subclass without this argument
         choices = tuple(values[setting.choices_from]) if setting.choices_from else setting.choices
-        settings.append(replace(setting, choices=choices, default=defaults[setting.name]))
+        largest = setting.max_value if setting.max_value is not None else maxima.get(setting.name)
+        settings.append(replace(setting, choices=choices, default=defaults[setting.name], max_value=largest))
+    ranges = {name: (None, largest) for name, largest in maxima.items() if name in defaults}
+    for setting in settings:
+        if setting.kind in ("int", "float") and (setting.min_value is not None or setting.max_value is not None):
+            ranges[setting.name] = (setting.min_value, setting.max_value)
     return ModelInfo(
         name=name,
         summary=summary,
@@ -158,7 +187,24 @@ def describe_model(name: str, cls: type, defaults: dict, summary: str = "") -> M
         lr=float(defaults.get("lr", 2e-4)),
         settings=tuple(settings),
         lr_d=float(defaults.get("lr_d") or 0.0),
+        ranges=tuple((name, *bounds) for name, bounds in sorted(ranges.items())),
     )
+
+
+def _number(value: float) -> str:
+    """"1,000,000", "0.5", "1e+30"."""
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
+def argument_maxima(cls: type) -> dict:
+    """The largest allowed value of each number argument of ``cls``: its ``argument_maxima`` merged along its
+    bases (a subclass's entry wins)."""
+    maxima = {}
+    for base in reversed(cls.__mro__):
+        maxima.update(vars(base).get("argument_maxima", {}))
+    return maxima
 
 
 def _first_dataset(kind: str) -> str | None:

@@ -156,8 +156,8 @@ class SRGAN(ImageToImageGAN):
                      "discriminator's content and adversarial losses join in"),
         Setting("adversarial_weight", "Adversarial weight", "float", min_value=0.0, step=1e-3, format="%.4f"),
         Setting("feature_weight", "Content (D-feature) weight", "float", min_value=0.0, step=0.01, format="%.3f"),
-        Setting("width", "Generator width", "int", min_value=4, step=4),
-        Setting("blocks", "Residual blocks", "int", min_value=1),
+        Setting("width", "Generator width", "int", min_value=4, max_value=256, step=4),
+        Setting("blocks", "Residual blocks", "int", min_value=1, max_value=32),  # the paper: 16
     )
 
     def __init__(

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import torch
 
+from .. import budget
 from ..catalog import runs_dir
 from ..checkpoints import RunDir, atomic_write, load
 from ..errors import ConfigError
-from ..registry import create, model_factory
+from ..registry import create, model_factory, model_info
 from .config import DataConfig, TrainConfig
 from .spec import JobSpec
 from .trainer import Trainer
@@ -33,11 +34,36 @@ def build_model(architecture: str, seed: int = 0, **model_kwargs):
     return create(architecture, **model_kwargs)
 
 
-def check_model_arguments(architecture: str, **model_kwargs) -> None:
-    """Raise ``ConfigError`` for arguments the model rejects, without allocating it or touching the global RNG
-    (a training thread in the same process may be drawing from it)."""
+def check_model_arguments(architecture: str, **model_kwargs):
+    """Raise ``ConfigError`` for arguments the model rejects (a number beyond its range at once, before anything
+    is built) and ``BudgetError`` for a model over ``GANS_MAX_PARAMETERS``, without allocating it or touching the
+    global RNG (a training thread in the same process may be drawing from it). Returns the model, built on the
+    ``meta`` device."""
+    model_info(architecture).check_arguments(model_kwargs)  # 20,000 residual blocks: refused before building
     with torch.device("meta"):
-        create(architecture, **model_kwargs)
+        model = create(architecture, **model_kwargs)
+    check_footprint(architecture, model)
+    return model
+
+
+def check_footprint(architecture: str, model, batch_size: int | None = None) -> None:
+    """``BudgetError`` for ``model`` (built on the ``meta`` device, or loaded on the CPU) over
+    ``GANS_MAX_PARAMETERS``, or — given ``batch_size`` — a training step estimated (``gans.models.footprint``) to
+    need more than ``GANS_MAX_TRAIN_MEMORY_MB``."""
+    from ..models.footprint import footprint
+
+    size = footprint(model, batch_size or 1)
+    budget.check_model_size(f"{architecture} with these settings", size.parameters,
+                            size.train_bytes if batch_size else None)
+
+
+def check_job(architecture: str, model_kwargs: dict | None = None, cfg: TrainConfig | None = None) -> None:
+    """Everything a new job can be refused for before its data is read or its run folder written: the training
+    settings (``TrainConfig.validate``), the model's arguments, and its size and training memory against the
+    work budget (``gans.budget``). Fast: the model is built on the ``meta`` device only."""
+    cfg = (cfg or TrainConfig()).validate()
+    model = check_model_arguments(architecture, **dict(model_kwargs or {}))
+    check_footprint(architecture, model, cfg.batch_size)
 
 
 def load_training_data(data_cfg: DataConfig, image_size: int | None = None):
@@ -54,7 +80,8 @@ def train(architecture: str, data: DataConfig | None = None, cfg: TrainConfig | 
     number of classes unless ``num_classes`` is given."""
     data_cfg, cfg = data or DataConfig(), (cfg or TrainConfig()).validate()
     model_kwargs = dict(model_kwargs or {})
-    model = build_model(architecture, cfg.seed, **model_kwargs)  # bad arguments fail before any data is read
+    check_job(architecture, model_kwargs, cfg)  # bad arguments and an oversized model: before anything is made
+    model = build_model(architecture, cfg.seed, **model_kwargs)
     dataset = load_training_data(data_cfg, model.data_size_hint())
     kind = getattr(dataset, "kind", "images")
     if kind != model.data_kind:
@@ -67,6 +94,7 @@ def train(architecture: str, data: DataConfig | None = None, cfg: TrainConfig | 
     changes = {key: value for key, value in model.settings_for_data(dataset).items()
                if key not in model_kwargs and config.get(key) != value}
     if changes:  # e.g. RGB data → an RGB model, unless the user said otherwise
+        check_job(architecture, {**model_kwargs, **changes}, cfg)
         model = build_model(architecture, cfg.seed, **model_kwargs, **changes)
     dataset = model.prepare_data(dataset)
     trainer = Trainer(cfg, callbacks, should_stop)
@@ -98,7 +126,8 @@ def resume(run_dir: str | Path, steps: int | None = None, callbacks=(), should_s
     if cfg.steps <= state_step:
         raise ConfigError(f"the run is already at step {state_step}; choose a total number of steps above "
                           f"{state_step} to continue it")
-    model = load(run.path)
+    model = load(run.path)  # refuses a model over GANS_MAX_PARAMETERS
+    check_footprint(model.architecture, model, cfg.batch_size)  # the estimate reads shapes only
     data_cfg = DataConfig.from_dict(config.get("data", {}))
     dataset = model.prepare_data(load_training_data(data_cfg, model.data_size_hint()))
     trainer = Trainer(cfg, callbacks, should_stop)

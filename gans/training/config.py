@@ -5,13 +5,23 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
+from .. import budget
 from ..devices import resolve_device
 from ..errors import ConfigError
 from ..precision import PRECISIONS
 
 
-#: the seeds torch.manual_seed takes (larger ones raise deep inside torch)
-SEED_RANGE = (-(2**63), 2**64 - 1)
+#: the seeds a job and the samplers take, the same everywhere the library checks one: 0 … 2**63 − 1 (what
+#: ``torch.Generator().manual_seed`` and the job's derived seeds take). A form's seed box uses them as its
+#: ``min_value`` / ``max_value``.
+SEED_RANGE = (0, 2**63 - 1)
+
+
+def check_seed(seed: int) -> int:
+    """``seed`` when it is a whole number in ``SEED_RANGE``, else one ``ConfigError`` that names the range."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
+        raise ConfigError(f"seed must be between {SEED_RANGE[0]} and {SEED_RANGE[1]:,} (2**63 - 1), got {seed}")
+    return seed
 
 
 @dataclass
@@ -41,9 +51,7 @@ class TrainConfig:
             expected = {"int": int, "float | None": (int, float, type(None)), "str": str, "bool": bool}[item.type]
             if not isinstance(value, expected) or (item.type == "int" and isinstance(value, bool)):
                 raise ConfigError(f"training setting {item.name} has the wrong type: {value!r}")
-        if not SEED_RANGE[0] <= self.seed <= SEED_RANGE[1]:
-            raise ConfigError(f"seed must be between {SEED_RANGE[0]} and {SEED_RANGE[1]} (a 64-bit number), "
-                              f"got {self.seed}")
+        check_seed(self.seed)
         if self.steps < 1:
             raise ConfigError(f"steps must be at least 1, got {self.steps}")
         if self.batch_size < 1:
@@ -64,6 +72,7 @@ class TrainConfig:
         for name in ("log_every", "sample_every", "checkpoint_every", "num_samples"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        budget.check_samples(self.num_samples, "preview images (num_samples)")  # GANS_MAX_SAMPLES
         return self
 
     def to_dict(self) -> dict:

@@ -4,7 +4,10 @@ Architecture, model arguments, ``TrainConfig`` and ``DataConfig`` (and the run f
 flags build it, the studio writes it and starts ``python -m gans train --spec FILE``, and every new run keeps it
 as ``job.json`` — the record of how the run was started. A setting is one dataclass field: it travels from the
 page or the command line to the trainer without being spelled anywhere else. Reading a spec is strict: an unknown
-key or a value of the wrong type is a ``ConfigError`` naming the key.
+key or a value of the wrong type is a ``ConfigError`` naming the key. ``validate()`` then checks what the job
+would be refused for before its run folder is written (``gans.training.api.check_job``): the training settings
+(``num_samples`` within ``GANS_MAX_SAMPLES``, the seed in ``SEED_RANGE``), the model's arguments within their
+ranges, and the model's size and training memory within the work budget (``gans.budget``).
 """
 
 from __future__ import annotations
@@ -51,6 +54,14 @@ class JobSpec:
         return cls(values["architecture"], dict(model), _dataclass(TrainConfig, values.get("train", {}), "train"),
                    _dataclass(DataConfig, values.get("data", {}), "data"), out)
 
+    def validate(self) -> "JobSpec":
+        """The spec, when a job of it may start: ``ConfigError`` or ``BudgetError`` with one message otherwise.
+        Fast (the model is built on the ``meta`` device only) and writes nothing."""
+        from .api import check_job
+
+        check_job(self.architecture, self.model, self.train)
+        return self
+
     @classmethod
     def read(cls, path: str | Path) -> "JobSpec":
         path = Path(path)
@@ -60,6 +71,8 @@ class JobSpec:
             raise ConfigError(f"no job spec at {path}") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise ConfigError(f"{path} is not a readable JSON job spec ({error})") from None
+        except RecursionError:  # thousands of nested brackets
+            raise ConfigError(f"{path} is not a job spec: its JSON is nested too deeply") from None
         return cls.from_dict(values)
 
 
