@@ -70,7 +70,7 @@ def test_stylegan_mixing_grid_psi_and_noise(runs, monkeypatch):
 
 def projected(app):
     """``app`` rerun once the session's projection (started by pressing Project) has ended."""
-    request, job = app.session_state["explore_projection_job"]
+    job = app.session_state["explore_projection_job"][1]
     assert job.wait(timeout=300), "the projection ends"
     return app.run()
 
