@@ -83,7 +83,8 @@ def live_view() -> None:
     if (str(run_dir), running, status["state"]) != st.session_state.get("train_layout"):
         st.rerun()  # a job started, stopped or ended (here or in another tab): redraw the whole page's layout
     if status.get("state") == "error" and (run_dir is None or str(run_dir) != status.get("run_dir")):
-        st.error(f"The last job failed: {status['error']}")  # before it wrote a run directory
+        st.caption("The last job failed before it began training:")  # its empty run folder is gone
+        st.error(status["error"])
     if run_dir is None:
         if status.get("note"):
             st.info(status["note"])
