@@ -3,6 +3,10 @@
 ``decode_upload`` turns the bytes (or path) of an uploaded file into a PIL image in mode "RGB", or "L" for a
 grayscale image, with the rules of the library's one image decoder (``gans.decode``: formats, EXIF orientation,
 transparency, 16-bit and float gray, CMYK...) and a size limit meant for uploads (``MAX_UPLOAD_PIXELS``).
+
+Every upload is decoded inside the server's heavy-call limit (``gans.budget.heavy_call``, re-entrant: a caller
+that already holds it counts once), so at most ``GANS_MAX_HEAVY_CALLS`` decoded uploads exist at once in the
+process, whichever page or command decodes them; a caller that decodes several decodes them one at a time.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from . import budget
 from .decode import decode_image, to_l_or_rgb
 from .errors import ImageError
 from .images import to_pil, to_uint8
@@ -38,10 +43,12 @@ def decode_upload(
     ``max_pixels`` pixels are refused. Raises ``UploadError`` with a one-sentence message for an empty,
     unreadable, corrupt or oversized file. ``check_size(width, height)``, when given, is called with the size
     the file's header declares before any pixel is decoded, and may raise (``gans.budget.check_pixels``).
+    Decoded inside ``gans.budget.heavy_call()`` (``ServerBusyError`` when the server stays busy).
     """
     name = "The upload" if isinstance(data, (bytes, bytearray, memoryview)) else None
-    return decode_image(data, None if keep_gray else "RGB", max_pixels=max_pixels, name=name,
-                        draft_size=None if check_size is None else _full_size_after(check_size))
+    with budget.heavy_call():
+        return decode_image(data, None if keep_gray else "RGB", max_pixels=max_pixels, name=name,
+                            draft_size=None if check_size is None else _full_size_after(check_size))
 
 
 def _full_size_after(check_size: Callable[[int, int], None]) -> Callable[[tuple[int, int]], tuple[int, int]]:

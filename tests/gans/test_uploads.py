@@ -242,3 +242,40 @@ def test_channel_conversions():
         image_to_tensor(rgb, 4)
     with pytest.raises(ValueError, match=r"\(1, C, H, W\)"):
         tensor_to_image(torch.zeros(2, 3, 4, 4))
+
+
+# ---- inside the server's heavy-call limit ---------------------------------------------------------------------
+def test_an_upload_is_decoded_inside_the_heavy_call_limit(monkeypatch):
+    """Whoever decodes an upload holds one of the GANS_MAX_HEAVY_CALLS places while it does (once, when it already
+    holds one); with every place taken by another request it is told the server is busy, and nothing is decoded."""
+    import threading
+
+    from gans import budget
+
+    data = encode(random_rgb(20, 10), "PNG")
+    seen = []
+    decode_upload(data, check_size=lambda width, height: seen.append(budget.running_heavy_calls()))
+    with budget.heavy_call():
+        decode_upload(data, check_size=lambda width, height: seen.append(budget.running_heavy_calls()))
+    assert seen == [1, 1]
+
+    monkeypatch.setenv("GANS_MAX_HEAVY_CALLS", "1")
+    monkeypatch.setenv("GANS_BUSY_WAIT_SECONDS", "0.2")
+    holding, release = threading.Event(), threading.Event()
+
+    def other_request() -> None:
+        with budget.heavy_call():
+            holding.set()
+            release.wait(10)
+
+    other = threading.Thread(target=other_request)
+    other.start()
+    try:
+        assert holding.wait(10)
+        with pytest.raises(budget.ServerBusyError, match="GANS_MAX_HEAVY_CALLS"):
+            decode_upload(data, check_size=lambda width, height: seen.append("decoded"))
+    finally:
+        release.set()
+        other.join()
+    assert "decoded" not in seen
+    assert decode_upload(data).size == (20, 10)
