@@ -11,8 +11,9 @@ open). The job is one JSON document, the run folder's ``job.json`` (``gans.train
 
 A Stop in the job's first second or two reaches it before it has set up its SIGTERM handler (Python is still
 importing), and the signal ends it at once. Nothing was written then (the trainer's writes come after the handler),
-so the runner reports that job as stopped, not failed; and a new run's folder holding nothing but job.json is
-removed when its job ends, so no half-made run is left for the pages to list.
+so the runner reports that job as stopped, not failed. A new run's folder that holds nothing but job.json when its
+job ends (stopped that early, or failed before training) is removed by the first caller to see the job ended, so
+no half-made run is left for the pages to show.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class ProcessRunner:
         self._run_dir: Path | None = None
         self._stop_requested = False
         self._ended: dict | None = None  # the ended job's status, settled once (folder clean-up included)
-        self._lock = threading.Lock()  # every browser session polls and stops from its own thread
+        self._lock = threading.Lock()  # every browser session polls, stops and starts from its own thread
 
     # ---- control
     def start(self, architecture: str, data, cfg, out, model_kwargs=None, max_seconds: float | None = None) -> None:
@@ -64,13 +65,15 @@ class ProcessRunner:
     def stop(self, wait: bool = True, timeout: float | None = None) -> None:
         """Ask the job to stop after its current step (it saves a checkpoint); optionally wait for it. The signal
         is sent once: a second SIGTERM would abort the job without its checkpoint (two tabs pressing Stop)."""
-        if self.is_running():
-            with self._lock:
-                if not self._stop_requested:
-                    self._stop_requested = True
-                    self._process.send_signal(signal.SIGTERM)
-            if wait:
-                self._process.wait(timeout)
+        with self._lock:
+            if not self._check():
+                return
+            if not self._stop_requested:
+                self._stop_requested = True
+                self._process.send_signal(signal.SIGTERM)
+            process = self._process
+        if wait:
+            process.wait(timeout)
 
     def wait(self, timeout: float | None = None) -> dict:
         if self._process is not None:
@@ -86,19 +89,29 @@ class ProcessRunner:
         return self._stop_requested
 
     def is_running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        with self._lock:
+            return self._check()
 
     def status(self) -> dict:
         """state (idle / running / finished / stopped / error), run_dir, and the final step or the error; "note"
         (a sentence to show) when a stopped job had not begun training (its empty run folder is gone)."""
-        if self._process is None:
-            return {"state": "idle"}
-        if self.is_running():
-            return {"state": "running", "run_dir": str(self._run_dir)}
         with self._lock:
-            if self._ended is None:
-                self._ended = self._settle(self._process.returncode)
+            if self._process is None:
+                return {"state": "idle"}
+            if self._check():
+                return {"state": "running", "run_dir": str(self._run_dir)}
             return dict(self._ended)
+
+    def _check(self) -> bool:
+        """Whether the job process lives (the caller holds the lock). The first caller to find it ended settles its
+        status, so whoever learns that the job ended sees its run folder as the runner leaves it."""
+        if self._process is None:
+            return False
+        if self._process.poll() is None:
+            return True
+        if self._ended is None:
+            self._ended = self._settle(self._process.returncode)
+        return False
 
     def _settle(self, code: int) -> dict:
         """The ended job's status; removes a run folder that holds nothing but its job.json."""
@@ -118,17 +131,18 @@ class ProcessRunner:
 
     # ---- helpers
     def _launch(self, args: list[str], run_dir: Path, max_seconds: float | None) -> None:
-        if self.is_running():
-            raise GansError("a training job is already running; stop it before starting another")
-        self._log = tempfile.TemporaryFile(mode="w+")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT),
                                                                           os.environ.get("PYTHONPATH")]))}
         if max_seconds is not None:
             args = [*args, "--max-seconds", repr(float(max_seconds))]
         args = [*args, "--stop-with-parent"]
-        self._process = subprocess.Popen([sys.executable, "-m", "gans", *args], stdout=subprocess.DEVNULL,
-                                         stderr=self._log, env=env, text=True)
-        self._run_dir, self._stop_requested, self._ended = run_dir, False, None
+        with self._lock:
+            if self._check():
+                raise GansError("a training job is already running; stop it before starting another")
+            self._log = tempfile.TemporaryFile(mode="w+")
+            self._process = subprocess.Popen([sys.executable, "-m", "gans", *args], stdout=subprocess.DEVNULL,
+                                             stderr=self._log, env=env, text=True)
+            self._run_dir, self._stop_requested, self._ended = run_dir, False, None
 
     def _error_line(self, code: int) -> str:
         self._log.seek(0)
