@@ -35,24 +35,29 @@ DEFAULT_MAX_UNTILED_PIXELS = 1024 * 1024
 
 @dataclass(frozen=True)
 class TileReport:
-    """How ``translate_image`` processed an image: in one pass (``tiled`` false) or in ``tiles`` tiles."""
+    """How ``translate_image`` processed an image: in one pass (``tiled`` false) or in ``tiles`` tiles; and, when
+    the caller shrank the picture first to fit a work limit (``gans.translate``), from which size and why."""
 
     tiled: bool
     tiles: int
     tile: int | None
     input_size: tuple[int, int]  # (width, height)
     overlap: int = 0
+    shrunk_from: tuple[int, int] | None = None  # (width, height) of the picture before it was shrunk
+    shrink_reason: str = ""  # why, in words ("… this server allows … (GANS_MAX_TRANSLATE_WORK)")
 
     @property
     def message(self) -> str:
-        """A sentence for the user when the image was tiled; "" otherwise."""
-        if not self.tiled:
-            return ""
+        """Sentences for the user when the image was shrunk or tiled; "" otherwise."""
         width, height = self.input_size
-        return (
-            f"The image ({width}×{height}) was processed in {self.tiles} tiles of {self.tile} px "
-            f"with {self.overlap} px overlap to bound memory."
-        )
+        sentences = []
+        if self.shrunk_from is not None:
+            sentences.append(f"The image ({self.shrunk_from[0]}×{self.shrunk_from[1]}) was translated at "
+                             f"{width}×{height}: {self.shrink_reason}.")
+        if self.tiled:
+            sentences.append(f"The image ({width}×{height}) was processed in {self.tiles} tiles of {self.tile} px "
+                             f"with {self.overlap} px overlap to bound memory.")
+        return " ".join(sentences)
 
 
 # ---- padding ----------------------------------------------------------------------------------------------

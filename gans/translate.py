@@ -8,13 +8,22 @@ and the report says so (never a silent down-scale).
 
 Budget (``gans.budget``): an image over ``GANS_MAX_PIXELS`` or a tiling over ``GANS_MAX_TILES`` passes is refused
 before the network runs, and at most ``GANS_MAX_HEAVY_CALLS`` translations (and colorizations, grids) run at once.
+An upload (``translate_file``) whose translation would take more than ``GANS_MAX_TRANSLATE_WORK`` billion
+multiply-adds (default 500: about 15–25 s of one CPU core) is translated at the largest size that fits, and the
+result says so: time grows with pixels × the model's work per pixel, which differs 12-fold between the shipped
+translators (a 5000×5000 upload held a heavy-call place for 131 s with the sneaker↔boot CycleGAN). The shipped
+photo restorer still takes a 21-megapixel photo whole, the CycleGAN about 3.8 megapixels.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import threading
+import weakref
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import torch
 from PIL import Image
 
 from . import budget
@@ -25,6 +34,12 @@ from .uploads import decode_upload, image_to_tensor, tensor_to_image
 #: the task of the models this module runs (``gans.registry.model_task``), and how messages name such a model
 TASK = "translate"
 MODEL_NOUN = "image-to-image"
+#: the most work one upload's translation may take, in billions of multiply-adds of the network's layers
+MAX_TRANSLATE_WORK = budget.Limit("GANS_MAX_TRANSLATE_WORK", 500.0, float)
+#: the side of the blank picture whose translation is counted to learn a model's work per pixel
+WORK_PROBE_SIDE = 64
+_work_per_pixel: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model → {direction: multiply-adds}
+_work_lock = threading.Lock()
 
 
 @dataclass
@@ -45,10 +60,7 @@ def translate_picture(model, image: Image.Image, direction: str = "a2b", tile: i
 
     Refused with ``gans.budget.BudgetError`` before the network runs when the image has more pixels than
     ``GANS_MAX_PIXELS`` or needs more tiles than ``GANS_MAX_TILES``; ``ServerBusyError`` when the server is busy."""
-    if getattr(model, "task", "generate") != "translate":
-        raise ConfigError(f"{model.architecture} generates images from noise; pick an image-to-image model "
-                          "(pix2pix or cyclegan) to translate a picture")
-    direction = model.check_direction(direction)
+    direction = _check_translator(model, direction)
     width, height = image.size
     budget.check_pixels(width, height)
     plan = tile_plan(height, width, model.input_multiple, tile=tile, overlap=overlap,
@@ -66,10 +78,64 @@ def translate_file(model, data: bytes | str | Path, direction: str = "a2b", tile
                    overlap: int = DEFAULT_OVERLAP,
                    max_untiled_pixels: int = DEFAULT_MAX_UNTILED_PIXELS) -> Translation:
     """Decode ``data`` (bytes of an upload, or a path) and translate it; bad files raise ``UploadError``, and the
-    budget of ``translate_picture`` applies (the decoding counts as part of the heavy call)."""
+    budget of ``translate_picture`` applies (the decoding counts as part of the heavy call). A picture whose
+    translation would take more than ``GANS_MAX_TRANSLATE_WORK`` is shrunk to fit first (``working_size``), and
+    ``report.message`` says so."""
+    direction = _check_translator(model, direction)
     with budget.heavy_call():
         image = decode_upload(data, check_size=budget.check_pixels)  # refused from the header, before decoding
-        return translate_picture(model, image, direction, tile, overlap, max_untiled_pixels)
+        size, reason = working_size(model, direction, *image.size)
+        shrunk_from = None
+        if size != image.size:
+            shrunk_from = image.size
+            image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)  # antialiased, fast
+        result = translate_picture(model, image, direction, tile, overlap, max_untiled_pixels)
+        if shrunk_from is not None:
+            result.report = replace(result.report, shrunk_from=shrunk_from, shrink_reason=reason)
+        return result
+
+
+def work_per_pixel(model, direction: str) -> float:
+    """Multiply-adds one pass of ``model`` in ``direction`` takes per input pixel: counted once per model and
+    direction by torch's ``FlopCounterMode`` (which sees only this thread) on a blank ``WORK_PROBE_SIDE`` px
+    picture."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with _work_lock:
+        known = _work_per_pixel.setdefault(model, {})
+        if direction in known:
+            return known[direction]
+    in_channels, _ = model.channels(direction)
+    side = math.ceil(WORK_PROBE_SIDE / model.input_multiple) * model.input_multiple
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model.translate(torch.zeros(1, in_channels, side, side), direction)
+    work = counter.get_total_flops() / 2 / side**2  # a multiply-add is two floating-point operations
+    with _work_lock:
+        _work_per_pixel.setdefault(model, {})[direction] = work
+    return work
+
+
+def working_size(model, direction: str, width: int, height: int) -> tuple[tuple[int, int], str]:
+    """(width, height) to translate a ``width``×``height`` picture at: its own size when the translation's work
+    (``work_per_pixel`` × pixels) is within ``GANS_MAX_TRANSLATE_WORK``, else the largest size of the same shape
+    that is; and, when smaller, why, in words."""
+    limit = MAX_TRANSLATE_WORK.value()
+    work = work_per_pixel(model, direction) * width * height / 1e9
+    if work <= limit:
+        return (width, height), ""
+    factor = math.sqrt(limit / work)
+    size = (max(1, math.floor(width * factor)), max(1, math.floor(height * factor)))
+    return size, (f"at its own size this model would take {work:,.0f} billion multiply-adds, and this server "
+                  f"allows {limit:,g} billion per translation (GANS_MAX_TRANSLATE_WORK); upload a smaller image "
+                  "to choose how it is shrunk")
+
+
+def _check_translator(model, direction: str) -> str:
+    """The checked direction; ``ConfigError`` unless ``model`` translates images."""
+    if getattr(model, "task", "generate") != "translate":
+        raise ConfigError(f"{model.architecture} generates images from noise; pick an image-to-image model "
+                          "(pix2pix or cyclegan) to translate a picture")
+    return model.check_direction(direction)
 
 
 # ---- what a page shows about a translator -------------------------------------------------------------------

@@ -17,7 +17,7 @@ from gans import describe_input, sketch
 from gans import translate as task
 from gans.catalog import grid_rows
 from gans.images import png_bytes
-from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, upload_or_example
+from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, plain, upload_or_example
 from studio.shell import ensure_shell
 from studio.sketch import DRAW, fit_warning, input_choice, sketch_pad
 
@@ -28,14 +28,15 @@ TILE_CHOICES = ["auto", 256, 512, 1024]
 
 
 # ---- cached work -----------------------------------------------------------------------------------------------
-@st.cache_data(max_entries=16, show_spinner="Translating…")
-def translation(_model, model_key, _info, upload_digest: str, data: bytes, direction: str, tile, shrink: bool):
-    """(input PNG, output PNG, tiling message, output size) for one upload, shrunk like a sketch when ``shrink``;
-    errors propagate to the page."""
+@st.cache_resource(max_entries=2, show_spinner="Translating…")
+def translation(_model, model_key, _info, upload_digest: str, _data: bytes, direction: str, tile, shrink: bool):
+    """(input PNG, output PNG, tiling or shrinking message, output size) for one upload, shrunk like a sketch when
+    ``shrink``; errors propagate. The last 2 of all visitors, bytes shared by every rerun (not copied): at most
+    2 × 2 × 3 bytes × GANS_MAX_PIXELS (≈ 300 MB at the default for noise-like pictures, kilobytes for flat ones)."""
     if shrink:
-        drawn = sketch.translate_sketch(_model, _info, data, direction)
+        drawn = sketch.translate_sketch(_model, _info, _data, direction)
         return png_bytes(drawn.input), png_bytes(drawn.output), "", drawn.output.size
-    result = task.translate_file(_model, data, direction, tile=None if tile == "auto" else int(tile))
+    result = task.translate_file(_model, _data, direction, tile=None if tile == "auto" else int(tile))
     return png_bytes(result.input), png_bytes(result.output), result.report.message, result.output.size
 
 
@@ -94,7 +95,6 @@ def translator(model, model_key: tuple, info) -> None:
     if picked is None:
         return
     name, data = picked
-
     digest = hashlib.sha256(data).hexdigest()
     try:
         shrink = fit_warning(upload_fit(model_key, info, digest, data, direction))
@@ -106,7 +106,7 @@ def translator(model, model_key: tuple, info) -> None:
     if message:
         st.info(message)
     left, right = st.columns(2)
-    left.image(input_png, caption=f"Input ({name})", width="stretch")
+    left.image(input_png, caption=f"Input ({plain(name)})", width="stretch")
     right.image(output_png, caption=f"Output: {label(direction)} · {width}×{height} px", width="stretch")
     stem = name.rsplit(".", 1)[0]
     st.download_button("Download the result (PNG)", output_png, file_name=f"{stem}-{info.architecture}-{direction}.png",
