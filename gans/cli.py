@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .errors import ConfigError, GansError
 from .precision import PRECISIONS
+from .registry import check_task
 
 EXIT_USER_ERROR = 2
 # Flags that describe a new run; --resume refuses them rather than silently ignoring them.
@@ -240,6 +241,7 @@ def cmd_sample(args) -> int:
 
     _check_grid(args.n, args.nrow, args.scale, "images")
     model = load(args.run, device=args.device)
+    check_task(model, "generate", args.run, "sample")
     _check_grid(args.n, args.nrow, args.scale, "images", model=model)
     labels = None if args.class_index is None else [args.class_index] * args.n
     if args.text is None:
@@ -268,6 +270,7 @@ def cmd_interpolate(args) -> int:
         raise ConfigError(f"a walk needs at least 2 frames (both ends), got --frames {args.frames}")
     _check_grid(args.frames, args.frames, args.scale, "frames")
     model = load(args.run, device=args.device)
+    check_task(model, "generate", args.run, "interpolate")
     _check_grid(args.frames, args.frames, args.scale, "frames", model=model)
     seed_a, seed_b = args.seeds
     z = interpolate(model.latent(seed_a, 1, args.truncation), model.latent(seed_b, 1, args.truncation),
@@ -290,9 +293,7 @@ def cmd_translate(args) -> int:
     from .translate import translate_file
 
     model = load(args.run, device=args.device)
-    if getattr(model, "task", "generate") != "translate":
-        raise ConfigError(f"{args.run} holds a {model.architecture} model, which generates images from noise; "
-                          "translate needs a pix2pix or cyclegan run (use `sample` for this one)")
+    check_task(model, "translate", args.run)
     if args.tile is not None and args.tile % model.input_multiple:
         raise ConfigError(f"--tile must be a multiple of {model.input_multiple} for this model, got {args.tile}")
     result = translate_file(model, args.input, args.direction, tile=args.tile, overlap=args.overlap)
@@ -318,8 +319,7 @@ def cmd_colorize(args) -> int:
                               "give one with --checkpoint RUN_OR_ID")
         source = str(shipped[0].path)
     model = load(source, device=args.device)
-    if getattr(model, "task", "generate") != "colorize":
-        raise ConfigError(f"{source} holds a {model.architecture} model, not a colorizer")
+    check_task(model, "colorize", source)
     result = colorize_file(model, args.input, render_size=args.render_size, hints=hints, reference=args.reference)
     _write_image(result.output, Path(args.output))
     width, height = result.output.size
@@ -337,11 +337,11 @@ def cmd_colorize(args) -> int:
 
 def cmd_upscale(args) -> int:
     from . import load
-    from .upscale import check_upscaler, default_upscaler, upscale_file
+    from .upscale import default_upscaler, upscale_file
 
     source = args.checkpoint or default_upscaler(args.scale)
     model = load(source, device=args.device)
-    check_upscaler(model)
+    check_task(model, "upscale", source)
     if args.scale is not None and args.scale != model.output_scale:
         raise ConfigError(f"{source} upscales ×{model.output_scale}, not ×{args.scale}; drop --scale or give a "
                           f"×{args.scale} checkpoint")
@@ -401,9 +401,7 @@ def cmd_project(args) -> int:
     from .uploads import decode_upload
 
     model = load(args.run, device=args.device)
-    if getattr(model, "task", "generate") != "generate":
-        raise ConfigError(f"{args.run} holds a {model.architecture} model, which does not draw images from a latent "
-                          "space; project needs a noise → image run (dcgan, stylegan, ...)")
+    check_task(model, "generate", args.run, "project")
     target = fit_target(model, decode_upload(args.input))
     info = describe(args.run)
     result = project(model, target, steps=args.steps, space=args.space, label=args.class_index,
@@ -417,10 +415,10 @@ def cmd_project(args) -> int:
 
 def cmd_anomaly(args) -> int:
     from . import load
-    from .detect import check_model, detect_files
+    from .detect import detect_files
 
     model = load(args.run, device=args.device)
-    check_model(model, args.run)
+    check_task(model, "anomaly", args.run)
     detections = detect_files(model, args.images)
     if args.json:
         print(json.dumps([detection.to_json() for detection in detections], indent=2))

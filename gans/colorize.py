@@ -20,20 +20,21 @@ Also what the studio's Colorize page shows about one: a line of facts, the metri
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import re
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from . import budget, reference as reference_photo
+from . import budget
+from . import reference as reference_photo
 from .color import denormalize_ab, l_to_gray, lab_to_rgb, normalize_ab, normalize_l, rgb_to_l, rgb_to_lab
 from .errors import ConfigError, GansError
 from .hint_spread import spread_hints
+from .registry import check_task
 from .tiling import run_padded
 from .uploads import decode_upload
 
@@ -94,8 +95,10 @@ def parse_hint(text: str) -> ColourHint:
     """``"x,y,#rrggbb"`` (the command line's ``--hint``) → ``ColourHint``; anything else raises a one-line
     ``ConfigError`` that shows the expected form."""
     parts = [part.strip() for part in str(text).split(",")]
-    if len(parts) != 3 or not all(re.fullmatch(r"\d+", part) for part in parts[:2]):
-        raise ConfigError(f"a hint is x,y,#rrggbb (x and y in the photo's pixels, e.g. 120,40,#a05030), got {text!r}")
+    if len(parts) != 3 or not all(re.fullmatch(r"[0-9]{1,9}", part) for part in parts[:2]):
+        shown = repr(text) if len(str(text)) <= 60 else repr(f"{str(text)[:40]}…") + f" ({len(str(text)):,} characters)"
+        raise ConfigError(f"a hint is x,y,#rrggbb (x and y in the photo's pixels, whole numbers of at most 9 digits, "
+                          f"e.g. 120,40,#a05030), got {shown}")
     return ColourHint(int(parts[0]), int(parts[1]), parts[2])
 
 
@@ -209,8 +212,7 @@ def colorize_picture(model, image: Image.Image, render_size: int = DEFAULT_RENDE
     Memory stays bounded for any photo: only the chroma map is held at full size as floats; lightness, colour
     and gray are computed in bands of ``BAND_ROWS`` rows straight into the uint8 outputs. A photo with more
     pixels than ``GANS_MAX_PIXELS`` is refused (``gans.budget.BudgetError``) before any of that starts."""
-    if getattr(model, "task", None) != "colorize":
-        raise ConfigError(f"{model.architecture} is not a colorizer; pick a colorizer checkpoint")
+    check_task(model, TASK)
     if not MIN_RENDER_SIZE <= int(render_size) <= MAX_RENDER_SIZE:
         raise ConfigError(f"render size must be between {MIN_RENDER_SIZE} and {MAX_RENDER_SIZE} px, got {render_size}")
     budget.check_pixels(*image.size, "The photo", "use a smaller photo")

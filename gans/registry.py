@@ -62,6 +62,29 @@ def model_task(name: str) -> str:
     return getattr(model_class(name), "task", "generate")
 
 
+# What each task does, in the words refusals use, and the command that does it.
+TASK_WORDS = {"generate": ("draws images from noise", "sample"),
+              "translate": ("turns one kind of picture into another", "translate"),
+              "colorize": ("colours gray photos", "colorize"),
+              "upscale": ("upscales images", "upscale"),
+              "anomaly": ("scores images for anomalies", "anomaly")}
+
+
+def check_task(model, task: str, source: str = "the checkpoint", command: str | None = None) -> None:
+    """The one place a model is refused for a task it cannot do (``ConfigError``): ``source`` holds a model of
+    another task, which the message names with the command that fits it. ``command``: what was asked, e.g.
+    "interpolate" (default: the task's own command)."""
+    has = getattr(model, "task", "generate")
+    if has == task:
+        return
+    does, its_command = TASK_WORDS.get(has, (f"does {has}", has))
+    wanted = command or TASK_WORDS.get(task, ("", task))[1]
+    names = " or ".join(list_models(task=task)) or task
+    article = "an" if names[0] in "aeiou" else "a"
+    raise ConfigError(f"{source} holds a {getattr(model, 'architecture', type(model).__name__)} model, which "
+                      f"{does}; `{wanted}` needs {article} {names} run (use `{its_command}` for this one)")
+
+
 def model_factory(name: str) -> Callable:
     """The class or preset function registered under ``name``."""
     if name not in _MODELS:

@@ -171,7 +171,7 @@ def test_cli_translate_refuses_a_noise_model(tmp_path, capsys):
     source = tmp_path / "in.png"
     noise_image(16, 16).save(source)
     assert main(["translate", str(tmp_path / "dcgan"), str(source), "-o", str(tmp_path / "o.png")]) == 2
-    assert "generates images from noise" in capsys.readouterr().err
+    assert "draws images from noise; `translate` needs a" in capsys.readouterr().err
 
 
 # ---- what the Translate page shows (gans.translate) ----------------------------------------------------------

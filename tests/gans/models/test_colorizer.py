@@ -182,7 +182,7 @@ def test_a_colour_photo_is_compared_with_both_baselines(colorizer_run):
 
 def test_a_noise_model_cannot_colorize():
     model = gans.create("dcgan", width=4, latent_dim=8)
-    with pytest.raises(ConfigError, match="not a colorizer"):
+    with pytest.raises(ConfigError, match="`colorize` needs a colorizer run"):
         colorize_picture(model, Image.new("L", (8, 8)))
 
 
@@ -225,7 +225,7 @@ def test_cli_colorize_errors_are_one_line(colorizer_run, tmp_path, monkeypatch, 
     dcgan = tmp_path / "dcgan"
     gans.create("dcgan", width=4, latent_dim=8).save_pretrained(dcgan)
     assert main(["colorize", str(source), "-o", str(tmp_path / "o.png"), "--checkpoint", str(dcgan)]) == 2
-    assert "not a colorizer" in capsys.readouterr().err
+    assert "`colorize` needs a colorizer run" in capsys.readouterr().err
     text = tmp_path / "notes.jpg"
     text.write_text("hello")
     assert main(["colorize", str(text), "-o", str(tmp_path / "o.png"), "--checkpoint", str(colorizer_run)]) == 2
