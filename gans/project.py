@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from . import budget
 from .errors import ConfigError
 from .models.base import evaluated
+from .registry import check_task
 
 SPACES = ("z", "w", "w_plus")
 DEFAULT_STEPS = 300
@@ -63,8 +64,7 @@ def default_space(model) -> str:
 
 
 def _check(model, target: torch.Tensor, steps: int, space: str) -> None:
-    if getattr(model, "task", None) != "generate":
-        raise ConfigError(f"{model.architecture} does not draw images from a latent space: nothing to project into")
+    check_task(model, "generate", "this checkpoint", "project")  # the one place a model of another task is refused
     cfg = model.config()
     shape = (1, cfg["channels"], cfg["image_size"], cfg["image_size"])
     if tuple(target.shape) != shape:

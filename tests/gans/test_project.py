@@ -267,3 +267,9 @@ def test_a_stopped_job_ends_stopped_and_a_bad_image_ends_with_one_line():
     bad = ProjectionJob(model, b"not an image", steps=5).start()
     assert bad.wait(30) and bad.state == "error" and bad.error.startswith("The upload is not an image")
     assert bad.status_line() == bad.error
+
+
+def test_a_model_of_another_task_is_refused_by_the_one_task_check():
+    translator = tiny_model("pix2pix")
+    with pytest.raises(ConfigError, match=r"this checkpoint holds a pix2pix model, which .*`project` needs a"):
+        project(translator, torch.zeros(1, 3, 32, 32))
