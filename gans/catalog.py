@@ -6,12 +6,12 @@ example commands); nothing here loads weights.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from . import jsonsafe
 from .checkpoints import RunDir
 from .errors import UnknownNameError
 
@@ -59,7 +59,7 @@ def describe(path: str | Path, source: str = "run") -> CheckpointInfo | None:
     """Facts about the run directory at ``path``, or None when it holds no loadable model (yet)."""
     path, run = Path(path), RunDir(path)
     try:
-        config = json.loads(run.config_path.read_text())
+        config = jsonsafe.loads(run.config_path.read_text())
         model = config["model"]
         architecture = config["architecture"]
     except (OSError, ValueError, KeyError, TypeError):

@@ -33,6 +33,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as safetensors_load
 from safetensors.torch import save as safetensors_save
 
+from . import jsonsafe
 from .errors import CheckpointError, GansError
 
 CONFIG_FILE = "config.json"
@@ -75,7 +76,7 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
 
 def read_json(path: Path) -> dict:
     try:
-        return json.loads(path.read_text())
+        return jsonsafe.loads(path.read_text())
     except FileNotFoundError:
         raise CheckpointError(f"{path} is missing: is {path.parent} a run directory?") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -91,7 +92,7 @@ def save_model_files(model, directory: Path, train: dict | None = None, data: di
     """Write ``config.json`` and ``model.safetensors`` for ``model`` into ``directory`` (keeps existing train/data)."""
     directory = Path(directory)
     config_path = directory / CONFIG_FILE
-    config = json.loads(config_path.read_text()) if config_path.exists() else {}
+    config = jsonsafe.loads(config_path.read_text()) if config_path.exists() else {}
     config.update(architecture=model.architecture, model=model.config())
     if train is not None:
         config["train"] = train
@@ -226,7 +227,7 @@ class RunDir:
         events = []
         for line in lines:
             try:
-                event = json.loads(line)
+                event = jsonsafe.loads(line)
             except json.JSONDecodeError:
                 continue
             if isinstance(event, dict) and isinstance(event.get("step", 0), int):

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import jsonsafe
 from .errors import ConfigError, GansError
 from .precision import PRECISIONS
 from .registry import check_task
@@ -53,7 +54,7 @@ def _model_arg(text: str) -> tuple[str, object]:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     key, raw = text.split("=", 1)
     try:
-        value = json.loads(raw)
+        value = jsonsafe.loads(raw)
     except json.JSONDecodeError:
         value = raw  # a bare string such as loss=hinge
     return key.strip(), value

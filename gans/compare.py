@@ -11,11 +11,11 @@ plotly figure dicts and tables are lists of row dicts.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Iterable
 
+from . import jsonsafe
 from .catalog import CheckpointInfo
 from .checkpoints import RunDir
 from .explore import display_scale
@@ -134,7 +134,7 @@ def saved_best(run_dir: str | Path) -> dict | None:
     if not path.exists():
         return None
     try:
-        best = json.loads(path.read_text())
+        best = jsonsafe.loads(path.read_text())
         return {"step": int(best["step"]), "fd": float(best["fd"])}
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{path} is unreadable ({error})") from None

@@ -25,10 +25,12 @@ import torch
 from PIL import Image
 
 import gans
+from gans.catalog import describe
 from gans.cli import main
 from gans.errors import CheckpointError, ImageError
 from gans.training import DataConfig, TrainConfig, train
 from gans.uploads import decode_upload
+from studio.shell import PAGES
 from tests.helpers import ROOT
 
 # ---- inputs ---------------------------------------------------------------------------------------------------
@@ -225,6 +227,12 @@ def runs(tmp_path_factory):
         json.dumps({**config, "model": {**config["model"], "width": "four"}})))
     damaged("config-list", lambda run: (run / "config.json").write_text("[1, 2, 3]"))
     damaged("config-not-json", lambda run: (run / "config.json").write_text("{'architecture': dcgan"))
+    deep = "[" * 20_000 + "]" * 20_000  # RecursionError in a bare json.loads
+    damaged("deep-config", lambda run: (run / "config.json").write_text(deep))
+    damaged("deep-model-argument", lambda run: (run / "config.json").write_text(json.dumps(
+        {**config, "model": {**config["model"], "width": json.loads("[" * 40 + "]" * 40)}})))
+    damaged("deep-events", lambda run: (run / "events.jsonl").write_text(
+        (run / "events.jsonl").read_text() + '{"type": "step", "step": 1, "x": ' + deep + "}\n"))
     (root / "a-file").write_text("not a run folder")
     return root
 
@@ -419,6 +427,11 @@ RUN_CASES = [  # (kind, args with {runs} and {out}, message)
      "whole numbers of at most 9 digits"),
     ("hint-unicode-digits", ["colorize", "{inputs}/any.png", "--hint", "\u0661\u0662,1,#ff0000", "-o", "{out}"],
      "a hint is x,y,#rrggbb"),
+    ("config-nested-20000-deep", ["sample", "{runs}/deep-config", "-o", "{out}"], "nested more than 32 levels"),
+    ("config-argument-nested-40-deep", ["sample", "{runs}/deep-model-argument", "-o", "{out}"],
+     "nested more than 32 levels"),
+    ("resume-with-config-nested-deep", ["train", "--resume", "{runs}/deep-config", "--steps", "3", "--quiet"],
+     "nested more than 32 levels"),
     # A model asked for a task it cannot do: one refusal (gans.registry.check_task) naming the command that fits it.
     ("sample-a-translator", ["sample", "{shipped}/pix2pix-edges2fashion", "-o", "{out}"],
      "which turns one kind of picture into another; `sample` needs a"),
@@ -479,6 +492,9 @@ SPECS = [  # spec file text → message
     ("spec-not-json", "architecture = dcgan", "is not a readable JSON job spec"),
     ("spec-a-list", "[1, 2]", "expected a JSON object, got list"),
     ("spec-binary", b"\xff\xfe\x00garbage", "is not a readable JSON job spec"),
+    ("spec-nested-20000-deep", "[" * 20_000 + "]" * 20_000, "nested"),
+    ("spec-model-nested-40-deep", '{"architecture": "dcgan", "model": {"width": ' + "[" * 40 + "]" * 40 + "}}",
+     "nested more than 32 levels"),
 ]
 
 
@@ -576,6 +592,22 @@ def open_page(name: str, **session):
     for key, value in session.items():
         app.session_state[key] = value
     return app.run()
+
+
+@pytest.mark.parametrize("page", [Path(path).stem for path, *_ in PAGES])
+def test_a_runs_folder_with_json_nested_thousands_deep_breaks_no_page(page, runs, monkeypatch):
+    """config.json and events.jsonl of runs in the runs folder nested 20,000 deep (and a model argument nested 40
+    deep): every page opens without an exception; the good runs are still listed."""
+    monkeypatch.setenv("GANS_RUNS_DIR", str(runs))
+    app = open_page(page)
+    assert not app.exception, [e.value for e in app.exception]
+    assert not [error.value for error in app.error if "Recursion" in error.value or "nested" in error.value]
+
+
+def test_reading_events_nested_thousands_deep_leaves_the_line_out(runs):
+    events = gans.RunDir(runs / "deep-events").read_events()
+    assert events and all(event.get("x") is None for event in events)
+    assert describe(runs / "deep-events") is not None and describe(runs / "deep-config") is None
 
 
 @pytest.mark.parametrize("page", ["translate", "colorize", "upscale"])

@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import jsonsafe
 from ..checkpoints import RunDir
 
 #: seconds of recent step events averaged for images/s and the ETA, so neither jumps with a slow step (a sample
@@ -85,7 +86,7 @@ class ProgressTracker:
                 self._offset += len(complete)
                 for line in complete.splitlines():
                     try:
-                        event = json.loads(line)
+                        event = jsonsafe.loads(line)
                         if _is_event(event):
                             self._apply(event)
                     except (json.JSONDecodeError, KeyError, TypeError, ValueError):

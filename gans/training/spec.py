@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from .. import jsonsafe
 from ..errors import ConfigError
 from .config import DataConfig, TrainConfig
 
@@ -66,7 +67,7 @@ class JobSpec:
     def read(cls, path: str | Path) -> "JobSpec":
         path = Path(path)
         try:
-            values = json.loads(path.read_text(encoding="utf-8"))
+            values = jsonsafe.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"no job spec at {path}") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
