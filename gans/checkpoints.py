@@ -248,10 +248,15 @@ def zip_run(path: str | Path) -> bytes:
     return buffer.getvalue()
 
 
+MAX_HUB_NAME = 96  # the Hub's own limit on each side of owner/name
+
+
 def is_hub_id(text: str) -> bool:
-    """True for a Hugging Face Hub repo id such as ``owner/name`` (never a local path like ``../x`` or ``/x``)."""
+    """True for a Hugging Face Hub repo id such as ``owner/name`` (never a local path like ``../x`` or ``/x``), each
+    side at most ``MAX_HUB_NAME`` characters (a longer one is no repo, and as a path it is "File name too long")."""
     text = str(text).strip()
-    return bool(_HUB_ID.match(text)) and not text.startswith((".", "/", "~")) and ".." not in text
+    return (bool(_HUB_ID.match(text)) and not text.startswith((".", "/", "~")) and ".." not in text
+            and all(len(part) <= MAX_HUB_NAME for part in text.split("/")))
 
 
 def resolve_run(path_or_id: str | Path, hub_only: bool = False, **hub_kwargs) -> Path:

@@ -175,14 +175,17 @@ def pick_task_checkpoint(choices: dict[str, str], prefix: str, placeholder: str)
 
 def hub_id_box(prefix: str, placeholder: str) -> str:
     """A typed Hugging Face Hub repo id; stops the page while the box is empty or holds something else."""
-    from gans.checkpoints import is_hub_id
+    from gans.checkpoints import MAX_HUB_NAME, is_hub_id
 
     hub_id = st.text_input("Hugging Face Hub repo id", key=f"{prefix}_hub_id", persist_state=KEEP,
                            placeholder=placeholder, help="A repo saved by gans (config.json + model.safetensors)")
     if not hub_id.strip():
         st.stop()
     if not is_hub_id(hub_id):
-        st.error("Enter a Hugging Face Hub repo id such as owner/name")
+        longest = max(len(part) for part in hub_id.strip().split("/"))
+        st.error("Enter a Hugging Face Hub repo id such as owner/name" if longest <= MAX_HUB_NAME else
+                 f"A Hugging Face Hub repo id has at most {MAX_HUB_NAME} characters on each side of the slash; "
+                 f"this one has {longest:,}")
         st.stop()
     return hub_id.strip()
 

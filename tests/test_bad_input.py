@@ -26,6 +26,7 @@ from PIL import Image
 
 import gans
 from gans.catalog import describe
+from gans.checkpoints import is_hub_id
 from gans.cli import main
 from gans.errors import CheckpointError, ImageError
 from gans.training import DataConfig, TrainConfig, train
@@ -636,6 +637,28 @@ def test_bad_hub_ids_on_the_pages(page, hub_id, monkeypatch):
     assert not app.exception
     assert [error.value for error in app.error] == ["Enter a Hugging Face Hub repo id such as owner/name"]
     assert not app.image
+
+
+@pytest.mark.parametrize("page", ["explore", "translate", "colorize", "upscale", "detect"])
+@pytest.mark.parametrize("hub_id", ["a" * 300, "owner/" + "n" * 300, "x/" * 150])
+def test_a_hub_id_too_long_for_the_hub_is_one_message_on_every_page_with_a_hub_box(page, hub_id, monkeypatch):
+    """300+ characters used to reach the file system as a path ("File name too long" in an exception box)."""
+    monkeypatch.setattr(gans, "load", lambda *a, **k: pytest.fail("gans.load called"))
+    prefix = {"detect": "anomaly"}.get(page, page)  # widget keys are named by task
+    app = open_page(page, **{f"{prefix}_checkpoint": "<hub>"})
+    app.text_input(key=f"{prefix}_hub_id").input(hub_id).run()
+    assert not app.exception
+    errors = [error.value for error in app.error]
+    assert len(errors) == 1 and ("at most 96 characters on each side of the slash" in errors[0]
+                                 or errors[0] == "Enter a Hugging Face Hub repo id such as owner/name"), errors
+    assert not app.image
+
+
+@pytest.mark.parametrize("hub_id", ["a" * 300, "owner/" + "n" * 97, "o" * 97 + "/name"])
+def test_a_hub_id_longer_than_the_hub_allows_is_not_a_hub_id(hub_id):
+    assert not is_hub_id(hub_id) and is_hub_id("o" * 96 + "/" + "n" * 96)
+    with pytest.raises(CheckpointError, match="is not a Hugging Face Hub repo id"):
+        gans.load(hub_id, hub_only=True)
 
 
 @pytest.fixture
