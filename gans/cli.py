@@ -398,18 +398,18 @@ def cmd_synth(args) -> int:
 def cmd_project(args) -> int:
     from . import load
     from .catalog import describe
-    from .project import fit_target, project, random_baseline, save_npz
-    from .uploads import decode_upload
+    from .project import check_output, project, random_baseline, read_target, save_npz
 
+    output = check_output(args.output)  # an .npz name, before any work
     model = load(args.run, device=args.device)
     check_task(model, "generate", args.run, "project")
-    target = fit_target(model, decode_upload(args.input))
+    target = read_target(model, args.input)  # the pixel budget from the file's header, before decoding
     info = describe(args.run)
     result = project(model, target, steps=args.steps, space=args.space, label=args.class_index,
                      feature_network=info.data if info else None, seed=args.seed)
-    save_npz(result, args.output)
+    written = save_npz(result, output)
     baseline = random_baseline(model, target, label=result.label)
-    print(f"wrote {args.output} ({result.space}; reconstruction error {result.error:.4f} MSE, the best of 100 random "
+    print(f"wrote {written} ({result.space}; reconstruction error {result.error:.4f} MSE, the best of 100 random "
           f"latents {baseline:.4f})")
     return 0
 

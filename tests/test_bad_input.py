@@ -442,7 +442,7 @@ RUN_CASES = [  # (kind, args with {runs} and {out}, message)
      "which upscales images; `sample` needs a"),
     ("interpolate-a-detector", ["interpolate", "{shipped}/anomaly-fashion-mnist-trouser", "--seeds", "1", "2", "-o",
                                 "{out}"], "which scores images for anomalies; `interpolate` needs a"),
-    ("project-a-translator", ["project", "{shipped}/cyclegan-sneaker2boot", "{inputs}/any.png", "-o", "{out}"],
+    ("project-a-translator", ["project", "{shipped}/cyclegan-sneaker2boot", "{inputs}/any.png", "-o", "{inputs}/z.npz"],
      "`project` needs a"),
     ("upscale-with-a-noise-model", ["upscale", "{inputs}/any.png", "--checkpoint", "{runs}/dcgan", "-o", "{out}"],
      "which draws images from noise; `upscale` needs a srgan"),
