@@ -170,6 +170,27 @@ def job_from_args(args):
     return JobSpec(args.model, model_kwargs, cfg, data, args.out)
 
 
+def _check_public_path(path: str | None) -> None:
+    """On a public deployment (``GANS_PUBLIC=1``, a Space) or with ``GANS_DATA_ROOT`` set, the command line reads a
+    dataset path only where the studio may (``gans.training.jobs.readable_roots``: docs/SECURITY.md)."""
+    from .training.jobs import check_data_path, readable_roots
+
+    if path and readable_roots() is not None:
+        check_data_path(path)
+
+
+def _resumed_data_path(run_dir: str) -> str | None:
+    """The dataset path a run to resume was trained on (None when it has none or its config cannot be read: then
+    ``resume`` gives its own message)."""
+    from .checkpoints import RunDir
+
+    try:
+        data = RunDir(run_dir).read_config().get("data") or {}
+    except GansError:
+        return None
+    return data.get("path") if isinstance(data, dict) and isinstance(data.get("path"), str) else None
+
+
 def cmd_train(args) -> int:
     from .training import JobSpec, resume, run_job
     from .training.distributed import DistributedContext
@@ -195,6 +216,7 @@ def cmd_train(args) -> int:
             if given:
                 raise ConfigError(f"--resume continues a run with its own settings; only --steps and --device may "
                                   f"change ({', '.join(given)} given)")
+            _check_public_path(_resumed_data_path(args.resume))
             result = resume(args.resume, steps=args.steps, callbacks=[progress], should_stop=should_stop,
                             command=command, device=args.device)
         elif args.spec:
@@ -202,12 +224,15 @@ def cmd_train(args) -> int:
             if args.model or extra:
                 raise ConfigError(f"--spec holds the whole job: give no MODEL or run settings with it "
                                   f"({', '.join(extra or [args.model])} given)")
-            result = run_job(JobSpec.read(args.spec), callbacks=[progress], should_stop=should_stop, command=command)
+            spec = JobSpec.read(args.spec)
+            _check_public_path(spec.data.path)
+            result = run_job(spec, callbacks=[progress], should_stop=should_stop, command=command)
         else:
             if not args.model:
                 raise ConfigError("name a MODEL to train (see `python -m gans list`), --spec FILE or --resume DIR")
-            result = run_job(job_from_args(args), callbacks=[progress],
-                             should_stop=should_stop, command=command)
+            spec = job_from_args(args)
+            _check_public_path(spec.data.path)
+            result = run_job(spec, callbacks=[progress], should_stop=should_stop, command=command)
         if context.enabled:
             print(f"rank {context.rank}/{context.world_size} final weights sha256 {result['weights_sha256']}",
                   file=sys.stderr, flush=True)

@@ -513,6 +513,35 @@ def test_a_missing_spec_and_a_folder_as_spec(sandbox, capsys):
                            "is not a readable JSON job spec")
 
 
+@pytest.mark.parametrize("how", ["flags", "spec", "resume"])
+def test_on_a_public_server_the_command_line_reads_datasets_only_where_the_studio_may(how, runs, sandbox, capsys,
+                                                                                       monkeypatch):
+    """docs/SECURITY.md: under GANS_PUBLIC=1 a typed dataset path outside the uploads folder is refused, by the
+    command line too (the studio's jobs are `python -m gans train --spec`), with the studio's message."""
+    outside = sandbox.inputs / "photos"
+    folder_of(outside, {f"{index}.png": encoded(photo()) for index in range(4)})
+    monkeypatch.setenv("GANS_PUBLIC", "1")
+    if how == "flags":
+        args = ["train", "dcgan", "--data", "folder", "--data-path", str(outside), "--steps", "1", *TINY]
+    elif how == "spec":
+        spec = sandbox.inputs / "job.json"
+        spec.write_text(json.dumps({"architecture": "dcgan", "model": {"width": 4},
+                                    "train": {"steps": 1, "batch_size": 4},
+                                    "data": {"name": "folder", "path": str(outside)}}))
+        args = ["train", "--spec", str(spec), "--quiet"]
+    else:
+        run = sandbox.inputs / "run"
+        shutil.copytree(runs / "dcgan", run)
+        config = json.loads((run / "config.json").read_text())
+        (run / "config.json").write_text(json.dumps({**config, "data": {"name": "folder", "path": str(outside)}}))
+        args = ["train", "--resume", str(run), "--steps", "3", "--quiet"]
+    assert_one_clear_error(*run_cli(args, capsys, sandbox), "this server reads datasets only from uploads")
+    monkeypatch.setenv("GANS_PUBLIC", "0")  # a person's own machine: the same folder is read
+    if how == "flags":
+        code = main(args + ["--out", str(sandbox.inputs / "mine")])
+        assert code == 0, capsys.readouterr().err
+
+
 def real_program(args: list[str], tmp_path: Path, memory_gb: float = 4) -> tuple[int, str]:
     """``python -m gans ARGS`` in a process limited to ``memory_gb`` of address space (an input that makes it read
     without end fails there, not on the test machine): exit code and stderr."""
