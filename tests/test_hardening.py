@@ -79,6 +79,15 @@ def test_a_run_whose_losses_explode_but_stay_finite_is_flagged_once(tmp_path):
     assert read_progress(out).warnings == [warnings[0]["message"]]
 
 
+def test_lsgan_at_learning_rate_half_is_warned_long_before_a_million(tmp_path):
+    """The probe's case: lsgan at lr 0.5 reached 1.8e4 without a word while the threshold was 1e6."""
+    out = tmp_path / "run"
+    train("lsgan", DataConfig("fashion-mnist-mini"), TrainConfig(steps=20, batch_size=8, lr=0.5, device="cpu"),
+          out=out, model_kwargs={"width": 8})
+    warnings = [e["message"] for e in RunDir(out).read_events() if e["type"] == "warning"]
+    assert len(warnings) == 1 and "probably diverged" in warnings[0], warnings
+
+
 def test_a_healthy_run_gets_no_divergence_warning(tmp_path):
     out = tmp_path / "run"
     train("lsgan", DataConfig("fashion-mnist-mini"), TrainConfig(steps=30, batch_size=8, device="cpu"), out=out,
