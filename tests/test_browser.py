@@ -165,6 +165,14 @@ def test_an_unknown_address_shows_the_studio_s_own_no_such_page_with_the_sidebar
         page.get_by_role("button", name="Train a GAN").click()
         page.get_by_role("heading", name="Train").first.wait_for()
         assert page.url.rstrip("/").endswith("/train")
+        page.set_viewport_size({"width": 1366, "height": 768})  # Home links every page, on its first screen
+        page.goto(url)
+        page.get_by_role("heading", name="GAN Studio").first.wait_for()
+        for *_, label in PAGES[1:]:
+            button = page.get_by_role("button", name=label)
+            button.wait_for()
+            box = button.bounding_box()
+            assert box and box["y"] + box["height"] <= 768, (label, box)
 
 
 def test_no_page_requests_any_host_but_the_app_s_own_and_no_deploy_button(tmp_path):
