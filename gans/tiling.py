@@ -177,7 +177,8 @@ def run_tiled(fn: ImageFn, x: torch.Tensor, multiple: int, tile: int, overlap: i
                 columns_out = slice(left * scale, (left + tile_width) * scale)
                 total[..., rows_out, columns_out] += out * weight
                 weights[rows_out, columns_out] += weight
-    return (total / weights)[..., : height * scale, : width * scale]
+    total /= weights  # in place: a large result is not held twice
+    return total[..., : height * scale, : width * scale]
 
 
 def _edge_weights(start: int, size: int, length: int, overlap: int) -> torch.Tensor:

@@ -26,6 +26,8 @@ from .images import to_pil, to_uint8
 # A 4000×3000 photo is 12 MP and a 50 MP camera is the largest common one; beyond that an upload is a mistake or
 # an attack, and a 50 MP RGB image already takes 150 MB decoded.
 MAX_UPLOAD_PIXELS = 50_000_000
+#: a tensor becomes a picture this many pixels at a time (``tensor_to_image``)
+BAND_PIXELS = 1_000_000
 # ITU-R BT.601 luma, the weights PIL's convert("L") uses too.
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)
 
@@ -94,4 +96,9 @@ def tensor_to_image(tensor: torch.Tensor) -> Image.Image:
         tensor = tensor.unsqueeze(0)
     if tensor.dim() != 4 or tensor.shape[0] != 1 or tensor.shape[1] not in (1, 3):
         raise ValueError(f"expected a (1, C, H, W) or (C, H, W) tensor with C = 1 or 3, got {tuple(tensor.shape)}")
-    return to_pil(to_uint8(tensor)[0])
+    _, channels, height, width = tensor.shape
+    pixels = np.empty((height, width, channels), dtype=np.uint8)
+    band = max(1, BAND_PIXELS // max(1, width))  # in bands: a large result's float temporaries stay small
+    for top in range(0, height, band):
+        pixels[top:top + band] = to_uint8(tensor[..., top:top + band, :])[0]
+    return to_pil(pixels)

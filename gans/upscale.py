@@ -20,6 +20,7 @@ original, 1 is as detailed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import torch
@@ -45,15 +46,19 @@ ZOOM_SIDES = (128, 256, 512)
 
 @dataclass
 class Upscaling:
-    """An upscaled image (``output``, exactly ``scale`` × the input's size), the same input upscaled by bicubic
-    interpolation (``bicubic``, the same size), the decoded input, and how it was processed (``report.message``
-    says when it was tiled, else "")."""
+    """An upscaled image (``output``, exactly ``scale`` × the input's size), the decoded input, and how it was
+    processed (``report.message`` says when it was tiled, else ""); ``bicubic``, the same input upscaled by bicubic
+    interpolation (the same size), is made when first asked for (a ×4 result's bicubic twin is 100 MB at 25 MP)."""
 
     output: Image.Image
-    bicubic: Image.Image
     input: Image.Image
     report: TileReport
     scale: int
+
+    @cached_property
+    def bicubic(self) -> Image.Image:
+        return self.input.resize((self.input.width * self.scale, self.input.height * self.scale),
+                                 Image.Resampling.BICUBIC)
 
 
 def check_upscaler(model) -> None:
@@ -80,11 +85,12 @@ def upscale_picture(model, image: Image.Image, tile: int | None = None, overlap:
         x = image_to_tensor(image, 3)  # (1, 3, H, W) in [-1, 1]; a gray photo as three equal channels
         out, report = model.translate_tiled(x, tile=tile, overlap=overlap,
                                             max_untiled_pixels=MAX_UNTILED_INPUT_PIXELS)
+        del x
         output = tensor_to_image(out)
-        bicubic = image.resize((width * scale, height * scale), Image.Resampling.BICUBIC)
+        del out  # the float result (12 bytes a pixel) goes before the gray copy is made
         if image.mode == "L":
             output = output.convert("L")
-        return Upscaling(output, bicubic, image, report, scale)
+        return Upscaling(output, image, report, scale)
 
 
 def upscale_file(model, data: bytes | str | Path, tile: int | None = None, overlap: int = OVERLAP) -> Upscaling:
@@ -134,7 +140,7 @@ def zoomed(result: Upscaling, center: tuple[float, float], side: int) -> tuple[I
     """The same ``side`` px square of the bicubic upscale and of the model's (see ``zoom_box``): compared at the
     same zoom, pixel for pixel."""
     box = zoom_box(result.output.size, center, side)
-    return result.bicubic.crop(box), result.output.crop(box)
+    return bicubic_square(result.input, result.scale, box), result.output.crop(box)
 
 
 #: input px around a zoomed square that its bicubic upscale reads (bicubic weighs 2 px each side; one spare)
