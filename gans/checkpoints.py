@@ -297,13 +297,14 @@ def read_weights_file(path: Path, limit: int, needed: int) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise CheckpointError(f"{path} cannot be read ({error.strerror})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise CheckpointError(f"{path} is not a regular file (a device, pipe or folder, or a link to one); a run's "
+                              "weights are a file")
+    too_large = (f"{path} is larger than its model can be ({{size}} bytes; the model's tensors take {needed:,} "
+                 f"bytes, and a weights file may hold at most {limit:,}): it is not this model's weights")
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise CheckpointError(f"{path} is not a regular file (a device, pipe or folder, or a link to one); a "
-                                  "run's weights are a file")
-        too_large = (f"{path} is larger than its model can be ({{size}} bytes; the model's tensors take {needed:,} "
-                     f"bytes, and a weights file may hold at most {limit:,}): it is not this model's weights")
         if info.st_size > limit:
             raise CheckpointError(too_large.format(size=f"{info.st_size:,}"))
         data = handle.read(limit + 1)

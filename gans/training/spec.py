@@ -72,8 +72,6 @@ class JobSpec:
             raise ConfigError(f"no job spec at {path}") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise ConfigError(f"{path} is not a readable JSON job spec ({error})") from None
-        except RecursionError:  # thousands of nested brackets
-            raise ConfigError(f"{path} is not a job spec: its JSON is nested too deeply") from None
         return cls.from_dict(values)
 
 

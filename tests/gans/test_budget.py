@@ -19,7 +19,8 @@ from gans.translate import translate_file, translate_picture
 from gans.uploads import decode_upload
 from tests.helpers import tiny_model
 
-VARIABLES = ("GANS_MAX_PIXELS", "GANS_MAX_TILES", "GANS_MAX_SAMPLES", "GANS_MAX_HEAVY_CALLS", "GANS_BUSY_WAIT_SECONDS")
+VARIABLES = ("GANS_MAX_PIXELS", "GANS_MAX_TILES", "GANS_MAX_SAMPLES", "GANS_MAX_HEAVY_CALLS", "GANS_BUSY_WAIT_SECONDS",
+             "GANS_MAX_PARAMETERS", "GANS_MAX_TRAIN_MEMORY_MB")
 
 
 @pytest.fixture(autouse=True)
@@ -99,6 +100,42 @@ def test_the_probe_cases_are_refused():
         budget.check_grid(2, 64, 64, nrow=1_000_000)
     with pytest.raises(BudgetError, match=r"1000×1000 image in 8 px tiles takes 15,625 tiles.*at most 512.*TILES"):
         budget.check_tiles(tile_plan(1000, 1000, 8, tile=8, overlap=0).tiles, 1000, 1000, 8)
+
+
+def test_a_count_just_over_a_limit_is_said_exactly_where_rounding_would_hide_the_reason(monkeypatch):
+    with pytest.raises(BudgetError) as over:
+        budget.check_pixels(5000, 5001)  # 25,005,000: "25 megapixels" rounded, like the limit
+    assert "= 25,005,000 pixels; this server allows at most 25,000,000 pixels per request" in str(over.value)
+    monkeypatch.setenv("GANS_MAX_PIXELS", "25000001")
+    budget.check_pixels(5000, 5000)
+    with pytest.raises(BudgetError, match=r"50,000,001 parameters; this server allows at most 50,000,000 param"):
+        budget.check_model_size("this model", 50_000_001)
+    with pytest.raises(BudgetError, match=r"about 4,294,967,297 bytes .* at most 4,294,967,296 bytes"):
+        budget.check_model_size("this model", 1, 4 * 2**30 + 1)
+    with pytest.raises(BudgetError, match=r"has 9.1 G parameters; this server allows at most 50 M parameters"):
+        budget.check_model_size("pix2pix at width 2048", 9_127_690_244)
+
+
+def test_the_tile_refusal_names_the_work_it_refuses():
+    plan = tile_plan(1000, 1000, 8, tile=8, overlap=0)
+    with pytest.raises(BudgetError, match=r"^upscaling this 1000×1000 image in 8 px tiles takes 15,625 tiles"):
+        budget.check_tiles(plan.tiles, 1000, 1000, 8, verb="upscaling")
+
+
+def test_model_size_limits_follow_their_variables(monkeypatch):
+    assert (budget.max_parameters(), budget.max_train_memory_mb()) == (50_000_000, 4096)
+    budget.check_model_size("cyclegan", 21_214_088, 2.9 * 2**30)  # the largest shipped model at its defaults
+    with pytest.raises(BudgetError, match=r"training pix2pix needs about 5 GB of memory per step; this server allows "
+                                          r"at most 4 GB \(GANS_MAX_TRAIN_MEMORY_MB\).*or a smaller batch size"):
+        budget.check_model_size("pix2pix", 32_000_000, 5 * 2**30)
+    monkeypatch.setenv("GANS_MAX_TRAIN_MEMORY_MB", "6000")
+    monkeypatch.setenv("GANS_MAX_PARAMETERS", "100")
+    budget.check_model_size("pix2pix", 100, 5 * 2**30)
+    with pytest.raises(BudgetError, match="GANS_MAX_PARAMETERS"):
+        budget.check_model_size("pix2pix", 101)
+    monkeypatch.setenv("GANS_MAX_PARAMETERS", "a lot")
+    with pytest.raises(ConfigError, match="GANS_MAX_PARAMETERS='a lot' is not valid"):
+        budget.check_model_size("pix2pix", 1)
 
 
 # ---- refused before the work starts ------------------------------------------------------------------------------
