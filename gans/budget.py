@@ -13,6 +13,9 @@ the environment variable that sets it:
 - ``GANS_MAX_PARAMETERS`` (50,000,000): parameters of a model a job trains or ``gans.load`` rebuilds;
 - ``GANS_MAX_TRAIN_MEMORY_MB`` (4096): memory one training step is estimated to need
   (``gans.models.footprint``: weights, gradients and Adam's moments, plus the activations of a step);
+- ``GANS_MAX_DETECT_IMAGES`` (32, in ``gans.detect``): files one anomaly request scores;
+- ``GANS_MAX_TRANSLATE_WORK`` (500 billion multiply-adds, in ``gans.translate``): one translation of an upload (a
+  larger one is translated at the largest size that fits, and says so);
 - ``GANS_MAX_HEAVY_CALLS`` (2): heavy requests running at once in this process, all threads together;
 - ``GANS_BUSY_WAIT_SECONDS`` (10): how long a request beyond those waits before it is told the server is busy.
 

@@ -71,7 +71,8 @@ def load_reference(source, name: str = "The reference photo") -> Image.Image:
         image = to_l_or_rgb(source, name)
     elif isinstance(source, (bytes, bytearray, memoryview, str, Path)):
         try:
-            image = decode_image(source, max_pixels=budget.max_pixels(), draft_size=reduced, name=name)
+            with budget.heavy_call():  # decoded within the server's heavy-call limit, like every upload
+                image = decode_image(source, max_pixels=budget.max_pixels(), draft_size=reduced, name=name)
         except ImageError as error:  # a missing path's message names the path, not its role
             message = str(error)
             raise ImageError(message if name in message else f"{name}: {message}") from None

@@ -15,10 +15,11 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans import colorize as task, colorize_report as report
+from gans import colorize as task
+from gans import colorize_report as report
 from gans.catalog import grid_rows
 from gans.images import png_bytes
-from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, upload_or_example
+from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, plain, upload_or_example
 from studio.hints import hint_editor, hints_for
 from studio.reference import reference_upload
 from studio.shell import ensure_shell
@@ -30,7 +31,7 @@ PREVIEW_SIDE = 1024  # pictures on the page are at most this large; the download
 
 
 # ---- cached work -----------------------------------------------------------------------------------------------
-@st.cache_data(max_entries=8, show_spinner="Colouring…")
+@st.cache_data(max_entries=2, show_spinner="Colouring…")
 def colorization(_model, model_key, upload_digest: str, _data: bytes, render_size: int, hints: tuple = (),
                  reference_digest: str = "", _reference: bytes | None = None) -> dict:
     """One upload coloured at ``render_size``: PNG previews (gray, output, and the original of a colour upload,
@@ -106,8 +107,8 @@ def colorizer(model, model_key: tuple) -> None:
     if result["render_note"]:
         render_note.caption(result["render_note"])
     sizes = f"{width}×{height} px · network at {render_width}×{render_height} px"
-    like = f" · colours like {reference_name}" if reference is not None else ""
-    pictures = [(result["gray"], f"Gray input ({name})"), (result["output"], f"Colorized · {sizes}{like}")]
+    like = f" · colours like {plain(reference_name)}" if reference is not None else ""
+    pictures = [(result["gray"], f"Gray input ({plain(name)})"), (result["output"], f"Colorized · {sizes}{like}")]
     if result["original"] is not None:
         pictures.append((result["original"], "Original"))
     for column, (picture, caption) in zip(st.columns(len(pictures)), pictures):

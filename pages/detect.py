@@ -15,7 +15,7 @@ import streamlit as st
 import gans
 from gans import detect as task
 from gans.images import png_bytes
-from studio.common import KEEP, UPLOAD_TYPES, load_checkpoint_of, pick_checkpoint, plain
+from studio.common import KEEP, MAX_IMAGE_UPLOAD_MB, UPLOAD_TYPES, load_checkpoint_of, pick_checkpoint, plain
 from studio.shell import ensure_shell
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
@@ -84,7 +84,8 @@ except gans.GansError as error:
 st.caption(task.summary(model))
 
 files = st.file_uploader("Images (PNG, JPEG, BMP, GIF, WebP or TIFF); each is centre-cropped and resized to the "
-                         "model's size", type=UPLOAD_TYPES, accept_multiple_files=True, key="anomaly_upload")
+                         "model's size", type=UPLOAD_TYPES, accept_multiple_files=True, key="anomaly_upload",
+                         max_upload_size=MAX_IMAGE_UPLOAD_MB)
 try:
     task.check_count(len(files or []))  # before the uploads are copied or decoded
 except gans.GansError as error:

@@ -14,7 +14,7 @@ import gans
 from gans import restore as flow
 from gans.colorize import preview
 from gans.images import png_bytes
-from studio.common import KEEP, image_uploader, load_picked, upload_or_example
+from studio.common import KEEP, image_uploader, load_picked, plain, upload_or_example
 from studio.hints import hint_editor, hints_for
 from studio.reference import reference_upload
 from studio.shell import ensure_shell
@@ -28,7 +28,7 @@ UPSCALE_LABELS = {1: "off", 2: "×2", 4: "×4"}
 
 
 # ---- cached work -----------------------------------------------------------------------------------------------
-@st.cache_data(max_entries=8, show_spinner="Restoring…")
+@st.cache_data(max_entries=2, show_spinner="Restoring…")
 def restoration(_models: dict, models_key: tuple, upload_digest: str, _data: bytes, settings_key: tuple,
                 _settings) -> dict:
     """Every step's preview PNG, the coloured step's picture (for hints), the download and its size, and notes."""
@@ -95,7 +95,7 @@ if picked is not None:
         st.stop()
     for note in result["notes"]:
         st.info(note, icon=":material/info:")
-    pictures = [(result["input"], f"Input ({name}) · {result['input_size'][0]}×{result['input_size'][1]} px")]
+    pictures = [(result["input"], f"Input ({plain(name)}) · {result['input_size'][0]}×{result['input_size'][1]} px")]
     pictures += [(picture, step.capitalize()) for step, picture in result["steps"]]
     for column, (picture, caption) in zip(st.columns(len(pictures)), pictures):
         column.image(picture, caption=caption, width="stretch")

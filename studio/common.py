@@ -256,9 +256,12 @@ def plain(text: str) -> str:
     return "".join("\\" + char if char in string.punctuation else char for char in " ".join(str(text).splitlines()))
 
 
+MAX_IMAGE_UPLOAD_MB = 25  # a 24-megapixel camera JPEG is 5-15 MB; a file Streamlit holds in memory per session
+
+
 def image_uploader(label: str, key: str):
     """A file uploader for any image ``gans.decode`` reads, keyed ``{key}_upload``."""
-    return st.file_uploader(label, type=UPLOAD_TYPES, key=f"{key}_upload")
+    return st.file_uploader(label, type=UPLOAD_TYPES, key=f"{key}_upload", max_upload_size=MAX_IMAGE_UPLOAD_MB)
 
 
 def upload_or_example(upload, key: str, examples, example_label: str, labels: list[str], caption: str,

@@ -657,6 +657,20 @@ def test_bad_uploads_on_the_pages(page, kind, monkeypatch, tmp_path):
     assert snapshot(tmp_path, Path(os.environ["GANS_RUNS_DIR"])) == before
 
 
+@pytest.mark.parametrize("page", ["translate", "colorize", "upscale", "restore"])
+def test_an_upload_named_like_markdown_is_shown_as_plain_text(page, monkeypatch):
+    """A crafted name such as ``![x](http://evil.example/x.png)`` would make the browser fetch an outside image if
+    a caption rendered it as Markdown: every caption shows it escaped."""
+    monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(ROOT / "checkpoints"))
+    app = open_page(page)
+    name = "![x](http://evil.example/x.png).png"
+    app.get("file_uploader")[0].set_value((name, encoded(photo(64, 48)), "image/png"))
+    app.run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    shown = [caption for image in app.image for caption in (image.captions or []) if "evil" in caption]
+    assert shown and all("![" not in caption and "](" not in caption for caption in shown), shown
+
+
 @pytest.mark.parametrize("page", ["translate", "colorize", "upscale"])
 @pytest.mark.parametrize("hub_id", ["../../etc", "a/b/c"])
 def test_bad_hub_ids_on_the_pages(page, hub_id, monkeypatch):

@@ -50,7 +50,7 @@ def test_errors_are_one_line(run, picture, tmp_path, monkeypatch, capsys):
         (["upscale", str(picture), "-o", "x.png", "--checkpoint", str(run), "--scale", "2"],
          "upscales ×4, not ×2"),
         (["upscale", str(picture), "-o", "x.png", "--checkpoint", str(ROOT / "checkpoints" / "dcgan-fashion-mnist")],
-         "dcgan is not an upscaler"),
+         "which draws images from noise; `upscale` needs a srgan"),
         (["upscale", str(picture), "-o", "x.png"], "no shipped upscaler was found"),
         (["upscale", str(tmp_path / "missing.png"), "-o", "x.png", "--checkpoint", str(run)], "missing.png"),
         (["upscale", str(picture), "-o", str(tmp_path / "x.txt"), "--checkpoint", str(run)], "use a .png"),

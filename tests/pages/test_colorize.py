@@ -90,7 +90,7 @@ def test_a_gray_png_comes_back_in_colour_at_its_own_size_without_metrics(page, s
     app = upload(app, "old.png", encoded(gray_gradient(300, 200)))
     assert not app.exception and not app.error
     assert output_caption(app) == "Colorized · 300×200 px · network at 256×171 px"
-    assert captions(app) == ["Gray input (old.png)", output_caption(app)], "no original beside a gray upload"
+    assert captions(app) == ["Gray input (old\\.png)", output_caption(app)], "no original beside a gray upload"
     download = app.get("download_button")[0]
     assert download.proto.label == "Download the result (300×200 PNG)"
     assert not app.table, "a gray photo has nothing to be compared with"
@@ -312,7 +312,7 @@ def test_a_reference_photo_colours_the_result_and_is_part_of_its_cache_key(page,
     automatic = result_pixels(app, media)
     app = upload_reference(app, "ref.png", encoded(red_and_blue(90, 70)))
     assert not app.exception and not app.error
-    assert output_caption(app).endswith(" · colours like ref.png")
+    assert output_caption(app).endswith(" · colours like ref\\.png")
     red_blue = result_pixels(app, media)
     assert red_blue.shape == automatic.shape and np.abs(red_blue - automatic).sum(-1).mean() > 1
     app = upload_reference(app, "ref2.jpg", encoded(red_and_blue(90, 70).transpose(Image.Transpose.ROTATE_90),

@@ -59,14 +59,14 @@ def test_an_old_gray_print_is_restored_coloured_and_upscaled_with_one_download(p
     app.radio(key="restore_upscale").set_value(2)
     app = upload(app.run(), "grandma.png", encoded(old_print()))
     assert not app.exception and not app.error, [e.value for e in app.error]
-    assert captions(app) == ["Input (grandma.png) · 60×40 px", "Restored", "Coloured", "Upscaled ×2"]
+    assert captions(app) == ["Input (grandma\\.png) · 60×40 px", "Restored", "Coloured", "Upscaled ×2"]
     assert app.get("download_button")[0].proto.label == "Download the result (120×80 PNG)"
 
 
 def test_each_step_can_be_turned_off(page):
     app = upload(page(), "grandma.png", encoded(old_print()))
     app.toggle(key="restore_restore").set_value(False).run()
-    assert captions(app) == ["Input (grandma.png) · 60×40 px", "Coloured"]
+    assert captions(app) == ["Input (grandma\\.png) · 60×40 px", "Coloured"]
     app.radio(key="restore_colorize").set_value("no").run()
     assert not app.exception and app.warning[0].value == "Every step is off: turn one on."
     assert app.get("download_button")[0].proto.label == "Download the result (60×40 PNG)"
@@ -75,7 +75,7 @@ def test_each_step_can_be_turned_off(page):
 def test_a_colour_photo_is_not_coloured_in_auto_mode_and_the_page_says_why(page):
     rng = np.random.default_rng(4)
     app = upload(page(), "holiday.png", encoded(Image.fromarray(rng.integers(0, 256, (40, 60, 3), dtype=np.uint8))))
-    assert captions(app) == ["Input (holiday.png) · 60×40 px", "Restored"]
+    assert captions(app) == ["Input (holiday\\.png) · 60×40 px", "Restored"]
     assert "already in colour" in app.info[0].value
 
 
