@@ -119,10 +119,10 @@ def busy_wait_seconds() -> float:
 # ---- checks ---------------------------------------------------------------------------------------------------
 def _rounded(count: float, units: tuple[tuple[float, str], ...], exact: str) -> str:
     """``count`` in the largest of ``units`` ((size, name), largest first) it reaches, to one decimal ("1.5
-    megapixels"); ``exact`` (a format of the whole count) below the smallest."""
+    megapixels", "132,255.3 GB"); ``exact`` (a format of the whole count) below the smallest."""
     for size, name in units:
         if count >= size:
-            return f"{count / size:.1f}".removesuffix(".0") + f" {name}"
+            return f"{count / size:,.1f}".removesuffix(".0") + f" {name}"
     return exact.format(count)
 
 

@@ -5,7 +5,7 @@ datasets of the model's kind, the one to preselect, and the folder dataset a typ
 to. ``train_request(form, ...)`` turns the form's values into the job's ``DataConfig``, ``TrainConfig`` and
 model arguments, with the notes to show first; mistakes the form can see itself are a ``ConfigError``, a model
 over the work budget a ``BudgetError``. Each number setting carries its ``min_value`` / ``max_value``, and the
-seed box's range is ``SEED_RANGE``. The page only draws widgets and shows results, so a new model or dataset
+seed box's is ``SEED_BOX_RANGE``. The page only draws widgets and shows results, so a new model or dataset
 needs no page edit.
 """
 
@@ -23,7 +23,11 @@ from .training.config import SEED_RANGE, DataConfig, TrainConfig
 
 #: the live view shows about this many grids of a run (and its progress GIF keeps them)
 GRIDS_PER_RUN = 20
-__all__ = ["GRIDS_PER_RUN", "SEED_RANGE", "TrainForm", "TrainRequest", "save_upload", "train_form", "train_request"]
+#: the seed box's (min_value, max_value): the seeds a job takes (``SEED_RANGE``, 0 … 2**63 − 1) that a browser's
+#: number box holds exactly (JavaScript's safe integers, up to 2**53 − 1; Streamlit refuses a larger bound)
+SEED_BOX_RANGE = (SEED_RANGE[0], min(SEED_RANGE[1], 2**53 - 1))
+__all__ = ["GRIDS_PER_RUN", "SEED_BOX_RANGE", "SEED_RANGE", "TrainForm", "TrainRequest", "save_upload", "train_form",
+           "train_request"]
 
 
 @dataclass(frozen=True)

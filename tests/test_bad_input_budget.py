@@ -186,6 +186,32 @@ def test_a_seed_outside_zero_to_two_to_the_63_is_refused_with_the_range(seed):
         TrainConfig(seed=seed).validate()
 
 
+def test_a_streamlit_number_box_takes_the_seed_box_range_and_every_settings_range():
+    """The Train page's boxes can carry the library's bounds (Streamlit refuses an int bound beyond 2**53 − 1)."""
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import streamlit as st
+
+        import gans
+        from gans.registry import model_info
+        from gans.train_form import SEED_BOX_RANGE
+
+        st.number_input("Seed", value=0, min_value=SEED_BOX_RANGE[0], max_value=SEED_BOX_RANGE[1], step=1)
+        for name in gans.list_models():
+            for setting in model_info(name).settings:
+                if setting.kind == "int":
+                    least = None if setting.min_value is None else int(setting.min_value)
+                    st.number_input(f"{name} {setting.name}", value=setting.initial_value(), min_value=least,
+                                    max_value=int(setting.max_value))
+
+    app = AppTest.from_function(page).run()
+    assert not app.exception
+    seed = app.number_input[0]
+    assert (seed.min, seed.max) == (0, 2**53 - 1) and seed.max <= SEED_RANGE[1]
+    assert len(app.number_input) > 10
+
+
 def test_the_ends_of_the_seed_range_train(tmp_path):
     for seed in SEED_RANGE:
         result = train("dcgan", DataConfig("fashion-mnist-mini"), TrainConfig(steps=1, batch_size=4, seed=seed,

@@ -128,6 +128,8 @@ def test_model_size_limits_follow_their_variables(monkeypatch):
     with pytest.raises(BudgetError, match=r"training pix2pix needs about 5 GB of memory per step; this server allows "
                                           r"at most 4 GB \(GANS_MAX_TRAIN_MEMORY_MB\).*or a smaller batch size"):
         budget.check_model_size("pix2pix", 32_000_000, 5 * 2**30)
+    with pytest.raises(BudgetError, match=r"needs about 132,255.3 GB of memory per step"):  # a batch of 10**9
+        budget.check_model_size("dcgan", 906_019, 132_255.3 * 2**30)
     monkeypatch.setenv("GANS_MAX_TRAIN_MEMORY_MB", "6000")
     monkeypatch.setenv("GANS_MAX_PARAMETERS", "100")
     budget.check_model_size("pix2pix", 100, 5 * 2**30)
