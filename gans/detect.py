@@ -25,6 +25,7 @@ from PIL import Image
 from . import budget
 from .errors import ConfigError, GansError
 from .images import to_pil, to_uint8
+from .registry import check_task
 from .uploads import decode_upload
 
 #: the task of the models this module runs (``gans.registry.model_task``)
@@ -59,9 +60,7 @@ class Detection:
 
 def check_model(model, source: str = "the checkpoint") -> None:
     """Raise ``ConfigError`` unless ``model`` is an anomaly model (it has a score and a threshold)."""
-    if getattr(model, "task", None) != TASK:
-        raise ConfigError(f"{source} holds a {model.architecture} model, not an anomaly detector; "
-                          "train one with `python -m gans train anomaly`")
+    check_task(model, TASK, source)
 
 
 def heat_colours(difference: torch.Tensor) -> np.ndarray:

@@ -27,7 +27,8 @@ import torch
 from PIL import Image
 
 from . import budget
-from .errors import ConfigError, GansError
+from .errors import GansError
+from .registry import check_task
 from .tiling import DEFAULT_MAX_UNTILED_PIXELS, DEFAULT_OVERLAP, TileReport, tile_plan
 from .uploads import decode_upload, image_to_tensor, tensor_to_image
 
@@ -132,9 +133,7 @@ def working_size(model, direction: str, width: int, height: int) -> tuple[tuple[
 
 def _check_translator(model, direction: str) -> str:
     """The checked direction; ``ConfigError`` unless ``model`` translates images."""
-    if getattr(model, "task", "generate") != "translate":
-        raise ConfigError(f"{model.architecture} generates images from noise; pick an image-to-image model "
-                          "(pix2pix or cyclegan) to translate a picture")
+    check_task(model, TASK)
     return model.check_direction(direction)
 
 

@@ -28,6 +28,7 @@ from PIL import Image
 
 from . import budget
 from .errors import ConfigError, GansError
+from .registry import check_task
 from .tiling import TileReport, tile_plan
 from .uploads import decode_upload, image_to_tensor, tensor_to_image
 
@@ -63,8 +64,7 @@ class Upscaling:
 
 def check_upscaler(model) -> None:
     """``ConfigError`` unless ``model`` is an upscaler."""
-    if getattr(model, "task", None) != TASK:
-        raise ConfigError(f"{model.architecture} is not an upscaler; pick a super-resolution (srgan) checkpoint")
+    check_task(model, TASK)
 
 
 def upscale_picture(model, image: Image.Image, tile: int | None = None, overlap: int = OVERLAP) -> Upscaling:

@@ -83,7 +83,7 @@ def test_uploads_that_are_not_images_are_named_and_the_others_scored(model, file
 
 
 def test_a_model_of_another_task_is_refused():
-    with pytest.raises(ConfigError, match="not an anomaly detector"):
+    with pytest.raises(ConfigError, match="`anomaly` needs an anomaly run"):
         detect.detect_images(gans.create("dcgan", width=4, latent_dim=8), [("x", Image.new("L", (8, 8)))])
 
 

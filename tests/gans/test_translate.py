@@ -93,7 +93,7 @@ def test_cyclegan_directions_convert_channels(cyclegan_run):
 
 
 def test_a_noise_model_cannot_translate():
-    with pytest.raises(ConfigError, match="image-to-image"):
+    with pytest.raises(ConfigError, match="`translate` needs a cyclegan or pix2pix run"):
         translate_picture(tiny_model("dcgan"), Image.new("RGB", (8, 8)))
 
 

@@ -67,7 +67,7 @@ def test_bad_uploads_and_oversized_results_are_one_clear_line(model, monkeypatch
 
 
 def test_only_upscalers_are_accepted():
-    with pytest.raises(ConfigError, match="is not an upscaler"):
+    with pytest.raises(ConfigError, match="`upscale` needs a srgan run"):
         upscale.upscale_picture(gans.load(Path(__file__).parents[2] / "checkpoints" / "dcgan-fashion-mnist"),
                                 noise(8, 8))
 
