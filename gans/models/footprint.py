@@ -53,7 +53,8 @@ class Footprint:
 
 
 def footprint(model: nn.Module, batch_size: int = 1) -> Footprint:
-    """Size and training-step memory of ``model`` (built on the ``meta`` device, or a real one) at ``batch_size``."""
+    """Size and training-step memory of ``model`` (built on the ``meta`` device, or a real one) at ``batch_size``
+    (0: its size only, no forward pass)."""
     parameters = list(model.parameters())
     buffers = list(model.buffers())
     count = sum(p.numel() for p in parameters)
@@ -61,7 +62,7 @@ def footprint(model: nn.Module, batch_size: int = 1) -> Footprint:
     trained = sum(p.numel() for p in parameters if p.requires_grad)
     state_bytes = TRAINED_PARAMETER_BYTES * trained + (weight_bytes - 4 * trained)
     per_example = sum(_forward_bytes(model, name, network) for name, network in model.named_children()
-                      if name != "generator_ema")
+                      if name != "generator_ema") if batch_size else 0
     return Footprint(count, weight_bytes, state_bytes, PASSES_PER_STEP * batch_size * per_example)
 
 

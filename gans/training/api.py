@@ -39,11 +39,17 @@ def check_model_arguments(architecture: str, **model_kwargs):
     is built) and ``BudgetError`` for a model over ``GANS_MAX_PARAMETERS``, without allocating it or touching the
     global RNG (a training thread in the same process may be drawing from it). Returns the model, built on the
     ``meta`` device."""
-    model_info(architecture).check_arguments(model_kwargs)  # 20,000 residual blocks: refused before building
-    with torch.device("meta"):
-        model = create(architecture, **model_kwargs)
+    model = _meta_model(architecture, model_kwargs)
     check_footprint(architecture, model)
     return model
+
+
+def _meta_model(architecture: str, model_kwargs: dict):
+    """The model of ``model_kwargs`` on the ``meta`` device, its number arguments checked against their ranges
+    first (20,000 residual blocks are refused before anything is built)."""
+    model_info(architecture).check_arguments(model_kwargs)
+    with torch.device("meta"):
+        return create(architecture, **model_kwargs)
 
 
 def check_footprint(architecture: str, model, batch_size: int | None = None) -> None:
@@ -52,7 +58,7 @@ def check_footprint(architecture: str, model, batch_size: int | None = None) -> 
     need more than ``GANS_MAX_TRAIN_MEMORY_MB``."""
     from ..models.footprint import footprint
 
-    size = footprint(model, batch_size or 1)
+    size = footprint(model, batch_size or 0)
     budget.check_model_size(f"{architecture} with these settings", size.parameters,
                             size.train_bytes if batch_size else None)
 
@@ -62,8 +68,7 @@ def check_job(architecture: str, model_kwargs: dict | None = None, cfg: TrainCon
     settings (``TrainConfig.validate``), the model's arguments, and its size and training memory against the
     work budget (``gans.budget``). Fast: the model is built on the ``meta`` device only."""
     cfg = (cfg or TrainConfig()).validate()
-    model = check_model_arguments(architecture, **dict(model_kwargs or {}))
-    check_footprint(architecture, model, cfg.batch_size)
+    check_footprint(architecture, _meta_model(architecture, dict(model_kwargs or {})), cfg.batch_size)
 
 
 def load_training_data(data_cfg: DataConfig, image_size: int | None = None):
