@@ -80,7 +80,7 @@ def upscale_picture(model, image: Image.Image, tile: int | None = None, overlap:
                         "use a smaller image" + (" or a ×2 upscaler" if scale > 2 else ""))
     plan = tile_plan(height, width, model.input_multiple, tile=tile, overlap=overlap,
                      max_untiled_pixels=MAX_UNTILED_INPUT_PIXELS)
-    budget.check_tiles(plan.tiles, width, height, plan.tile or 0)
+    budget.check_tiles(plan.tiles, width, height, plan.tile or 0, verb="upscaling")
     with budget.heavy_call():
         x = image_to_tensor(image, 3)  # (1, 3, H, W) in [-1, 1]; a gray photo as three equal channels
         out, report = model.translate_tiled(x, tile=tile, overlap=overlap,

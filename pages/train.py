@@ -12,7 +12,7 @@ import gans
 from gans.precision import PRECISIONS, auto_precision_note
 from gans.registry import default_model, model_task
 from gans.run_view import progress_line, run_summary, run_task, shown_run
-from gans.train_form import train_form
+from gans.train_form import SEED_BOX_RANGE, train_form
 from gans.training.progress import read_progress
 from studio.common import TASK_LABELS, job_manager
 from studio.shell import ensure_shell
@@ -52,7 +52,8 @@ def settings_form() -> None:
         batch_size = row[1].number_input("Batch size", value=info.batch_size, step=8, key=f"train_batch_size_{model}")
         image_size = row[2].selectbox("Image size", info.image_sizes, index=form.default_image_size_index(),
                                       key=f"train_image_size_{model}")
-        seed = row[3].number_input("Seed", value=0, step=1, key="train_seed")
+        seed = row[3].number_input("Seed", value=0, step=1, min_value=SEED_BOX_RANGE[0], max_value=SEED_BOX_RANGE[1],
+                                   key="train_seed")
         lr = second[0].number_input("Learning rate (G)", value=info.lr, format="%.6f", step=1e-5,
                                     key=f"train_lr_{model}")
         lr_d = second[1].number_input("Learning rate (D)", value=info.lr_d, format="%.6f", step=1e-5,

@@ -35,8 +35,8 @@ def setting_widgets(settings, model: str, columns) -> dict:
             values[setting.name] = column.checkbox(setting.label, value=setting.initial_value(), **common)
         else:  # int / float
             cast = int if setting.kind == "int" else float
-            numbers = {name: cast(value) for name, value in (("min_value", setting.min_value), ("step", setting.step))
-                       if value is not None}
+            bounds = (("min_value", setting.min_value), ("max_value", setting.max_value), ("step", setting.step))
+            numbers = {name: cast(value) for name, value in bounds if value is not None}
             values[setting.name] = column.number_input(setting.label, value=setting.initial_value(),
                                                        format=setting.format, **numbers, **common)
     return values

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError, DatasetError, GansError
-from .api import check_model_arguments, new_run_dir
+from .api import check_job, new_run_dir
 from .config import DataConfig, TrainConfig
 from .progress import read_progress
 from .process_runner import ProcessRunner
@@ -153,7 +153,7 @@ class JobManager:
             self._refuse_if_busy()
             cfg.validate()
             self.limits.check(cfg)
-            check_model_arguments(architecture, **(model_kwargs or {}))
+            check_job(architecture, model_kwargs or {}, cfg)
             check_data(data)
             out = new_run_dir(architecture)
             self.runner.start(architecture, data, cfg, out, model_kwargs, max_seconds=self.limits.max_seconds)

@@ -176,6 +176,21 @@ def test_the_advanced_settings_are_the_models_declared_ones_with_its_defaults(ap
     assert app.number_input(key="train_lr_d_dcgan").value == 0.0, "0: D learns at G's rate"
 
 
+@pytest.mark.parametrize("model, setting", [("pix2pix", "width"), ("srgan", "blocks"), ("stylegan", "mapping_layers"),
+                                            ("colorizer", "width"), ("cyclegan", "width")])
+def test_every_advanced_number_box_stops_at_the_maximum_the_model_declares(app, model, setting):
+    """The probe's Advanced widths, residual blocks and mapping layers had no maximum (pix2pix width 2048 was
+    accepted); the box now carries the model's own (``gans.models.info`` ``Setting.max_value``)."""
+    from gans.registry import model_info
+
+    choose_model(app, model)
+    declared = {item.name: item for item in model_info(model).settings}
+    assert declared[setting].max_value is not None
+    box = app.number_input(key=f"train_{setting}_{model}")
+    assert box.max == declared[setting].max_value
+    assert app.number_input(key="train_seed").min == 0
+
+
 def test_the_page_names_no_model_and_no_dataset():
     """What the page offers comes from the registries: its source spells no registered model or dataset."""
     import ast
