@@ -92,4 +92,5 @@ def test_upscale_keeps_results_as_bytes_and_few_of_them(upscalers):
         print(json.dumps({"after": after}))
     """, GANS_CHECKPOINTS_DIR=str(upscalers))
     after = measured["after"]
-    assert after[-1] - after[1] < 20, after
+    # Two more kept results would be ~60 MB; allocator noise between runs has reached 20 MB.
+    assert after[-1] - after[1] < 35, after
