@@ -64,6 +64,11 @@ def test_bad_uploads_and_oversized_results_are_one_clear_line(model, monkeypatch
     message = str(refused.value)
     assert message.startswith("The ×4 result is 160×160 = 25,600 pixels") and "or a ×2 upscaler" in message
     assert "\n" not in message
+    monkeypatch.setenv("GANS_MAX_PIXELS", "25000000")
+    monkeypatch.setenv("GANS_MAX_TILES", "1")  # a tiled upscale over the tile budget says what it was doing
+    with pytest.raises(budget.BudgetError, match="^upscaling this 40×40 image") as refused:
+        upscale.upscale_file(model, encoded(noise(40, 40)), tile=16)
+    assert "translating" not in str(refused.value)
 
 
 def test_only_upscalers_are_accepted():
