@@ -32,14 +32,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from reference_dcgan import machine_line  # noqa: E402
+
 import gans  # noqa: E402
 from gans.data import load_dataset  # noqa: E402
 from gans.data.image_data import to_model_range  # noqa: E402
-from gans.devices import resolve_device  # noqa: E402
-from gans.precision import autocast, resolve_precision  # noqa: E402
+from gans.ops.devices import resolve_device  # noqa: E402
+from gans.ops.precision import autocast, resolve_precision  # noqa: E402
 from gans.training import TrainConfig  # noqa: E402
 from gans.training.trainer import BatchSampler  # noqa: E402
-from reference_dcgan import machine_line  # noqa: E402
 
 METHODS = ("model", "ae", "knn")
 #: other weightings (image, D-feature, latent residual) of the model's own score terms, reported beside it

@@ -5,7 +5,7 @@ Protocol, for each k (real training images per class) and each seed:
 1. keep k images per class from the Fashion-MNIST training split (drawn with the seed): the only real data;
 2. train the class-conditional GAN (the shipped cGAN's recipe: ``cgan`` with DiffAugment and a matching-aware
    D, ``mismatch_weight=0.1, mismatch_hard=true``) on those 10·k images only, a fixed number of steps;
-3. draw ``--synthetic`` images per class from its EMA generator with ``gans.synth`` (no truncation): a labelled
+3. draw ``--synthetic`` images per class from its EMA generator with ``gans.tasks.synth`` (no truncation): a labelled
    folder of PNGs, read back by the ``folder`` dataset, as ``python -m gans synth`` makes it;
 4. train the same small classifier, the same steps, from the same initial weights and batch order, four ways:
    (a) ``real``: the k real per class;
@@ -43,16 +43,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from reference_dcgan import machine_line  # noqa: E402
+
 import gans  # noqa: E402
-import gans.synth  # noqa: E402
+import gans.tasks.synth  # noqa: E402
 from gans.data import load_dataset  # noqa: E402
 from gans.data.image_data import ImageData, to_model_range  # noqa: E402
-from gans.images import grid_image  # noqa: E402
+from gans.io.images import grid_image  # noqa: E402
 from gans.metrics.features import FeatureClassifier, embed, load_feature_network  # noqa: E402
 from gans.metrics.train_classifier import shifted  # noqa: E402
 from gans.training import TrainConfig  # noqa: E402
 from gans.training.trainer import Trainer  # noqa: E402
-from reference_dcgan import machine_line  # noqa: E402
 
 CONDITIONS = ("real", "real+classic", "real+gan", "real+gan+classic")
 #: the same with a quarter of every batch synthetic instead of half (``--quarter``)
@@ -84,9 +85,9 @@ def train_cgan(real: ImageData, steps: int, seed: int):
 
 
 def gan_samples(model, per_class: int, seed: int, folder: Path) -> tuple[torch.Tensor, torch.Tensor]:
-    """``per_class`` samples of every class, the way a user makes them: ``gans.synth`` writes the labelled folder
+    """``per_class`` samples of every class, the way a user makes them: ``gans.tasks.synth`` writes the labelled folder
     of PNGs and the ``folder`` dataset reads it back (so the classifier sees 8-bit images with the folder's labels)."""
-    gans.synth.synthesize_folder(model, per_class, folder, class_names=model_class_names(), seed=seed)
+    gans.tasks.synth.synthesize_folder(model, per_class, folder, class_names=model_class_names(), seed=seed)
     data = load_dataset("folder", path=str(folder), image_size=IMAGE_SIZE, channels=1)
     return to_model_range(data.images), data.labels
 

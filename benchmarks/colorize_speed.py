@@ -21,7 +21,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import gans  # noqa: E402
-from gans.colorize import colorize_file  # noqa: E402
+from gans.tasks.colorize import colorize_file  # noqa: E402
 
 SIZES = ((512, 512), (1024, 768), (1920, 1080), (4000, 3000))
 

@@ -24,10 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import gans  # noqa: E402
-from gans.data import load_dataset  # noqa: E402
 from colorizer_eval import evaluate, summary  # noqa: E402
 from reference_dcgan import machine_line  # noqa: E402
+
+import gans  # noqa: E402
+from gans.data import load_dataset  # noqa: E402
 
 # (prior_shift, gray_sigma, caution, temperature)
 READOUTS = ([(0.0, 20.0, 0.0, 1.0), (0.0, 20.0, 0.0, 0.6)] + [(0.0, 20.0, caution, 1.0) for caution in (1.0, 2.0, 4.0)]

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from gans.checkpoints import CARD_FILE, atomic_write  # noqa: E402
+from gans.io.checkpoints import CARD_FILE, atomic_write  # noqa: E402
 
 TEST = ROOT / "benchmarks" / "results" / "colorizer-test"
 REFERENCE = ROOT / "benchmarks" / "results" / "colorizer-reference"
@@ -141,7 +141,7 @@ def main() -> None:
         lines += test_section(json.loads((TEST / "results.json").read_text())) + [""]
     if (REFERENCE / "results.json").exists():
         lines += reference_section(json.loads((REFERENCE / "results.json").read_text())) + [""]
-    lines += ["## Use", "", "```python", "import gans", "from gans.colorize import ColourHint, colorize_file",
+    lines += ["## Use", "", "```python", "import gans", "from gans.tasks.colorize import ColourHint, colorize_file",
               'model = gans.load("checkpoints/colorizer-offline-photos")',
               'result = colorize_file(model, "photo.jpg")  # result.output: the same size as the input',
               'hinted = colorize_file(model, "photo.jpg", hints=[ColourHint(120, 40, "#a05030")])',

@@ -26,11 +26,12 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import gans  # noqa: E402
-from gans.colorize import colorize_picture  # noqa: E402
-from gans.data import load_dataset  # noqa: E402
 from colorizer_hints import true_hints  # noqa: E402
 from reference_dcgan import machine_line  # noqa: E402
+
+import gans  # noqa: E402
+from gans.data import load_dataset  # noqa: E402
+from gans.tasks.colorize import colorize_picture  # noqa: E402
 
 
 def load_model(spec: str):

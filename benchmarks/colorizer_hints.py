@@ -24,10 +24,11 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import gans  # noqa: E402
-from gans.colorize import ColourHint, colorize_picture  # noqa: E402
-from gans.data import load_dataset  # noqa: E402
 from reference_dcgan import machine_line  # noqa: E402
+
+import gans  # noqa: E402
+from gans.data import load_dataset  # noqa: E402
+from gans.tasks.colorize import ColourHint, colorize_picture  # noqa: E402
 
 COUNTS = (0, 1, 5, 10, 20)
 

@@ -37,14 +37,15 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from reference_dcgan import machine_line  # noqa: E402
+
 import gans  # noqa: E402
-import gans.colorize  # noqa: E402
-import gans.reference  # noqa: E402
-from gans.color import lab_to_rgb, rgb_to_lab  # noqa: E402
-from gans.colorize import colorize_picture  # noqa: E402
+import gans.tasks.colorize  # noqa: E402
+import gans.tasks.reference  # noqa: E402
 from gans.data import load_dataset  # noqa: E402
 from gans.metrics import psnr  # noqa: E402
-from reference_dcgan import machine_line  # noqa: E402
+from gans.ops.color import lab_to_rgb, rgb_to_lab  # noqa: E402
+from gans.tasks.colorize import colorize_picture  # noqa: E402
 
 WELSH_SAMPLES = 200
 METHODS = ("gray", "no reference", "Welsh et al. 2002", "ours")
@@ -119,11 +120,11 @@ def _unit(image: Image.Image) -> torch.Tensor:
 
 def measure(model, pairs, render_size: int, matching: dict | None = None) -> list[dict]:
     """Per pair: PSNR of each method and the seconds ours took. ``matching``: settings of
-    ``gans.reference.reference_hints`` to try instead of its defaults (tuning, on validation photos only)."""
+    ``gans.tasks.reference.reference_hints`` to try instead of its defaults (tuning, on validation photos only)."""
     if matching:
-        reference_hints = gans.reference.reference_hints.__wrapped__ if hasattr(
-            gans.reference.reference_hints, "__wrapped__") else gans.reference.reference_hints
-        gans.reference.reference_hints = functools.wraps(reference_hints)(
+        reference_hints = gans.tasks.reference.reference_hints.__wrapped__ if hasattr(
+            gans.tasks.reference.reference_hints, "__wrapped__") else gans.tasks.reference.reference_hints
+        gans.tasks.reference.reference_hints = functools.wraps(reference_hints)(
             functools.partial(reference_hints, **matching))
     rows = []
     for label, target, reference in pairs:
@@ -206,9 +207,9 @@ def main() -> None:
     same = measure(model, [pair for name, photo in photos.items() for pair in halves(name, photo)],
                    args.render_size, matching)
     similar = measure(model, similar_pairs(photos, others), args.render_size, matching)
-    spread = {True: "on", False: "off"}.get(getattr(gans.colorize, "SPREAD_HINTS", None), "not in this version")
+    spread = {True: "on", False: "off"}.get(getattr(gans.tasks.colorize, "SPREAD_HINTS", None), "not in this version")
     text = (f"{machine_line()}\n\n`offline-photos` {args.split} split, {len(photos)} photos, render size "
-            f"{args.render_size}, hint spreading (gans.hint_spread) {spread}; PSNR dB against the original "
+            f"{args.render_size}, hint spreading (gans.ops.hint_spread) {spread}; PSNR dB against the original "
             "(higher is better; best of each row in bold)\n\n"
             + table("(a) same scene, halves", same) + "\n\n" + table("(b) similar scenes", similar) + "\n\n"
             + f"ours: {statistics.mean(r['seconds'] for r in same + similar):.2f} s per pair on average "
@@ -221,7 +222,7 @@ def main() -> None:
     (args.out / "results.json").write_text(json.dumps({
         "checkpoint": _relative(args.checkpoint), "split": args.split, "photos": list(data.names),
         "render_size": args.render_size, "matching": matching,
-        "spread_hints": getattr(gans.colorize, "SPREAD_HINTS", None), "same_scene": strip(same),
+        "spread_hints": getattr(gans.tasks.colorize, "SPREAD_HINTS", None), "same_scene": strip(same),
         "similar_scenes": strip(similar),
         "mean": {kind: {m: statistics.mean(r[m] for r in rows) for m in METHODS}
                  for kind, rows in (("same_scene", same), ("similar_scenes", similar))}}, indent=1))

@@ -22,8 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import gans  # noqa: E402
-from gans.explore import display_scale, enlarge, image_at  # noqa: E402
-
+from gans.tasks.explore import display_scale, enlarge, image_at  # noqa: E402
 from studio import studio_page  # noqa: E402  (benchmarks/studio.py)
 
 

@@ -4,7 +4,7 @@ Fashion-MNIST *test* images (never seen in training), against the best of 100 ra
     python benchmarks/projection.py [--images 20] [--steps 300] [RUN ...]
 
 For each run (default: every shipped noise → image checkpoint trained on Fashion-MNIST): the first ``--images``
-test images, each projected with ``gans.project.project`` (its default space: z, or w+ for StyleGAN; pixel MSE +
+test images, each projected with ``gans.tasks.project.project`` (its default space: z, or w+ for StyleGAN; pixel MSE +
 our classifier's feature loss; a class-conditional model gets the classifier's guess as its class), and the
 lowest MSE among the images of 100 random latents (seeds 0-99, the same class). Prints a Markdown table of mean
 MSE (pixels in [-1, 1]) and seconds per image, and writes benchmarks/results/projection/results.json.
@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_dcgan import machine_line  # noqa: E402
 
 import gans  # noqa: E402
-from gans.catalog import describe, list_checkpoints  # noqa: E402
 from gans.data import load_dataset  # noqa: E402
 from gans.data.image_data import to_model_range  # noqa: E402
-from gans.project import project, random_baseline  # noqa: E402
+from gans.tasks.project import project, random_baseline  # noqa: E402
+from gans.views.catalog import describe, list_checkpoints  # noqa: E402
 
 
 def main(argv=None) -> int:

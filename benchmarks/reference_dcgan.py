@@ -116,8 +116,8 @@ class ReferenceDCGAN:
 
 def machine_line() -> str:
     """The CPU, its bf16 capability and what ``auto`` picks: printed by every benchmark."""
-    from gans.devices import cpu_model, resolve_device
-    from gans.precision import CPU_BF16_FLAGS, auto_precision_note, cpu_flags
+    from gans.ops.devices import cpu_model, resolve_device
+    from gans.ops.precision import CPU_BF16_FLAGS, auto_precision_note, cpu_flags
 
     flags = cpu_flags()
     bf16 = [flag for flag in CPU_BF16_FLAGS if flag in flags]

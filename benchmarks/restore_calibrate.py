@@ -3,7 +3,7 @@ tone) and of its fine correction (grain, dust, scratches) to apply (Pix2Pix ``co
 ``correction_fine``, see gans/models/pix2pix.py).
 
 Photos: the ``offline-photos`` validation split (13 photos; never trained on, never a test photo), each aged with
-every held-out mix (``gans.ageing.HELD_OUT_AGEINGS``; seeds other than the test benchmark's). The network runs once
+every held-out mix (``gans.ops.ageing.HELD_OUT_AGEINGS``; seeds other than the test benchmark's). The network runs once
 per image (padded to its multiple, eval mode, as the studio runs it); each pair of factors is applied to that output.
 
 Rule (fixed before looking): the pair with the highest mean validation PSNR against the clean photos. With
@@ -27,14 +27,15 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from reference_dcgan import machine_line  # noqa: E402
+
 import gans  # noqa: E402
-from gans.ageing import HELD_OUT_AGEINGS  # noqa: E402
 from gans.data.photos import load_offline_photos  # noqa: E402
 from gans.metrics import psnr  # noqa: E402
 from gans.models.pix2pix import residual_read_out  # noqa: E402
-from gans.restore import age_picture  # noqa: E402
-from gans.tiling import run_padded  # noqa: E402
-from reference_dcgan import machine_line  # noqa: E402
+from gans.ops.ageing import HELD_OUT_AGEINGS  # noqa: E402
+from gans.ops.tiling import run_padded  # noqa: E402
+from gans.tasks.restore import age_picture  # noqa: E402
 
 BROAD = (0.0, 0.25, 0.5, 0.75, 1.0)
 FINE = (0.0, 0.5, 1.0, 1.5)

@@ -2,9 +2,9 @@
 (median 3×3, non-local means) and the restoration Pix2Pix, by PSNR and SSIM against the clean photo.
 
 Photos: every photo of the ``offline-photos`` test split (never trained on, never used for a choice), as loaded
-(longer side 512). Each is aged four times, once with each fixed mix of ``gans.ageing.HELD_OUT_AGEINGS`` (training
+(longer side 512). Each is aged four times, once with each fixed mix of ``gans.ops.ageing.HELD_OUT_AGEINGS`` (training
 draws every degradation on its own at random strengths, so it never draws these mixes), each with its own seed.
-The model runs through ``gans.translate.translate_picture`` (the studio's path: the photo's own size, padded and
+The model runs through ``gans.tasks.translate.translate_picture`` (the studio's path: the photo's own size, padded and
 cropped back); every output is checked to have exactly the input's size.
 
     python benchmarks/restore_quality.py [--run checkpoints/pix2pix-restore-photos] [--split test] [--sheet] [--quick]
@@ -29,13 +29,14 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from reference_dcgan import machine_line  # noqa: E402
+
 import gans  # noqa: E402
-from gans.ageing import HELD_OUT_AGEINGS  # noqa: E402
 from gans.data.photos import load_offline_photos  # noqa: E402
 from gans.metrics import psnr, ssim  # noqa: E402
-from gans.restore import age_picture  # noqa: E402
-from gans.translate import translate_picture  # noqa: E402
-from reference_dcgan import machine_line  # noqa: E402
+from gans.ops.ageing import HELD_OUT_AGEINGS  # noqa: E402
+from gans.tasks.restore import age_picture  # noqa: E402
+from gans.tasks.translate import translate_picture  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "restore"
 METHODS = ("aged input", "median 3×3", "non-local means", "ours")
@@ -173,7 +174,7 @@ tags: [gan, pix2pix, photo-restoration, gan-studio]
 ## Held-out evaluation (`python benchmarks/restore_quality.py --sheet --card`)
 
 The {count} images are the offline-photos test photos (never trained on, never used for any choice), each aged
-with four fixed mixes that training never draws (`gans.ageing.HELD_OUT_AGEINGS`). PSNR and SSIM against the
+with four fixed mixes that training never draws (`gans.ops.ageing.HELD_OUT_AGEINGS`). PSNR and SSIM against the
 clean photo; the classic filters are a 3×3 median and scikit-image's non-local means (noise level estimated).
 
 {table}
@@ -186,8 +187,8 @@ Columns: aged input, median, non-local means, this model, clean original:
 
 ```python
 import gans
-from gans.restore import RestoreSettings, restore_file
-from gans.translate import translate_file
+from gans.tasks.restore import RestoreSettings, restore_file
+from gans.tasks.translate import translate_file
 model = gans.load("checkpoints/pix2pix-restore-photos")
 fixed = translate_file(model, "old.jpg").output           # any size; the output keeps it
 flow = restore_file("old.jpg", RestoreSettings(upscale=2), restorer=model,

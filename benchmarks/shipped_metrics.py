@@ -15,12 +15,11 @@ import re
 import sys
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from gans.catalog import list_checkpoints  # noqa: E402
 from gans.metrics.evaluate import evaluate, evaluate_model, untrained_like  # noqa: E402
 from gans.metrics.features import has_feature_network  # noqa: E402
+from gans.views.catalog import list_checkpoints  # noqa: E402
 
 MARK_START, MARK_END = "<!-- evaluation -->", "<!-- /evaluation -->"
 

@@ -39,8 +39,8 @@ from reference_dcgan import ReferenceDCGAN, machine_line  # noqa: E402
 from gans.data import load_dataset  # noqa: E402
 from gans.data.batch import Batch  # noqa: E402
 from gans.data.image_data import to_model_range  # noqa: E402
-from gans.devices import resolve_device  # noqa: E402
-from gans.precision import autocast, resolve_precision  # noqa: E402
+from gans.ops.devices import resolve_device  # noqa: E402
+from gans.ops.precision import autocast, resolve_precision  # noqa: E402
 from gans.training import DataConfig, TrainConfig, Trainer  # noqa: E402
 from gans.training.api import build_model  # noqa: E402
 

@@ -4,7 +4,7 @@ For each class of the run, the prompt naming it in its plain form ("a t-shirt", 
 → N samples (seed 0) → the share our Fashion-MNIST classifier (``gans.metrics.features``, the one behind class
 accuracy in ``python -m gans evaluate``) puts in the named class, beside the classifier's own accuracy on the real
 test images of that class. Then "a dark X" and "a light X" → N samples each → mean brightness, measured as the
-captions measure it (``gans.captions.measure_attributes``: mean intensity of the garment's pixels, in [0, 1]);
+captions measure it (``gans.ops.captions.measure_attributes``: mean intensity of the garment's pixels, in [0, 1]);
 "dark < light" must hold for every class. The class accuracy of the dark and light prompts is reported too.
 
     python benchmarks/text2image_quality.py [--run checkpoints/text2image-fashion-mnist] [--n 500] [--no-card]
@@ -26,14 +26,15 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from reference_dcgan import machine_line  # noqa: E402
+
 import gans  # noqa: E402
-from gans.captions import measure_attributes  # noqa: E402
-from gans.checkpoints import CARD_FILE, atomic_write  # noqa: E402
-from gans.images import grid_image  # noqa: E402
+from gans.io.checkpoints import CARD_FILE, atomic_write  # noqa: E402
+from gans.io.images import grid_image  # noqa: E402
 from gans.metrics.evaluate import real_class_accuracy  # noqa: E402
 from gans.metrics.features import embed, feature_network_name, load_feature_network  # noqa: E402
-from gans.precision import resolve_precision  # noqa: E402
-from reference_dcgan import machine_line  # noqa: E402
+from gans.ops.captions import measure_attributes  # noqa: E402
+from gans.ops.precision import resolve_precision  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "text2image"
 START, END = "<!-- text2image-quality -->", "<!-- /text2image-quality -->"

@@ -40,10 +40,10 @@ from reference_dcgan import ReferenceDCGAN, machine_line  # noqa: E402
 from gans.cli import _model_arg  # noqa: E402
 from gans.data import load_dataset  # noqa: E402
 from gans.data.image_data import to_model_range  # noqa: E402
-from gans.devices import resolve_device  # noqa: E402
-from gans.images import grid_image, png_bytes  # noqa: E402
+from gans.io.images import grid_image, png_bytes  # noqa: E402
 from gans.metrics.distances import frechet_distance  # noqa: E402
 from gans.metrics.features import embed, load_feature_network  # noqa: E402
+from gans.ops.devices import resolve_device  # noqa: E402
 from gans.training import DataConfig, TrainConfig, Trainer  # noqa: E402
 from gans.training.api import build_model  # noqa: E402
 

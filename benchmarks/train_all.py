@@ -16,8 +16,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable from a checkout without installing
 import gans  # noqa: E402
-from gans.checkpoints import RunDir  # noqa: E402
-from gans.devices import describe_device, resolve_device  # noqa: E402
+from gans.io.checkpoints import RunDir  # noqa: E402
+from gans.ops.devices import describe_device, resolve_device  # noqa: E402
 from gans.training import DataConfig, TrainConfig, train  # noqa: E402
 
 

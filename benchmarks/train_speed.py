@@ -33,7 +33,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable from a checkout without installing
 import gans  # noqa: E402
 from gans.data import DEFAULT_DATASET, load_dataset  # noqa: E402
-from gans.devices import cpu_model, describe_device, resolve_device  # noqa: E402
+from gans.ops.devices import cpu_model, describe_device, resolve_device  # noqa: E402
 from gans.training import DataConfig, TrainConfig, Trainer  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 """CPU latency of translating one image with an image-to-image checkpoint (goal: 512×512 in under a second).
 
-Times ``gans.translate.translate_file`` end to end — decode, tensor conversion, padded (or tiled) network pass,
+Times ``gans.tasks.translate.translate_file`` end to end — decode, tensor conversion, padded (or tiled) network pass,
 encode back to a PIL image — for a few image sizes, on each checkpoint given (default: the shipped ones).
 
     python benchmarks/translate_speed.py [--checkpoints checkpoints/pix2pix-edges2fashion,...] [--repeats 5]
@@ -24,8 +24,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import gans  # noqa: E402
-from gans.catalog import list_checkpoints  # noqa: E402
-from gans.translate import translate_file  # noqa: E402
+from gans.tasks.translate import translate_file  # noqa: E402
+from gans.views.catalog import list_checkpoints  # noqa: E402
 
 SIZES = ((256, 256), (512, 512), (1024, 768), (4000, 3000))
 

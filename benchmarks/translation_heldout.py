@@ -20,9 +20,9 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import gans  # noqa: E402
-from gans.checkpoints import CARD_FILE, RunDir, atomic_write  # noqa: E402
 from gans.data import load_dataset  # noqa: E402
-from gans.images import grid_image, png_bytes  # noqa: E402
+from gans.io.checkpoints import CARD_FILE, RunDir, atomic_write  # noqa: E402
+from gans.io.images import grid_image, png_bytes  # noqa: E402
 
 SECTION = "## Held-out evaluation"
 GRID_FILE = "heldout.png"

@@ -1,10 +1,10 @@
 """Super-resolution on held-out photos: bicubic interpolation, the MSE model (SRResNet) and the GAN model (SRGAN)
 at ×4, and the time one 1000×750 upload takes.
 
-Quality (``gans.upscale.measure``): every photo of the ``offline-photos`` test split (never trained on, never used
+Quality (``gans.tasks.upscale.measure``): every photo of the ``offline-photos`` test split (never trained on, never used
 for a choice) is downscaled 4× (antialiased bicubic), upscaled back, and compared with the original: PSNR and
 SSIM (RGB, a 4 px border left out) and sharpness = high-frequency energy over the original's (1 = as detailed as
-the original). Speed: ``gans.upscale.upscale_picture`` on a 1000×750 photo (tiles, bf16 where the CPU has it),
+the original). Speed: ``gans.tasks.upscale.upscale_picture`` on a 1000×750 photo (tiles, bf16 where the CPU has it),
 median of 3 after one warm-up; the PNG encoding of the 4000×3000 result is timed apart.
 
     python benchmarks/upscale_quality.py [--mse checkpoints/srresnet-offline-photos]
@@ -29,14 +29,15 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import gans  # noqa: E402
-from gans.checkpoints import CARD_FILE, atomic_write  # noqa: E402
-from gans.data.photos import load_offline_photos  # noqa: E402
-from gans.images import png_bytes  # noqa: E402
-from gans.models.srgan import upscale_bicubic  # noqa: E402
-from gans.uploads import tensor_to_image  # noqa: E402
-from gans.upscale import low_resolution, measure, upscale_picture  # noqa: E402
 from reference_dcgan import machine_line  # noqa: E402
+
+import gans  # noqa: E402
+from gans.data.photos import load_offline_photos  # noqa: E402
+from gans.io.checkpoints import CARD_FILE, atomic_write  # noqa: E402
+from gans.io.images import png_bytes  # noqa: E402
+from gans.io.uploads import tensor_to_image  # noqa: E402
+from gans.models.srgan import upscale_bicubic  # noqa: E402
+from gans.tasks.upscale import low_resolution, measure, upscale_picture  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "upscale"
 SPEED_SIZE = (1000, 750)

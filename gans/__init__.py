@@ -12,8 +12,8 @@ one of its two task bases: ``gans.NoiseToImageGAN`` (``sample``, ``interpolate``
 """
 
 from . import models  # noqa: F401  (registers every model)
-from .checkpoints import RunDir, load
 from .errors import CheckpointError, ConfigError, DatasetError, GansError, TrainingError, UnknownNameError
+from .io.checkpoints import RunDir, load
 from .models.base import GAN
 from .models.image_to_image import ImageToImageGAN
 from .models.noise_to_image import NoiseToImageGAN

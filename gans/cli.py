@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from . import jsonsafe
 from .errors import ConfigError, GansError
-from .precision import PRECISIONS
+from .io import jsonsafe
+from .ops.precision import PRECISIONS
 from .registry import check_task
 
 EXIT_USER_ERROR = 2
@@ -61,8 +61,8 @@ def _model_arg(text: str) -> tuple[str, object]:
 
 
 def _write_image(image, path: Path) -> None:
-    from .checkpoints import atomic_write
-    from .images import png_bytes
+    from .io.checkpoints import atomic_write
+    from .io.images import png_bytes
 
     suffix = path.suffix.lower()
     if suffix not in (".png", ".jpg", ".jpeg", ".webp", ".bmp"):
@@ -182,7 +182,7 @@ def _check_public_path(path: str | None) -> None:
 def _resumed_data_path(run_dir: str) -> str | None:
     """The dataset path a run to resume was trained on (None when it has none or its config cannot be read: then
     ``resume`` gives its own message)."""
-    from .checkpoints import RunDir
+    from .io.checkpoints import RunDir
 
     try:
         data = RunDir(run_dir).read_config().get("data") or {}
@@ -250,9 +250,9 @@ def cmd_train(args) -> int:
 
 
 def _check_grid(count: int, nrow: int | None, scale: int, what: str, model=None, images=None) -> None:
-    """The budget (``gans.budget``) of a grid or strip of ``count`` images: before loading (the count), after
+    """The budget (``gans.ops.budget``) of a grid or strip of ``count`` images: before loading (the count), after
     loading (the picture's pixels from the model's image size) and before drawing (from the images made)."""
-    from . import budget
+    from .ops import budget
 
     budget.check_samples(count, what)
     side = (model.config().get("image_size") if model is not None else None)
@@ -263,7 +263,7 @@ def _check_grid(count: int, nrow: int | None, scale: int, what: str, model=None,
 
 def cmd_sample(args) -> int:
     from . import load
-    from .images import grid_image
+    from .io.images import grid_image
 
     _check_grid(args.n, args.nrow, args.scale, "images")
     model = load(args.run, device=args.device)
@@ -273,7 +273,7 @@ def cmd_sample(args) -> int:
     if args.text is None:
         images = model.sample(args.n, seed=args.seed, labels=labels, truncation=args.truncation)
     else:
-        from .text import read_prompt, unknown_note
+        from .ops.text import read_prompt, unknown_note
 
         if labels is not None:
             raise ConfigError("give --text or --class, not both")
@@ -288,9 +288,9 @@ def cmd_sample(args) -> int:
 
 def cmd_interpolate(args) -> int:
     from . import load
-    from .checkpoints import atomic_write
-    from .images import gif_bytes, grid_image
-    from .latent import interpolate
+    from .io.checkpoints import atomic_write
+    from .io.images import gif_bytes, grid_image
+    from .ops.latent import interpolate
 
     if args.frames < 2:
         raise ConfigError(f"a walk needs at least 2 frames (both ends), got --frames {args.frames}")
@@ -316,7 +316,7 @@ def cmd_interpolate(args) -> int:
 
 def cmd_translate(args) -> int:
     from . import load
-    from .translate import translate_file
+    from .tasks.translate import translate_file
 
     model = load(args.run, device=args.device)
     check_task(model, "translate", args.run)
@@ -333,8 +333,8 @@ def cmd_translate(args) -> int:
 
 def cmd_colorize(args) -> int:
     from . import load
-    from .catalog import list_checkpoints
-    from .colorize import colorize_file, parse_hint
+    from .io.runs import list_checkpoints
+    from .tasks.colorize import colorize_file, parse_hint
 
     hints = [parse_hint(text) for text in args.hint]  # a malformed one stops here, before any loading
     source = args.checkpoint
@@ -363,7 +363,7 @@ def cmd_colorize(args) -> int:
 
 def cmd_upscale(args) -> int:
     from . import load
-    from .upscale import default_upscaler, upscale_file
+    from .tasks.upscale import default_upscaler, upscale_file
 
     source = args.checkpoint or default_upscaler(args.scale)
     model = load(source, device=args.device)
@@ -383,9 +383,9 @@ def cmd_upscale(args) -> int:
 
 def cmd_restore(args) -> int:
     from . import load
-    from .colorize import parse_hint
-    from .restore import RestoreSettings, default_colorizer, default_restorer, restore_file
-    from .upscale import default_upscaler
+    from .tasks.colorize import parse_hint
+    from .tasks.restore import RestoreSettings, default_colorizer, default_restorer, restore_file
+    from .tasks.upscale import default_upscaler
 
     settings = RestoreSettings(restore=not args.no_restore, colorize=args.colorize,
                                hints=tuple(parse_hint(text) for text in args.hint), reference=args.reference,
@@ -406,8 +406,8 @@ def cmd_restore(args) -> int:
 
 def cmd_synth(args) -> int:
     from . import load
-    from .catalog import describe
-    from .synth import check_synth_model, synthesize_folder
+    from .io.runs import describe
+    from .tasks.synth import check_synth_model, synthesize_folder
 
     model = load(args.run, device=args.device)
     check_synth_model(model)
@@ -422,8 +422,8 @@ def cmd_synth(args) -> int:
 
 def cmd_project(args) -> int:
     from . import load
-    from .catalog import describe
-    from .project import check_output, project, random_baseline, read_target, save_npz
+    from .io.runs import describe
+    from .tasks.project import check_output, project, random_baseline, read_target, save_npz
 
     output = check_output(args.output)  # an .npz name, before any work
     model = load(args.run, device=args.device)
@@ -441,7 +441,7 @@ def cmd_project(args) -> int:
 
 def cmd_anomaly(args) -> int:
     from . import load
-    from .detect import detect_files
+    from .tasks.detect import detect_files
 
     model = load(args.run, device=args.device)
     check_task(model, "anomaly", args.run)
@@ -457,7 +457,7 @@ def cmd_anomaly(args) -> int:
 
 
 def cmd_push(args) -> int:
-    from .hub import push_run
+    from .io.hub import push_run
 
     print(push_run(args.run, args.repo_id, private=args.private))
     return 0

@@ -1,9 +1,9 @@
 """Colorize: colour a gray (or colour) photo of any size with a colorization checkpoint.
 
-Widgets → ``gans.colorize.colorize_file`` → ``st.image`` / download / metrics table. The model is cached per
+Widgets → ``gans.tasks.colorize.colorize_file`` → ``st.image`` / download / metrics table. The model is cached per
 checkpoint; each colorization is cached by (model, upload digest, render size, colour hints, reference photo's
 digest), so other widgets' reruns do not recompute it. An optional reference photo ("Colour like this photo",
-``gans.reference``, ``studio.reference``) gives its colours to the parts of the photo that look like its own.
+``gans.tasks.reference``, ``studio.reference``) gives its colours to the parts of the photo that look like its own.
 The network runs at the render size; the colour goes back onto the photo's full-resolution lightness, so the
 download has the upload's own size.
 """
@@ -15,10 +15,10 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans import colorize as task
-from gans import colorize_report as report
-from gans.catalog import grid_rows
-from gans.images import png_bytes
+from gans.io.images import png_bytes
+from gans.tasks import colorize as task
+from gans.views import colorize_report as report
+from gans.views.catalog import grid_rows
 from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, plain, upload_or_example
 from studio.hints import hint_editor, hints_for
 from studio.reference import reference_upload
@@ -36,7 +36,7 @@ def colorization(_model, model_key, upload_digest: str, _data: bytes, render_siz
                  reference_digest: str = "", _reference: bytes | None = None) -> dict:
     """One upload coloured at ``render_size``: PNG previews (gray, output, and the original of a colour upload,
     else None), the full-size PNG to download, the output and render sizes, the metrics table's rows (empty
-    for a gray upload), and ``gans.colorize_report``'s comparison and render note. A plain dict: st.cache_data
+    for a gray upload), and ``gans.views.colorize_report``'s comparison and render note. A plain dict: st.cache_data
     pickles it, and a class defined in a page script cannot be
     pickled. The upload is keyed by its digest (not hashed again on every rerun); errors propagate to the page."""
     result = task.colorize_file(_model, _data, render_size=render_size, hints=[task.ColourHint(*h) for h in hints],
@@ -53,7 +53,7 @@ def colorization(_model, model_key, upload_digest: str, _data: bytes, render_siz
 
 @st.cache_data(max_entries=1, show_spinner=False)
 def held_out_photos() -> list[tuple[str, bytes]]:
-    """(file name, PNG) of the held-out photos of ``gans.colorize``; empty when they are not on this machine."""
+    """(file name, PNG) of the held-out photos of ``gans.tasks.colorize``; empty when they are not on this machine."""
     return [(f"{name}.png", png_bytes(photo)) for name, photo in task.held_out_photos()]
 
 

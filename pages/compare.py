@@ -1,7 +1,7 @@
 """Compare: two to four noise → image runs side by side — same-seed samples, loss curves, metric curves and a table
 of final and best metrics.
 
-Widgets → ``gans.compare`` (grids, the runs' logs, figures, the table) → ``st.image``, ``st.plotly_chart``,
+Widgets → ``gans.views.compare`` (grids, the runs' logs, figures, the table) → ``st.image``, ``st.plotly_chart``,
 ``st.dataframe``. Models come from the shared cache; a run that vanished or a log that cannot be read is a warning,
 never a traceback.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 import streamlit as st
 
 import gans
-from gans import compare
-from gans.catalog import CheckpointInfo, train_command
+from gans.views import compare
+from gans.views.catalog import CheckpointInfo, train_command
 from studio.common import load_picked
 from studio.pickers import KEEP, generate_checkpoints, model_key, picture, seed_input
 from studio.shell import ensure_shell

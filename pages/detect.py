@@ -1,6 +1,6 @@
 """Detect: score images with a detector checkpoint: score, verdict, reconstruction and a difference heat map.
 
-Widgets → ``gans.detect.detect_each`` → a results table and, per image, the input, its reconstruction and the heat
+Widgets → ``gans.tasks.detect.detect_each`` → a results table and, per image, the input, its reconstruction and the heat
 map of |input − reconstruction|. The model is cached per checkpoint; the scores are cached by (model, uploads'
 digest), so other widgets' reruns do not recompute them. A file that is not an image gets one error line; the others
 are still scored. File names are shown as typed (``plain``), never as Markdown: a name is the visitor's text.
@@ -13,8 +13,8 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans import detect as task
-from gans.images import png_bytes
+from gans.io.images import png_bytes
+from gans.tasks import detect as task
 from studio.common import KEEP, MAX_IMAGE_UPLOAD_MB, UPLOAD_TYPES, load_checkpoint_of, pick_checkpoint, plain
 from studio.shell import ensure_shell
 
@@ -40,7 +40,7 @@ def detections(_model, model_key, uploads_digest: str, _uploads: list) -> tuple[
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def held_out_examples(_model, model_key, data_name: str) -> list[tuple[str, bytes]]:
-    """(file name, PNG) of held-out test images of the run's dataset (``gans.detect``); empty when not here."""
+    """(file name, PNG) of held-out test images of the run's dataset (``gans.tasks.detect``); empty when not here."""
     return task.held_out_examples(_model, data_name)
 
 

@@ -1,13 +1,14 @@
 """Explore: walk a trained generator's latent space (seed A to seed B, across classes, at random); attention maps,
 style mixing, projection on request (``studio.model_views``). Image-to-image models are pointed to their own page.
-Widgets → ``gans.explore`` → ``st.image``; models come from the shared cache, pictures are cached by their inputs
+Widgets → ``gans.tasks.explore`` → ``st.image``; models come from the shared cache, pictures are cached by their inputs
 (``studio.pickers.picture``); only the t slider and its frame rerun when t moves."""
 
 import streamlit as st
 
 import gans
-from gans import diversity, explore
-from gans.catalog import CheckpointInfo, describe, example_model, find_choice, same_folder, train_command
+from gans.tasks import explore
+from gans.views import diversity
+from gans.views.catalog import CheckpointInfo, describe, example_model, find_choice, same_folder, train_command
 from studio.common import TASK_OPENERS as ELSEWHERE, hub_id_box, load_picked
 from studio.model_views import model_views, prompt_first
 from studio.pickers import GENERATE, KEEP, MAX_SEED, generate_checkpoints, model_key, picture, seed_input

@@ -1,15 +1,14 @@
 """Home: what the studio does, where to go next, and real sample grids from the shipped checkpoints and recent runs.
 
-What to show comes from ``gans.catalog`` (the grids and their captions, the model and dataset tables, example
+What to show comes from ``gans.views.catalog`` (the grids and their captions, the model and dataset tables, example
 commands); this page lays it out.
 """
 
 import streamlit as st
 
-from gans import catalog
+from gans.views import catalog
 from studio.common import go_to
-from studio.shell import ensure_shell
-from studio.shell import PAGES
+from studio.shell import PAGES, ensure_shell
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
 

@@ -1,6 +1,6 @@
 """Restore: one flow for an old photo: restore → colour (when it is gray) → upscale, each step optional.
 
-Widgets → ``gans.restore.restore_file`` → one picture per step and one download. The shipped models are cached
+Widgets → ``gans.tasks.restore.restore_file`` → one picture per step and one download. The shipped models are cached
 (``studio.common.load_model``); each result is cached by (upload digest, settings, hints, reference digest).
 """
 
@@ -11,9 +11,9 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans import restore as flow
-from gans.colorize import preview
-from gans.images import png_bytes
+from gans.io.images import png_bytes
+from gans.tasks import restore as flow
+from gans.tasks.colorize import preview
 from studio.common import KEEP, image_uploader, load_picked, plain, upload_or_example
 from studio.hints import hint_editor, hints_for
 from studio.reference import reference_upload
@@ -51,7 +51,7 @@ def models(settings) -> tuple[dict, tuple]:
 
 @st.cache_data(max_entries=1, show_spinner=False)
 def examples() -> list[tuple[str, bytes]]:
-    """(label, PNG) of held-out test photos aged with mixes training never drew (``gans.restore``)."""
+    """(label, PNG) of held-out test photos aged with mixes training never drew (``gans.tasks.restore``)."""
     return [(label, png_bytes(picture)) for label, picture in flow.example_photos()]
 
 
@@ -86,7 +86,7 @@ if picked is not None:
     reference_name, reference_data, reference_digest = reference or ("", None, "")
     try:
         settings = flow.RestoreSettings(restore=restore, colorize=colorize, upscale=upscale, reference=reference_data,
-                                        hints=tuple(gans.colorize.ColourHint(*hint) for hint in hints))
+                                        hints=tuple(gans.tasks.colorize.ColourHint(*hint) for hint in hints))
         loaded, models_key = models(settings)
         result = restoration(loaded, models_key, digest, data, (restore, colorize, upscale, hints, reference_digest),
                              settings)

@@ -1,6 +1,6 @@
 """Train: pick a model and data, press Start, watch the curves and samples move.
 
-The form draws what the model declares (``gans.train_form``); the job runs in the server's one background job
+The form draws what the model declares (``gans.views.train_form``); the job runs in the server's one background job
 (``gans.training.jobs``). The live view only reads the run folder, so a refresh or a second browser reattaches.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 import gans
-from gans.precision import PRECISIONS, auto_precision_note
+from gans.ops.precision import PRECISIONS, auto_precision_note
 from gans.registry import default_model, model_task
-from gans.run_view import progress_line, run_summary, run_task, shown_run
-from gans.train_form import SEED_BOX_RANGE, train_form
 from gans.training.progress import read_progress
+from gans.views.run_view import progress_line, run_summary, run_task, shown_run
+from gans.views.train_form import SEED_BOX_RANGE, train_form
 from studio.common import TASK_LABELS, job_manager
 from studio.shell import ensure_shell
 from studio.train_widgets import finished_actions, run_charts, run_config, setting_widgets, start_job

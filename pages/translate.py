@@ -1,9 +1,9 @@
 """Translate: run an image-to-image checkpoint on an uploaded image of any size, or on a drawing.
 
-Widgets → ``gans.translate.translate_file`` → ``st.image`` / download. The model is cached per checkpoint; each
+Widgets → ``gans.tasks.translate.translate_file`` → ``st.image`` / download. The model is cached per checkpoint; each
 translation is cached by (model, upload, direction, tiling), so other widgets' reruns do not recompute it. An
-upload that does not look like the model's input gets a warning first (``gans.describe_input.upload_fit``); a
-model that takes edge drawings gets a sketch pad (``studio.sketch``, converted by ``gans.sketch``).
+upload that does not look like the model's input gets a warning first (``gans.tasks.describe_input.upload_fit``); a
+model that takes edge drawings gets a sketch pad (``studio.sketch``, converted by ``gans.tasks.sketch``).
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans import describe_input, sketch
-from gans import translate as task
-from gans.catalog import grid_rows
-from gans.images import png_bytes
+from gans.io.images import png_bytes
+from gans.tasks import describe_input, sketch, translate as task
+from gans.views.catalog import grid_rows
 from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, plain, upload_or_example
 from studio.shell import ensure_shell
 from studio.sketch import DRAW, fit_warning, input_choice, sketch_pad
@@ -42,27 +41,27 @@ def translation(_model, model_key, _info, upload_digest: str, _data: bytes, dire
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def upload_fit(model_key, _info, upload_digest: str, data: bytes, direction: str):
-    """Does the upload look like the model's input (``gans.describe_input.upload_fit``)?"""
+    """Does the upload look like the model's input (``gans.tasks.describe_input.upload_fit``)?"""
     return describe_input.upload_fit(_info, direction, data)
 
 
 @st.cache_data(max_entries=16, show_spinner="Translating…")
 def sketched(_model, model_key, _info, drawing_digest: str, drawing: bytes, direction: str):
-    """(output PNG enlarged, model input PNG enlarged, output size) of one drawing (``gans.sketch``)."""
+    """(output PNG enlarged, model input PNG enlarged, output size) of one drawing (``gans.tasks.sketch``)."""
     drawn = sketch.translate_sketch(_model, _info, drawing, direction)
     return png_bytes(sketch.enlarge(drawn.output)), png_bytes(sketch.enlarge(drawn.input, 96)), drawn.output.size
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def held_out_examples(data_name: str, direction: str, image_size: int) -> list[tuple[str, bytes]]:
-    """(file name, PNG) of a few held-out inputs from the run's own dataset (``gans.translate``)."""
+    """(file name, PNG) of a few held-out inputs from the run's own dataset (``gans.tasks.translate``)."""
     pictures = task.held_out_examples(data_name, direction, image_size)
     return [(f"{data_name}-test-{number}.png", png_bytes(picture)) for number, picture in enumerate(pictures, 1)]
 
 
 # ---- the translator ---------------------------------------------------------------------------------------------
 def expected_input(info, direction: str, examples: list[tuple[str, bytes]]) -> None:
-    """What to give the model (``gans.describe_input``), beside a held-out input of that kind when there is one."""
+    """What to give the model (``gans.tasks.describe_input``), beside a held-out input of that kind if there is one."""
     text, picture = st.columns([5, 1]) if examples else (st.container(), None)
     text.info(describe_input.expected_input(info, direction), icon=":material/lightbulb:")
     if picture is not None:

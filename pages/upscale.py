@@ -1,6 +1,6 @@
 """Upscale: make an uploaded photo 2 or 4 times larger with a super-resolution checkpoint.
 
-Widgets → ``gans.upscale.upscale_file`` → side-by-side crops (bicubic vs the model at the same zoom) / download.
+Widgets → ``gans.tasks.upscale.upscale_file`` → side-by-side crops (bicubic vs the model at the same zoom) / download.
 The model is cached per checkpoint; each upscale is cached by (model, upload digest), so moving the zoom does
 not recompute it. Only PNG bytes are kept (never pictures), for the last ``KEPT_RESULTS`` uploads of all visitors
 together: at most about 2 × 3 bytes × ``GANS_MAX_PIXELS`` (≈ 160 MB at the default), whatever the traffic.
@@ -13,9 +13,9 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans import upscale as task
-from gans.catalog import grid_rows
-from gans.images import png_bytes
+from gans.io.images import png_bytes
+from gans.tasks import upscale as task
+from gans.views.catalog import grid_rows
 from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, plain, upload_or_example
 from studio.shell import ensure_shell
 
@@ -42,14 +42,14 @@ def upscaling(_model, model_key, upload_digest: str, _data: bytes) -> dict:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def zoom_squares(model_key, upload_digest: str, _data: bytes, _result_png: bytes, center: tuple, side: int):
-    """(bicubic PNG, model PNG) of one zoomed square (``gans.upscale.zoomed_png``): at most 512² px each."""
+    """(bicubic PNG, model PNG) of one zoomed square (``gans.tasks.upscale.zoomed_png``): at most 512² px each."""
     bicubic, upscaled = task.zoomed_png(_data, _result_png, center, side)
     return png_bytes(bicubic), png_bytes(upscaled), bicubic.size
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def held_out_examples(scale: int) -> list[tuple[str, bytes]]:
-    """(file name, PNG) of the held-out photos made ``scale`` times smaller (``gans.upscale``)."""
+    """(file name, PNG) of the held-out photos made ``scale`` times smaller (``gans.tasks.upscale``)."""
     return [(f"{name}-small.png", png_bytes(picture)) for name, picture in task.held_out_examples(scale)]
 
 

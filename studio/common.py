@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gans.catalog import COLORIZE_ROWS, TASK_WORDS as TASK_LABELS, dataset_rows, model_rows
+from gans.views.catalog import COLORIZE_ROWS, TASK_WORDS as TASK_LABELS, dataset_rows, model_rows
 
 __all__ = ["COLORIZE_ROWS", "KEEP", "TASK_LABELS", "TASK_OPENERS", "TASK_PAGES", "UPLOAD_TYPES", "dataset_table",
            "device_label", "go_to", "hub_id_box", "image_uploader", "job_manager", "load_checkpoint_of", "load_model",
@@ -18,7 +18,7 @@ __all__ = ["COLORIZE_ROWS", "KEEP", "TASK_LABELS", "TASK_OPENERS", "TASK_PAGES",
            "upload_or_example"]
 
 KEEP = "session"  # widget values survive a visit to another page
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"]  # what gans.decode reads
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"]  # what gans.io.decode reads
 # The page that uses a checkpoint of each task, for "open it on the ... page" messages.
 TASK_PAGES = {"generate": "Explore", "translate": "Translate", "colorize": "Colorize", "upscale": "Upscale",
               "anomaly": "Detect"}
@@ -26,8 +26,8 @@ TASK_PAGES = {"generate": "Explore", "translate": "Translate", "colorize": "Colo
 
 @st.cache_resource
 def device_label() -> str:
-    from gans.devices import describe_device, resolve_device
-    from gans.precision import resolve_precision
+    from gans.ops.devices import describe_device, resolve_device
+    from gans.ops.precision import resolve_precision
 
     device = resolve_device("auto")
     return f"{describe_device(device)}, {resolve_precision('auto', device)}"
@@ -43,21 +43,21 @@ def job_manager():
 
 @st.cache_data(ttl=30)
 def dataset_table() -> list[dict]:
-    """``gans.catalog.dataset_rows``: every dataset and whether it is on this machine (checked twice a minute)."""
+    """``gans.views.catalog.dataset_rows``: every dataset and whether it is on this machine (checked twice a minute)."""
     return dataset_rows()
 
 
 @st.cache_data
 def model_table() -> list[dict]:
-    """``gans.catalog.model_rows``: every registered model, its task and what it is."""
+    """``gans.views.catalog.model_rows``: every registered model, its task and what it is."""
     return model_rows()
 
 
 def translation_rows(architecture: str, domains: list[str] | None = None) -> str:
-    """What the rows of an image-to-image run's progress grid show (``gans.catalog.grid_rows``)."""
+    """What the rows of an image-to-image run's progress grid show (``gans.views.catalog.grid_rows``)."""
     from pathlib import Path
 
-    from gans.catalog import CheckpointInfo, grid_rows
+    from gans.views.catalog import CheckpointInfo, grid_rows
 
     info = CheckpointInfo(path=Path(architecture), source="run", architecture=architecture, data="", step=0,
                           image_size=0, channels=0, num_classes=0, task="translate", domains=list(domains or []))
@@ -146,7 +146,7 @@ HUB_CHOICE = "<hub>"  # a picker's last option: a Hugging Face Hub repo id typed
 def task_checkpoint_choices(task: str, prefix: str, what: str) -> dict[str, str]:
     """Run folder → label for checkpoints of ``task``: shipped first, then local runs newest first, then a run the
     Train page asked to open (``st.session_state[f"{prefix}_run"]``), which becomes the pick."""
-    from gans.catalog import describe, list_checkpoints
+    from gans.views.catalog import describe, list_checkpoints
 
     choices = {str(info.path): info.label for info in list_checkpoints(task=task)}
     requested = st.session_state.pop(f"{prefix}_run", None)
@@ -175,7 +175,7 @@ def pick_task_checkpoint(choices: dict[str, str], prefix: str, placeholder: str)
 
 def hub_id_box(prefix: str, placeholder: str) -> str:
     """A typed Hugging Face Hub repo id; stops the page while the box is empty or holds something else."""
-    from gans.checkpoints import MAX_HUB_NAME, is_hub_id
+    from gans.io.checkpoints import MAX_HUB_NAME, is_hub_id
 
     hub_id = st.text_input("Hugging Face Hub repo id", key=f"{prefix}_hub_id", persist_state=KEEP,
                            placeholder=placeholder, help="A repo saved by gans (config.json + model.safetensors)")
@@ -203,8 +203,8 @@ def load_model(source: str, weights_modified: float, from_hub: bool = False):
 def load_picked(source: str, from_hub: bool):
     """(model, CheckpointInfo) of a picked run folder or Hub id; a Hub id is described once downloaded. Raises
     ``CheckpointError`` when there is no loadable model."""
-    from gans.catalog import describe
     from gans.errors import CheckpointError
+    from gans.views.catalog import describe
 
     checkpoint = None if from_hub else describe(source)
     model = load_model(source, checkpoint.modified if checkpoint else 0.0, from_hub)
@@ -219,8 +219,8 @@ def pick_checkpoint(task: str, noun: str, train_hint: str = "", icon: str | None
     """The picked checkpoint of ``task`` (run folder or Hub id) and whether it is a Hub id, with widget keys
     ``{task}_checkpoint`` / ``{task}_hub_id``; while there is none, says how to get one (``noun`` names a model of
     the task in messages: "No image-to-image checkpoints yet")."""
-    from gans.catalog import example_model, train_command
     from gans.registry import list_models
+    from gans.views.catalog import example_model, train_command
 
     choices = task_checkpoint_choices(task, task, f"{noun} model")
     if not choices:
@@ -233,8 +233,8 @@ def pick_checkpoint(task: str, noun: str, train_hint: str = "", icon: str | None
 def load_checkpoint_of(task: str, source: str, from_hub: bool):
     """``load_picked`` for a page of ``task``: a checkpoint of another task gets an error that names its page,
     and the page stops."""
-    from gans.catalog import task_words
     from gans.registry import list_models
+    from gans.views.catalog import task_words
 
     model, info = load_picked(source, from_hub)
     found = getattr(model, "task", info.task)
@@ -260,7 +260,7 @@ MAX_IMAGE_UPLOAD_MB = 25  # a 24-megapixel camera JPEG is 5-15 MB; a file Stream
 
 
 def image_uploader(label: str, key: str):
-    """A file uploader for any image ``gans.decode`` reads, keyed ``{key}_upload``."""
+    """A file uploader for any image ``gans.io.decode`` reads, keyed ``{key}_upload``."""
     return st.file_uploader(label, type=UPLOAD_TYPES, key=f"{key}_upload", max_upload_size=MAX_IMAGE_UPLOAD_MB)
 
 

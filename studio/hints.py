@@ -4,7 +4,7 @@ A session keeps the hints of the photo on screen in ``st.session_state[STATE]``:
 [{"id", "x", "y", "colour"}], "next": id, "click": time of the last click used}``; another photo starts with
 none. Every change happens in a widget callback, before the script reruns, so the result is coloured with the new
 hints on that same rerun. The hint maths (photo pixels from a click, the result's colour there, the markers) is
-``gans.colorize``'s.
+``gans.tasks.colorize``'s.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from functools import partial
 
 import streamlit as st
 
-from gans.colorize import MAX_HINTS, ColourHint, hint_from_click, mark_hints
+from gans.tasks.colorize import MAX_HINTS, ColourHint, hint_from_click, mark_hints
 
 STATE = "colorize_hints"
 CLICK = "colorize_hint_click"

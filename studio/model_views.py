@@ -1,16 +1,17 @@
 """Explore's views of a model's own structure: a text-to-image model's prompt box, where SAGAN's generator attends,
 StyleGAN's style mixing, ψ and noise inputs, projection, and a class-conditional model's samples as a labelled
-dataset (a zip). Widgets → ``gans.explore`` / ``gans.project`` / ``gans.synth`` → ``st.image`` / downloads; every
-picture is cached by its inputs. Projection runs only when asked, in the background (``gans.project_job``)."""
+dataset (a zip). Widgets → ``gans.tasks.explore`` / ``gans.tasks.project`` / ``gans.tasks.synth`` → ``st.image`` /
+downloads; every picture is cached by its inputs. Projection runs only when asked, in the background
+(``gans.tasks.project_job``)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 import gans
-from gans import explore, project, synth
-from gans.project_job import ProjectionJob
-from gans.text import read_prompt, takes_text, unknown_note
+from gans.ops.text import read_prompt, takes_text, unknown_note
+from gans.tasks import explore, project, synth
+from gans.tasks.project_job import ProjectionJob
 from studio.common import image_uploader, upload_or_example
 from studio.pickers import KEEP, picture, seed_input
 
@@ -100,7 +101,7 @@ PROJECTION_JOB = "explore_projection_job"  # the session's ProjectionJob, with w
 
 def projection_view(model, key: tuple, data_name: str, seed_a: int) -> None:
     """Pick an image (an upload or a test image) and the steps; the projection runs only when **Project** is
-    pressed, in the background (``gans.project_job``), so nothing else on the page waits for it. Its progress,
+    pressed, in the background (``gans.tasks.project_job``), so nothing else on the page waits for it. Its progress,
     then its result, show in a fragment that polls the job while it runs."""
     st.subheader("Start from a real image")
     st.caption("Projection finds the latent from which the generator draws the image closest to yours (pixels plus "

@@ -1,15 +1,15 @@
 """Streamlit pieces the Explore and Compare pages share: the seed box, the listing of noise → image checkpoints
 (with a warning for each run folder that cannot be read) and the key that names a loaded model in picture caches.
 
-What to list, and everything computed from a pick, comes from ``gans`` (``gans.catalog``, ``gans.explore``,
-``gans.compare``); this file only turns it into widgets.
+What to list, and everything computed from a pick, comes from ``gans`` (``gans.views.catalog``, ``gans.tasks.explore``,
+``gans.views.compare``); this file only turns it into widgets.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from gans.catalog import CheckpointInfo, checkpoint_choices
+from gans.views.catalog import CheckpointInfo, checkpoint_choices
 
 KEEP = "session"  # widget values survive a visit to another page
 MAX_SEED = 2**31 - 1  # seeds stay exact in the browser's number input
@@ -22,7 +22,7 @@ def seed_input(label: str, key: str, default: int = 0, help: str | None = None) 
 
 
 def generate_checkpoints(also: str | None = None) -> dict[str, CheckpointInfo]:
-    """Path → facts of every noise → image checkpoint of any registered model (``gans.catalog`` order), then
+    """Path → facts of every noise → image checkpoint of any registered model (``gans.views.catalog`` order), then
     ``also`` (a run opened from another page) when it is one; a warning for each run folder left out because its
     files cannot be read."""
     problems: list[str] = []

@@ -1,5 +1,5 @@
 """The Colorize page's optional "Colour like this photo" upload: a colour photo whose colours
-``gans.reference`` matches to the photo by content and gives the network as hints (a person's hints win)."""
+``gans.tasks.reference`` matches to the photo by content and gives the network as hints (a person's hints win)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import hashlib
 import streamlit as st
 
 import gans
-from gans import reference as colour_reference
+from gans.tasks import reference as colour_reference
 from studio.common import image_uploader
 
 

@@ -3,17 +3,17 @@
 The pad is the ``streamlit-drawable-canvas`` component (Fabric.js, built into the wheel: it asks no other host for
 anything): free drawing with a black pen on white; the component sends the drawing (its strokes and a PNG) when a
 stroke ends, and its toolbar (on hover, top right) has Undo, Redo and Reset. Buttons under it start afresh from
-an example outline (``gans.sketch.EXAMPLES``) or a blank pad: each start mounts a new pad (its key holds a version
-number, ``STATE``), whose drawing is the example's own until the first stroke, rendered by ``gans.sketch`` as the
-pad draws it. The conversion to the model's input is ``gans.sketch``'s, never the page's.
+an example outline (``gans.tasks.sketch.EXAMPLES``) or a blank pad: each start mounts a new pad (its key holds a version
+number, ``STATE``), whose drawing is the example's own until the first stroke, rendered by ``gans.tasks.sketch`` as the
+pad draws it. The conversion to the model's input is ``gans.tasks.sketch``'s, never the page's.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from gans import sketch
-from gans.images import png_bytes
+from gans.io.images import png_bytes
+from gans.tasks import sketch
 
 STATE = "translate_sketch"  # {"start": the example the pad started from ("" for blank), "version": its key's number}
 PAD_KEY = "translate_sketch_pad"  # the pad's key is PAD_KEY + "_" + version
@@ -78,7 +78,7 @@ def sketch_pad() -> bytes | None:
 
 
 def fit_warning(fit) -> bool:
-    """Say that an upload does not look like the model's input (``gans.describe_input.InputFit``) and offer what
+    """Say that an upload does not look like the model's input (``gans.tasks.describe_input.InputFit``) and offer what
     fits: the sketch pad, shrinking a line drawing as the pad does, other models. Returns whether to shrink."""
     if fit.fits:
         return False

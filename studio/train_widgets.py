@@ -8,13 +8,12 @@ from pathlib import Path
 import streamlit as st
 
 import gans
-from gans.catalog import ANOMALY_ROWS
-from gans.detect import TASK as ANOMALY_TASK
-from gans.checkpoints import zip_run
-from gans.run_view import grid_title, loss_figure, metric_figure, resume_target, run_task
-from gans.train_form import TrainForm, train_request
+from gans.io.checkpoints import zip_run
+from gans.tasks.detect import TASK as ANOMALY_TASK
 from gans.training.jobs import JobBusyError
-from gans.catalog import UPSCALE_ROWS
+from gans.views.catalog import ANOMALY_ROWS, UPSCALE_ROWS
+from gans.views.run_view import grid_title, loss_figure, metric_figure, resume_target, run_task
+from gans.views.train_form import TrainForm, train_request
 from studio.common import COLORIZE_ROWS, TASK_OPENERS, translation_rows
 
 
@@ -43,7 +42,7 @@ def setting_widgets(settings, model: str, columns) -> dict:
 
 
 def start_job(manager, form: TrainForm, **values) -> None:
-    """Start the job the form's ``values`` describe (``gans.train_form.train_request``): its notes first, then the
+    """Start the job the form's ``values`` describe (``gans.views.train_form.train_request``): its notes first, then the
     session's ``train_run`` names the new run. A busy server is a warning, a setting it refuses an error."""
     try:
         request = train_request(form, **values)

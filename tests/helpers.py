@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit.testing.v1.app_test as app_test
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 import torch
 from PIL import Image
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 import gans
 from gans.training import DataConfig, TrainConfig, train
@@ -70,7 +70,7 @@ def check_budget_and_busy_messages(open_page, upload, picture, caption_of, noun:
     and the next try works: nothing refused is cached."""
     import threading
 
-    from gans import budget
+    from gans.ops import budget
 
     monkeypatch.setenv("GANS_MAX_PIXELS", "2000")
     app = upload(open_page(), "big.png", picture(50, 50))
@@ -156,7 +156,7 @@ def downloaded_bytes(page, key: str, stores: list) -> bytes:
     raise AssertionError(f"no media file {name}")
 
 
-# ---- anomaly detection (gans.detect) ----------------------------------------------------------------------------
+# ---- anomaly detection (gans.tasks.detect) ---------------------------------------------------------------------------
 ANOMALY_NORMAL_CLASS = 1  # trousers: the normal class of the tiny detector the tests train
 
 

@@ -25,12 +25,12 @@ import torch
 from PIL import Image
 
 import gans
-from gans.catalog import describe
-from gans.checkpoints import is_hub_id
 from gans.cli import main
 from gans.errors import CheckpointError, ImageError
+from gans.io.checkpoints import is_hub_id
+from gans.io.uploads import decode_upload
 from gans.training import DataConfig, TrainConfig, train
-from gans.uploads import decode_upload
+from gans.views.catalog import describe
 from studio.shell import PAGES
 from tests.helpers import ROOT
 

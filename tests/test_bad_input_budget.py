@@ -22,16 +22,15 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import gans
-from gans.budget import BudgetError
-from gans.catalog import runs_dir
-from gans.checkpoints import RunDir, load
 from gans.cli import main
 from gans.errors import CheckpointError, ConfigError
+from gans.io.checkpoints import RunDir, load
+from gans.ops.budget import BudgetError
 from gans.registry import model_info
-from gans.train_form import SEED_RANGE as FORM_SEED_RANGE
-from gans.train_form import train_form, train_request
 from gans.training import DataConfig, JobSpec, TrainConfig, api, train
 from gans.training.config import SEED_RANGE
+from gans.views.catalog import runs_dir
+from gans.views.train_form import SEED_RANGE as FORM_SEED_RANGE, train_form, train_request
 from tests.helpers import ROOT, tiny_model
 
 LIMITS = ("GANS_MAX_PARAMETERS", "GANS_MAX_TRAIN_MEMORY_MB", "GANS_MAX_SAMPLES")
@@ -195,7 +194,7 @@ def test_a_streamlit_number_box_takes_the_seed_box_range_and_every_settings_rang
 
         import gans
         from gans.registry import model_info
-        from gans.train_form import SEED_BOX_RANGE
+        from gans.views.train_form import SEED_BOX_RANGE
 
         st.number_input("Seed", value=0, min_value=SEED_BOX_RANGE[0], max_value=SEED_BOX_RANGE[1], step=1)
         for name in gans.list_models():

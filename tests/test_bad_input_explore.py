@@ -1,7 +1,8 @@
 """Issue 29's probe cases for projection, through the real program (`python -m gans project`, its own process
 under a 4 GB address-space cap): a 47 KB 7000×7000 PNG of zeros is one line naming GANS_MAX_PIXELS, never a
 half-gigabyte resize; `-o x.txt` is one line and writes nothing; `-o` into a missing folder makes it. The page's
-side is in tests/pages/test_explore_projection.py, the library's (decoding never starts) in tests/gans/test_project.py.
+side is in tests/pages/test_explore_projection.py, the library's (decoding never starts) in
+tests/gans/tasks/test_project.py.
 """
 
 from pathlib import Path

@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from studio.shell import PAGES
 from tests.helpers import ROOT
 

@@ -1,7 +1,7 @@
 """The Translate page's sketch pad in a real browser: a fresh `streamlit run app.py` on 127.0.0.1 with the shipped
 edges → garment model, Debian's Chromium via Playwright (tests/test_browser.py's server and browser). The mouse
 draws on the pad (streamlit-drawable-canvas), and the model's output changes when the stroke ends; Undo and the
-Blank button work; the example the pad opens with is where gans.sketch drew it; nothing is asked of another host.
+Blank button work; the example the pad opens with is where gans.tasks.sketch drew it; nothing is asked of another host.
 Its own module: Playwright's sync API does not nest inside test_browser.py's module-wide browser."""
 
 import base64
@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from gans.sketch import CANVAS_SIZE, EXAMPLES, draw_strokes, example_strokes
+from gans.tasks.sketch import CANVAS_SIZE, EXAMPLES, draw_strokes, example_strokes
 from tests.helpers import ROOT
 from tests.test_browser import ARTIFACTS, chromium_page, require_chromium, streamlit_server
 
@@ -74,7 +74,7 @@ def test_drawing_on_the_pad_with_the_mouse_changes_the_output(tmp_path):
         pad.wait_for()
         first = wait_for_new_output(page, "")
 
-        # The pad opens on the first example where gans.sketch draws it (what the page translated so far).
+        # The pad opens on the first example where gans.tasks.sketch draws it (what the page translated so far).
         data_url = page.locator("canvas.dc-canvas.lower-canvas").evaluate("(canvas) => canvas.toDataURL('image/png')")
         drawn = Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1])))
         expected = draw_strokes(example_strokes(next(iter(EXAMPLES))))

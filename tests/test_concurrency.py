@@ -10,9 +10,9 @@ import torch
 from PIL import Image
 
 import gans
-from gans.catalog import shipped_dir
-from gans.colorize import colorize_file
-from gans.translate import translate_file
+from gans.tasks.colorize import colorize_file
+from gans.tasks.translate import translate_file
+from gans.views.catalog import shipped_dir
 
 THREADS, CALLS = 4, 3
 

@@ -21,8 +21,8 @@ import torch
 from safetensors.torch import load_file
 
 import gans
-from gans.checkpoints import RunDir
-from gans.decode import decode_image
+from gans.io.checkpoints import RunDir
+from gans.io.decode import decode_image
 from tests.helpers import ROOT
 
 STEPS, EVERY = 60, 10  # total steps, checkpoint interval

@@ -5,8 +5,8 @@ import tarfile
 
 import pytest
 
-from gans.checkpoints import RunDir
 from gans.errors import DatasetError
+from gans.io.checkpoints import RunDir
 from gans.training import DataConfig, TrainConfig
 from gans.training.api import resume, train
 
@@ -106,8 +106,8 @@ def image_folder(folder):
 
 
 def test_a_public_server_reads_only_uploads_and_never_says_what_exists(tmp_path, monkeypatch):
-    from gans.train_form import save_upload
     from gans.training.jobs import JobManager, check_data
+    from gans.views.train_form import save_upload
 
     monkeypatch.setenv("SPACE_ID", "someone/gan-studio")  # what a Hugging Face Space sets
     secret = image_folder(tmp_path / "server" / "wallpapers")

@@ -54,8 +54,8 @@ def run_capped(code: str, **env: str) -> dict:
 def test_thirty_large_uploads_to_detect_hold_one_decoded_picture_at_a_time():
     """The probe: 30 PNGs of 73 KB, each 5000×5000 (25 megapixels, the pixel budget), scored at once on the Detect
     page. Before, every upload was decoded and held at once (+3.7 GB); now one at a time, so the peak grows by at
-    most the budget's figure for one request (``gans.detect.request_bytes``, 200 MB at the default)."""
-    from gans import detect
+    most the budget's figure for one request (``gans.tasks.detect.request_bytes``, 200 MB at the default)."""
+    from gans.tasks import detect
 
     measured = run_capped("""
         app = AppTest.from_file("pages/detect.py", default_timeout=120).run()

@@ -16,11 +16,11 @@ from streamlit.testing.v1 import AppTest
 
 import gans
 from gans.cli import main
-from gans.colorize import colorize_file
-from gans.images import png_bytes
+from gans.io.images import png_bytes
+from gans.tasks.colorize import colorize_file
+from gans.tasks.translate import translate_file
 from gans.training import DataConfig, TrainConfig
 from gans.training.progress import read_progress
-from gans.translate import translate_file
 from tests.helpers import ROOT
 from tests.test_concurrency import photo_bytes
 

@@ -2,7 +2,7 @@
 
 A restoration model learns to undo ageing, and pairs can be made from any clean colour photo by ageing it (Wan et
 al. 2020). ``AgedPhotos`` wraps ``PhotoData``: every batch cuts fresh random crops of the photos (the colorizer's
-crops) and ages each crop with its own random mix (``gans.ageing.random_ageing``), so the model never sees the
+crops) and ages each crop with its own random mix (``gans.ops.ageing.random_ageing``), so the model never sees the
 same pair twice. Input (``images``) is the aged crop, target (``targets``) the clean one, both RGB in [-1, 1].
 
 ```python
@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from ..ageing import age, random_ageing
 from ..errors import DatasetError
+from ..ops.ageing import age, random_ageing
 from . import registry
 from .batch import Batch
 from .domains import Domain, describe_domains
@@ -90,10 +90,10 @@ class AgedPhotos:
 
     def held_out_pictures(self, direction: str, count: int) -> list:
         """The first ``count`` photos at their own size (PIL), aged by the fixed held-out mixes in turn
-        (``gans.ageing.HELD_OUT_AGEINGS``, never drawn in training) for "a2b", clean for "b2a"."""
+        (``gans.ops.ageing.HELD_OUT_AGEINGS``, never drawn in training) for "a2b", clean for "b2a"."""
         from PIL import Image
 
-        from ..ageing import HELD_OUT_AGEINGS, age_picture
+        from ..ops.ageing import HELD_OUT_AGEINGS, age_picture
 
         mixes = list(HELD_OUT_AGEINGS.values())
         clean = [Image.fromarray(photo.permute(1, 2, 0).numpy()) for photo in self.photos.photos[:count]]

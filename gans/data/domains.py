@@ -11,16 +11,16 @@ describe_domains("edges2fashion",
                  b=Domain("garment", "a gray picture of a garment, light on black", kind="garment", size=28))
 ```
 
-``gans.describe_input`` turns this into the sentence the Translate page shows above its uploader, and judges
+``gans.tasks.describe_input`` turns this into the sentence the Translate page shows above its uploader, and judges
 whether an upload looks like the domain by its ``kind``; the Translate page offers a sketch pad for an "edges"
-domain (``gans.sketch``).
+domain (``gans.tasks.sketch``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: What a domain's pictures are, as ``gans.describe_input.picture_kind`` measures an image: "edges" (dark lines on
+#: What a domain's pictures are, as ``gans.tasks.describe_input.picture_kind`` measures an image: "edges" (dark lines on
 #: a light background: an edge map or a line drawing), "garment" (a small gray object, light on a black background,
 #: as in Fashion-MNIST), "photo" (any photograph, colour or gray, of any size), or "any" (not said: never judged).
 DOMAIN_KINDS = ("any", "edges", "garment", "photo")

@@ -4,7 +4,7 @@
   hidden files and macOS ``__MACOSX`` folders.
 - Classes: when every image sits inside a first-level sub-folder, the sorted sub-folder names are the classes.
   A single folder wrapping everything (as zipping a folder produces) is looked through first.
-- Each image is decoded by ``gans.decode`` (EXIF orientation, transparency composited on white, 16-bit gray...)
+- Each image is decoded by ``gans.io.decode`` (EXIF orientation, transparency composited on white, 16-bit gray...)
   and kept RGB (or gray when *all* images are gray), center-cropped to a square and resized to ``image_size``.
 - Unreadable files (corrupt, truncated, decompression bombs, absurdly large zip members) are skipped and counted.
 - A zip is read member by member in memory, never extracted.
@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from ..decode import decode_image
 from ..errors import DatasetError
+from ..io.decode import decode_image
 from .image_data import ImageData
 from .registry import register_dataset
 
@@ -98,7 +98,7 @@ def _strip_wrapping_folder(files: list[_ImageFile]) -> list[_ImageFile]:
 def _decode(data: bytes, image_size: int) -> tuple[np.ndarray, bool]:
     """Decode one image to an (image_size, image_size, 3) uint8 array; also say whether it was grayscale.
 
-    Raises ``ImageError`` (from ``gans.decode``) for an unusable file, including one over PIL's
+    Raises ``ImageError`` (from ``gans.io.decode``) for an unusable file, including one over PIL's
     ``Image.MAX_IMAGE_PIXELS``.
     """
     image = decode_image(data, draft_size=lambda size: (image_size, image_size))

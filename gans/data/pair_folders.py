@@ -9,7 +9,7 @@ extracted; a single folder wrapping everything, as archiving a folder produces, 
 - unpaired (CycleGAN): ``trainA/``, ``trainB/``, ``testA/``, ``testB/`` sub-folders of ordinary images; each
   image is center-cropped to a square and resized to ``image_size``.
 
-Images are decoded by ``gans.decode`` as in ``folder.py`` (EXIF orientation, transparency on white, RGB or, when
+Images are decoded by ``gans.io.decode`` as in ``folder.py`` (EXIF orientation, transparency on white, RGB or, when
 every image of a set is gray, one channel); unreadable files are skipped and counted in ``skipped``.
 ``image_size`` defaults to 256, the size of the official datasets; models pass their own size and then
 ``prepare`` the data.
@@ -36,8 +36,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from ..decode import decode_image
 from ..errors import DatasetError
+from ..io.decode import decode_image
 from .domains import Domain, describe_domains
 from .download import RemoteFile, describe_source, find_on_machine, find_or_download, manual_setup_hint
 from .folder import (

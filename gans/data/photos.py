@@ -13,7 +13,7 @@ default); every batch cuts a random square window out of each photo and resizes 
 photo yields many different training crops (see ``PhotoData.batch``).
 
 Loading (``load_photo_folder``): every image in a folder or .zip, found and guarded as the ``folder`` dataset
-does (same extensions, same size and decompression-bomb limits, zips read in memory), decoded by ``gans.decode``
+does (same extensions, same size and decompression-bomb limits, zips read in memory), decoded by ``gans.io.decode``
 (EXIF orientation applied, transparency composited on white, RGB). Grayscale photos are left out and counted in
 ``gray_skipped``: a colorizer cannot learn colour from them. A photo is grayscale by its mode (L, 1, I;16...)
 or by its content: every pixel has R, G and B within ``GRAY_TOLERANCE`` of each other (a gray picture saved as
@@ -59,18 +59,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from ..decode import decode_image
 from ..errors import DatasetError
+from ..io.decode import decode_image
 from . import registry
 from .batch import Batch
-from .folder import (
-    IMAGE_EXTENSIONS,
-    MAX_FILE_BYTES,
-    _ImageFile,
-    _strip_wrapping_folder,
-    _UnreadableImage,
-    image_files,
-)
+from .folder import IMAGE_EXTENSIONS, MAX_FILE_BYTES, _ImageFile, _strip_wrapping_folder, _UnreadableImage, image_files
 from .image_data import to_model_range
 
 logger = logging.getLogger(__name__)
@@ -254,7 +247,7 @@ class _GrayPhoto(Exception):
 def _decode_photo(data: bytes, max_side: int) -> np.ndarray:
     """Decode one photo to an (H, W, 3) uint8 array with max(H, W) <= ``max_side``.
 
-    Raises ``_GrayPhoto`` for a grayscale photo and ``ImageError`` (from ``gans.decode``) for an unusable file.
+    Raises ``_GrayPhoto`` for a grayscale photo and ``ImageError`` (from ``gans.io.decode``) for an unusable file.
     """
     image = decode_image(data, draft_size=lambda size: _draft_size(size, max_side))
     if image.mode == "L":

@@ -143,7 +143,7 @@ def evaluate_model(model, dataset: str, n: int = 2000, seed: int = 0, path: str 
 def evaluate(run_or_id: str, n: int = 2000, seed: int = 0, inception: bool = True) -> dict:
     """Load a run directory or Hub id and evaluate it on the dataset recorded in its config (with the Inception
     FID when its weights are present and ``inception`` is true)."""
-    from ..checkpoints import RunDir, load, resolve_run
+    from ..io.checkpoints import RunDir, load, resolve_run
 
     if inception:  # a bad weights file is reported before minutes of other work, with the way around it
         try:
@@ -169,7 +169,7 @@ def evaluate(run_or_id: str, n: int = 2000, seed: int = 0, inception: bool = Tru
 def untrained_like(run_dir) -> tuple:
     """(a freshly initialised model of ``run_dir``'s architecture and settings, seed 0; its dataset name): the
     baseline the shipped models' FD is compared with. The caller's random state is left as it was."""
-    from ..checkpoints import RunDir
+    from ..io.checkpoints import RunDir
     from ..registry import create_saved
 
     config = RunDir(run_dir).read_config()

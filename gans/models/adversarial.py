@@ -12,11 +12,11 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .. import losses
-from ..augment import AUGMENTATIONS, diff_augment, parse_policy
 from ..errors import ConfigError
 from .base import Batch
 from .info import Setting
+from .nn import losses
+from .nn.augment import AUGMENTATIONS, diff_augment, parse_policy
 from .noise_to_image import SUPPORTED_IMAGE_SIZES, NoiseToImageGAN
 
 

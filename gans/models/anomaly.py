@@ -49,11 +49,11 @@ from torch import nn
 
 from ..data.image_data import ImageData, to_model_range
 from ..errors import ConfigError
-from ..layers import dcgan_init, down_block, normalization
 from ..registry import register
 from .base import GAN, Batch, check_optimizer, evaluated
 from .dcgan import DCGANDiscriminator, DCGANGenerator, _start_size
 from .info import Setting
+from .nn.layers import dcgan_init, down_block, normalization
 
 IMAGE_SIZES = (28, 32, 64)
 PREVIEW_COLUMNS = 8
@@ -324,7 +324,7 @@ class AnomalyGAN(GAN):
 
     def preview_grid(self, inputs):
         """One column per held-out image; rows: input, reconstruction, |difference|."""
-        from ..images import grid_image
+        from ..io.images import grid_image
 
         reconstruction = self.score_terms(inputs).reconstruction
         difference = (inputs - reconstruction).abs() - 1  # 0..2 → [-1, 1]: black = no difference

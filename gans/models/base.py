@@ -22,6 +22,7 @@ import copy
 import functools
 import json
 from pathlib import Path
+
 import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
@@ -49,7 +50,7 @@ class GAN(nn.Module, PyTorchModelHubMixin):
     channels_last: bool = True
     #: the largest value of each number argument a model may take (``gans.models.info.argument_maxima`` merges a
     #: model's own entries over these): sanity bounds, refused before anything is built, and the ``max_value`` of
-    #: the Train page's number boxes. Memory itself is bounded by ``gans.budget.check_model_size``; these keep a
+    #: the Train page's number boxes. Memory itself is bounded by ``gans.ops.budget.check_model_size``; these keep a
     #: loop count (layers, blocks) from making even an empty model slow to build, and the form's numbers sane.
     argument_maxima: dict = {
         "latent_dim": 1024, "embed_dim": 1024, "num_classes": 1000,  # shipped: 16–128, 50–64, 10
@@ -222,7 +223,7 @@ class GAN(nn.Module, PyTorchModelHubMixin):
 
     # ---- Hub mixin hooks: one run-directory format everywhere ----------------------------------------------
     def _save_pretrained(self, save_directory: Path) -> None:
-        from ..checkpoints import save_model_files
+        from ..io.checkpoints import save_model_files
 
         save_model_files(self, Path(save_directory))
 
@@ -237,7 +238,7 @@ class GAN(nn.Module, PyTorchModelHubMixin):
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, **kwargs):  # type: ignore[override]
         """Same as ``gans.load``: a run directory or a Hugging Face Hub repo id."""
-        from ..checkpoints import load
+        from ..io.checkpoints import load
 
         return load(pretrained_model_name_or_path, **kwargs)
 

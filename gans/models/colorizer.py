@@ -6,7 +6,7 @@ colorization setting and Zhang et al. 2016's use of CIE Lab).
 - Discriminator: a 70×70 PatchGAN on (L, ab) together, i.e. conditioned on the gray input.
 - Objective: λ·L1(ab) + adversarial (λ = 100, as pix2pix); the first ``pretrain_steps`` steps train G on L1
   alone, which gives the adversarial phase a generator that already puts plausible colour in place.
-- Full resolution (``gans.colorize``): the network runs at a render size, its ab is upsampled and combined with
+- Full resolution (``gans.tasks.colorize``): the network runs at a render size, its ab is upsampled and combined with
   the full-resolution L*, so output size = input size and no detail is lost.
 - ``chroma_scale`` (in (0, 1], default 1): every prediction's a*b* is multiplied by it. A regression colorizer
   that is unsure of a hue is better off painting it paler, the idea behind Zhang et al.'s "annealed mean"; the
@@ -19,15 +19,15 @@ colorization setting and Zhang et al. 2016's use of CIE Lab).
   Priors"): the generator sees L*, a hint a*b* map and a hint mask (1 where a hint is). Training simulates hints
   by copying the mean true a*b* of small square patches (1 to ``MAX_HINT_PATCH`` px) at random places: no hint
   at all on ``HINT_FREE_SHARE`` of the crops (so the automatic result stays good), else a geometric number of
-  them (mean ``1 / HINT_P``, at most ``MAX_HINTS``). ``gans.colorize`` turns a person's (x, y, colour) hints into
+  them (mean ``1 / HINT_P``, at most ``MAX_HINTS``). ``gans.tasks.colorize`` turns a person's (x, y, colour) hints into
   those maps. A colorizer saved before hints existed (no ``hints`` in its config) loads with ``hints=False``.
 - Output (``output``): ``"classes"`` (the default) predicts, per pixel, a distribution over quantised a*b*
-  (``gans.chroma_bins``, Zhang et al. 2016) trained with cross-entropy against soft-encoded targets, and reads
+  (``gans.ops.chroma_bins``, Zhang et al. 2016) trained with cross-entropy against soft-encoded targets, and reads
   it out with the annealed mean at ``temperature`` (chosen on validation photos, kept in ``config.json``): where
   the model is unsure (a sky that could be blue or a sunset) the distribution is spread and the colour stays
   pale, where it is sure the colour is vivid. ``"regression"`` predicts a*b* directly under the L1 loss (every
   colorizer saved before the classes existed; it loads as one). Two more read-out settings, chosen on validation
-  photos and kept in config.json (``gans.chroma_bins.annealed_mean``): ``prior_shift`` α swaps that share of the
+  photos and kept in config.json (``gans.ops.chroma_bins.annealed_mean``): ``prior_shift`` α swaps that share of the
   training photos' colour frequencies (the ``bin_prior`` buffer, counted while training) for a Gaussian of
   ``gray_sigma`` a*b* units around gray, and ``caution`` λ shrinks each pixel's colour by |μ|² / (|μ|² + λ·v),
   v the spread of its distribution. With classes the fit term is the cross-entropy (``l1_weight`` weighs it
@@ -41,18 +41,24 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .. import losses
-from ..chroma_bins import NUM_BINS, annealed_mean, cross_entropy, gray_log_prior, histogram
-from ..color import denormalize_ab, denormalize_l, lab_to_rgb, normalize_ab, normalize_l, rgb_to_lab
 from ..errors import ConfigError
-from ..precision import inference_autocast
-from ..layers import PatchDiscriminator, UNetGenerator, dcgan_init
+from ..ops.chroma_bins import NUM_BINS, annealed_mean, cross_entropy, gray_log_prior, histogram
+from ..ops.color import denormalize_ab, denormalize_l, lab_to_rgb, normalize_ab, normalize_l, rgb_to_lab
+from ..ops.precision import inference_autocast
 from ..registry import register
 from .base import Batch, check_optimizer
 from .image_to_image import ImageToImageGAN, check_photo_crops
 from .info import Setting
-from .translation import (ADVERSARIAL_LOSS, L1_WEIGHT, TRANSLATION_IMAGE_SIZES, TRANSLATION_LOSSES, WIDTH,
-                          default_unet_depth)
+from .nn import losses
+from .nn.layers import PatchDiscriminator, UNetGenerator, dcgan_init
+from .translation import (
+    ADVERSARIAL_LOSS,
+    L1_WEIGHT,
+    TRANSLATION_IMAGE_SIZES,
+    TRANSLATION_LOSSES,
+    WIDTH,
+    default_unet_depth,
+)
 
 HINT_FREE_SHARE = 0.5  # share of training crops given no hint
 HINT_P = 1 / 8  # hints per hinted crop ~ Geometric(HINT_P) (Zhang et al. 2017), mean 8
@@ -241,7 +247,7 @@ class Colorizer(ImageToImageGAN):
         if was_training:  # (a cached model shared by threads must never change state mid-forward)
             self.generator.eval()
         try:
-            with inference_autocast(self.device):  # bf16 where the device computes it faster (gans.precision)
+            with inference_autocast(self.device):  # bf16 where the device computes it faster (gans.ops.precision)
                 ab = self.readout(self.generator(x.to(self.device)), x.shape[2:], calibrated=True).float().cpu()
             return ab if self.chroma_scale == 1 else ab * self.chroma_scale
         finally:
@@ -273,7 +279,7 @@ class Colorizer(ImageToImageGAN):
 
     def _translate(self, images: torch.Tensor, direction: str) -> torch.Tensor:
         """Gray images (N, 1, H, W) in [-1, 1] → RGB (N, 3, H, W) in [-1, 1] at the same size: their own L*,
-        the predicted a*b*. ``gans.colorize`` colours photos of any size at full resolution."""
+        the predicted a*b*. ``gans.tasks.colorize`` colours photos of any size at full resolution."""
         lightness, _ = self.split_lab(images.float().cpu().expand(-1, 3, -1, -1))
         ab = self.predict_ab(lightness)
         return lab_to_rgb(torch.cat([denormalize_l(lightness), denormalize_ab(ab)], 1)) * 2 - 1

@@ -16,9 +16,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError
-from ..layers import PatchDiscriminator, ResnetGenerator, dcgan_init
 from ..registry import register
 from .base import Batch
+from .nn.layers import PatchDiscriminator, ResnetGenerator, dcgan_init
 from .translation import TranslationGAN, check_translation_settings, set_lr_factor
 
 

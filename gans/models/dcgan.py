@@ -34,9 +34,9 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from ..layers import dcgan_init, down_block, normalization, spectral, up_block
 from ..registry import register
 from .adversarial import AdversarialGAN
+from .nn.layers import dcgan_init, down_block, normalization, spectral, up_block
 from .noise_to_image import check_common
 
 CONDITIONINGS = ("projection", "concat", "auxiliary")

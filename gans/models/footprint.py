@@ -15,7 +15,7 @@ CPU (peak resident memory of three training steps over the process's before the 
 was 2.7 GB for CycleGAN's defaults against 2.7 GB measured, 1.2 times the measured peak for Pix2Pix's and SRGAN's,
 2.2 times for StyleGAN's and for Pix2Pix at 256 px, and half for DCGAN's and the colorizer's, whose measured
 peaks (130 and 206 MB) are mostly PyTorch's own start-up: an over-estimate where memory is large, as a limit
-wants. ``gans.budget.check_model_size`` compares it with ``GANS_MAX_TRAIN_MEMORY_MB``.
+wants. ``gans.ops.budget.check_model_size`` compares it with ``GANS_MAX_TRAIN_MEMORY_MB``.
 
 The example inputs follow the model contract: a noise model's ``generator(z, labels)`` and
 ``discriminator(images, labels)``, an image model's networks ``network(images)`` at its crop size (its generators at

@@ -2,7 +2,7 @@
 
 An image-to-image model has no latent space: it maps images of one domain to another. Its networks are fully
 convolutional, so it runs on any image whose sides are multiples of ``input_multiple``; ``translate_tiled``
-reflect-pads any size to that multiple and crops back, and tiles large images (``gans.tiling``). Its progress
+reflect-pads any size to that multiple and crops back, and tiles large images (``gans.ops.tiling``). Its progress
 grids show example images from the data, one column each, in rows the model chooses (input, output, target).
 """
 
@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from ..precision import inference_autocast
-from ..tiling import DEFAULT_MAX_UNTILED_PIXELS, DEFAULT_OVERLAP, TileReport, translate_image
+from ..ops.precision import inference_autocast
+from ..ops.tiling import DEFAULT_MAX_UNTILED_PIXELS, DEFAULT_OVERLAP, TileReport, translate_image
 from .base import GAN
 
 PREVIEW_COLUMNS = 8
@@ -91,7 +91,7 @@ class ImageToImageGAN(GAN):
         was_training = network.training
         network.eval()
         try:
-            with inference_autocast(self.device):  # bf16 where the device computes it faster (gans.precision)
+            with inference_autocast(self.device):  # bf16 where the device computes it faster (gans.ops.precision)
                 return network(images.to(self.device)).float().cpu()
         finally:
             network.train(was_training)
@@ -118,7 +118,7 @@ class ImageToImageGAN(GAN):
 
     def preview_grid(self, inputs):
         """One column per example; rows as ``_preview_rows`` says (e.g. input, output, target)."""
-        from ..images import grid_image
+        from ..io.images import grid_image
 
         rows = self._preview_rows(inputs)
         if len({row.size(1) for row in rows}) > 1:  # gray and RGB rows in one grid: show all as RGB

@@ -154,7 +154,7 @@ def describe_model(name: str, cls: type, defaults: dict, summary: str = "") -> M
     if image_size not in sizes:
         sizes = tuple(sorted({*sizes, image_size}))
     if "loss" in defaults:
-        from ..losses import LOSSES
+        from .nn.losses import LOSSES
 
         losses = tuple(getattr(cls, "loss_choices", None) or LOSSES)
     else:

@@ -13,7 +13,7 @@ import contextlib
 import torch
 
 from ..errors import ConfigError
-from ..precision import inference_autocast
+from ..ops.precision import inference_autocast
 from .base import GAN, check_optimizer, evaluated
 
 SUPPORTED_IMAGE_SIZES = (28, 32, 64)
@@ -81,7 +81,7 @@ class NoiseToImageGAN(GAN):
     @contextlib.contextmanager
     def generating(self):
         """The generator for sampling (``inference_generator``) in eval mode, under the inference precision (bf16
-        where the device computes it faster, ``gans.precision``); its mode is restored after."""
+        where the device computes it faster, ``gans.ops.precision``); its mode is restored after."""
         with evaluated(self.inference_generator()) as generator, inference_autocast(self.device):
             yield generator
 
@@ -108,7 +108,7 @@ class NoiseToImageGAN(GAN):
         truncation); every frame shows ``label`` (class 0 when not given) on a class-conditional model.
         Spherical interpolation (``slerp``, the default) keeps Gaussian latents at a typical norm; or ``lerp``.
         """
-        from ..latent import interpolate
+        from ..ops.latent import interpolate
 
         z = interpolate(self.latent(seed_a, 1, truncation), self.latent(seed_b, 1, truncation), frames, mode)
         if self.conditional and label is None:
@@ -157,6 +157,6 @@ class NoiseToImageGAN(GAN):
 
     def preview_grid(self, inputs):
         """The PIL sample grid for ``preview_inputs`` (uses the EMA generator when there is one)."""
-        from ..images import grid_image
+        from ..io.images import grid_image
 
         return grid_image(self.generate(inputs))

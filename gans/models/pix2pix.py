@@ -20,12 +20,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .. import losses
-from ..ageing import gaussian_blur
 from ..errors import ConfigError
-from ..layers import PatchDiscriminator, UNetGenerator, dcgan_init
+from ..ops.ageing import gaussian_blur
 from ..registry import register
 from .base import Batch
+from .nn import losses
+from .nn.layers import PatchDiscriminator, UNetGenerator, dcgan_init
 from .translation import TranslationGAN, check_translation_settings, default_unet_depth
 
 

@@ -29,10 +29,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError
-from ..layers import spectral
 from ..registry import register
 from .adversarial import AdversarialGAN
 from .info import Setting
+from .nn.layers import spectral
 from .noise_to_image import check_common
 
 

@@ -34,12 +34,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import losses
 from ..errors import ConfigError
 from ..registry import register
 from .base import Batch, check_optimizer
 from .image_to_image import ImageToImageGAN, check_photo_crops
 from .info import Setting
+from .nn import losses
 
 SCALES = (2, 4)
 #: the high-resolution training crop sides (the low-resolution input is this divided by the scale)

@@ -40,8 +40,8 @@ from ..errors import ConfigError
 from ..registry import register
 from .adversarial import AdversarialGAN
 from .info import Setting
+from .nn import losses
 from .noise_to_image import check_common
-from .. import losses
 
 IMAGE_SIZES = (32, 64)
 STYLE_GROUPS = ("coarse", "middle", "fine")

@@ -1,7 +1,7 @@
 """Text-to-image GAN: DCGAN networks conditioned on a sentence, with a matching-aware discriminator
 (Reed et al. 2016, "Generative Adversarial Text to Image Synthesis", GAN-CLS).
 
-Text: a prompt is parsed into words by the model's vocabulary (``gans.text``: lower case, articles dropped,
+Text: a prompt is parsed into words by the model's vocabulary (``gans.ops.text``: lower case, articles dropped,
 everyday forms normalised, unknown words encoded as ``<unk>``). A text encoder learned from scratch turns the word
 ids into a sentence vector: word embeddings, their mean over the known words (word order does not matter for these
 captions; ``<pad>`` and ``<unk>`` are left out of the mean), then a linear layer and LeakyReLU(0.2). G and D each
@@ -20,7 +20,7 @@ class. (On the cGAN, w = 1 collapsed within classes; 0.1 with hard negatives wor
 MSGAN's term (Mao et al. 2019) to G's loss, against drawing one picture per prompt whatever the noise: without it,
 20 minutes of training on Fashion-MNIST gave recall 0.02 (FD 75.5), with it 0.51 (FD 24.8; README).
 
-Training captions are synthetic (``gans.captions``): each image's class name plus attributes measured from its
+Training captions are synthetic (``gans.ops.captions``): each image's class name plus attributes measured from its
 pixels relative to its class (dark / light, small / large, plain / patterned), in several phrasings, written anew
 for every batch. The class names, the vocabulary and the per-class attribute terciles are init arguments measured
 from the training data (``settings_for_data``), so ``gans.load`` rebuilds everything offline.
@@ -34,15 +34,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .. import captions, losses
 from ..data.mnist import FASHION_MNIST_CLASSES
 from ..errors import ConfigError
-from ..layers import dcgan_init
+from ..ops import captions
+from ..ops.text import Vocabulary, build_vocabulary
 from ..registry import register
-from ..text import Vocabulary, build_vocabulary
 from .adversarial import AdversarialGAN
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .info import Setting
+from .nn import losses
+from .nn.layers import dcgan_init
 from .noise_to_image import check_common
 
 #: images whose attributes are measured for the class terciles (a spread-out subset of a large dataset)
@@ -99,7 +100,7 @@ class TextDiscriminator(nn.Module):
 class TextToImageGAN(AdversarialGAN):
     """Text-to-image GAN (Reed et al. 2016, GAN-CLS): DCGAN nets, a learned text encoder, matching-aware D
 
-    Trained on synthetic captions (class + attributes measured from each image, ``gans.captions``)."""
+    Trained on synthetic captions (class + attributes measured from each image, ``gans.ops.captions``)."""
 
     default_dataset = "fashion-mnist-mini"
     default_steps = 3000
@@ -174,7 +175,7 @@ class TextToImageGAN(AdversarialGAN):
 
     # ---- prompts ----------------------------------------------------------------------------------------------
     def parse_prompt(self, text: str):
-        """The prompt as the model reads it (``gans.text.Prompt``: known ``words``, ``unknown`` words); raises
+        """The prompt as the model reads it (``gans.ops.text.Prompt``: known ``words``, ``unknown`` words); raises
         ``ConfigError`` for an empty prompt or one whose words are all unknown."""
         return self.vocabulary.require(text)
 

@@ -11,9 +11,9 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from ..layers import spectral
 from ..registry import register
 from .adversarial import AdversarialGAN
+from .nn.layers import spectral
 from .noise_to_image import check_common
 
 

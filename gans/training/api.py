@@ -7,10 +7,10 @@ from pathlib import Path
 
 import torch
 
-from .. import budget
-from ..catalog import runs_dir
-from ..checkpoints import RunDir, atomic_write, load
 from ..errors import ConfigError
+from ..io.checkpoints import RunDir, atomic_write, load
+from ..io.runs import runs_dir
+from ..ops import budget
 from ..registry import create, model_factory, model_info
 from .config import DataConfig, TrainConfig
 from .spec import JobSpec
@@ -66,7 +66,7 @@ def check_footprint(architecture: str, model, batch_size: int | None = None) -> 
 def check_job(architecture: str, model_kwargs: dict | None = None, cfg: TrainConfig | None = None) -> None:
     """Everything a new job can be refused for before its data is read or its run folder written: the training
     settings (``TrainConfig.validate``), the model's arguments, and its size and training memory against the
-    work budget (``gans.budget``). Fast: the model is built on the ``meta`` device only."""
+    work budget (``gans.ops.budget``). Fast: the model is built on the ``meta`` device only."""
     cfg = (cfg or TrainConfig()).validate()
     check_footprint(architecture, _meta_model(architecture, dict(model_kwargs or {})), cfg.batch_size)
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
-from .. import budget
-from ..devices import resolve_device
 from ..errors import ConfigError
-from ..precision import PRECISIONS
-
+from ..ops import budget
+from ..ops.devices import resolve_device
+from ..ops.precision import PRECISIONS
 
 #: the seeds a job and the samplers take, the same everywhere the library checks one: 0 … 2**63 − 1 (what
 #: ``torch.Generator().manual_seed`` and the job's derived seeds take). A form's seed box uses them as its
@@ -42,7 +41,7 @@ class TrainConfig:
     metric_every: int = 0  # FD / KID / precision / recall every this many steps (0 = off); keeps best/ (lowest FD)
     metric_samples: int = 500  # generated and real images per in-the-loop measurement
     preview_seconds: float | None = None  # also write samples/latest.png this often (the studio's live grid)
-    # auto: bf16 autocast where the device computes bf16 faster than fp32 (gans.precision), else fp32
+    # auto: bf16 autocast where the device computes bf16 faster than fp32 (gans.ops.precision), else fp32
     precision: str = "auto"
 
     def validate(self) -> "TrainConfig":

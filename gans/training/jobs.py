@@ -16,8 +16,8 @@ from pathlib import Path
 from ..errors import ConfigError, DatasetError, GansError
 from .api import check_job, new_run_dir
 from .config import DataConfig, TrainConfig
-from .progress import read_progress
 from .process_runner import ProcessRunner
+from .progress import read_progress
 
 
 class JobBusyError(GansError):
@@ -83,7 +83,7 @@ def readable_roots() -> list[Path] | None:
     The rule (README: Where the server may read): with ``GANS_DATA_ROOT`` set, that folder and the uploads folder;
     else on a public deployment only the uploads folder (what visitors uploaded); else — a person's own machine —
     anywhere. Paths are compared after resolving links and ``..``."""
-    from ..catalog import runs_dir
+    from ..io.runs import runs_dir
 
     uploads = (runs_dir() / "uploads").resolve()
     root = os.environ.get("GANS_DATA_ROOT", "").strip()

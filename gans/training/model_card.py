@@ -6,9 +6,9 @@ import json
 
 import torch
 
-from ..captions import caption_name
-from ..checkpoints import RunDir, atomic_write
-from ..text import takes_text
+from ..io.checkpoints import RunDir, atomic_write
+from ..ops.captions import caption_name
+from ..ops.text import takes_text
 
 
 def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: float, hardware: str,
@@ -36,7 +36,7 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
     if takes_text(model):
         lines.append("- **Captions:** synthetic, written for every batch from each training image's class plus "
                      "attributes measured from its pixels relative to its class (dark / light, small / large, "
-                     "plain / patterned; `gans.captions`); the vocabulary is in the model config")
+                     "plain / patterned; `gans.ops.captions`); the vocabulary is in the model config")
     lines += metric_lines(run, cfg)
     lines += ["", "## Model config", "", "```json", json.dumps(model.config(), indent=2, sort_keys=True), "```", ""]
     task = getattr(model, "task", "generate")
@@ -54,20 +54,20 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
         lines += [f"Training progress: ![progress](samples/{run.gif_path.name})", ""]
     lines += ["## Use", "", "```python", "import gans", f'model = gans.load("{run.path.name}")']
     if translates:
-        lines += ["from gans.translate import translate_file",
+        lines += ["from gans.tasks.translate import translate_file",
                   'result = translate_file(model, "photo.jpg")  # any size; result.output is a PIL image',
                   "```", "", "or `python -m gans translate " + run.path.name + " photo.jpg -o out.png`", ""]
     elif task == "colorize":
-        lines += ["from gans.colorize import colorize_file",
+        lines += ["from gans.tasks.colorize import colorize_file",
                   'result = colorize_file(model, "photo.jpg", render_size=256)  # result.output: same size as input',
                   "```", "", "or `python -m gans colorize photo.jpg -o out.png --checkpoint " + run.path.name + "`", ""]
     elif task == "upscale":
-        lines += ["from gans.upscale import upscale_file",
+        lines += ["from gans.tasks.upscale import upscale_file",
                   f'result = upscale_file(model, "photo.jpg")  # result.output: {model.output_scale}× the input size',
                   "```", "",
                   "or `python -m gans upscale photo.jpg -o large.png --checkpoint " + run.path.name + "`", ""]
     elif task == "anomaly":
-        lines += ["from gans.detect import detect_files",
+        lines += ["from gans.tasks.detect import detect_files",
                   'for found in detect_files(model, ["image.png"]):  # score (≈ 1: typical normal), verdict',
                   "    print(found.name, found.score, found.verdict)",
                   "```", "", "or `python -m gans anomaly " + run.path.name + " image.png --json`", ""]

@@ -27,8 +27,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..checkpoints import JOB_FILE, RunDir, atomic_write
 from ..errors import GansError
+from ..io.checkpoints import JOB_FILE, RunDir, atomic_write
 from .progress import hide_upload_paths
 from .spec import JobSpec
 

@@ -14,8 +14,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import jsonsafe
-from ..checkpoints import RunDir
+from ..io import jsonsafe
+from ..io.checkpoints import RunDir
 
 #: seconds of recent step events averaged for images/s and the ETA, so neither jumps with a slow step (a sample
 #: grid, an FD measurement, a checkpoint) or a burst of fast ones
@@ -247,3 +247,22 @@ def smooth(values: list[float], weight: float) -> list[float]:
         norm = weight * norm + (1 - weight)
         out.append(average / norm)
     return out
+
+
+def format_eta(seconds: float | None) -> str:
+    """Time left, rounded as far as an estimate deserves, so it does not flicker from one reading to the next:
+    "under 10 s", "about 45 s" (5 s steps), "about 3 min 20 s" (10 s steps under 10 min), "about 25 min",
+    "about 2 h 05 min" (5 min steps); "–" when unknown."""
+    if seconds is None:
+        return "–"
+    if seconds < 10:
+        return "under 10 s"
+    if seconds < 60:
+        return f"about {min(round(seconds / 5) * 5, 55)} s"
+    if seconds < 600:
+        minutes, secs = divmod(round(seconds / 10) * 10, 60)
+        return f"about {minutes} min {secs:02d} s" if secs else f"about {minutes} min"
+    if seconds < 3600:
+        return f"about {min(round(seconds / 60), 59)} min"
+    hours, minutes = divmod(round(seconds / 300) * 5, 60)
+    return f"about {hours} h {minutes:02d} min"

@@ -7,7 +7,7 @@ page or the command line to the trainer without being spelled anywhere else. Rea
 key or a value of the wrong type is a ``ConfigError`` naming the key. ``validate()`` then checks what the job
 would be refused for before its run folder is written (``gans.training.api.check_job``): the training settings
 (``num_samples`` within ``GANS_MAX_SAMPLES``, the seed in ``SEED_RANGE``), the model's arguments within their
-ranges, and the model's size and training memory within the work budget (``gans.budget``).
+ranges, and the model's size and training memory within the work budget (``gans.ops.budget``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import json
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .. import jsonsafe
 from ..errors import ConfigError
+from ..io import jsonsafe
 from .config import DataConfig, TrainConfig
 
 KEYS = ("architecture", "model", "train", "data", "out")

@@ -18,12 +18,12 @@ from typing import Callable, Iterable
 
 import torch
 
-from ..checkpoints import RunDir, atomic_write, save_model_files
-from ..decode import decode_image
-from ..devices import describe_device, resolve_device
 from ..errors import CheckpointError, ConfigError, TrainingError
-from ..images import gif_bytes, png_bytes
-from ..precision import autocast, explain_precision, resolve_precision
+from ..io.checkpoints import RunDir, atomic_write, save_model_files
+from ..io.decode import decode_image
+from ..io.images import gif_bytes, png_bytes
+from ..ops.devices import describe_device, resolve_device
+from ..ops.precision import autocast, explain_precision, resolve_precision
 from .config import DataConfig, TrainConfig
 from .distributed import DistributedContext, weights_fingerprint
 from .model_card import write_model_card
@@ -97,7 +97,7 @@ class Trainer:
         cfg, run = self.cfg, RunDir(run_dir)
         data_cfg = data_cfg or DataConfig()
         device = resolve_device(self.dist.device_name(cfg.device))
-        precision = resolve_precision(cfg.precision, device)  # fp32 or bf16 autocast (gans.precision)
+        precision = resolve_precision(cfg.precision, device)  # fp32 or bf16 autocast (gans.ops.precision)
         model.to(device)
         channels_last = model.channels_last and device.type in ("cpu", "cuda")
         if channels_last:  # NHWC: faster convolutions in oneDNN and cuDNN (benchmarks/step_speed.py)

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 import gans
-from gans.colorize import colorize_picture
+from gans.tasks.colorize import colorize_picture
 from tests.helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -13,8 +13,8 @@ import json
 
 import pytest
 
-from gans.catalog import list_checkpoints
 from gans.metrics.evaluate import evaluate, evaluate_model, untrained_like
+from gans.views.catalog import list_checkpoints
 from tests.helpers import ROOT
 
 N = 2000

@@ -1,5 +1,5 @@
 """The shipped photo-restoration Pix2Pix (checkpoints/pix2pix-restore-photos) on held-out photos aged with the
-held-out mixes (gans.ageing.HELD_OUT_AGEINGS), as benchmarks/restore_quality.py measures it, on six photos of the
+held-out mixes (gans.ops.ageing.HELD_OUT_AGEINGS), as benchmarks/restore_quality.py measures it, on six photos of the
 offline-photos test split (never trained on) rather than all 32 (the whole benchmark also runs the classic filters
 and takes minutes): the restoration is closer to the clean photo than the aged input, on average by the margin the
 README reports for the whole split, and it keeps any size; the old-photo flow finds it as the shipped restorer."""
@@ -12,10 +12,10 @@ import torch
 from PIL import Image
 
 import gans
-from gans.ageing import HELD_OUT_AGEINGS
 from gans.metrics import psnr
-from gans.restore import age_picture, default_restorer
-from gans.translate import translate_picture
+from gans.ops.ageing import HELD_OUT_AGEINGS
+from gans.tasks.restore import age_picture, default_restorer
+from gans.tasks.translate import translate_picture
 from tests.helpers import ROOT
 
 RUN = ROOT / "checkpoints" / "pix2pix-restore-photos"

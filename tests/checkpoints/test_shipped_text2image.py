@@ -6,9 +6,9 @@ import pytest
 import torch
 
 import gans
-from gans import explore
-from gans.captions import measure_attributes
 from gans.metrics.features import embed, load_feature_network
+from gans.ops.captions import measure_attributes
+from gans.tasks import explore
 from tests.helpers import ROOT
 
 RUN = ROOT / "checkpoints" / "text2image-fashion-mnist"

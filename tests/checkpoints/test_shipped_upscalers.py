@@ -1,6 +1,6 @@
 """The acceptance of the shipped ×4 upscalers on the held-out photos they were accepted on (the six of the
 offline-photos test split from mate-backgrounds and opencv-doc, never trained on; the whole split, 31 photos, would
-take five times as long), measured as benchmarks/upscale_quality.py does (gans.upscale.measure):
+take five times as long), measured as benchmarks/upscale_quality.py does (gans.tasks.upscale.measure):
 
 - the MSE model (srresnet-offline-photos) is at least 1 dB above bicubic interpolation in PSNR;
 - the GAN model (srgan-offline-photos) is above bicubic in PSNR and sharper than the MSE model (high-frequency
@@ -9,7 +9,7 @@ take five times as long), measured as benchmarks/upscale_quality.py does (gans.u
 import pytest
 
 import gans
-from gans.upscale import default_upscaler, measure
+from gans.tasks.upscale import default_upscaler, measure
 from tests.helpers import ROOT
 
 MSE_RUN = ROOT / "checkpoints" / "srresnet-offline-photos"

@@ -10,7 +10,7 @@ from PIL import Image
 
 import gans
 from gans.cli import main
-from gans.images import read_gif_frames, to_uint8
+from gans.io.images import read_gif_frames, to_uint8
 from tests.helpers import ROOT
 
 TINY_ARGS = ["--width", "4", "--model-arg", "latent_dim=8", "--image-size", "28", "--batch-size", "8", "--quiet"]
@@ -161,7 +161,7 @@ def test_generation_mistakes_are_clear_errors(trained_run, tmp_path, capsys):
 
 
 def test_sample_and_interpolate_stay_within_the_work_budget(trained_run, tmp_path, capsys, monkeypatch):
-    """-n, --frames, --scale and --nrow are bounded by gans.budget: one error line, exit 2, nothing written."""
+    """-n, --frames, --scale and --nrow are bounded by gans.ops.budget: one error line, exit 2, nothing written."""
     for variable in ("GANS_MAX_PIXELS", "GANS_MAX_SAMPLES"):
         monkeypatch.delenv(variable, raising=False)
     grid, gif = str(tmp_path / "grid.png"), str(tmp_path / "walk.gif")

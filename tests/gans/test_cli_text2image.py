@@ -30,7 +30,7 @@ def test_text_samples_the_prompt_into_a_grid(text_run, tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out.strip() == f"wrote 4 samples to {grid}" and captured.err == ""
     model = gans.load(text_run)
-    expected = gans.images.grid_image(model.sample(4, seed=0, text="a dark ankle boot"), nrow=2)
+    expected = gans.io.images.grid_image(model.sample(4, seed=0, text="a dark ankle boot"), nrow=2)
     assert np.array_equal(np.asarray(Image.open(grid)), np.asarray(expected))
     other = tmp_path / "other.png"
     assert main(["sample", str(text_run), "--text", "a light sneaker", "-n", "4", "--nrow", "2", "-o", str(other)]) == 0

@@ -7,7 +7,6 @@ import pytest
 from PIL import Image
 
 from gans.cli import main
-
 from tests.helpers import ROOT, random_photos, train_tiny_upscaler
 
 

@@ -13,9 +13,16 @@ from streamlit.testing.v1 import AppTest
 
 import gans
 from gans.training import TrainConfig, train
-
-from tests.helpers import (ROOT, check_budget_and_busy_messages, downloaded_bytes, encoded, media,  # noqa: F401
-                           page_opener, random_photos, train_tiny_colorizer)
+from tests.helpers import (  # noqa: F401
+    ROOT,
+    check_budget_and_busy_messages,
+    downloaded_bytes,
+    encoded,
+    media,
+    page_opener,
+    random_photos,
+    train_tiny_colorizer,
+)
 
 PAGE = str(ROOT / "pages" / "colorize.py")
 METRIC_ROWS = ["colorizer", "baseline: zero chroma (gray)", "baseline: mean training chroma", "original photo"]
@@ -222,7 +229,7 @@ def test_the_page_works_inside_the_studio_router(shipped, monkeypatch):
 
 # ---- colour hints --------------------------------------------------------------------------------------------------
 def result_pixels(app: AppTest, stores: list) -> np.ndarray:
-    from gans.decode import decode_image
+    from gans.io.decode import decode_image
 
     return np.asarray(decode_image(downloaded_bytes(app, "colorize_download", stores))).astype(int)
 
@@ -285,14 +292,14 @@ def test_a_colorizer_without_hints_shows_no_hint_editor(tmp_path, monkeypatch):
     assert output_caption(app).startswith("Colorized")
 
 
-# ---- the server's work budget (gans.budget) ---------------------------------------------------------------------
+# ---- the server's work budget (gans.ops.budget) ---------------------------------------------------------------------
 def test_an_image_over_the_servers_budget_or_a_busy_server_is_one_clear_line_and_the_page_keeps_working(
         page, monkeypatch):
     check_budget_and_busy_messages(page, upload, lambda w, h: encoded(colour_noise(w, h)), output_caption, "photo",
                                    monkeypatch)
 
 
-# ---- colour from a reference photo (gans.reference) ------------------------------------------------------------
+# ---- colour from a reference photo (gans.tasks.reference) ------------------------------------------------------------
 def red_and_blue(width: int, height: int) -> Image.Image:
     """A colour reference: a red top half, a blue bottom half."""
     pixels = np.zeros((height, width, 3), np.uint8)

@@ -1,4 +1,4 @@
-"""The Colorize page compares the result with the gray input in one sentence (gans.colorize_report) and says when
+"""The Colorize page compares the result with the gray input in one sentence (gans.views.colorize_report) and says when
 the colour was computed smaller than the photo and enlarged (issue 15: sepia results, blurry colour unexplained)."""
 
 import io

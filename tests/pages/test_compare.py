@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import gans
-from gans.checkpoints import RunDir
+from gans.io.checkpoints import RunDir
 from gans.training import TrainConfig, train
 from tests.helpers import ROOT
 
@@ -288,7 +288,7 @@ def test_an_unreadable_log_is_read_around_not_a_traceback(copied_runs):
         log.write('[1, 2]\n"text"\n{"type": "metric", "step": 5, "fd": "n/a"}\n{"type": "metric", "st')
     app = open_page()
     assert not app.exception
-    # the damaged log reads as empty (gans.checkpoints.RunDir.read_events): the run is still listed
+    # the damaged log reads as empty (gans.io.checkpoints.RunDir.read_events): the run is still listed
     assert any("lsgan-b" in option for option in app.multiselect[0].options)
     app = compare(app, copied_runs / "dcgan-a", copied_runs / "cgan-c")
     assert not app.exception
@@ -359,7 +359,7 @@ def test_the_router_has_the_compare_page_after_explore():
 
 # ---- any registered noise → image model -------------------------------------------------------------------------
 def test_a_model_registered_later_is_offered_on_compare_and_explore(runs, tmp_path, monkeypatch):
-    """The pickers read gans.catalog / gans.registry: a run of a model class registered now is listed, drawn and
+    """The pickers read gans.views.catalog / gans.registry: a run of a model class registered now is listed, drawn and
     compared with no page edit."""
     from gans.models.dcgan import DCGAN
     from gans.registry import register, unregister

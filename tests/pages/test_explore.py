@@ -17,16 +17,16 @@ HUB_CHOICE = "<hub>"
 
 
 def first_listed():
-    """The shipped noise-to-image checkpoint with the lowest logged FD: the page's default (gans.catalog)."""
-    from gans.catalog import list_checkpoints
+    """The shipped noise-to-image checkpoint with the lowest logged FD: the page's default (gans.views.catalog)."""
+    from gans.views.catalog import list_checkpoints
 
     return list_checkpoints(include_runs=False, task="generate")[0]
 
 
 
 def shipped_labels() -> list[str]:
-    """Picker labels of the shipped noise-to-image checkpoints, in the order gans.catalog lists them."""
-    from gans.catalog import list_checkpoints
+    """Picker labels of the shipped noise-to-image checkpoints, in the order gans.views.catalog lists them."""
+    from gans.views.catalog import list_checkpoints
 
     return [info.label for info in list_checkpoints(include_runs=False, task="generate")]
 
@@ -72,7 +72,7 @@ def translation_run(tmp_path_factory) -> Path:
 
 
 def test_page_opens_on_the_lowest_fd_shipped_checkpoint():
-    from gans.catalog import list_checkpoints
+    from gans.views.catalog import list_checkpoints
 
     app = open_page()
     assert not app.exception and not app.error

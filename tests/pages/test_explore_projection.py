@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from gans import project as projection
+from gans.tasks import project as projection
 from gans.training import DataConfig, TrainConfig, train
 from tests.helpers import encoded
 from tests.pages.test_explore import large_frame, open_page

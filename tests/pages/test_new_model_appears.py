@@ -10,9 +10,7 @@ import gans
 from gans.models.vanilla import VanillaGAN
 from gans.registry import model_info, register, unregister
 from gans.training import DataConfig, TrainConfig, train
-
-from tests.helpers import random_photos
-from tests.helpers import ROOT
+from tests.helpers import ROOT, random_photos
 
 NAME = "throwaway-mlp"
 

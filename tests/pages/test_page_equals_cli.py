@@ -41,7 +41,7 @@ def test_explore_s_random_grid_is_the_cli_s_sample_grid(media, tmp_path, capsys)
     from PIL import Image
 
     import gans
-    from gans.explore import GRID_SIZE, display_scale
+    from gans.tasks.explore import GRID_SIZE, display_scale
 
     page = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=120).run()
     assert not page.exception and not page.error

@@ -10,11 +10,19 @@ import torch
 from PIL import Image
 
 import gans
-from gans.ageing import Ageing
 from gans.cli import main
-from gans.restore import age_picture
-from tests.helpers import (ROOT, downloaded_bytes, encoded, media, page_opener, random_photos,  # noqa: F401
-                           train_tiny_colorizer, train_tiny_upscaler)
+from gans.ops.ageing import Ageing
+from gans.tasks.restore import age_picture
+from tests.helpers import (  # noqa: F401
+    ROOT,
+    downloaded_bytes,
+    encoded,
+    media,
+    page_opener,
+    random_photos,
+    train_tiny_colorizer,
+    train_tiny_upscaler,
+)
 
 PAGE = ROOT / "pages" / "restore.py"
 

@@ -11,7 +11,6 @@ from gans.training.progress import read_progress
 from tests.helpers import ROOT
 
 
-
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     """The whole app on the Train page, with a fresh job manager and runs in tmp_path."""
@@ -383,7 +382,7 @@ def test_an_uploaded_zip_of_pairs_trains_pix2pix(app, tmp_path):
     assert wait_for(lambda: [p for p in tmp_path.iterdir() if p.is_dir() and p.name != "uploads"])
     run = next(p for p in tmp_path.iterdir() if p.is_dir() and p.name != "uploads")
     assert wait_for(lambda: read_progress(run).state == "finished", timeout=300), read_progress(run)
-    data = gans.checkpoints.RunDir(run).read_config()["data"]
+    data = gans.io.checkpoints.RunDir(run).read_config()["data"]
     assert data["name"] == "paired-folder" and data["path"] == str(stored[0])
 
 
@@ -402,7 +401,7 @@ def test_the_folder_and_zip_inputs_show_only_for_the_dataset_that_reads_them(app
 
 def test_an_uploaded_zip_needs_a_folder_dataset():
     from gans.errors import ConfigError
-    from gans.train_form import train_form, train_request
+    from gans.views.train_form import train_form, train_request
 
     with pytest.raises(ConfigError, match="read by the paired-folder dataset"):
         train_request(train_form("pix2pix"), dataset="edges2fashion", upload=("pairs.zip", paired_zip()), steps=2,
@@ -508,9 +507,9 @@ def test_a_stop_right_after_start_ends_stopped_for_every_visitor(app, tmp_path):
     assert all((run / "trainer_state.pt").exists() for run in runs), "no half-made run folder"
 
 
-# ---- the library side of the live view (gans.run_view) ------------------------------------------------------------
+# ---- the library side of the live view (gans.views.run_view) ---------------------------------------------------------
 def test_the_watched_run_is_the_servers_job_else_this_sessions(tmp_path):
-    from gans.run_view import watched_run
+    from gans.views.run_view import watched_run
 
     mine, server = tmp_path / "mine", tmp_path / "server"
     mine.mkdir(), server.mkdir()
@@ -526,7 +525,14 @@ def test_the_watched_run_is_the_servers_job_else_this_sessions(tmp_path):
 def test_run_view_texts_and_figures():
     from types import SimpleNamespace
 
-    from gans.run_view import format_seconds, loss_figure, metric_figure, progress_line, resume_target, run_summary
+    from gans.views.run_view import (
+        format_seconds,
+        loss_figure,
+        metric_figure,
+        progress_line,
+        resume_target,
+        run_summary,
+    )
 
     assert (format_seconds(None), format_seconds(42.7), format_seconds(125)) == ("–", "42 s", "2 min 05 s")
     progress = SimpleNamespace(step=40, steps=200, images_per_sec=812.4, eta_seconds=12, state="running")
@@ -544,7 +550,7 @@ def test_run_view_texts_and_figures():
 
 
 def test_the_eta_is_rounded_as_far_as_an_estimate_deserves():
-    from gans.run_view import format_eta
+    from gans.training.progress import format_eta
 
     assert [format_eta(s) for s in (None, 4, 12, 43, 57.6, 125, 204, 1490, 7490)] == [
         "–", "under 10 s", "about 10 s", "about 45 s", "about 55 s", "about 2 min", "about 3 min 20 s",
@@ -555,7 +561,7 @@ def test_the_eta_is_rounded_as_far_as_an_estimate_deserves():
 def test_the_grid_title_says_whether_the_run_finished_or_stopped_short():
     from types import SimpleNamespace
 
-    from gans.run_view import grid_title
+    from gans.views.run_view import grid_title
 
     assert grid_title(SimpleNamespace(state="finished", step=200)) == "Final grid"
     assert grid_title(SimpleNamespace(state="stopped", step=1234)) == "Last grid (stopped at step 1,234)"

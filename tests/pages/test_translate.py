@@ -10,7 +10,6 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import gans
-
 from gans.training import DataConfig, TrainConfig, train
 from tests.helpers import ROOT, check_budget_and_busy_messages, encoded, page_opener
 
@@ -139,7 +138,7 @@ def test_a_noise_model_is_sent_to_explore(page, tmp_path):
     assert "no image-to-image model" in app.warning[0].value
 
 
-# ---- the server's work budget (gans.budget) ---------------------------------------------------------------------
+# ---- the server's work budget (gans.ops.budget) ---------------------------------------------------------------------
 def test_an_image_over_the_servers_budget_or_a_busy_server_is_one_clear_line_and_the_page_keeps_working(
         page, monkeypatch):
     check_budget_and_busy_messages(page, upload, lambda w, h: encoded(noise(w, h)), output_caption, "image",
@@ -149,7 +148,7 @@ def test_an_image_over_the_servers_budget_or_a_busy_server_is_one_clear_line_and
 
 def test_studio_common_keeps_the_names_pages_import_and_takes_its_words_from_gans():
     import studio.common as common
-    from gans import catalog
+    from gans.views import catalog
 
     for name in ["COLORIZE_ROWS", "TASK_LABELS", "dataset_table", "hub_id_box", "job_manager", "load_picked",
                  "model_table", "open_in_colorize", "open_in_translate", "pick_task_checkpoint", "sidebar_status",

@@ -1,5 +1,5 @@
 """The Translate page says what each model expects (issue 15): above the uploader, a sentence from the run's
-dataset (gans.describe_input) beside a held-out input, and captions in the domains' names, not "A → B"."""
+dataset (gans.tasks.describe_input) beside a held-out input, and captions in the domains' names, not "A → B"."""
 
 import pytest
 from streamlit.testing.v1 import AppTest

@@ -15,9 +15,9 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import gans
-from gans.catalog import describe
-from gans.images import png_bytes
-from gans.sketch import PEN_WIDTH, draw_strokes, enlarge, example_strokes, translate_sketch
+from gans.io.images import png_bytes
+from gans.tasks.sketch import PEN_WIDTH, draw_strokes, enlarge, example_strokes, translate_sketch
+from gans.views.catalog import describe
 from tests.helpers import ROOT, encoded, media  # noqa: F401  media is a fixture
 
 PAGE = str(ROOT / "pages" / "translate.py")
@@ -98,7 +98,7 @@ def test_a_stroke_drawn_through_the_pad_s_state_changes_the_output_which_is_the_
     assert after != before, "the output follows the stroke"
     expected = translate_sketch(gans.load(EDGES, device="cpu"), describe(EDGES), encoded(drawing)).output
     shown = Image.open(io.BytesIO(media_bytes(after, media)))
-    assert np.array_equal(np.asarray(shown.convert("L")), np.asarray(enlarge(expected))), "the page = gans.sketch"
+    assert np.array_equal(np.asarray(shown.convert("L")), np.asarray(enlarge(expected))), "the page = gans.tasks.sketch"
 
 
 def test_blank_then_an_example_and_a_pad_without_ink_or_with_junk_say_so_in_one_line(open_page):

@@ -9,8 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import (ROOT, downloaded_bytes, encoded, media, page_opener, random_photos,  # noqa: F401
-                           train_tiny_upscaler)
+from tests.helpers import ROOT, downloaded_bytes, encoded, media, page_opener, random_photos, train_tiny_upscaler  # noqa: F401
 
 PAGE = str(ROOT / "pages" / "upscale.py")
 
@@ -75,7 +74,7 @@ def test_bad_and_oversized_uploads_are_one_clear_line_and_the_page_keeps_working
 
 
 def test_held_out_photos_can_be_tried_without_an_upload(open_page):
-    from gans.upscale import held_out_examples
+    from gans.tasks.upscale import held_out_examples
 
     if not held_out_examples(4):
         pytest.skip("the offline photos are not installed here (CI installs them)")

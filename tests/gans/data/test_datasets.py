@@ -23,11 +23,13 @@ from gans.data import (
     DatasetInfo,
     ImageData,
     UnknownDatasetError,
+    cifar,
+    folder,
     list_datasets,
     load_dataset,
+    mnist,
     to_model_range,
 )
-from gans.data import cifar, folder, mnist
 from gans.data.idx import read_idx, write_idx
 from gans.errors import DatasetError, UnknownNameError
 

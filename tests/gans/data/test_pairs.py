@@ -16,8 +16,7 @@ import pytest
 import torch
 from PIL import Image
 
-from gans.data import Batch, PairedData, UnpairedData, list_datasets, load_dataset
-from gans.data import pair_folders
+from gans.data import Batch, PairedData, UnpairedData, list_datasets, load_dataset, pair_folders
 from gans.data.demo_pairs import edge_map
 from gans.data.pairs import jitter_load_size
 from gans.errors import DatasetError
@@ -492,7 +491,7 @@ def test_mirror_file_that_is_not_the_archive_is_refused(file_server, monkeypatch
 
 
 def test_every_translation_dataset_says_what_its_two_domains_look_like():
-    """The Translate page tells the user what to upload from this (gans.describe_input); a user's own folder says
+    """The Translate page tells the user what to upload from this (gans.tasks.describe_input); a user's own folder says
     nothing, every named dataset does."""
     from gans.data.domains import dataset_domains
 

@@ -13,8 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
-from gans.data import Batch, PhotoData, list_datasets, load_dataset
-from gans.data import photos as photos_module
+from gans.data import Batch, PhotoData, list_datasets, load_dataset, photos as photos_module
 from gans.data.photos import (
     OFFLINE_LICENCES,
     OFFLINE_SOURCES,

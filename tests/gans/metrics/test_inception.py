@@ -11,8 +11,17 @@ from gans.data import load_dataset
 from gans.data.image_data import to_model_range
 from gans.metrics.evaluate import evaluate_model
 from gans.metrics.features import MetricUnavailableError
-from gans.metrics.inception import (InceptionV3, MixedA, MixedC, MixedE, _average_pool, find_inception_weights,
-                                    inception_features, load_inception, to_inception_input)
+from gans.metrics.inception import (
+    InceptionV3,
+    MixedA,
+    MixedC,
+    MixedE,
+    _average_pool,
+    find_inception_weights,
+    inception_features,
+    load_inception,
+    to_inception_input,
+)
 from tests.gans.metrics.test_features import StandIn
 
 FID_FILE = "pt_inception-2015-12-05-6726825d.pth"

@@ -9,7 +9,6 @@ from gans.data.image_data import ImageData
 from gans.errors import ConfigError
 from gans.models.base import Batch
 from gans.training import TrainConfig
-
 from tests.helpers import tiny_model
 
 

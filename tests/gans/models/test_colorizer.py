@@ -1,4 +1,4 @@
-"""The colorizer: the model, full-resolution colorization (gans.colorize), the CLI, and training on photos."""
+"""The colorizer: the model, full-resolution colorization (gans.tasks.colorize), the CLI, and training on photos."""
 
 import numpy as np
 import pytest
@@ -6,12 +6,12 @@ import torch
 from PIL import Image
 
 import gans
-from gans.checkpoints import RunDir
 from gans.cli import main
-from gans.color import rgb_to_l
-from gans.colorize import colorize_picture, render_dimensions
 from gans.data import Batch
 from gans.errors import ConfigError
+from gans.io.checkpoints import RunDir
+from gans.ops.color import rgb_to_l
+from gans.tasks.colorize import colorize_picture, render_dimensions
 from gans.training import DataConfig, TrainConfig
 from gans.training.api import resume, train
 
@@ -233,9 +233,9 @@ def test_cli_colorize_errors_are_one_line(colorizer_run, tmp_path, monkeypatch, 
     assert err.startswith("error:") and "not an image" in err
 
 
-# ---- what the Colorize page shows (gans.colorize) ------------------------------------------------------------
+# ---- what the Colorize page shows (gans.tasks.colorize) ------------------------------------------------------------
 def test_metric_rows_name_each_result_and_leave_the_originals_scores_empty(colorizer_run):
-    from gans.colorize import METRIC_LABELS, metric_rows
+    from gans.tasks.colorize import METRIC_LABELS, metric_rows
 
     result = colorize_picture(gans.load(colorizer_run), colour_photo(80, 60), render_size=64)
     rows = metric_rows(result.metrics)
@@ -246,7 +246,7 @@ def test_metric_rows_name_each_result_and_leave_the_originals_scores_empty(color
 
 
 def test_previews_are_at_most_their_side_and_keep_the_aspect():
-    from gans.colorize import preview
+    from gans.tasks.colorize import preview
 
     small = Image.new("RGB", (300, 200))
     assert preview(small, 1024) is small
@@ -254,8 +254,8 @@ def test_previews_are_at_most_their_side_and_keep_the_aspect():
 
 
 def test_colorizer_facts_and_held_out_photos(colorizer_run, monkeypatch):
-    from gans.catalog import describe
-    from gans.colorize import EXAMPLE_DATASET, colorizer_facts, held_out_photos
+    from gans.tasks.colorize import EXAMPLE_DATASET, colorizer_facts, held_out_photos
+    from gans.views.catalog import describe
 
     assert colorizer_facts(describe(colorizer_run)) == ("**colorizer** · data **photo-folder** · **3** steps · "
                                                         "trained on **32×32** px crops · gray → colour")
@@ -264,7 +264,7 @@ def test_colorizer_facts_and_held_out_photos(colorizer_run, monkeypatch):
     calibrated = gans.create("colorizer", **TINY, caution=1.0)
     assert "stays pale wherever it is unsure" in colorizer_facts(describe(colorizer_run), calibrated)
     if any(info.name == EXAMPLE_DATASET and info.available for info in gans.list_datasets()):
-        from gans.colorize import EXAMPLE_PHOTOS
+        from gans.tasks.colorize import EXAMPLE_PHOTOS
         names = [name for name, _ in held_out_photos()]
         here = [photo.rsplit("/", 1)[-1].rsplit(".", 1)[0] for photo in EXAMPLE_PHOTOS]
         assert 1 <= len(names) <= len(EXAMPLE_PHOTOS)

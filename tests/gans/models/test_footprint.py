@@ -9,9 +9,9 @@ import pytest
 import torch
 
 import gans
-from gans import budget
 from gans.models import footprint as footprint_module
 from gans.models.footprint import footprint
+from gans.ops import budget
 from gans.registry import create, create_saved, model_info
 from tests.helpers import ROOT, tiny_model
 

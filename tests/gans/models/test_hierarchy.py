@@ -14,7 +14,6 @@ import torch
 import gans
 from gans.models._template import TemplateGAN
 from gans.registry import model_class
-
 from tests.helpers import ROOT, tiny_model
 
 CHECKPOINTS = sorted(path for path in (ROOT / "checkpoints").iterdir()
@@ -67,7 +66,7 @@ def test_no_model_inherits_a_method_only_to_raise(cls):
 def test_every_model_is_exactly_one_kind_with_only_its_own_generation_methods(cls):
     assert issubclass(cls, gans.GAN)
     noise, image = issubclass(cls, gans.NoiseToImageGAN), issubclass(cls, gans.ImageToImageGAN)
-    if cls.task == "anomaly":  # the third kind: scores images (gans.detect); neither samples nor translates
+    if cls.task == "anomaly":  # the third kind: scores images (gans.tasks.detect); neither samples nor translates
         assert not noise and not image and callable(cls.score)
         assert [name for name in NOISE_ONLY + IMAGE_ONLY if hasattr(cls, name)] == []
         return

@@ -1,5 +1,5 @@
 """What models and datasets declare for forms (gans.models.info, registry.model_info, the dataset registry's
-needs_folder), and the Train form's rules built on it (gans.train_form)."""
+needs_folder), and the Train form's rules built on it (gans.views.train_form)."""
 
 import pytest
 import torch
@@ -9,7 +9,7 @@ from gans.data.registry import folder_dataset, list_datasets, load_dataset, regi
 from gans.errors import ConfigError, DatasetError, UnknownNameError
 from gans.models.info import ANY_IMAGE_SIZE, Setting, describe_model
 from gans.registry import create, default_model, model_defaults, model_info, register, unregister
-from gans.train_form import train_form, train_request
+from gans.views.train_form import train_form, train_request
 
 MODELS = gans.list_models()
 KINDS = ("images", "paired", "unpaired", "photos")
@@ -55,7 +55,7 @@ def test_the_declared_losses_are_the_ones_the_model_accepts(name):
     assert model_defaults(name)["loss"] in info.losses
     for loss in info.losses:
         assert builds(name, loss=loss), loss
-    for loss in set(gans.losses.LOSSES) - set(info.losses):
+    for loss in set(gans.models.nn.losses.LOSSES) - set(info.losses):
         assert not builds(name, loss=loss), f"{name} accepts {loss} but does not declare it"
 
 
@@ -108,7 +108,7 @@ def test_a_class_that_declares_nothing_gets_the_defaults_of_its_task():
     info = describe_model("bare", bare, {"image_size": 48, "loss": "bce", "width": 8})
     assert (info.steps, info.batch_size, info.metric_every) == (1000, 16, 0)
     assert info.image_sizes == tuple(sorted({*ANY_IMAGE_SIZE, 48})) and info.image_size == 48
-    assert info.losses == gans.losses.LOSSES and info.settings == ()
+    assert info.losses == gans.models.nn.losses.LOSSES and info.settings == ()
     assert info.default_dataset == next(d.name for d in registered_datasets() if d.kind == "paired"
                                         and not d.needs_folder)
     noise = describe_model("noise", type("Noise", (), {}), {"image_size": 32})

@@ -4,11 +4,10 @@ import pytest
 import torch
 
 import gans
-from gans import losses
 from gans.errors import ConfigError
 from gans.models.base import Batch
+from gans.models.nn import losses
 from gans.training import TrainConfig
-
 from tests.helpers import tiny_model
 
 MODELS = gans.list_models(task="generate")  # image-to-image models: tests/gans/models/test_translation.py

@@ -8,7 +8,6 @@ from gans.errors import ConfigError
 from gans.models.sagan import SelfAttention, attention_sizes
 from gans.models.stylegan import ModulatedConv2d
 from gans.training import TrainConfig, resume, train
-
 from tests.gans.models.test_models import real_batch
 from tests.gans.training.test_trainer import assert_same_weights, tiny_cfg, weights
 from tests.helpers import tiny_model

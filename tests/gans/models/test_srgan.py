@@ -9,7 +9,6 @@ from gans.data.batch import Batch
 from gans.errors import ConfigError
 from gans.models.srgan import downscale, upscale_bicubic
 from gans.training import TrainConfig
-
 from tests.helpers import tiny_model
 
 

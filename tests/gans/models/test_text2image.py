@@ -5,12 +5,12 @@ import pytest
 import torch
 
 import gans
-from gans import captions, losses
 from gans.data import load_dataset
 from gans.errors import ConfigError
 from gans.models.base import Batch
+from gans.models.nn import losses
+from gans.ops import captions
 from gans.training import TrainConfig
-
 from tests.helpers import tiny_model
 
 

@@ -9,7 +9,6 @@ from gans.data import Batch
 from gans.errors import ConfigError
 from gans.models.cyclegan import ImagePool, cycle_consistency_loss
 from gans.training import TrainConfig
-
 from tests.helpers import tiny_model
 
 MODELS = gans.list_models(task="translate")
@@ -186,7 +185,7 @@ def test_cyclegan_rejects_bad_settings(kwargs, message):
 
 # ---- training through the library's Trainer on the offline demo tasks --------------------------------------
 
-from gans.checkpoints import RunDir  # noqa: E402
+from gans.io.checkpoints import RunDir  # noqa: E402
 from gans.training import DataConfig  # noqa: E402
 from gans.training.api import resume, train  # noqa: E402
 

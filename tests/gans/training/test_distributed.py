@@ -6,10 +6,9 @@ import subprocess
 import sys
 
 import gans
-from gans.checkpoints import RunDir
+from gans.io.checkpoints import RunDir
 from gans.training.distributed import weights_fingerprint
 from tests.helpers import ROOT
-
 
 
 def test_torchrun_two_processes_end_with_identical_weights(tmp_path):

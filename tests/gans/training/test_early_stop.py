@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from gans.checkpoints import RunDir
+from gans.io.checkpoints import RunDir
 from gans.training import DataConfig, TrainConfig
 from gans.training.jobs import JobManager, Limits
 from gans.training.process_runner import ProcessRunner

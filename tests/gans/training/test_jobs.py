@@ -6,15 +6,13 @@ import time
 
 import pytest
 
-from gans.checkpoints import RunDir
 from gans.errors import ConfigError, DatasetError
+from gans.io.checkpoints import RunDir
 from gans.training import DataConfig, TrainConfig, train
 from gans.training.jobs import JobBusyError, JobManager, Limits
 from gans.training.process_runner import ProcessRunner
 from gans.training.progress import ProgressTracker, read_progress, smooth, thin
-
-from tests.helpers import tiny_kwargs
-from tests.helpers import ROOT
+from tests.helpers import ROOT, tiny_kwargs
 
 TINY = tiny_kwargs("dcgan", image_size=28)
 

@@ -5,9 +5,9 @@ import json
 import pytest
 
 import gans
-from gans.checkpoints import RunDir
 from gans.cli import main
 from gans.errors import ConfigError
+from gans.io.checkpoints import RunDir
 from gans.training import DataConfig, TrainConfig, resume, train
 from tests.helpers import random_photos
 

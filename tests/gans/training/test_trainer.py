@@ -7,14 +7,11 @@ import pytest
 import torch
 
 import gans
-from gans.checkpoints import RunDir
 from gans.errors import CheckpointError, ConfigError, TrainingError
+from gans.io.checkpoints import RunDir
 from gans.training import TrainConfig, Trainer, resume, train
 from gans.training.distributed import weights_fingerprint
-
-from tests.helpers import tiny_kwargs
-from tests.helpers import ROOT
-
+from tests.helpers import ROOT, tiny_kwargs
 
 TINY = tiny_kwargs("dcgan", image_size=28)
 
@@ -73,7 +70,7 @@ def test_events_samples_gif_and_model_card(tmp_path):
     assert steps == [1, 5, 10, 15, 20]
     assert all(math.isfinite(e["loss_d"]) and e["images_per_sec"] > 0 for e in events if e["type"] == "step")
     assert [p.name for p in run.sample_paths()] == ["step_0000010.png", "step_0000020.png"]
-    assert run.gif_path.exists() and len(gans.images.read_gif_frames(run.gif_path)) == 2
+    assert run.gif_path.exists() and len(gans.io.images.read_gif_frames(run.gif_path)) == 2
     config = json.loads(run.config_path.read_text())
     assert config["architecture"] == "dcgan" and config["train"]["steps"] == 20
     assert config["data"]["name"] == "fashion-mnist-mini" and config["data"]["path"] is None
@@ -176,7 +173,7 @@ def test_events_after_a_torn_line_stay_readable(tmp_path):
 
 
 def test_a_damaged_event_log_is_read_around_and_the_run_still_listed(tmp_path, monkeypatch):
-    from gans.catalog import describe, list_checkpoints
+    from gans.views.catalog import describe, list_checkpoints
 
     train("dcgan", cfg=tiny_cfg(steps=2), out=tmp_path / "runs" / "run", model_kwargs=TINY)
     run = RunDir(tmp_path / "runs" / "run")
