@@ -2,7 +2,9 @@
 
 They differ only in networks and objective, so one ``train_step`` reads the objective settings:
 ``loss`` (bce / ls / wasserstein / hinge), ``n_critic`` critic updates per generator update, weight clipping
-(``clip_value``, WGAN) and gradient penalty weight (``gp_weight``, WGAN-GP).
+(``clip_value``, WGAN) and gradient penalty weight (``gp_weight``, WGAN-GP). Conditional models share it too:
+``_condition`` says what G and D are conditioned on (class labels here; captions in text2image) and
+``_mismatched_scores`` what the matching-aware D sees as a wrong condition.
 """
 
 from __future__ import annotations
@@ -64,6 +66,18 @@ class AdversarialGAN(NoiseToImageGAN):
         self.batches_per_step = n_critic
         self.augment_policy = parse_policy(augment)
 
+    def _setup_condition_terms(self, mismatch_weight: float, mismatch_hard: bool, mode_seeking: float,
+                               matching_aware: bool = True) -> None:
+        """Checks and keeps the conditional models' extra terms: the matching-aware D (``mismatch_weight``, with
+        hard negatives when ``mismatch_hard``; off when not ``matching_aware``) and G's mode-seeking weight."""
+        if not 0 <= mismatch_weight < 1:
+            raise ConfigError(f"mismatch_weight must be in [0, 1), got {mismatch_weight}")
+        if mode_seeking < 0:
+            raise ConfigError(f"mode_seeking must be >= 0, got {mode_seeking}")
+        self.mismatch_weight = float(mismatch_weight) if matching_aware else 0.0
+        self.mismatch_hard = bool(mismatch_hard) and self.mismatch_weight > 0
+        self.mode_seeking = float(mode_seeking)
+
     def _noise(self, n: int, device) -> torch.Tensor:
         return torch.randn(n, self._settings["latent_dim"], device=device)
 
@@ -120,6 +134,20 @@ class AdversarialGAN(NoiseToImageGAN):
         flat = self.confusion.view(-1)
         flat[seen] += 0.05 * (sums[seen] / counts[seen] - flat[seen])
 
+    def _condition(self, images: torch.Tensor, labels):
+        """What G and D are conditioned on for a chunk of real ``images`` of classes ``labels``: the labels
+        themselves (None on an unconditional model). A text model answers captions written for the images."""
+        return labels
+
+    def _mismatched_scores(self, images: torch.Tensor, labels: torch.Tensor, condition) -> torch.Tensor:
+        """D's scores (N,) of real ``images`` under a condition that does not match them (GAN-CLS): another
+        class's label, tracked in ``confusion`` when the model draws hard negatives."""
+        wrong = self._wrong_labels(labels)
+        scores, _ = self._discriminate(images, wrong)
+        if self.mismatch_hard:
+            self._track_confusion(labels, wrong, scores.detach())
+        return scores
+
     def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
         """``n_critic`` discriminator updates (one per real chunk of the batch), then one generator update.
 
@@ -134,24 +162,23 @@ class AdversarialGAN(NoiseToImageGAN):
         stats: dict[str, float] = {}
 
         for index, (real, real_labels) in enumerate(zip(images, labels)):
-            # Fakes are drawn for the same classes as the real chunk, so D sees matching class mixes.
+            # Fakes are drawn under the real chunk's condition, so D sees matching class (or caption) mixes.
+            condition = self._condition(real, real_labels)
             noise = self._noise(real.size(0), real.device)
             if index == len(images) - 1:
-                fake = self.generator(noise, real_labels)  # kept with its graph for G's update below
+                fake = self.generator(noise, condition)  # kept with its graph for G's update below
                 fake_for_d = fake.detach()
             else:
                 with torch.no_grad():
-                    fake_for_d = self.generator(noise, real_labels)
-            real_scores, real_classes = self._discriminate(real, real_labels)
-            fake_scores, _ = self._discriminate(fake_for_d, real_labels)
+                    fake_for_d = self.generator(noise, condition)
+            real_scores, real_classes = self._discriminate(real, condition)
+            fake_scores, _ = self._discriminate(fake_for_d, condition)
             loss_d = losses.discriminator_loss(self.loss, real_scores, fake_scores)
             if self.mismatch_weight and real_labels is not None:
-                # GAN-CLS: a real image under another class's label is "fake" as well; it takes this share of the
-                # fake term, so D must read the label: (1 - w)·loss(real, fake) + w·loss(real, mismatched)
-                wrong = self._wrong_labels(real_labels)
-                mismatched, _ = self._discriminate(real, wrong)
-                if self.mismatch_hard:
-                    self._track_confusion(real_labels, wrong, mismatched.detach())
+                # GAN-CLS: a real image under a condition that does not match is "fake" as well; it takes this
+                # share of the fake term, so D must read the condition:
+                # (1 - w)·loss(real, fake) + w·loss(real, mismatched)
+                mismatched = self._mismatched_scores(real, real_labels, condition)
                 stats["d_mismatched"] = mismatched.mean().item()
                 loss_d = (1 - self.mismatch_weight) * loss_d + self.mismatch_weight * losses.discriminator_loss(
                     self.loss, real_scores, mismatched)
@@ -160,7 +187,7 @@ class AdversarialGAN(NoiseToImageGAN):
                 loss_d = loss_d + self.class_weight * class_loss
                 stats["class_loss_real"] = class_loss.item()
             if self.gp_weight > 0:
-                penalty = losses.gradient_penalty(self.discriminator, real, fake_for_d, real_labels)
+                penalty = losses.gradient_penalty(self.discriminator, real, fake_for_d, condition)
                 loss_d = loss_d + self.gp_weight * penalty
                 stats["gp"] = penalty.item()
             opt_d.zero_grad(set_to_none=True)
@@ -174,14 +201,14 @@ class AdversarialGAN(NoiseToImageGAN):
         # G's update: gradients flow through D to the fakes, but D's own weight gradients are not needed.
         self.discriminator.requires_grad_(False)
         try:
-            fake_scores_g, fake_classes = self._discriminate(fake, labels[-1])
+            fake_scores_g, fake_classes = self._discriminate(fake, condition)
             loss_g = losses.generator_loss(self.loss, fake_scores_g)
             if fake_classes is not None:  # G makes fakes that D puts in the class asked for
                 class_loss = F.cross_entropy(fake_classes, labels[-1])
                 loss_g = loss_g + self.class_weight * class_loss
                 stats["class_loss_fake"] = class_loss.item()
             if self.mode_seeking:
-                seeking = self._mode_seeking(fake, noise, labels[-1])
+                seeking = self._mode_seeking(fake, noise, condition)
                 loss_g = loss_g + self.mode_seeking * seeking
                 stats["mode_seeking"] = seeking.item()
             opt_g.zero_grad(set_to_none=True)

@@ -179,15 +179,10 @@ class DCGAN(AdversarialGAN):
         self.apply(dcgan_init)
         self.discriminator.init_projection()
         self.class_weight = class_weight if num_classes and conditioning == "auxiliary" else 0.0
-        if not 0 <= mismatch_weight < 1:
-            raise ConfigError(f"mismatch_weight must be in [0, 1), got {mismatch_weight}")
-        self.mismatch_weight = float(mismatch_weight) if num_classes and conditioning != "auxiliary" else 0.0
-        self.mismatch_hard = bool(mismatch_hard) and self.mismatch_weight > 0
+        self._setup_condition_terms(mismatch_weight, mismatch_hard, mode_seeking,
+                                    matching_aware=bool(num_classes) and conditioning != "auxiliary")
         if self.mismatch_hard:
             self.register_buffer("confusion", torch.zeros(num_classes, num_classes))
-        if mode_seeking < 0:
-            raise ConfigError(f"mode_seeking must be >= 0, got {mode_seeking}")
-        self.mode_seeking = float(mode_seeking)
         self._setup_objective(loss, n_critic, clip_value, gp_weight, d_norm, augment)
         self._setup_ema(ema_decay)
 

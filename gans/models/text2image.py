@@ -42,7 +42,6 @@ from ..registry import register
 from .adversarial import AdversarialGAN
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .info import Setting
-from .nn import losses
 from .nn.layers import dcgan_init
 from .noise_to_image import check_common
 
@@ -146,8 +145,7 @@ class TextToImageGAN(AdversarialGAN):
         class_names = list(class_names) if class_names else list(FASHION_MNIST_CLASSES)
         if len(class_names) != num_classes:
             raise ConfigError(f"{len(class_names)} class names for {num_classes} classes; give one name per class")
-        if not 0 <= mismatch_weight < 1:
-            raise ConfigError(f"mismatch_weight must be in [0, 1), got {mismatch_weight}")
+        self._setup_condition_terms(mismatch_weight, mismatch_hard, mode_seeking)
         self.class_names = class_names
         self.vocabulary = Vocabulary(vocabulary or build_vocabulary(captions.every_caption(class_names), class_names),
                                      class_names)
@@ -165,11 +163,6 @@ class TextToImageGAN(AdversarialGAN):
         self.generator = TextGenerator(latent_dim, image_size, channels, width, size, embed_dim, class_ids)
         self.discriminator = TextDiscriminator(image_size, channels, width, d_norm, spectral_norm, size, embed_dim)
         self.apply(dcgan_init)
-        self.mismatch_weight = float(mismatch_weight)
-        self.mismatch_hard = bool(mismatch_hard)
-        if mode_seeking < 0:
-            raise ConfigError(f"mode_seeking must be >= 0, got {mode_seeking}")
-        self.mode_seeking = float(mode_seeking)
         self._setup_objective(loss, 1, None, 0.0, d_norm, augment)
         self._setup_ema(ema_decay)
 
@@ -242,9 +235,13 @@ class TextToImageGAN(AdversarialGAN):
                         thresholds=captions.class_thresholds(measures, subset.labels, data.num_classes))
         return settings
 
+    def _attribute_levels(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """(N, 3) levels of each image's attributes within its class (``captions.attribute_levels``)."""
+        return captions.attribute_levels(captions.measure_attributes(images), labels, self.thresholds)
+
     def training_captions(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[list[str], torch.Tensor]:
         """(captions, attribute levels (N, 3)) for real ``images`` of classes ``labels``, drawn with the global RNG."""
-        levels = captions.attribute_levels(captions.measure_attributes(images), labels, self.thresholds)
+        levels = self._attribute_levels(images, labels)
         return captions.captions(levels.cpu(), labels.cpu(), self.class_names), levels
 
     def mismatched_captions(self, levels: torch.Tensor, labels: torch.Tensor) -> list[str]:
@@ -257,40 +254,16 @@ class TextToImageGAN(AdversarialGAN):
             wrong_labels = (labels + torch.randint(1, self.num_classes, labels.shape)) % self.num_classes
         return captions.captions(wrong_levels, wrong_labels, self.class_names, drop_chance=0.0)
 
-    def train_step(self, batch, optimizers: dict, step: int) -> dict[str, float]:
-        """One D update (matching-aware) and one G update on the batch's images and fresh captions of them."""
-        opt_g, opt_d = optimizers["generator"], optimizers["discriminator"]
-        real, labels = batch.images, batch.labels
-        texts, levels = self.training_captions(real, labels)
-        ids = self.vocabulary.encode(texts).to(real.device)
-        noise = self._noise(real.size(0), real.device)
-        fake = self.generator(noise, ids)
-        real_scores, _ = self._discriminate(real, ids)
-        fake_scores, _ = self._discriminate(fake.detach(), ids)
-        loss_d = losses.discriminator_loss(self.loss, real_scores, fake_scores)
-        stats: dict[str, float] = {}
-        if self.mismatch_weight:
-            wrong = self.vocabulary.encode(self.mismatched_captions(levels, labels)).to(real.device)
-            mismatched, _ = self._discriminate(real, wrong)
-            stats["d_mismatched"] = mismatched.mean().item()
-            loss_d = (1 - self.mismatch_weight) * loss_d + self.mismatch_weight * losses.discriminator_loss(
-                self.loss, real_scores, mismatched)
-        opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
+    # The training step is ``AdversarialGAN.train_step`` (one D update, matching-aware, then one G update); these
+    # two hooks make it a text model's: G and D read fresh captions of the batch's images instead of their labels.
+    def _condition(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Word ids (N, L) of fresh captions of the real ``images`` (class + measured attributes)."""
+        texts, _ = self.training_captions(images, labels)
+        return self.vocabulary.encode(texts).to(images.device)
 
-        self.discriminator.requires_grad_(False)  # G's gradients flow through D; D's own are not needed
-        try:
-            loss_g = losses.generator_loss(self.loss, self._discriminate(fake, ids)[0])
-            if self.mode_seeking:  # two latents under one caption: images as far apart as the latents
-                seeking = self._mode_seeking(fake, noise, ids)
-                loss_g = loss_g + self.mode_seeking * seeking
-                stats["mode_seeking"] = seeking.item()
-            opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-        finally:
-            self.discriminator.requires_grad_(True)
-        opt_g.step()
-        stats.update(loss_d=loss_d.item(), loss_g=loss_g.item(), d_real=real_scores.mean().item(),
-                     d_fake=fake_scores.mean().item())
-        return stats
+    def _mismatched_scores(self, images: torch.Tensor, labels: torch.Tensor, condition) -> torch.Tensor:
+        """D's scores (N,) of the real ``images`` under captions that do not match them (``mismatched_captions``;
+        the attribute levels are measured again from the images, as for their own captions)."""
+        levels = self._attribute_levels(images, labels)
+        wrong = self.vocabulary.encode(self.mismatched_captions(levels, labels)).to(images.device)
+        return self._discriminate(images, wrong)[0]
