@@ -245,7 +245,7 @@ def _translators_for(kind: str, stats: PictureStats, checkpoints, current) -> li
     made for exactly that kind when there are any (a garment goes to the garment model, not to the photo restorer
     that would also take it), else every one that takes it."""
     from ..registry import model_class
-    from .catalog import list_checkpoints, same_folder
+    from ..io.runs import list_checkpoints, same_folder
 
     if checkpoints is None:
         checkpoints = list_checkpoints(task="translate")
