@@ -244,8 +244,8 @@ def _translators_for(kind: str, stats: PictureStats, checkpoints, current) -> li
     """Translators (run folder, label, direction) whose input domain takes a picture of ``kind`` at its size: those
     made for exactly that kind when there are any (a garment goes to the garment model, not to the photo restorer
     that would also take it), else every one that takes it."""
-    from ..registry import model_class
     from ..io.runs import list_checkpoints, same_folder
+    from ..registry import model_class
 
     if checkpoints is None:
         checkpoints = list_checkpoints(task="translate")
