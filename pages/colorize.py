@@ -18,11 +18,11 @@ import gans
 from gans.io.images import png_bytes
 from gans.tasks import colorize as task
 from gans.views import colorize_report as report
-from gans.views.catalog import grid_rows
-from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, plain, upload_or_example
+from studio.common import KEEP, image_uploader, plain, upload_or_example
 from studio.hints import hint_editor, hints_for
 from studio.reference import reference_upload
 from studio.shell import ensure_shell
+from studio.tool_page import tool_page
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
@@ -131,14 +131,6 @@ def colorizer(model, model_key: tuple) -> None:
 st.title("Colorize")
 st.caption(f"Bring gray photos to colour with a {task.MODEL_NOUN} model, at the photo's own resolution.")
 
-source, from_hub = pick_checkpoint(TASK, task.MODEL_NOUN, task.OWN_PHOTOS, icon=":material/palette:")
-try:
-    model, checkpoint = load_checkpoint_of(TASK, source, from_hub)
-    st.markdown(task.colorizer_facts(checkpoint, model))
-    latest = checkpoint.latest_grid
-    if latest is not None:
-        with st.expander("What it learned: colorizations of training crops"):
-            st.image(str(latest), caption=f"rows: {grid_rows(checkpoint)}")
-    colorizer(model, (source, checkpoint.modified))
-except gans.GansError as error:
-    st.error(str(error))
+tool_page(TASK, task.MODEL_NOUN, "colorizations of training crops",
+          lambda model, checkpoint: task.colorizer_facts(checkpoint, model),
+          lambda model, model_key, _: colorizer(model, model_key), task.OWN_PHOTOS, icon=":material/palette:")

@@ -15,10 +15,10 @@ import streamlit as st
 import gans
 from gans.io.images import png_bytes
 from gans.tasks import describe_input, sketch, translate as task
-from gans.views.catalog import grid_rows
-from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, plain, upload_or_example
+from studio.common import KEEP, image_uploader, plain, upload_or_example
 from studio.shell import ensure_shell
 from studio.sketch import DRAW, fit_warning, input_choice, sketch_pad
+from studio.tool_page import tool_page
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
@@ -136,14 +136,4 @@ st.title("Translate")
 st.caption(f"Turn an image from one domain into another with an {task.MODEL_NOUN} model "
            f"({' or '.join(gans.list_models(task=TASK))}), at the image's own size.")
 
-source, from_hub = pick_checkpoint(TASK, task.MODEL_NOUN)
-try:
-    model, checkpoint = load_checkpoint_of(TASK, source, from_hub)
-    st.markdown(task.translator_facts(model, checkpoint))
-    latest = checkpoint.latest_grid
-    if latest is not None:
-        with st.expander("What it learned: translations of training inputs"):
-            st.image(str(latest), caption=f"rows: {grid_rows(checkpoint)}")
-    translator(model, (source, checkpoint.modified), checkpoint)
-except gans.GansError as error:
-    st.error(str(error))
+tool_page(TASK, task.MODEL_NOUN, "translations of training inputs", task.translator_facts, translator)

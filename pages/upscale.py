@@ -15,9 +15,9 @@ import streamlit as st
 import gans
 from gans.io.images import png_bytes
 from gans.tasks import upscale as task
-from gans.views.catalog import grid_rows
-from studio.common import KEEP, image_uploader, load_checkpoint_of, pick_checkpoint, plain, upload_or_example
+from studio.common import KEEP, image_uploader, plain, upload_or_example
 from studio.shell import ensure_shell
+from studio.tool_page import tool_page
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
@@ -108,14 +108,5 @@ st.caption(f"Make a photo larger with a super-resolution {task.MODEL_NOUN} "
            f"({' or '.join(gans.list_models(task=TASK))}): output exactly ×2 or ×4 the input's size, compared with "
            "plain bicubic interpolation at the same zoom.")
 
-source, from_hub = pick_checkpoint(TASK, task.MODEL_NOUN)
-try:
-    model, checkpoint = load_checkpoint_of(TASK, source, from_hub)
-    st.markdown(task.upscaler_facts(model, checkpoint))
-    latest = checkpoint.latest_grid
-    if latest is not None:
-        with st.expander("What it learned: upscales of training crops"):
-            st.image(str(latest), caption=f"rows: {grid_rows(checkpoint)}")
-    upscaler(model, (source, checkpoint.modified))
-except gans.GansError as error:
-    st.error(str(error))
+tool_page(TASK, task.MODEL_NOUN, "upscales of training crops", task.upscaler_facts,
+          lambda model, model_key, _: upscaler(model, model_key))
