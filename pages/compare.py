@@ -15,8 +15,8 @@ import streamlit as st
 import gans
 from gans.views import compare
 from gans.views.catalog import CheckpointInfo, train_command
-from studio.common import load_picked
-from studio.pickers import KEEP, generate_checkpoints, model_key, picture, seed_input
+from studio.common import KEEP, load_picked
+from studio.pickers import generate_checkpoints, model_key, picture, seed_input
 from studio.shell import ensure_shell
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router

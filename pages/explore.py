@@ -8,16 +8,13 @@ import streamlit as st
 import gans
 from gans.tasks import explore
 from gans.views import diversity
-from gans.views.catalog import CheckpointInfo, describe, example_model, find_choice, same_folder, train_command
-from studio.common import TASK_OPENERS as ELSEWHERE, hub_id_box, load_picked
+from gans.views.catalog import CheckpointInfo, describe, example_model, find_choice, train_command
+from studio.common import KEEP, TASK_OPENERS as ELSEWHERE, load_picked, pick_task_checkpoint
 from studio.model_views import model_views, prompt_first
-from studio.pickers import GENERATE, KEEP, MAX_SEED, generate_checkpoints, model_key, picture, seed_input
+from studio.pickers import GENERATE, MAX_SEED, generate_checkpoints, model_key, picture, seed_input
 from studio.shell import ensure_shell
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
-
-HUB_CHOICE = "<hub>"  # the picker's last option: a Hugging Face Hub repo id typed in a text box
-
 
 # ---- picking a checkpoint --------------------------------------------------------------------------------------
 def take_open_request() -> str | None:
@@ -47,9 +44,10 @@ def forget_elsewhere_request() -> None:
     st.session_state.pop("explore_elsewhere_run", None)
 
 
-def pick_checkpoint() -> tuple[str, bool]:
-    """The picked run folder or Hub repo id and whether it is a Hub id; stops the page while the Hub box is empty
-    or holds something that is not a repo id (never a path on the server)."""
+def pick_generator() -> tuple[str, bool]:
+    """The picked run folder or Hub repo id and whether it is a Hub id (``pick_task_checkpoint``). Not the tool
+    pages' ``pick_checkpoint``: Explore also keeps a run opened from the Train page listed outside the runs folder,
+    warns about run folders it cannot read, and sends a run without a latent space to its own page."""
     requested = take_open_request()
     if (elsewhere := st.session_state.get("explore_elsewhere_run")) and (info := describe(elsewhere)):
         elsewhere_notice(info.path.name, info.architecture, info.task, str(info.path))
@@ -58,19 +56,12 @@ def pick_checkpoint() -> tuple[str, bool]:
     if not choices:
         st.info(f"No checkpoints yet. Train one on the Train page, or from a terminal: `{train_command()}`. You can "
                 "also load a model from the Hugging Face Hub.")
-    picked = st.session_state.get("explore_checkpoint")
-    if picked not in [*choices, HUB_CHOICE]:  # under the picker's spelling of its path, else the first listed
-        st.session_state["explore_checkpoint"] = find_choice(picked, choices) or next(iter(choices), HUB_CHOICE)
-    if requested and not same_folder(requested, st.session_state["explore_checkpoint"]):
+    if requested and find_choice(requested, choices) is None:
         st.warning(f"{requested} has no saved model yet (it needs config.json and model.safetensors); "
                    "showing another checkpoint instead.")
-    choice = st.selectbox("Checkpoint", [*choices, HUB_CHOICE], key="explore_checkpoint", persist_state=KEEP,
-                          format_func=lambda path: choices.get(path, "A Hugging Face Hub repo id…"),
-                          help="Noise → image models; image-to-image ones are on the Translate page, colorizers "
-                               "on the Colorize page", on_change=forget_elsewhere_request)
-    if choice != HUB_CHOICE:
-        return choice, False
-    return hub_id_box("explore", f"user/my-{example_model()}"), True
+    return pick_task_checkpoint(choices, "explore", f"user/my-{example_model()}", on_change=forget_elsewhere_request,
+                                help="Noise → image models; image-to-image ones are on the Translate page, "
+                                     "colorizers on the Colorize page")
 
 
 # ---- the explorer ----------------------------------------------------------------------------------------------
@@ -137,7 +128,7 @@ def explorer(model, info: CheckpointInfo) -> None:
 st.title("Explore")
 st.caption("Walk a trained generator's latent space: from one seed to another, across classes, and at random.")
 
-source, from_hub = pick_checkpoint()
+source, from_hub = pick_generator()
 try:
     model, checkpoint = load_picked(source, from_hub)
     task = getattr(model, "task", checkpoint.task)

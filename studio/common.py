@@ -139,7 +139,7 @@ def _job_status() -> None:
         st.progress(progress.fraction)
 
 
-# ---- checkpoint pickers (Translate, Colorize; Explore keeps its own for the Train page's requests) ----------------
+# ---- checkpoint pickers (every page that loads a model; Explore lists its runs with its own pick_generator) ----
 HUB_CHOICE = "<hub>"  # a picker's last option: a Hugging Face Hub repo id typed in a text box
 
 
@@ -160,14 +160,20 @@ def task_checkpoint_choices(task: str, prefix: str, what: str) -> dict[str, str]
     return choices
 
 
-def pick_task_checkpoint(choices: dict[str, str], prefix: str, placeholder: str) -> tuple[str, bool]:
-    """The picked run folder or Hub repo id and whether it is a Hub id; stops the page while the Hub box is
-    empty or holds something that is not a repo id (typed ids never name a path on the server)."""
+def pick_task_checkpoint(choices: dict[str, str], prefix: str, placeholder: str, help: str | None = None,
+                         on_change=None) -> tuple[str, bool]:
+    """The picked run folder or Hub repo id (``choices``: run folder → label; a selectbox keyed
+    ``{prefix}_checkpoint``) and whether it is a Hub id; stops the page while the Hub box is empty or holds
+    something that is not a repo id (typed ids never name a path on the server)."""
+    from gans.views.catalog import find_choice
+
     key = f"{prefix}_checkpoint"
-    if st.session_state.get(key) not in [*choices, HUB_CHOICE]:
-        st.session_state[key] = next(iter(choices), HUB_CHOICE)
-    choice = st.selectbox("Checkpoint", [*choices, HUB_CHOICE], key=key, persist_state=KEEP,
-                          format_func=lambda path: choices.get(path, "A Hugging Face Hub repo id…"))
+    picked = st.session_state.get(key)
+    if picked not in [*choices, HUB_CHOICE]:  # under the picker's spelling of its path, else the first listed
+        st.session_state[key] = find_choice(picked, choices) or next(iter(choices), HUB_CHOICE)
+    choice = st.selectbox("Checkpoint", [*choices, HUB_CHOICE], key=key, persist_state=KEEP, help=help,
+                          format_func=lambda path: choices.get(path, "A Hugging Face Hub repo id…"),
+                          on_change=on_change)
     if choice != HUB_CHOICE:
         return choice, False
     return hub_id_box(prefix, placeholder), True

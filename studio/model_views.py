@@ -12,8 +12,8 @@ import gans
 from gans.ops.text import read_prompt, takes_text, unknown_note
 from gans.tasks import explore, project, synth
 from gans.tasks.project_job import ProjectionJob
-from studio.common import image_uploader, upload_or_example
-from studio.pickers import KEEP, picture, seed_input
+from studio.common import KEEP, image_uploader, upload_or_example
+from studio.pickers import picture, seed_input
 
 
 def model_views(model, key: tuple, info, seed_a: int) -> None:

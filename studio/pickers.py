@@ -10,8 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from gans.views.catalog import CheckpointInfo, checkpoint_choices
+from studio.common import KEEP
 
-KEEP = "session"  # widget values survive a visit to another page
 MAX_SEED = 2**31 - 1  # seeds stay exact in the browser's number input
 GENERATE = "generate"  # the task of noise → image models: the ones with a latent space to walk and compare
 

@@ -9,11 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 import gans
 from gans.training import DataConfig, TrainConfig, train
+from studio.common import HUB_CHOICE
 from tests.helpers import ROOT
 
 PAGE = str(ROOT / "pages" / "explore.py")
 SHIPPED = ROOT / "checkpoints" / "dcgan-fashion-mnist"  # the unconditional generator the tests pick
-HUB_CHOICE = "<hub>"
 
 
 def first_listed():
