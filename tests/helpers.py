@@ -1,5 +1,6 @@
 """Test helpers: tiny models so the whole suite stays fast on 2 CPU cores, page openers, downloads."""
 
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -187,3 +188,15 @@ def mini_images(label: int, heldout_only: bool = False) -> list[Image.Image]:
     if heldout_only:
         images = images[-round(len(images) * 0.1):]
     return [Image.fromarray(image[0].numpy()) for image in images]
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def files_under(folder: Path) -> list[Path]:
+    """Every file below ``folder``, sorted; none when it does not exist."""
+    return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []

@@ -5,13 +5,9 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
-import http.server
 import io
-import socket
 import tarfile
-import threading
 import zipfile
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +28,7 @@ from gans.data import (
 )
 from gans.data.idx import read_idx, write_idx
 from gans.errors import DatasetError, UnknownNameError
+from tests.helpers import files_under, free_port
 
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 MNIST_FILES = {
@@ -40,24 +37,10 @@ MNIST_FILES = {
 }
 
 
+pytestmark = pytest.mark.usefixtures("isolated_locations")  # conftest.py: nothing outside tmp_path
+
+
 # ---- fixtures and helpers ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def isolated_locations(tmp_path, monkeypatch):
-    """Every test gets an empty data dir and cache, no mirror and no proxy: nothing outside tmp_path is used."""
-    data_dir, cache = tmp_path / "data", tmp_path / "cache"
-    data_dir.mkdir()
-    monkeypatch.setenv("GANS_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("GANS_CACHE_DIR", str(cache))
-    monkeypatch.delenv("GANS_DATASET_MIRROR", raising=False)
-    for variable in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(variable, raising=False)
-    return data_dir, cache
-
-
-def files_under(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
 
 
 def write_mnist(folder: Path, train: int = 12, test: int = 5, gz: bool = True, seed: int = 0) -> dict:
@@ -106,56 +89,6 @@ def expected_cifar(batches: dict[str, bytes], split: str) -> tuple[np.ndarray, n
     names = cifar.SPLIT_BATCHES[split]
     records = np.concatenate([np.frombuffer(batches[name], dtype=np.uint8).reshape(-1, 3073) for name in names])
     return records[:, 1:].reshape(-1, 3, 32, 32), records[:, 0].astype(np.int64)
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class FileServer:
-    """A real ThreadingHTTPServer on 127.0.0.1 serving ``root``; counts requests, can cut bodies short."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.requests: list[str] = []
-        self.truncate_bodies = False
-        server = self
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def do_GET(self):
-                server.requests.append(self.path)
-                if not server.truncate_bodies:
-                    return super().do_GET()
-                body = (server.root / self.path.lstrip("/")).read_bytes()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body[: len(body) // 2])  # then the connection closes (HTTP/1.0)
-
-            def log_message(self, *args):  # keep test output clean
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
-
-
-@pytest.fixture
-def file_server(tmp_path):
-    root = tmp_path / "served"
-    root.mkdir()
-    server = FileServer(root)
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -3,13 +3,9 @@ offline demos, and official-dataset downloads from a real local HTTP server."""
 
 from __future__ import annotations
 
-import http.server
 import io
-import socket
 import tarfile
-import threading
 import zipfile
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,29 +16,16 @@ from gans.data import Batch, PairedData, UnpairedData, list_datasets, load_datas
 from gans.data.demo_pairs import edge_map
 from gans.data.pairs import jitter_load_size
 from gans.errors import DatasetError
+from tests.helpers import files_under, free_port
 
 LEFT = [(200, 20, 20), (180, 40, 0), (220, 0, 60)]  # reddish A halves, one per image
 RIGHT = [(20, 20, 200), (0, 60, 170), (40, 0, 230)]  # bluish B halves
 
 
+pytestmark = pytest.mark.usefixtures("isolated_locations")  # conftest.py: nothing outside tmp_path
+
+
 # ---- fixtures and helpers ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def isolated_locations(tmp_path, monkeypatch):
-    """An empty data dir and cache, no mirror and no proxy: nothing outside tmp_path is used."""
-    data_dir, cache = tmp_path / "data", tmp_path / "cache"
-    data_dir.mkdir()
-    monkeypatch.setenv("GANS_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("GANS_CACHE_DIR", str(cache))
-    monkeypatch.delenv("GANS_DATASET_MIRROR", raising=False)
-    for variable in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(variable, raising=False)
-    return data_dir, cache
-
-
-def files_under(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
 
 
 def side_by_side(left, right, half: int = 8, mode: str = "RGB") -> Image.Image:
@@ -97,50 +80,6 @@ def archive_folder(folder: Path, archive: Path, wrapper: str) -> None:
 def as_uint8(values: torch.Tensor) -> torch.Tensor:
     """[-1, 1] floats back to the uint8 values they came from."""
     return ((values + 1) * 127.5).round().to(torch.uint8)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class FileServer:
-    """A real ThreadingHTTPServer on 127.0.0.1 serving ``root``; records the paths requested."""
-
-    def __init__(self, root: Path):
-        self.requests: list[str] = []
-        requests = self.requests
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def do_GET(self):
-                requests.append(self.path)
-                return super().do_GET()
-
-            def log_message(self, *args):  # keep test output clean
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-        self.open = True
-
-    def close(self):
-        if self.open:
-            self.httpd.shutdown()
-            self.httpd.server_close()
-            self.thread.join()
-            self.open = False
-
-
-@pytest.fixture
-def file_server(tmp_path):
-    root = tmp_path / "served"
-    root.mkdir()
-    server = FileServer(root)
-    yield server, root
-    server.close()
 
 
 # ---- pix2pix folders and archives -------------------------------------------------------------------------
@@ -435,7 +374,7 @@ def test_extracted_official_folder_in_data_dir(isolated_locations):
 
 
 def test_download_from_mirror_then_use_the_cache(file_server, monkeypatch, isolated_locations, tmp_path):
-    server, root = file_server
+    server, root = file_server, file_server.root
     _, cache = isolated_locations
     write_pix2pix(tmp_path / "facades-src", splits=("train", "val", "test"), broken=False)
     archive_folder(tmp_path / "facades-src", root / "facades" / "facades.tar.gz", wrapper="facades")
@@ -477,7 +416,7 @@ def test_offline_download_says_what_to_do(monkeypatch, isolated_locations):
 
 
 def test_mirror_file_that_is_not_the_archive_is_refused(file_server, monkeypatch, isolated_locations, tmp_path):
-    server, root = file_server
+    server, root = file_server, file_server.root
     (root / "maps").mkdir()
     (root / "maps" / "maps.tar.gz").write_bytes(b"<html>not found</html>")
     write_cyclegan(tmp_path / "a2o", counts={"trainA": 1, "trainB": 1})  # no test split: not the archive
