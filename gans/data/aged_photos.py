@@ -1,4 +1,4 @@
-"""Pairs for photo restoration: ``AgedPhotos`` and the ``aged-photos`` dataset (issue 28).
+"""Pairs for photo restoration: ``AgedPhotos`` and the ``aged-photos`` dataset.
 
 A restoration model learns to undo ageing, and pairs can be made from any clean colour photo by ageing it (Wan et
 al. 2020). ``AgedPhotos`` wraps ``PhotoData``: every batch cuts fresh random crops of the photos (the colorizer's

@@ -1,4 +1,4 @@
-"""Synthetic ageing of photos: the inputs a photo-restoration model learns to undo (issue 28, part 2).
+"""Synthetic ageing of photos: the inputs a photo-restoration model learns to undo.
 
 Old family photos are faded, tinted, soft, grainy, compressed and scratched. Pairs for a paired image-to-image
 model can be made from any clean photo by ageing it (Wan et al. 2020, "Bringing Old Photos Back to Life", which

@@ -1,4 +1,4 @@
-"""One flow for an old photo: restore → colour (when it is gray) → upscale, each step optional (issue 28).
+"""One flow for an old photo: restore → colour (when it is gray) → upscale, each step optional.
 
 ```python
 from gans import load
