@@ -93,7 +93,7 @@ def test_a_number_beyond_its_range_is_refused_before_any_model_is_built(architec
     monkeypatch.setattr(api, "create", no_building)  # not even on the meta device
     for refuse in (lambda: train(architecture, model_kwargs=arguments),
                    lambda: JobSpec(architecture, arguments).validate(),
-                   lambda: api.check_model_arguments(architecture, **arguments)):
+                   lambda: api.check_job(architecture, arguments)):
         with pytest.raises(ConfigError) as refused:
             refuse()
         assert fragment in str(refused.value) and "\n" not in str(refused.value)

@@ -120,11 +120,6 @@ def register_dataset(
     return decorator
 
 
-def unregister_dataset(name: str) -> None:
-    """Remove the dataset registered under ``name`` (tests and plugins that register one for a while)."""
-    _DATASETS.pop(_lookup(name).name)
-
-
 def registered_datasets() -> list[DatasetInfo]:
     """Every registered dataset in registration order, without checking availability (``available`` is True and
     ``reason`` empty): what a form needs to know before asking the machine."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import math
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -67,10 +66,3 @@ def gif_bytes(frames: list[Image.Image], duration_ms: int = 200, loop: int = 0) 
     frames = [frame.convert("RGB") for frame in frames]
     frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=duration_ms, loop=loop)
     return buffer.getvalue()
-
-
-def read_gif_frames(path: str | Path) -> list[np.ndarray]:
-    """Every frame of a GIF as RGB uint8 arrays (read by the one decoder, ``gans.io.decode``)."""
-    from .decode import gif_frames
-
-    return gif_frames(path)

@@ -176,11 +176,6 @@ def detect_each(model, uploads: list[tuple[str, bytes]], scale: int = 1) -> tupl
         return (_score(model, names, inputs, scale) if inputs else []), problems
 
 
-def detect_uploads(model, uploads: list[tuple[str, bytes]], scale: int = 1) -> list[Detection]:
-    """Score uploaded files, (file name, bytes) pairs; the first bad file raises its ``ImageError``."""
-    return _detect_all(model, uploads, scale)
-
-
 def detect_files(model, paths: list[str], scale: int = 1) -> list[Detection]:
     """Score image files by path (the ``anomaly`` command); each ``Detection.name`` is the path as given."""
     check_count(len(paths))

@@ -34,16 +34,6 @@ def build_model(architecture: str, seed: int = 0, **model_kwargs):
     return create(architecture, **model_kwargs)
 
 
-def check_model_arguments(architecture: str, **model_kwargs):
-    """Raise ``ConfigError`` for arguments the model rejects (a number beyond its range at once, before anything
-    is built) and ``BudgetError`` for a model over ``GANS_MAX_PARAMETERS``, without allocating it or touching the
-    global RNG (a training thread in the same process may be drawing from it). Returns the model, built on the
-    ``meta`` device."""
-    model = _meta_model(architecture, model_kwargs)
-    check_footprint(architecture, model)
-    return model
-
-
 def _meta_model(architecture: str, model_kwargs: dict):
     """The model of ``model_kwargs`` on the ``meta`` device, its number arguments checked against their ranges
     first (20,000 residual blocks are refused before anything is built)."""

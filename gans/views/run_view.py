@@ -55,14 +55,6 @@ def run_summary(config: dict) -> str:
             + (f" · {precision}" if precision else ""))
 
 
-def format_seconds(seconds: float | None) -> str:
-    """"2 min 05 s", "42 s", or "–" when unknown."""
-    if seconds is None:
-        return "–"
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
-
-
 def grid_title(progress) -> str:
     """What the run's newest grid is, by the run's state: "Final grid" of a finished run, "Last grid (stopped at
     step N)" of one stopped early (or interrupted, or failed), "Grid at step N" while it runs."""

@@ -10,7 +10,8 @@ from PIL import Image
 
 import gans
 from gans.cli import main
-from gans.io.images import read_gif_frames, to_uint8
+from gans.io.decode import gif_frames
+from gans.io.images import to_uint8
 from tests.helpers import ROOT
 
 TINY_ARGS = ["--width", "4", "--model-arg", "latent_dim=8", "--image-size", "28", "--batch-size", "8", "--quiet"]
@@ -110,7 +111,7 @@ def test_interpolate_gif_ends_are_the_two_seeds_samples(trained_run, tmp_path):
     out = tmp_path / "walk.gif"
     assert main(["interpolate", str(trained_run), "--seeds", "7", "8", "--frames", "4", "--mode", "lerp",
                  "-o", str(out)]) == 0
-    frames = read_gif_frames(out)
+    frames = gif_frames(out)
     model = gans.load(trained_run)
     pad = 2
     first = frames[0][pad:-pad, pad:-pad, 0]

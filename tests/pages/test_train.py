@@ -526,7 +526,6 @@ def test_run_view_texts_and_figures():
     from types import SimpleNamespace
 
     from gans.views.run_view import (
-        format_seconds,
         loss_figure,
         metric_figure,
         progress_line,
@@ -534,7 +533,6 @@ def test_run_view_texts_and_figures():
         run_summary,
     )
 
-    assert (format_seconds(None), format_seconds(42.7), format_seconds(125)) == ("–", "42 s", "2 min 05 s")
     progress = SimpleNamespace(step=40, steps=200, images_per_sec=812.4, eta_seconds=12, state="running")
     assert progress_line(progress) == "step 40 of 200 · 812 images/s · ETA about 10 s · running"
     assert resume_target(progress) == 200 and resume_target(SimpleNamespace(step=200, steps=200)) == 1200

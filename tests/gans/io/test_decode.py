@@ -203,11 +203,11 @@ def test_gif_frames_come_back_as_written_and_a_damaged_gif_is_one_clear_error(tm
 
     from gans.errors import ImageError
     from gans.io.decode import gif_frames
-    from gans.io.images import gif_bytes, read_gif_frames
+    from gans.io.images import gif_bytes
 
     frames = [Image.new("RGB", (6, 4), (255 * (index % 2), 0, 0)) for index in range(3)]
     (tmp_path / "walk.gif").write_bytes(gif_bytes(frames))
-    read = read_gif_frames(tmp_path / "walk.gif")
+    read = gif_frames(tmp_path / "walk.gif")
     assert [frame.shape for frame in read] == [(4, 6, 3)] * 3
     assert [int(frame[0, 0, 0]) for frame in read] == [0, 255, 0]
     assert all(np.array_equal(a, b) for a, b in zip(read, gif_frames((tmp_path / "walk.gif").read_bytes())))

@@ -77,8 +77,8 @@ def test_uploads_that_are_not_images_are_named_and_the_others_scored(model, file
     good = (files / "normal.png").read_bytes()
     found, problems = detect.detect_each(model, [("a.png", good), ("b.png", b"\x89PNG broken")])
     assert [d.name for d in found] == ["a.png"] and len(problems) == 1 and problems[0].startswith("b.png: ")
-    with pytest.raises(ImageError, match="b.png"):
-        detect.detect_uploads(model, [("b.png", b"")])
+    with pytest.raises(ImageError, match="notes.png"):  # the command line: the first bad file stops it
+        detect.detect_files(model, [str(files / "normal.png"), str(files / "notes.png")])
 
 
 def test_a_model_of_another_task_is_refused():

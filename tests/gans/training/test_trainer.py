@@ -70,7 +70,7 @@ def test_events_samples_gif_and_model_card(tmp_path):
     assert steps == [1, 5, 10, 15, 20]
     assert all(math.isfinite(e["loss_d"]) and e["images_per_sec"] > 0 for e in events if e["type"] == "step")
     assert [p.name for p in run.sample_paths()] == ["step_0000010.png", "step_0000020.png"]
-    assert run.gif_path.exists() and len(gans.io.images.read_gif_frames(run.gif_path)) == 2
+    assert run.gif_path.exists() and len(gans.io.decode.gif_frames(run.gif_path)) == 2
     config = json.loads(run.config_path.read_text())
     assert config["architecture"] == "dcgan" and config["train"]["steps"] == 20
     assert config["data"]["name"] == "fashion-mnist-mini" and config["data"]["path"] is None
@@ -258,12 +258,12 @@ def test_trainer_checks_data_shape(tmp_path):
 def test_loading_models_while_training_does_not_change_the_run(tmp_path):
     """A program that trains in its own process (a notebook, a callback) may load checkpoints and check settings
     while the job runs: neither may draw from the random generator the training uses."""
-    from gans.training.api import check_model_arguments
+    from gans.training.api import check_job
 
     def meddle(event):
         if event["type"] == "step" and event["step"] in (2, 4):
             gans.load(ROOT / "checkpoints" / "dcgan-fashion-mnist-mini")
-            check_model_arguments("dcgan", width=4)
+            check_job("dcgan", {"width": 4})
 
     train("dcgan", cfg=tiny_cfg(steps=6, log_every=1), out=tmp_path / "meddled", model_kwargs=TINY, callbacks=[meddle])
     train("dcgan", cfg=tiny_cfg(steps=6, log_every=1), out=tmp_path / "quiet", model_kwargs=TINY)
