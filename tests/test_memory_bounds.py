@@ -92,5 +92,6 @@ def test_upscale_keeps_results_as_bytes_and_few_of_them(upscalers):
         print(json.dumps({"after": after}))
     """, GANS_CHECKPOINTS_DIR=str(upscalers))
     after = measured["after"]
-    # Two more kept results would be ~60 MB; allocator noise between runs has reached 20 MB.
-    assert after[-1] - after[1] < 35, after
+    # Two more kept results would be ~60 MB on top of the first two's peak. The allocator may hand memory back
+    # between uploads (605 → 496 → 604 MB seen), so the peaks are compared, not one reading.
+    assert max(after[2:]) - max(after[:2]) < 35, after
