@@ -148,6 +148,23 @@ class _TwoImageSets:
         """Side of the images ``batch`` returns: ``crop_size`` when set, else the stored height."""
         return self.crop_size or self.a.shape[2]
 
+    def prepare(self, image_size: int, channels_a: int, channels_b: int, jitter: bool = True):
+        """The same data (paired or unpaired) ready for a model taking ``image_size`` images with ``channels_a`` /
+        ``channels_b`` channels.
+
+        With ``jitter`` the images are stored at ``jitter_load_size(image_size)`` and ``batch`` takes random
+        ``image_size`` crops and flips; without, they are stored at ``image_size`` and used as they are.
+        Resizing and channel conversion are those of ``ImageData.prepare`` (antialiased bilinear; gray <-> RGB).
+        """
+        _check_prepare_arguments(image_size, channels_a, channels_b)
+        stored = jitter_load_size(image_size) if jitter else image_size
+        return replace(
+            self,
+            a=_resize(self.a, stored, channels_a),
+            b=_resize(self.b, stored, channels_b),
+            crop_size=image_size if jitter else None,
+        )
+
 
 @dataclass
 class PairedData(_TwoImageSets):
@@ -179,22 +196,6 @@ class PairedData(_TwoImageSets):
 
     def __len__(self) -> int:
         return len(self.a)
-
-    def prepare(self, image_size: int, channels_a: int, channels_b: int, jitter: bool = True) -> PairedData:
-        """Pairs ready for a model taking ``image_size`` images with ``channels_a`` / ``channels_b`` channels.
-
-        With ``jitter`` the images are stored at ``jitter_load_size(image_size)`` and ``batch`` takes random
-        ``image_size`` crops and flips; without, they are stored at ``image_size`` and used as they are.
-        Resizing and channel conversion are those of ``ImageData.prepare`` (antialiased bilinear; gray <-> RGB).
-        """
-        _check_prepare_arguments(image_size, channels_a, channels_b)
-        stored = jitter_load_size(image_size) if jitter else image_size
-        return replace(
-            self,
-            a=_resize(self.a, stored, channels_a),
-            b=_resize(self.b, stored, channels_b),
-            crop_size=image_size if jitter else None,
-        )
 
     def swapped(self) -> PairedData:
         """The same pairs in the other direction: b becomes the input and a the target."""
@@ -256,17 +257,6 @@ class UnpairedData(_TwoImageSets):
 
     def __len__(self) -> int:
         return max(len(self.a), len(self.b))
-
-    def prepare(self, image_size: int, channels_a: int, channels_b: int, jitter: bool = True) -> UnpairedData:
-        """Both sets ready for a model taking ``image_size`` images (same rule as ``PairedData.prepare``)."""
-        _check_prepare_arguments(image_size, channels_a, channels_b)
-        stored = jitter_load_size(image_size) if jitter else image_size
-        return replace(
-            self,
-            a=_resize(self.a, stored, channels_a),
-            b=_resize(self.b, stored, channels_b),
-            crop_size=image_size if jitter else None,
-        )
 
     def batch(self, indices) -> Batch:
         """``Batch(images=A, labels=None, targets=B)``, float32 in [-1, 1].
