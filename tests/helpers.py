@@ -122,12 +122,12 @@ def page_opener(path):
     return open_page
 
 
-def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
-    """``image`` saved in ``fmt``, as bytes (an upload)."""
+def encoded(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
+    """``image`` saved in ``fmt`` (with PIL's save ``options``), as bytes (an upload)."""
     import io
 
     buffer = io.BytesIO()
-    image.save(buffer, fmt)
+    image.save(buffer, fmt, **options)
     return buffer.getvalue()
 
 
@@ -200,3 +200,13 @@ def free_port() -> int:
 def files_under(folder: Path) -> list[Path]:
     """Every file below ``folder``, sorted; none when it does not exist."""
     return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
+
+
+def wait_until(condition, timeout: float = 120) -> bool:
+    """Poll ``condition()`` every 50 ms until it holds or ``timeout`` seconds pass; its last value."""
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline and not condition():
+        time.sleep(0.05)
+    return condition()

@@ -1,7 +1,6 @@
 """The Colorize page compares the result with the gray input in one sentence (gans.views.colorize_report) and says when
 the colour was computed smaller than the photo and enlarged (issue 15: sepia results, blurry colour unexplained)."""
 
-import io
 import re
 
 import numpy as np
@@ -9,7 +8,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, encoded
 
 PAGE = str(ROOT / "pages" / "colorize.py")
 
@@ -19,12 +18,6 @@ def page(monkeypatch, tmp_path) -> AppTest:
     monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(ROOT / "checkpoints"))  # the shipped colorizer
     monkeypatch.setenv("GANS_RUNS_DIR", str(tmp_path / "runs"))
     return AppTest.from_file(PAGE, default_timeout=120).run()
-
-
-def png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def colour_photo(width: int, height: int) -> Image.Image:
@@ -46,7 +39,7 @@ def comparison(app: AppTest) -> str:
 def test_a_colour_photo_gets_one_sentence_against_the_gray_photo_and_a_note_on_the_render_size(page):
     app = page
     app.slider(key="colorize_render_size").set_value(128)
-    app = upload(app, "blobs.png", png(colour_photo(600, 400)))
+    app = upload(app, "blobs.png", encoded(colour_photo(600, 400)))
     assert not app.exception and not app.error
     sentence = comparison(app)
     assert re.fullmatch(r"(Closer to the original than|No closer to the original than|About as close to the "
@@ -60,7 +53,7 @@ def test_a_colour_photo_gets_one_sentence_against_the_gray_photo_and_a_note_on_t
 
 def test_a_gray_photo_gets_the_result_s_colourfulness_against_zero_and_a_small_photo_no_render_note(page):
     gray = colour_photo(96, 64).convert("L")
-    app = upload(page, "old.png", png(gray))
+    app = upload(page, "old.png", encoded(gray))
     assert not app.exception and not app.error
     sentence = comparison(app)
     assert sentence.startswith("Colourfulness **") and "against 0 for the gray photo" in sentence

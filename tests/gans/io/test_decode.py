@@ -14,22 +14,16 @@ from gans.data import load_dataset
 from gans.errors import GansError, ImageError
 from gans.io.decode import decode_image
 from gans.io.uploads import decode_upload
-from tests.helpers import ROOT
+from tests.helpers import ROOT, encoded
 
 WIDTH, HEIGHT = 32, 16  # upright size of every odd file: a side-by-side pair of two 16x16 halves
 SIDE = 16
 
 
-def encode(image: Image.Image, format: str, **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format, **options)
-    return buffer.getvalue()
-
-
 def sixteen_bit_png() -> bytes:
     values = (np.arange(WIDTH * HEIGHT, dtype=np.uint32).reshape(HEIGHT, WIDTH) * 127).astype(np.uint16)
     values[0, 0], values[0, 1] = 65535, 257
-    return encode(Image.fromarray(values), "PNG")
+    return encoded(Image.fromarray(values), "PNG")
 
 
 def palette_png_with_transparency() -> bytes:
@@ -37,13 +31,13 @@ def palette_png_with_transparency() -> bytes:
     image.putpalette([255, 0, 0, 0, 0, 255, 0, 200, 0] + [0] * (253 * 3))
     image.paste(0, (0, 0, 8, 8))  # index 0 (red) is transparent: a white square at the top left
     image.paste(2, (24, 8, 32, 16))  # a green square at the bottom right
-    return encode(image, "PNG", transparency=0)
+    return encoded(image, "PNG", transparency=0)
 
 
 def cmyk_jpeg() -> bytes:
     image = Image.new("CMYK", (WIDTH, HEIGHT), (0, 255, 255, 0))  # red in the left half
     image.paste((255, 255, 0, 0), (16, 0, 32, 16))  # blue in the right half
-    return encode(image, "JPEG", quality=95)
+    return encoded(image, "JPEG", quality=95)
 
 
 def exif_rotated_jpeg() -> bytes:
@@ -52,14 +46,14 @@ def exif_rotated_jpeg() -> bytes:
     stored.paste((250, 250, 250), (0, 0, 8, 8))  # stored top left → upright top right
     exif = Image.Exif()
     exif[0x0112] = 6
-    return encode(stored, "JPEG", exif=exif, quality=95)
+    return encoded(stored, "JPEG", exif=exif, quality=95)
 
 
 def gray_with_alpha_png() -> bytes:
     gray = np.full((HEIGHT, WIDTH), 60, np.uint8)
     alpha = np.full((HEIGHT, WIDTH), 255, np.uint8)
     alpha[:, :8] = 0  # transparent left quarter → white
-    return encode(Image.fromarray(np.dstack([gray, alpha]), "LA"), "PNG")
+    return encoded(Image.fromarray(np.dstack([gray, alpha]), "LA"), "PNG")
 
 
 def check_sixteen_bit(pixels: np.ndarray) -> None:
@@ -141,7 +135,7 @@ def test_the_same_odd_file_decodes_the_same_through_every_path(tmp_path, file_na
     # Photo folder: the whole photo at its own size, or left out when it is gray (a colour photo keeps the
     # folder usable).
     write(tmp_path / "photos" / file_name, data)
-    write(tmp_path / "photos" / "zz_colour.png", encode(Image.new("RGB", (20, 20), (200, 30, 30)), "PNG"))
+    write(tmp_path / "photos" / "zz_colour.png", encoded(Image.new("RGB", (20, 20), (200, 30, 30)), "PNG"))
     photos = load_dataset("photo-folder", path=str(tmp_path / "photos"))
     assert photos.skipped == 0
     if gray:
@@ -183,7 +177,7 @@ def test_the_default_size_limit_is_pils_decompression_bomb_limit(monkeypatch):
 
 
 def test_a_large_jpeg_is_drafted_but_never_below_the_size_asked_for():
-    data = encode(Image.new("RGB", (800, 400), (10, 120, 240)), "JPEG", quality=90)
+    data = encoded(Image.new("RGB", (800, 400), (10, 120, 240)), "JPEG", quality=90)
     assert decode_image(data).size == (800, 400)
     assert decode_image(data, draft_size=lambda size: (200, 100)).size == (200, 100)  # 1/4 scale
     assert decode_image(data, draft_size=lambda size: (201, 100)).size == (400, 200)  # 1/4 would be too small
@@ -217,7 +211,7 @@ def test_gif_frames_come_back_as_written_and_a_damaged_gif_is_one_clear_error(tm
 
 def bad_files() -> dict[str, bytes]:
     """Files a person may upload by mistake, each broken in its own way."""
-    png = encode(Image.new("RGB", (WIDTH, HEIGHT), (9, 99, 199)), "PNG")
+    png = encoded(Image.new("RGB", (WIDTH, HEIGHT), (9, 99, 199)), "PNG")
     return {"empty": b"", "text": b"just some text", "a PDF": b"%PDF-1.4 not pixels", "a cut PNG": png[:60],
             "a cut JPEG": cmyk_jpeg()[:300], "a PNG with a bad chunk": png[:40] + b"\0" * 20 + png[60:],
             "a bare PNG signature": png[:8], "a GIF header only": b"GIF89a" + b"\x10\x00\x10\x00",

@@ -14,12 +14,7 @@ from PIL import Image
 
 from gans.errors import GansError
 from gans.io.uploads import MAX_UPLOAD_PIXELS, UploadError, decode_upload, image_to_tensor, tensor_to_image
-
-
-def encode(image: Image.Image, format: str, **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format, **options)
-    return buffer.getvalue()
+from tests.helpers import encoded
 
 
 def random_rgb(width: int, height: int, seed: int = 0) -> Image.Image:
@@ -45,7 +40,7 @@ def test_rgba_png_keeps_its_size_and_transparent_pixels_become_white():
     array[..., 0] = 200  # opaque red-ish left half, fully transparent right half
     array[:, :150, 3] = 255
     array[:, 150:, 1] = 77  # colour under transparent pixels must not leak through
-    image = decode_upload(encode(Image.fromarray(array, "RGBA"), "PNG"))
+    image = decode_upload(encoded(Image.fromarray(array, "RGBA"), "PNG"))
     assert image.mode == "RGB" and image.size == (317, 451)
     pixels = np.asarray(image)
     assert (pixels[:, :150] == (200, 0, 0)).all()
@@ -54,13 +49,13 @@ def test_rgba_png_keeps_its_size_and_transparent_pixels_become_white():
 
 def test_half_transparent_gray_png_is_composited_and_stays_gray():
     array = np.stack([np.full((4, 6), 0, np.uint8), np.full((4, 6), 128, np.uint8)], axis=-1)  # black, alpha 0.5
-    image = decode_upload(encode(Image.fromarray(array, "LA"), "PNG"))
+    image = decode_upload(encoded(Image.fromarray(array, "LA"), "PNG"))
     assert image.mode == "L" and image.size == (6, 4)
     assert np.asarray(image).min() == np.asarray(image).max() == 127  # 255 × (1 - 128/255)
 
 
 def test_one_pixel_jpeg():
-    image = decode_upload(encode(Image.new("RGB", (1, 1), (10, 200, 30)), "JPEG", quality=100))
+    image = decode_upload(encoded(Image.new("RGB", (1, 1), (10, 200, 30)), "JPEG", quality=100))
     assert image.mode == "RGB" and image.size == (1, 1)
     assert np.abs(np.asarray(image, np.int16)[0, 0] - (10, 200, 30)).max() <= 8
 
@@ -69,7 +64,7 @@ def test_palette_png_with_transparency():
     palette_image = Image.new("P", (5, 3), 0)
     palette_image.putpalette([255, 0, 0, 0, 0, 255] + [0] * (254 * 3))
     palette_image.putpixel((4, 2), 1)
-    data = encode(palette_image, "PNG", transparency=0)  # index 0 (red) is transparent
+    data = encoded(palette_image, "PNG", transparency=0)  # index 0 (red) is transparent
     assert Image.open(io.BytesIO(data)).mode == "P"
     pixels = np.asarray(decode_upload(data))
     assert (pixels[0, 0] == 255).all()  # transparent → white
@@ -78,13 +73,13 @@ def test_palette_png_with_transparency():
 
 def test_palette_png_without_transparency_becomes_rgb():
     palette_image = Image.new("RGB", (8, 8), (0, 128, 255)).convert("P", palette=Image.Palette.ADAPTIVE)
-    image = decode_upload(encode(palette_image, "PNG"))
+    image = decode_upload(encoded(palette_image, "PNG"))
     assert image.mode == "RGB" and tuple(np.asarray(image)[3, 3]) == (0, 128, 255)
 
 
 def test_cmyk_jpeg_becomes_rgb():
     cmyk = Image.new("CMYK", (16, 9), (0, 255, 255, 0))  # pure red in CMYK
-    data = encode(cmyk, "JPEG", quality=95)
+    data = encoded(cmyk, "JPEG", quality=95)
     assert Image.open(io.BytesIO(data)).mode == "CMYK"
     image = decode_upload(data)
     assert image.mode == "RGB" and image.size == (16, 9)
@@ -94,7 +89,7 @@ def test_cmyk_jpeg_becomes_rgb():
 
 def test_sixteen_bit_gray_png_is_scaled_not_clipped():
     values = np.array([[65535, 32896, 0], [257, 1000, 65000]], np.uint16)
-    data = encode(Image.fromarray(values), "PNG")
+    data = encoded(Image.fromarray(values), "PNG")
     assert Image.open(io.BytesIO(data)).mode.startswith("I")
     image = decode_upload(data)
     assert image.mode == "L"
@@ -103,7 +98,7 @@ def test_sixteen_bit_gray_png_is_scaled_not_clipped():
 
 def test_float_tiff_in_zero_one_is_scaled_to_255():
     values = np.array([[0.0, 0.5, 1.0]], np.float32)
-    image = decode_upload(encode(Image.fromarray(values, "F"), "TIFF"))
+    image = decode_upload(encoded(Image.fromarray(values, "F"), "TIFF"))
     assert image.mode == "L" and np.asarray(image).tolist() == [[0, 128, 255]]
 
 
@@ -112,7 +107,7 @@ def test_exif_orientation_is_applied():
     photo.paste((0, 0, 0), (0, 0, 10, 10))  # a black square at the top left
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90° clockwise to display"
-    image = decode_upload(encode(photo, "JPEG", exif=exif, quality=95))
+    image = decode_upload(encoded(photo, "JPEG", exif=exif, quality=95))
     assert image.size == (20, 40)
     pixels = np.asarray(image.convert("L"))
     assert pixels[:10, -10:].mean() < 30 and pixels[:10, :10].mean() > 225  # the square is now top right
@@ -132,7 +127,7 @@ def test_grayscale_jpeg_is_l_unless_keep_gray_is_false(tmp_path):
 def test_one_bit_png_becomes_l():
     bits = Image.new("1", (9, 4), 0)
     bits.putpixel((8, 3), 1)
-    image = decode_upload(encode(bits, "PNG"))
+    image = decode_upload(encoded(bits, "PNG"))
     assert image.mode == "L" and np.asarray(image)[3, 8] == 255 and np.asarray(image)[0, 0] == 0
 
 
@@ -147,7 +142,7 @@ def test_animated_gif_gives_its_first_frame():
 def test_every_allowed_format_decodes():
     original = random_rgb(13, 7)
     for format in ("PNG", "BMP", "TIFF", "WEBP"):
-        image = decode_upload(encode(original, format, **({"lossless": True} if format == "WEBP" else {})))
+        image = decode_upload(encoded(original, format, **({"lossless": True} if format == "WEBP" else {})))
         assert image.mode == "RGB" and np.array_equal(np.asarray(image), np.asarray(original)), format
 
 
@@ -172,7 +167,7 @@ def test_missing_file():
 
 
 def test_format_outside_the_allowed_list_is_refused():
-    data = encode(Image.new("RGB", (4, 4)), "ICO")
+    data = encoded(Image.new("RGB", (4, 4)), "ICO")
     assert Image.open(io.BytesIO(data)).format == "ICO"  # PIL alone would read it
     with pytest.raises(UploadError, match="not an image that can be opened"):
         decode_upload(data)
@@ -180,7 +175,7 @@ def test_format_outside_the_allowed_list_is_refused():
 
 @pytest.mark.parametrize("format", ["PNG", "JPEG"])
 def test_truncated_file(format):
-    data = encode(random_rgb(64, 48), format)
+    data = encoded(random_rgb(64, 48), format)
     with pytest.raises(UploadError, match="truncated or corrupt") as raised:
         decode_upload(data[: len(data) // 2])
     assert raised.value.__cause__ is None and raised.value.__suppress_context__  # no PIL traceback attached
@@ -203,7 +198,7 @@ def test_huge_dimensions_fail_fast_from_the_header():
 
 def test_real_bomb_png_fails_fast():
     # A real 1-bit 12000×5000 PNG: 60 MP of pixels in a ~7 kB file.
-    data = encode(Image.new("1", (12000, 5000)), "PNG")
+    data = encoded(Image.new("1", (12000, 5000)), "PNG")
     assert len(data) < 100_000
     with pytest.raises(UploadError, match="12000×5000"):
         decode_upload(data)
@@ -212,8 +207,8 @@ def test_real_bomb_png_fails_fast():
 def test_max_pixels_is_configurable_and_a_12_mp_photo_passes():
     assert MAX_UPLOAD_PIXELS >= 4000 * 3000
     with pytest.raises(UploadError, match="the limit is 0.0001 megapixels"):
-        decode_upload(encode(Image.new("RGB", (11, 10)), "PNG"), max_pixels=100)
-    assert decode_upload(encode(Image.new("RGB", (10, 10)), "PNG"), max_pixels=100).size == (10, 10)
+        decode_upload(encoded(Image.new("RGB", (11, 10)), "PNG"), max_pixels=100)
+    assert decode_upload(encoded(Image.new("RGB", (10, 10)), "PNG"), max_pixels=100).size == (10, 10)
 
 
 # ---- tensors ----------------------------------------------------------------------------------------------
@@ -252,7 +247,7 @@ def test_an_upload_is_decoded_inside_the_heavy_call_limit(monkeypatch):
 
     from gans.ops import budget
 
-    data = encode(random_rgb(20, 10), "PNG")
+    data = encoded(random_rgb(20, 10), "PNG")
     seen = []
     decode_upload(data, check_size=lambda width, height: seen.append(budget.running_heavy_calls()))
     with budget.heavy_call():

@@ -18,7 +18,7 @@ from gans.ops.tiling import tile_plan
 from gans.tasks import explore
 from gans.tasks.colorize import colorize_file, colorize_picture
 from gans.tasks.translate import translate_file, translate_picture
-from tests.helpers import tiny_model
+from tests.helpers import encoded, tiny_model
 
 VARIABLES = ("GANS_MAX_PIXELS", "GANS_MAX_TILES", "GANS_MAX_SAMPLES", "GANS_MAX_HEAVY_CALLS", "GANS_BUSY_WAIT_SECONDS",
              "GANS_MAX_PARAMETERS", "GANS_MAX_TRAIN_MEMORY_MB")
@@ -29,12 +29,6 @@ def _default_limits(monkeypatch):
     """Every test starts from the defaults, whatever the machine's environment says."""
     for variable in VARIABLES:
         monkeypatch.delenv(variable, raising=False)
-
-
-def png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def noise(width: int, height: int) -> Image.Image:
@@ -71,7 +65,7 @@ def generator():
 @pytest.fixture(scope="module")
 def probe_png() -> bytes:
     """The probe's upload: a 7000×7000 PNG of zeros, about 47 KB, under the 50-megapixel upload limit."""
-    data = png(Image.new("L", (7000, 7000)))
+    data = encoded(Image.new("L", (7000, 7000)))
     assert len(data) < 100_000
     return data
 
@@ -267,7 +261,7 @@ def test_the_call_after_the_limit_is_told_the_server_is_busy_and_succeeds_once_o
 
     def hold():
         try:
-            finished.append(translate_file(translator, png(noise(24, 24))))
+            finished.append(translate_file(translator, encoded(noise(24, 24))))
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
@@ -325,8 +319,8 @@ def test_a_waiting_call_runs_as_soon_as_a_place_frees(monkeypatch):
 def test_an_entry_point_calling_another_counts_once(translator, colorizer, generator, monkeypatch):
     monkeypatch.setenv("GANS_MAX_HEAVY_CALLS", "1")
     monkeypatch.setenv("GANS_BUSY_WAIT_SECONDS", "0.1")
-    assert translate_file(translator, png(noise(20, 12))).output.size == (20, 12)
-    assert colorize_file(colorizer, png(noise(20, 12))).output.size == (20, 12)
+    assert translate_file(translator, encoded(noise(20, 12))).output.size == (20, 12)
+    assert colorize_file(colorizer, encoded(noise(20, 12))).output.size == (20, 12)
     with budget.heavy_call():
         assert len(explore.walk_strip(generator, 0, 1, frames=3)[0]) == 3
     assert budget.running_heavy_calls() == 0

@@ -13,20 +13,13 @@ from gans.training import DataConfig, TrainConfig
 from gans.training.jobs import JobManager, Limits
 from gans.training.process_runner import ProcessRunner
 from gans.training.progress import read_progress
-from tests.helpers import tiny_kwargs
+from tests.helpers import tiny_kwargs, wait_until
 
 TINY = tiny_kwargs("dcgan", image_size=28)
 
 
 def tiny_cfg(steps=100_000):
     return TrainConfig(steps=steps, batch_size=8, device="cpu", log_every=1)
-
-
-def wait_until(condition, timeout=120):
-    deadline = time.time() + timeout
-    while time.time() < deadline and not condition():
-        time.sleep(0.05)
-    return condition()
 
 
 @pytest.fixture

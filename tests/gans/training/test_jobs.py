@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import time
 
 import pytest
 
@@ -12,20 +11,13 @@ from gans.training import DataConfig, TrainConfig, train
 from gans.training.jobs import JobBusyError, JobManager, Limits
 from gans.training.process_runner import ProcessRunner
 from gans.training.progress import ProgressTracker, read_progress, smooth, thin
-from tests.helpers import ROOT, tiny_kwargs
+from tests.helpers import ROOT, tiny_kwargs, wait_until
 
 TINY = tiny_kwargs("dcgan", image_size=28)
 
 
 def tiny_cfg(**overrides):
     return TrainConfig(**{"steps": 100000, "batch_size": 8, "device": "cpu", "log_every": 1, **overrides})
-
-
-def wait_until(condition, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline and not condition():
-        time.sleep(0.05)
-    return condition()
 
 
 def test_one_job_per_server_and_stop(tmp_path, monkeypatch):
