@@ -1,4 +1,4 @@
-"""``python -m gans``: list, train, sample, interpolate, translate, colorize, upscale, anomaly, synth, project,
+"""``python -m gans``: list, train, sample, interpolate, translate, colorize, upscale, detect, synth, project,
 evaluate, push.
 
 User errors (unknown names, bad values, missing or corrupt files) print one ``error: ...`` line and exit 2.
@@ -17,7 +17,7 @@ from pathlib import Path
 from .errors import ConfigError, GansError
 from .io import jsonsafe
 from .ops.precision import PRECISIONS
-from .registry import check_task
+from .registry import Task, check_task
 
 EXIT_USER_ERROR = 2
 # Flags that describe a new run; --resume refuses them rather than silently ignoring them.
@@ -126,6 +126,16 @@ def _stop_on_interrupt():
         previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
         event.restore = lambda: [signal.signal(sig, old) for sig, old in previous.items()]
     return event
+
+
+def load_for(task: Task, source: str, device: str | None, command: str | None = None):
+    """The model at ``source`` (a run folder or Hub id), refused unless it does ``task`` (``check_task``: one
+    message naming the command that fits it; ``command``, e.g. "interpolate", is what was asked)."""
+    from . import load
+
+    model = load(source, device=device)
+    check_task(model, task, source, command)
+    return model
 
 
 # ---- commands -----------------------------------------------------------------------------------------------
@@ -262,12 +272,10 @@ def _check_grid(count: int, nrow: int | None, scale: int, what: str, model=None,
 
 
 def cmd_sample(args) -> int:
-    from . import load
     from .io.images import grid_image
 
     _check_grid(args.n, args.nrow, args.scale, "images")
-    model = load(args.run, device=args.device)
-    check_task(model, "generate", args.run, "sample")
+    model = load_for(Task.GENERATE, args.run, args.device, "sample")
     _check_grid(args.n, args.nrow, args.scale, "images", model=model)
     labels = None if args.class_index is None else [args.class_index] * args.n
     if args.text is None:
@@ -287,7 +295,6 @@ def cmd_sample(args) -> int:
 
 
 def cmd_interpolate(args) -> int:
-    from . import load
     from .io.checkpoints import atomic_write
     from .io.images import gif_bytes, grid_image
     from .ops.latent import interpolate
@@ -295,8 +302,7 @@ def cmd_interpolate(args) -> int:
     if args.frames < 2:
         raise ConfigError(f"a walk needs at least 2 frames (both ends), got --frames {args.frames}")
     _check_grid(args.frames, args.frames, args.scale, "frames")
-    model = load(args.run, device=args.device)
-    check_task(model, "generate", args.run, "interpolate")
+    model = load_for(Task.GENERATE, args.run, args.device, "interpolate")
     _check_grid(args.frames, args.frames, args.scale, "frames", model=model)
     seed_a, seed_b = args.seeds
     z = interpolate(model.latent(seed_a, 1, args.truncation), model.latent(seed_b, 1, args.truncation),
@@ -315,11 +321,9 @@ def cmd_interpolate(args) -> int:
 
 
 def cmd_translate(args) -> int:
-    from . import load
     from .tasks.translate import translate_file
 
-    model = load(args.run, device=args.device)
-    check_task(model, "translate", args.run)
+    model = load_for(Task.TRANSLATE, args.run, args.device)
     if args.tile is not None and args.tile % model.input_multiple:
         raise ConfigError(f"--tile must be a multiple of {model.input_multiple} for this model, got {args.tile}")
     result = translate_file(model, args.input, args.direction, tile=args.tile, overlap=args.overlap)
@@ -332,7 +336,6 @@ def cmd_translate(args) -> int:
 
 
 def cmd_colorize(args) -> int:
-    from . import load
     from .io.runs import list_checkpoints
     from .tasks.colorize import colorize_file, parse_hint
 
@@ -344,8 +347,7 @@ def cmd_colorize(args) -> int:
             raise ConfigError("no shipped colorizer was found (checkpoints/ or $GANS_CHECKPOINTS_DIR); "
                               "give one with --checkpoint RUN_OR_ID")
         source = str(shipped[0].path)
-    model = load(source, device=args.device)
-    check_task(model, "colorize", source)
+    model = load_for(Task.COLORIZE, source, args.device)
     result = colorize_file(model, args.input, render_size=args.render_size, hints=hints, reference=args.reference)
     _write_image(result.output, Path(args.output))
     width, height = result.output.size
@@ -362,12 +364,10 @@ def cmd_colorize(args) -> int:
 
 
 def cmd_upscale(args) -> int:
-    from . import load
     from .tasks.upscale import default_upscaler, upscale_file
 
     source = args.checkpoint or default_upscaler(args.scale)
-    model = load(source, device=args.device)
-    check_task(model, "upscale", source)
+    model = load_for(Task.UPSCALE, source, args.device)
     if args.scale is not None and args.scale != model.output_scale:
         raise ConfigError(f"{source} upscales ×{model.output_scale}, not ×{args.scale}; drop --scale or give a "
                           f"×{args.scale} checkpoint")
@@ -421,13 +421,11 @@ def cmd_synth(args) -> int:
 
 
 def cmd_project(args) -> int:
-    from . import load
     from .io.runs import describe
     from .tasks.project import check_output, project, random_baseline, read_target, save_npz
 
     output = check_output(args.output)  # an .npz name, before any work
-    model = load(args.run, device=args.device)
-    check_task(model, "generate", args.run, "project")
+    model = load_for(Task.GENERATE, args.run, args.device, "project")
     target = read_target(model, args.input)  # the pixel budget from the file's header, before decoding
     info = describe(args.run)
     result = project(model, target, steps=args.steps, space=args.space, label=args.class_index,
@@ -439,12 +437,10 @@ def cmd_project(args) -> int:
     return 0
 
 
-def cmd_anomaly(args) -> int:
-    from . import load
+def cmd_detect(args) -> int:
     from .tasks.detect import detect_files
 
-    model = load(args.run, device=args.device)
-    check_task(model, "anomaly", args.run)
+    model = load_for(Task.DETECT, args.run, args.device)
     detections = detect_files(model, args.images)
     if args.json:
         print(json.dumps([detection.to_json() for detection in detections], indent=2))
@@ -640,13 +636,14 @@ def build_parser() -> argparse.ArgumentParser:
                                "CPU: 299 px images)")
     evaluate.set_defaults(func=cmd_evaluate)
 
-    anomaly = commands.add_parser("anomaly", help="anomaly scores and verdicts of images with an anomaly run")
-    anomaly.add_argument("run", metavar="RUN_OR_ID", help="anomaly run directory or Hugging Face Hub repo id")
-    anomaly.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, BMP, GIF, WebP or TIFF)")
-    anomaly.add_argument("--json", action="store_true",
-                         help="print a JSON list, one {path, score, anomalous} object per image")
-    anomaly.add_argument("--device", default="cpu")
-    anomaly.set_defaults(func=cmd_anomaly)
+    detect = commands.add_parser("detect", aliases=["anomaly"],
+                                 help="anomaly scores and verdicts of images with an anomaly run ('anomaly' too)")
+    detect.add_argument("run", metavar="RUN_OR_ID", help="anomaly run directory or Hugging Face Hub repo id")
+    detect.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, BMP, GIF, WebP or TIFF)")
+    detect.add_argument("--json", action="store_true",
+                        help="print a JSON list, one {path, score, anomalous} object per image")
+    detect.add_argument("--device", default="cpu")
+    detect.set_defaults(func=cmd_detect)
 
     push = commands.add_parser("push", help="upload a run directory to the Hugging Face Hub (needs HF_TOKEN)")
     push.add_argument("run", metavar="RUN", help="run directory")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 
 from .errors import ConfigError, UnknownNameError
 
@@ -57,28 +59,52 @@ def model_class(name: str) -> type:
     return factory if isinstance(factory, type) else getattr(factory, "model_class")
 
 
-def model_task(name: str) -> str:
-    """"generate" for noise-to-image models (``sample``), "translate" for image-to-image ones (``translate``)."""
-    return getattr(model_class(name), "task", "generate")
+class Task(StrEnum):
+    """What a model does: its class's ``task``. One name for the task, its module (``gans.tasks.<name>``), its page
+    and its command; the exception is ``generate``, whose models are walked on the Explore page
+    (``gans.tasks.explore``) and drawn from with ``sample`` / ``interpolate``. A ``Task`` is a ``str``:
+    ``Task.DETECT == "detect"``."""
+
+    GENERATE = "generate"
+    TRANSLATE = "translate"
+    COLORIZE = "colorize"
+    UPSCALE = "upscale"
+    DETECT = "detect"
 
 
-# What each task does, in the words refusals use, and the command that does it.
-TASK_WORDS = {"generate": ("draws images from noise", "sample"),
-              "translate": ("turns one kind of picture into another", "translate"),
-              "colorize": ("colours gray photos", "colorize"),
-              "upscale": ("upscales images", "upscale"),
-              "anomaly": ("scores images for anomalies", "anomaly")}
+@dataclass(frozen=True)
+class TaskFacts:
+    does: str  # what a model of the task does, in the words refusals use
+    command: str  # the command that does it
+    page: str  # the studio page that does it
+
+
+TASKS = {Task.GENERATE: TaskFacts("draws images from noise", "sample", "Explore"),
+         Task.TRANSLATE: TaskFacts("turns one kind of picture into another", "translate", "Translate"),
+         Task.COLORIZE: TaskFacts("colours gray photos", "colorize", "Colorize"),
+         Task.UPSCALE: TaskFacts("upscales images", "upscale", "Upscale"),
+         Task.DETECT: TaskFacts("scores images for anomalies", "detect", "Detect")}
+
+
+def task_of(model_or_class) -> Task:
+    """The ``Task`` of a model (or model class); a class that declares none generates (the base's default)."""
+    return Task(getattr(model_or_class, "task", Task.GENERATE))
+
+
+def model_task(name: str) -> Task:
+    """The ``Task`` of the model registered under ``name``."""
+    return task_of(model_class(name))
 
 
 def check_task(model, task: str, source: str = "the checkpoint", command: str | None = None) -> None:
     """The one place a model is refused for a task it cannot do (``ConfigError``): ``source`` holds a model of
     another task, which the message names with the command that fits it. ``command``: what was asked, e.g.
     "interpolate" (default: the task's own command)."""
-    has = getattr(model, "task", "generate")
+    has = task_of(model)
     if has == task:
         return
-    does, its_command = TASK_WORDS.get(has, (f"does {has}", has))
-    wanted = command or TASK_WORDS.get(task, ("", task))[1]
+    does, its_command = TASKS[has].does, TASKS[has].command
+    wanted = command or TASKS[Task(task)].command
     names = " or ".join(list_models(task=task)) or task
     article = "an" if names[0] in "aeiou" else "a"
     raise ConfigError(f"{source} holds a {getattr(model, 'architecture', type(model).__name__)} model, which "

@@ -84,7 +84,7 @@ except gans.GansError as error:
 st.caption(task.summary(model))
 
 files = st.file_uploader("Images (PNG, JPEG, BMP, GIF, WebP or TIFF); each is centre-cropped and resized to the "
-                         "model's size", type=UPLOAD_TYPES, accept_multiple_files=True, key="anomaly_upload",
+                         "model's size", type=UPLOAD_TYPES, accept_multiple_files=True, key="detect_upload",
                          max_upload_size=MAX_IMAGE_UPLOAD_MB)
 try:
     task.check_count(len(files or []))  # before the uploads are copied or decoded
@@ -111,7 +111,7 @@ if rows:
     flagged = sum(row["verdict"] == "anomalous" for row in rows)
     st.subheader(f"{flagged} of {len(rows)} anomalous")
     results_table(rows)
-    show = st.toggle("Show reconstructions and heat maps", value=True, key="anomaly_show_pictures",
+    show = st.toggle("Show reconstructions and heat maps", value=True, key="detect_show_pictures",
                      persist_state=KEEP)
     if show:
         for row in rows:

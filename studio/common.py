@@ -7,21 +7,18 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gans.registry import TASKS
 from gans.views.catalog import COLORIZE_ROWS, TASK_WORDS as TASK_LABELS, dataset_rows, model_rows
 
 __all__ = ["COLORIZE_ROWS", "KEEP", "TASK_LABELS", "TASK_OPENERS", "TASK_PAGES", "UPLOAD_TYPES", "dataset_table",
            "device_label", "go_to", "hub_id_box", "image_uploader", "job_manager", "load_checkpoint_of", "load_model",
-           "load_picked",
-           "model_table", "open_in_colorize", "open_in_detect", "open_in_translate", "open_in_upscale", "open_run_on",
-           "pick_checkpoint",
-           "pick_task_checkpoint", "plain", "sidebar_status", "task_checkpoint_choices", "translation_rows",
-           "upload_or_example"]
+           "load_picked", "model_table", "open_in", "open_run_on", "pick_checkpoint", "pick_task_checkpoint", "plain",
+           "sidebar_status", "task_checkpoint_choices", "translation_rows", "upload_or_example"]
 
 KEEP = "session"  # widget values survive a visit to another page
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"]  # what gans.io.decode reads
 # The page that uses a checkpoint of each task, for "open it on the ... page" messages.
-TASK_PAGES = {"generate": "Explore", "translate": "Translate", "colorize": "Colorize", "upscale": "Upscale",
-              "anomaly": "Detect"}
+TASK_PAGES = {task: facts.page for task, facts in TASKS.items()}
 
 
 @st.cache_resource
@@ -82,39 +79,26 @@ def open_run_on(page: str, session_key: str, run_dir, unavailable: str) -> None:
     go_to(page, unavailable)
 
 
-def open_in_translate(run_dir) -> None:
-    """Hand ``run_dir`` to the Translate page and go there (as "Open in Explore" does with ``explore_run``)."""
-    open_run_on("pages/translate.py", "translate_run", run_dir,
-                "The Translate page is not available on this server; translate with "
-                f"`python -m gans translate {run_dir} input.png -o output.png`.")
+OPEN_ICONS = {"translate": ":material/compare:", "colorize": ":material/palette:", "upscale": ":material/zoom_in:",
+              "detect": ":material/troubleshoot:"}  # the icons of the pages (studio.shell.PAGES)
 
 
-def open_in_colorize(run_dir) -> None:
-    """Hand ``run_dir`` to the Colorize page and go there."""
-    open_run_on("pages/colorize.py", "colorize_run", run_dir,
-                "The Colorize page is not available on this server; colour a photo with "
-                f"`python -m gans colorize photo.jpg -o colour.png --checkpoint {run_dir}`.")
+def open_in(task: str, run_dir) -> None:
+    """Hand ``run_dir`` to the page of ``task`` (which reads ``st.session_state["<task>_run"]``) and go there (as
+    "Open in Explore" does with ``explore_run``); on a server without that page, say how to use the run from a
+    terminal instead."""
+    from gans.registry import TASKS, Task
+    from gans.views.catalog import USE_COMMANDS
 
-
-def open_in_upscale(run_dir) -> None:
-    """Hand ``run_dir`` to the Upscale page and go there."""
-    open_run_on("pages/upscale.py", "upscale_run", run_dir,
-                "The Upscale page is not available on this server; upscale a photo with "
-                f"`python -m gans upscale photo.png -o large.png --checkpoint {run_dir}`.")
-
-
-def open_in_detect(run_dir) -> None:
-    """Hand ``run_dir`` to the Detect page and go there."""
-    open_run_on("pages/detect.py", "anomaly_run", run_dir,
-                "The Detect page is not available on this server; score images with "
-                f"`python -m gans anomaly {run_dir} image.png`.")
+    page = TASKS[Task(task)].page
+    example = USE_COMMANDS[task][0].format(run=run_dir)
+    open_run_on(f"pages/{page.lower()}.py", f"{task}_run", run_dir,
+                f"The {page} page is not available on this server; from a terminal: `{example}`.")
 
 
 # task → (button label, icon, open a run on its page): where a run that Explore cannot walk goes
-TASK_OPENERS = {"translate": ("Open in Translate", ":material/compare:", open_in_translate),
-                "colorize": ("Open in Colorize", ":material/palette:", open_in_colorize),
-                "upscale": ("Open in Upscale", ":material/zoom_in:", open_in_upscale),
-                "anomaly": ("Open in Detect", ":material/troubleshoot:", open_in_detect)}
+TASK_OPENERS = {task: (f"Open in {TASK_PAGES[task]}", icon, lambda run_dir, task=task: open_in(task, run_dir))
+                for task, icon in OPEN_ICONS.items()}
 
 
 def sidebar_status() -> None:

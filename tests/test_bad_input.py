@@ -446,8 +446,8 @@ RUN_CASES = [  # (kind, args with {runs} and {out}, message)
      "`project` needs a"),
     ("upscale-with-a-noise-model", ["upscale", "{inputs}/any.png", "--checkpoint", "{runs}/dcgan", "-o", "{out}"],
      "which draws images from noise; `upscale` needs a srgan"),
-    ("anomaly-with-a-colorizer", ["anomaly", "{shipped}/colorizer-offline-photos", "{inputs}/any.png"],
-     "`anomaly` needs an anomaly run"),
+    ("anomaly-with-a-colorizer", ["detect", "{shipped}/colorizer-offline-photos", "{inputs}/any.png"],
+     "`detect` needs an anomaly run"),
     ("hub-id-dotdot", ["sample", "../../etc", "-o", "{out}"], "../../etc"),
     ("hub-id-three-parts", ["sample", "a/b/c", "-o", "{out}"], "no run directory at a/b/c"),
     ("hub-id-offline", ["sample", "someone/some-gan", "-o", "{out}"], "could not be fetched from the Hugging Face Hub"),
@@ -687,7 +687,7 @@ def test_bad_hub_ids_on_the_pages(page, hub_id, monkeypatch):
 def test_a_hub_id_too_long_for_the_hub_is_one_message_on_every_page_with_a_hub_box(page, hub_id, monkeypatch):
     """300+ characters used to reach the file system as a path ("File name too long" in an exception box)."""
     monkeypatch.setattr(gans, "load", lambda *a, **k: pytest.fail("gans.load called"))
-    prefix = {"detect": "anomaly"}.get(page, page)  # widget keys are named by task
+    prefix = page  # widget keys are named by task, and each task by its page
     app = open_page(page, **{f"{prefix}_checkpoint": "<hub>"})
     app.text_input(key=f"{prefix}_hub_id").input(hub_id).run()
     assert not app.exception

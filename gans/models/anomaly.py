@@ -49,7 +49,7 @@ from torch import nn
 
 from ..data.image_data import ImageData, to_model_range
 from ..errors import ConfigError
-from ..registry import register
+from ..registry import Task, register
 from .base import GAN, Batch, check_optimizer, evaluated
 from .dcgan import DCGANDiscriminator, DCGANGenerator, _start_size
 from .info import Setting
@@ -101,7 +101,7 @@ class AnomalyGAN(GAN):
     """Anomaly detector (f-AnoGAN / GANomaly): encoder + G + D on normal images; score from image, D-feature and
     latent residuals"""
 
-    task = "anomaly"
+    task = Task.DETECT
     data_kind = "images"
     default_dataset = "fashion-mnist-mini"
     image_sizes = IMAGE_SIZES

@@ -45,7 +45,7 @@ from ..errors import ConfigError
 from ..ops.chroma_bins import NUM_BINS, annealed_mean, cross_entropy, gray_log_prior, histogram
 from ..ops.color import denormalize_ab, denormalize_l, lab_to_rgb, normalize_ab, normalize_l, rgb_to_lab
 from ..ops.precision import inference_autocast
-from ..registry import register
+from ..registry import Task, register
 from .base import Batch, check_optimizer
 from .image_to_image import ImageToImageGAN, check_photo_crops
 from .info import Setting
@@ -95,7 +95,7 @@ def simulate_hints(ab: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 class Colorizer(ImageToImageGAN):
     """Colorizer: grayscale photo → colour, predicts a*b* from L* (CIE Lab) with a U-Net, PatchGAN on (L, ab)"""
 
-    task = "colorize"
+    task = Task.COLORIZE
     # runs saved before colour hints / colour classes existed (gans.registry.create_saved)
     saved_defaults = {"hints": False, "output": "regression", "output_stride": 1}
     data_kind = "photos"

@@ -14,6 +14,7 @@ from torch import nn
 from ..errors import ConfigError
 from ..ops.precision import inference_autocast
 from ..ops.tiling import DEFAULT_MAX_UNTILED_PIXELS, DEFAULT_OVERLAP, TileReport, translate_image
+from ..registry import Task
 from .base import GAN
 
 PREVIEW_COLUMNS = 8
@@ -35,7 +36,7 @@ class ImageToImageGAN(GAN):
     """Base of models that map images to images. Subclasses set ``directions`` and implement ``input_multiple``,
     ``channels``, ``_translate`` (the network on a checked batch) and ``_preview_rows``."""
 
-    task = "translate"
+    task = Task.TRANSLATE
     #: the directions ``translate`` accepts: ("a2b",) for Pix2Pix and the colorizer, ("a2b", "b2a") for CycleGAN
     directions: tuple[str, ...] = ("a2b",)
 

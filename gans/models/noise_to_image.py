@@ -14,6 +14,7 @@ import torch
 
 from ..errors import ConfigError
 from ..ops.precision import inference_autocast
+from ..registry import Task
 from .base import GAN, check_optimizer, evaluated
 
 SUPPORTED_IMAGE_SIZES = (28, 32, 64)
@@ -39,7 +40,7 @@ class NoiseToImageGAN(GAN):
     Subclasses build ``self.generator(z, labels)`` (and a discriminator) and implement ``train_step``;
     ``AdversarialGAN`` is the ready-made one with a choice of objective."""
 
-    task = "generate"
+    task = Task.GENERATE
     data_kind = "images"
 
     # ---- the latent space ---------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ConfigError
-from ..registry import register
+from ..registry import Task, register
 from .base import Batch, check_optimizer
 from .image_to_image import ImageToImageGAN, check_photo_crops
 from .info import Setting
@@ -142,7 +142,7 @@ class FeatureDiscriminator(nn.Module):
 class SRGAN(ImageToImageGAN):
     """SRGAN (Ledig et al. 2017): photos upscaled ×2 or ×4 by an SRResNet; MSE, then adversarial + content loss"""
 
-    task = "upscale"
+    task = Task.UPSCALE
     data_kind = "photos"
     default_dataset = "offline-photos"  # where installed; else the form falls back to photo-folder
     image_sizes = CROP_SIZES  # the high-resolution training crop

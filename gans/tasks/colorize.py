@@ -35,11 +35,11 @@ from ..ops import budget
 from ..ops.color import denormalize_ab, l_to_gray, lab_to_rgb, normalize_ab, normalize_l, rgb_to_l, rgb_to_lab
 from ..ops.hint_spread import spread_hints
 from ..ops.tiling import run_padded
-from ..registry import check_task
+from ..registry import Task, check_task
 from . import reference as reference_photo
 
 #: the task of the models this module runs (``gans.registry.model_task``), and how messages name such a model
-TASK = "colorize"
+TASK = Task.COLORIZE
 MODEL_NOUN = "colorizer"
 DEFAULT_RENDER_SIZE = 256
 MIN_RENDER_SIZE, MAX_RENDER_SIZE = 32, 2048

@@ -26,10 +26,10 @@ from ..errors import ConfigError, GansError
 from ..io.images import to_pil, to_uint8
 from ..io.uploads import decode_upload
 from ..ops import budget
-from ..registry import check_task
+from ..registry import Task, check_task
 
 #: the task of the models this module runs (``gans.registry.model_task``)
-TASK = "anomaly"
+TASK = Task.DETECT
 #: how messages name such a model
 MODEL_NOUN = "anomaly detector"
 #: a pixel difference of this much (in [-1, 1] units, out of 2) is the heat map's hottest colour

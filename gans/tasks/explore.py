@@ -24,6 +24,7 @@ from ..errors import ConfigError, GansError
 from ..io.images import gif_bytes, grid_image, to_pil, to_uint8
 from ..ops import budget
 from ..ops.latent import MODES, lerp, slerp
+from ..registry import Task
 
 
 def seed_latents(model, seed_a: int, seed_b: int, truncation: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -222,10 +223,10 @@ def elsewhere_message(name: str, architecture: str, task: str, source: str | Non
     """Why a model of ``task`` (not "generate") has no latent space to explore, and where it goes instead: the
     page for its task and the command that uses it (``source``: its run folder or Hub id, else ``name``)."""
     source = source or name
-    if task == "anomaly":
+    if task == Task.DETECT:
         return (f"**{name}** is an anomaly detector ({architecture}): it scores images instead of drawing them from "
                 "noise, so it has no latent space to explore. Open it on the **Detect** page, or from a terminal: "
-                f"`python -m gans anomaly {source} image.png`.")
+                f"`python -m gans detect {source} image.png`.")
     if task == "colorize":
         return (f"**{name}** is a colorizer ({architecture}): it colours gray photos instead of drawing images from "
                 "noise, so it has no latent space to explore. Open it on the **Colorize** page, or from a terminal: "

@@ -30,10 +30,10 @@ from ..errors import GansError
 from ..io.uploads import decode_upload, image_to_tensor, tensor_to_image
 from ..ops import budget
 from ..ops.tiling import DEFAULT_MAX_UNTILED_PIXELS, DEFAULT_OVERLAP, TileReport, tile_plan
-from ..registry import check_task
+from ..registry import Task, check_task
 
 #: the task of the models this module runs (``gans.registry.model_task``), and how messages name such a model
-TASK = "translate"
+TASK = Task.TRANSLATE
 MODEL_NOUN = "image-to-image"
 #: the most work one upload's translation may take, in billions of multiply-adds of the network's layers
 MAX_TRANSLATE_WORK = budget.Limit("GANS_MAX_TRANSLATE_WORK", 500.0, float)

@@ -30,10 +30,10 @@ from ..errors import ConfigError, GansError
 from ..io.uploads import decode_upload, image_to_tensor, tensor_to_image
 from ..ops import budget
 from ..ops.tiling import TileReport, tile_plan
-from ..registry import check_task
+from ..registry import Task, check_task
 
 #: the task of the models this module runs (``gans.registry.model_task``), and how messages name such a model
-TASK = "upscale"
+TASK = Task.UPSCALE
 MODEL_NOUN = "upscaler"
 #: an input with more pixels than this is tiled (in tiles of this side): 384² input px are a 1536² output at ×4,
 #: about 300 MB per 32-channel activation at the output's size

@@ -47,7 +47,7 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
                      else "A, A → B, B, B → A") + ")",
                  "colorize": "## Fixed training crops (rows: gray input, colorized, original)",
                  "upscale": "## Fixed training crops (rows: bicubic upscale, model upscale, original)",
-                 "anomaly": "## Held-out normal images (rows: input, reconstruction, |difference|)"}.get(
+                 "detect": "## Held-out normal images (rows: input, reconstruction, |difference|)"}.get(
                      task, "## Samples (fixed noise)")
         lines += [title, "", f"![samples at step {step}](samples/{samples[-1].name})", ""]
     if run.gif_path.exists():
@@ -66,11 +66,11 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
                   f'result = upscale_file(model, "photo.jpg")  # result.output: {model.output_scale}× the input size',
                   "```", "",
                   "or `python -m gans upscale photo.jpg -o large.png --checkpoint " + run.path.name + "`", ""]
-    elif task == "anomaly":
+    elif task == "detect":
         lines += ["from gans.tasks.detect import detect_files",
                   'for found in detect_files(model, ["image.png"]):  # score (≈ 1: typical normal), verdict',
                   "    print(found.name, found.score, found.verdict)",
-                  "```", "", "or `python -m gans anomaly " + run.path.name + " image.png --json`", ""]
+                  "```", "", "or `python -m gans detect " + run.path.name + " image.png --json`", ""]
     elif takes_text(model):
         prompt = f"a dark {caption_name(model.class_names[-1])}"
         lines += [f'images = model.sample(16, seed=0, text="{prompt}")  # (16, C, H, W) in [-1, 1]', "```", "",

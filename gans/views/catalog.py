@@ -16,6 +16,7 @@ from ..io.runs import (
     same_folder,
     shipped_dir,
 )
+from ..registry import Task
 
 __all__ = ["CheckpointInfo", "checkpoint_choices", "describe", "find_choice", "list_checkpoints", "runs_dir",
            "same_folder", "shipped_dir"]  # re-exported from gans.io.runs for the pages
@@ -23,12 +24,12 @@ __all__ = ["CheckpointInfo", "checkpoint_choices", "describe", "find_choice", "l
 
 # ---- the front page ----------------------------------------------------------------------------------------------
 TASK_WORDS = {"generate": "noise → image", "translate": "image → image", "colorize": "gray → colour",
-              "upscale": "small → large", "anomaly": "image → anomaly score"}
+              "upscale": "small → large", "detect": "image → anomaly score"}
 COLORIZE_ROWS = "gray input · colorized · original"  # the rows of a colorizer run's progress grid, top to bottom
 UPSCALE_ROWS = "bicubic upscale · model upscale · original"  # an upscaler run's progress grid, top to bottom
 ANOMALY_ROWS = "held-out normal input · reconstruction · |difference|"  # an anomaly run's grid
 # front-page order: samples, then translations, colorizations, upscales, anomaly detectors
-TASK_ORDER = ("generate", "translate", "colorize", "upscale", "anomaly")
+TASK_ORDER = tuple(Task)
 # How a run of each task is used from a terminal ({run}: its run folder)
 USE_COMMANDS = {
     "generate": ["python -m gans sample {run} -n 64 -o grid.png",
@@ -36,7 +37,7 @@ USE_COMMANDS = {
     "translate": ["python -m gans translate {run} input.png -o output.png"],
     "colorize": ["python -m gans colorize photo.jpg -o colour.png --checkpoint {run}"],
     "upscale": ["python -m gans upscale photo.png -o large.png --checkpoint {run}"],
-    "anomaly": ["python -m gans anomaly {run} image.png --json"],
+    "detect": ["python -m gans detect {run} image.png --json"],
 }
 
 
@@ -87,7 +88,7 @@ def grid_rows(info: CheckpointInfo) -> str | None:
         return COLORIZE_ROWS
     if info.task == "upscale":
         return UPSCALE_ROWS
-    if info.task == "anomaly":
+    if info.task == Task.DETECT:
         return ANOMALY_ROWS
     if info.task != "translate":
         return None

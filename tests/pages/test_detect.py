@@ -123,7 +123,7 @@ def test_a_bad_upload_is_one_error_line_and_the_good_ones_are_still_scored(open_
 
 
 def test_a_run_of_another_task_is_refused_with_one_line(open_page):
-    app = open_page(anomaly_run=str(ROOT / "checkpoints" / "dcgan-fashion-mnist-mini"))
+    app = open_page(detect_run=str(ROOT / "checkpoints" / "dcgan-fashion-mnist-mini"))
     assert not app.exception
     assert any("holds no anomaly detector" in warning.value for warning in app.warning)
 

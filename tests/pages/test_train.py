@@ -581,4 +581,4 @@ def test_a_tiny_anomaly_run_trains_on_its_normal_class_and_opens_in_detect(app, 
     app.button(key="train_open_detect").click().run()
     assert not app.exception
     assert [title.value for title in app.title] == ["Detect"]
-    assert app.selectbox(key="anomaly_checkpoint").value == str(run), "on the run just trained"
+    assert app.selectbox(key="detect_checkpoint").value == str(run), "on the run just trained"

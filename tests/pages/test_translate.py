@@ -151,7 +151,7 @@ def test_studio_common_keeps_the_names_pages_import_and_takes_its_words_from_gan
     from gans.views import catalog
 
     for name in ["COLORIZE_ROWS", "TASK_LABELS", "dataset_table", "hub_id_box", "job_manager", "load_picked",
-                 "model_table", "open_in_colorize", "open_in_translate", "pick_task_checkpoint", "sidebar_status",
+                 "model_table", "open_in", "pick_task_checkpoint", "sidebar_status",
                  "task_checkpoint_choices", "translation_rows"]:
         assert name in common.__all__ and hasattr(common, name), name
     assert common.TASK_LABELS is catalog.TASK_WORDS and common.COLORIZE_ROWS == catalog.COLORIZE_ROWS

@@ -66,7 +66,7 @@ def test_no_model_inherits_a_method_only_to_raise(cls):
 def test_every_model_is_exactly_one_kind_with_only_its_own_generation_methods(cls):
     assert issubclass(cls, gans.GAN)
     noise, image = issubclass(cls, gans.NoiseToImageGAN), issubclass(cls, gans.ImageToImageGAN)
-    if cls.task == "anomaly":  # the third kind: scores images (gans.tasks.detect); neither samples nor translates
+    if cls.task == "detect":  # the third kind: scores images (gans.tasks.detect); neither samples nor translates
         assert not noise and not image and callable(cls.score)
         assert [name for name in NOISE_ONLY + IMAGE_ONLY if hasattr(cls, name)] == []
         return
@@ -94,7 +94,7 @@ def test_every_shipped_checkpoint_loads_as_its_base_and_produces_output(path):
         assert images.shape == (2, model.config()["channels"], size, size)
         assert torch.equal(images, model.sample(2, seed=0))
         assert images.min() >= -1 and images.max() <= 1
-    elif model.task == "anomaly":
+    elif model.task == "detect":
         images = torch.linspace(-1, 1, 2 * model.config()["channels"] * size * size).reshape(2, -1, size, size)
         scores = model.score(images)
         assert scores.shape == (2,) and torch.isfinite(scores).all() and torch.equal(scores, model.score(images))

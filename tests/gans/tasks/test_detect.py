@@ -1,4 +1,4 @@
-"""Anomaly detection end to end (gans.tasks.detect, ``python -m gans anomaly``): a small detector trained here on one
+"""Anomaly detection end to end (gans.tasks.detect, ``python -m gans detect``): a small detector trained here on one
 class of the embedded subset gives held-out images of that class "normal" and other classes, flat and noise images
 "anomalous"; its threshold is stored with the run; CLI errors are one line."""
 
@@ -82,13 +82,13 @@ def test_uploads_that_are_not_images_are_named_and_the_others_scored(model, file
 
 
 def test_a_model_of_another_task_is_refused():
-    with pytest.raises(ConfigError, match="`anomaly` needs an anomaly run"):
+    with pytest.raises(ConfigError, match="`detect` needs an anomaly run"):
         detect.detect_images(gans.create("dcgan", width=4, latent_dim=8), [("x", Image.new("L", (8, 8)))])
 
 
 def test_cli_prints_one_verdict_per_image(run, files, capsys):
     names = [str(files / name) for name in ("normal.png", "bag.png", "flat.png", "noise.png")]
-    assert main(["anomaly", str(run), *names]) == 0
+    assert main(["detect", str(run), *names]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("image") and "threshold" in lines[0]
     verdicts = {line.split()[0]: line.split()[-1] for line in lines[1:]}
