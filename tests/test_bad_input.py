@@ -683,7 +683,7 @@ def test_bad_hub_ids_on_the_pages(page, hub_id, monkeypatch):
 
 
 @pytest.mark.parametrize("page", ["explore", "translate", "colorize", "upscale", "detect"])
-@pytest.mark.parametrize("hub_id", ["a" * 300, "owner/" + "n" * 300, "x/" * 150])
+@pytest.mark.parametrize("hub_id", ["owner/" + "n" * 300])
 def test_a_hub_id_too_long_for_the_hub_is_one_message_on_every_page_with_a_hub_box(page, hub_id, monkeypatch):
     """300+ characters used to reach the file system as a path ("File name too long" in an exception box)."""
     monkeypatch.setattr(gans, "load", lambda *a, **k: pytest.fail("gans.load called"))

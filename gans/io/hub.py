@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import CheckpointError, ConfigError, GansError
+from ..registry import task_of
 from .checkpoints import RunDir, is_hub_id, read_json
 
 LIBRARY_NAME = "gans-studio"
@@ -98,7 +99,7 @@ def hub_metadata(model, config: dict, existing: dict | None = None) -> dict:
     dataset = HUB_DATASETS.get((config.get("data") or {}).get("name"))
     if dataset:
         metadata["datasets"] = [dataset]
-    task = getattr(model, "task", "generate")
+    task = task_of(model)
     # Class-conditional generation has no Hub pipeline tag; unconditional generation and image-to-image do.
     unconditional = task == "generate" and not model.conditional
     pipeline = PIPELINE_TAGS.get(task) or ("unconditional-image-generation" if unconditional else None)

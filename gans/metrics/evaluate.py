@@ -23,6 +23,7 @@ import torch
 from ..data import load_dataset
 from ..data.image_data import to_model_range
 from ..errors import ConfigError, GansError
+from ..registry import Task, task_of
 from .distances import frechet_distance, kernel_distance, precision_recall
 from .features import MetricUnavailableError, embed, feature_network_name, load_feature_network
 from .inception import find_inception_weights, inception_features, inception_search_note, load_inception
@@ -85,7 +86,7 @@ def generated_images(model, n: int, seed: int, batch_size: int = 500) -> tuple[t
 
 def check_measurable(model, dataset: str) -> None:
     """``MetricUnavailableError`` with the reason when ``model`` on ``dataset`` cannot be measured here."""
-    if getattr(model, "task", "generate") != "generate":
+    if task_of(model) != Task.GENERATE:
         raise MetricUnavailableError(f"FD/KID are measured for noise-to-image models; {model.architecture} is an "
                                      f"image-to-image model (its model card reports held-out image metrics)")
     feature_network_name(dataset)

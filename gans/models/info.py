@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..errors import ConfigError
+from ..registry import task_of
 
 #: the widget kinds a setting can ask for
 SETTING_KINDS = ("choice", "int", "float", "bool", "multichoice")
@@ -146,7 +147,7 @@ class ModelInfo:
 def describe_model(name: str, cls: type, defaults: dict, summary: str = "") -> ModelInfo:
     """``ModelInfo`` of ``cls`` registered as ``name`` whose init defaults (preset defaults applied) are
     ``defaults``: its class attributes where it declares them, else the defaults of its task."""
-    task = getattr(cls, "task", "generate")
+    task = task_of(cls)
     data_kind = getattr(cls, "data_kind", "images")
     steps, batch_size, metric_every = TASK_DEFAULTS.get(task, FALLBACK_DEFAULTS)
     image_size = defaults.get("image_size", 64)

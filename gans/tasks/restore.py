@@ -36,6 +36,7 @@ from ..io.uploads import decode_upload
 from ..ops import budget
 from ..ops.ageing import age_picture  # noqa: F401  (re-exported: the flow's examples and the benchmarks age with it)
 from ..ops.color import rgb_to_lab
+from ..registry import Task, task_of
 
 #: the upscaling factors the flow offers (1: no upscaling)
 UPSCALE_FACTORS = (1, 2, 4)
@@ -111,16 +112,16 @@ def is_monochrome(image: Image.Image) -> bool:
 def check_models(settings: RestoreSettings, restorer=None, colorizer=None, upscaler=None) -> None:
     """``ConfigError`` when a step that is on has no model, or a model of the wrong kind."""
     if settings.restore:
-        if restorer is None or getattr(restorer, "task", None) != "translate":
+        if restorer is None or task_of(restorer) != Task.TRANSLATE:
             raise ConfigError("the restore step needs a photo-restoration model (an image-to-image run such as "
                               "checkpoints/pix2pix-restore-photos)")
         if restorer.channels("a2b") != (3, 3):
             raise ConfigError(f"{restorer.architecture} translates {restorer.channels('a2b')} channels; a "
                               "restoration model takes and returns colour photos (3 → 3)")
-    if settings.colorize != "no" and getattr(colorizer, "task", None) != "colorize":
+    if settings.colorize != "no" and task_of(colorizer) != Task.COLORIZE:
         raise ConfigError("the colour step needs a colorizer (e.g. checkpoints/colorizer-offline-photos); "
                           "or turn colouring off")
-    if settings.upscale > 1 and getattr(upscaler, "task", None) != "upscale":
+    if settings.upscale > 1 and task_of(upscaler) != Task.UPSCALE:
         raise ConfigError("the upscale step needs a super-resolution model (e.g. checkpoints/srgan-offline-photos)")
     if settings.upscale > 1 and settings.upscale % upscaler.output_scale and upscaler.output_scale % settings.upscale:
         raise ConfigError(f"a ×{upscaler.output_scale} upscaler cannot make a photo ×{settings.upscale} larger")

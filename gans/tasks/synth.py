@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..registry import Task, task_of
 
 CHUNK = 256  # images generated at once
 SEED_STRIDE = 10_000  # seeds of class c start at seed + SEED_STRIDE · c
@@ -59,7 +60,7 @@ def class_folders(names: list[str], count: int) -> list[str]:
 
 def check_synth_model(model) -> None:
     """``ConfigError`` unless ``model`` draws images of a class it is given."""
-    if getattr(model, "task", None) != "generate" or not getattr(model, "conditional", False):
+    if task_of(model) != Task.GENERATE or not getattr(model, "conditional", False):
         raise ConfigError(f"{model.architecture} does not draw images of a given class; synth needs a "
                           "class-conditional noise → image run (cgan, or any model trained with --model-arg "
                           "num_classes=N on labelled data)")

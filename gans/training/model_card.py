@@ -9,6 +9,7 @@ import torch
 from ..io.checkpoints import RunDir, atomic_write
 from ..ops.captions import caption_name
 from ..ops.text import takes_text
+from ..registry import task_of
 
 
 def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: float, hardware: str,
@@ -39,7 +40,7 @@ def write_model_card(run: RunDir, model, cfg, data_cfg, step: int, seconds: floa
                      "plain / patterned; `gans.ops.captions`); the vocabulary is in the model config")
     lines += metric_lines(run, cfg)
     lines += ["", "## Model config", "", "```json", json.dumps(model.config(), indent=2, sort_keys=True), "```", ""]
-    task = getattr(model, "task", "generate")
+    task = task_of(model)
     translates = task == "translate"
     if samples:
         title = {"translate": "## Translations of fixed training inputs (rows: " + (
