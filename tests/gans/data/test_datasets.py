@@ -642,3 +642,13 @@ def test_bad_channels_fail_before_loading(mirror):
     with pytest.raises(DatasetError, match="channels"):
         load_dataset("mnist", channels=2)
     assert server.requests == []
+
+
+def test_datasets_are_listed_in_their_registration_order_with_the_embedded_default_first():
+    """``gans/data/__init__.py`` imports the dataset modules in the order ``list_datasets`` shows (the Train page's
+    Dataset list, ``python -m gans list``, Home's table); sorting those imports would put "aged-photos" first."""
+    from gans.data import DEFAULT_DATASET
+
+    names = [info.name for info in list_datasets()]
+    assert names[:4] == [DEFAULT_DATASET, "fashion-mnist", "mnist", "cifar10"]
+    assert names.index("folder") < names.index("offline-photos") < names.index("aged-photos") == len(names) - 1
