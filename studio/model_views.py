@@ -12,7 +12,7 @@ import gans
 from gans.ops.text import read_prompt, takes_text, unknown_note
 from gans.tasks import explore, project, synth
 from gans.tasks.project_job import ProjectionJob
-from studio.common import KEEP, image_uploader, upload_or_example
+from studio.common import KEEP, image_uploader, plain, upload_or_example
 from studio.pickers import picture, seed_input
 
 
@@ -141,11 +141,11 @@ def projection_status(model, request: tuple, seed_a: int, polling: bool) -> None
     if polling and (job is None or not job.running):
         st.rerun()
     if job is not None and job.running:  # of this image, or of the one picked before: it runs until stopped
-        st.progress(job.fraction, text=f"Projecting {held[0][1]}: {job.status_line()}")
+        st.progress(job.fraction, text=f"Projecting {plain(held[0][1])}: {job.status_line()}")
         if st.button("Stop", key="explore_project_stop", icon=":material/stop:"):
             job.stop()
         return
-    name = request[1]
+    name = plain(request[1])  # an uploaded file's name: plain text, never Markdown
     if job is None or held[0] != request:
         st.caption(f"Press **Project** to project {name} ({request[3]} steps).")
         return

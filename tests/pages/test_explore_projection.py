@@ -62,7 +62,7 @@ def captions(app) -> list[str]:
 def test_switching_checkpoints_projects_nothing_until_project_is_pressed(runs, calls, monkeypatch):
     app = opened(runs, "first", monkeypatch)
     assert not app.get("progress") and JOB not in app.session_state
-    assert "Press **Project** to project test-0.png (300 steps)." in captions(app)
+    assert "Press **Project** to project test\\-0\\.png (300 steps)." in captions(app)
     app.selectbox(key="explore_checkpoint").set_value(str(runs / "second")).run()
     assert not app.exception and not app.error
     assert not app.get("progress") and JOB not in app.session_state and calls == []
@@ -73,7 +73,7 @@ def test_switching_checkpoints_projects_nothing_until_project_is_pressed(runs, c
     assert calls == [50] and not app.exception and not app.error and not app.get("progress")
     shown = next(image for image in app.image if "Reconstruction" in image.captions)
     assert shown.captions == ["Target", "Reconstruction", "Error"]
-    assert any(text.startswith("test-0.png: Projected in z with 50 steps") for text in captions(app))
+    assert any(text.startswith("test\\-0\\.png: Projected in z with 50 steps") for text in captions(app))
 
     app.selectbox(key="explore_checkpoint").set_value(str(runs / "first")).run()
     assert JOB not in app.session_state, "another checkpoint: the projection is dropped"
@@ -102,7 +102,7 @@ def test_a_running_projection_shows_its_progress_the_slider_still_answers_and_st
         app.run()
         bar = app.get("progress")
         assert len(bar) == 1 and bar[0].value == 10
-        assert bar[0].text.startswith("Projecting test-0.png: step 5 / 50, ") and bar[0].text.endswith(" left")
+        assert bar[0].text.startswith("Projecting test\\-0\\.png: step 5 / 50, ") and bar[0].text.endswith(" left")
         start = large_frame(app)
         app.slider(key="explore_t").set_value(1.0).run()  # answered while the projection is held
         assert large_frame(app) != start and app.get("progress"), "the slider did not wait"
@@ -113,7 +113,7 @@ def test_a_running_projection_shows_its_progress_the_slider_still_answers_and_st
     assert job.wait(60) and job.state == "stopped"
     app.run()
     assert not app.exception and not app.get("progress")
-    assert app.info[0].value == "The projection of test-0.png was stopped; press **Project** to start it again."
+    assert app.info[0].value == "The projection of test\\-0\\.png was stopped; press **Project** to start it again."
 
 
 def test_an_image_over_the_pixel_budget_is_one_clear_line_and_is_never_decoded(runs, calls, monkeypatch, tmp_path):
@@ -129,11 +129,21 @@ def test_an_image_over_the_pixel_budget_is_one_clear_line_and_is_never_decoded(r
     press_project(app)
     assert not app.exception and len(app.error) == 1 and not fitted
     assert app.error[0].value == (
-        "zeros.png: The image is 7000×7000 = 49 megapixels; this server allows at most 25 megapixels per request "
+        "zeros\\.png: The image is 7000×7000 = 49 megapixels; this server allows at most 25 megapixels per request "
         "(GANS_MAX_PIXELS); projection shrinks every image to the model's size, so use a smaller copy")
 
     small = encoded(Image.new("L", (60, 60), 120))  # the next image is projected as usual
     app.file_uploader(key="explore_project_upload").set_value(("small.png", small, "image/png")).run()
     press_project(app)
     assert fitted == [(60, 60)] and not app.error and calls == [300, 300]
-    assert any(text.startswith("small.png: Projected in z with 300 steps") for text in captions(app))
+    assert any(text.startswith("small\\.png: Projected in z with 300 steps") for text in captions(app))
+
+
+def test_an_upload_named_like_markdown_is_shown_as_plain_text(runs, calls, monkeypatch):
+    """A crafted file name would make the browser fetch an outside image if shown as Markdown."""
+    app = opened(runs, "first", monkeypatch)
+    name = "![x](http://evil.example/x.png).png"
+    app.file_uploader(key="explore_project_upload").set_value((name, encoded(Image.new("L", (60, 60), 120)),
+                                                               "image/png")).run()
+    shown = [text for text in captions(app) if "evil" in text]
+    assert shown and all("![" not in text and "](" not in text for text in shown), shown
