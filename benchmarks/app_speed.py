@@ -21,9 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from studio_server import studio_page  # noqa: E402  (benchmarks/studio_server.py)
+
 from gans.io.checkpoints import RunDir  # noqa: E402
 from gans.training import DataConfig, TrainConfig, train  # noqa: E402
-from studio import studio_page  # noqa: E402  (benchmarks/studio.py)
 
 
 def steady_images_per_sec(run_dir: Path, warmup_steps: int) -> float:

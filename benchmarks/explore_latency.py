@@ -21,9 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from studio_server import studio_page  # noqa: E402  (benchmarks/studio_server.py)
+
 import gans  # noqa: E402
 from gans.tasks.explore import display_scale, enlarge, image_at  # noqa: E402
-from studio import studio_page  # noqa: E402  (benchmarks/studio.py)
 
 
 def library_ms(checkpoint: str, positions: int) -> list[float]:

@@ -87,8 +87,16 @@ TASKS = {Task.GENERATE: TaskFacts("draws images from noise", "sample", "Explore"
 
 
 def task_of(model_or_class) -> Task:
-    """The ``Task`` of a model (or model class); a class that declares none generates (the base's default)."""
-    return Task(getattr(model_or_class, "task", Task.GENERATE))
+    """The ``Task`` of a model (or model class); a class that declares none generates (the base's default), and
+    one that still says "anomaly" (detection's name before it was "detect") detects. Any other value is one
+    ``ConfigError`` naming the model, not a ``ValueError`` from deep inside a page."""
+    declared = getattr(model_or_class, "task", Task.GENERATE)
+    try:
+        return Task({"anomaly": Task.DETECT}.get(declared, declared))
+    except ValueError:
+        name = getattr(model_or_class, "__name__", type(model_or_class).__name__)
+        raise ConfigError(f"{name} declares the task {declared!r}; a model's task is one of "
+                          f"{', '.join(task.value for task in Task)}") from None
 
 
 def model_task(name: str) -> Task:

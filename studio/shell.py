@@ -75,8 +75,9 @@ def unknown_page_asked(pages) -> str | None:
 
     ctx = get_script_run_ctx()
     asked = getattr(getattr(ctx, "pages_manager", None), "intended_page_name", None) if ctx else None
-    if (asked and isinstance(asked, str) and asked == asked.strip().strip("/") and "/" not in asked
-            and not any(page.url_path == asked for page in pages)):
+    if asked and isinstance(asked, str) and any(page.url_path == asked for page in pages):
+        st.session_state.pop("studio_missing_page", None)  # a real page's address: nothing to keep
+    elif asked and isinstance(asked, str) and asked == asked.strip().strip("/") and "/" not in asked:
         st.session_state["studio_missing_page"] = asked
     return st.session_state.get("studio_missing_page")
 

@@ -230,6 +230,8 @@ def runs(tmp_path_factory):
     damaged("config-not-json", lambda run: (run / "config.json").write_text("{'architecture': dcgan"))
     deep = "[" * 20_000 + "]" * 20_000  # RecursionError in a bare json.loads
     damaged("deep-config", lambda run: (run / "config.json").write_text(deep))
+    damaged("data-not-an-object", lambda run: (run / "config.json").write_text(json.dumps({**config, "data": "x"})))
+    damaged("model-not-an-object", lambda run: (run / "config.json").write_text(json.dumps({**config, "model": "x"})))
     damaged("deep-model-argument", lambda run: (run / "config.json").write_text(json.dumps(
         {**config, "model": {**config["model"], "width": json.loads("[" * 40 + "]" * 40)}})))
     damaged("deep-events", lambda run: (run / "events.jsonl").write_text(
@@ -627,7 +629,7 @@ def open_page(name: str, **session):
 @pytest.mark.parametrize("page", [Path(path).stem for path, *_ in PAGES])
 def test_a_runs_folder_with_json_nested_thousands_deep_breaks_no_page(page, runs, monkeypatch):
     """config.json and events.jsonl of runs in the runs folder nested 20,000 deep (and a model argument nested 40
-    deep): every page opens without an exception; the good runs are still listed."""
+    deep, a config whose "data" or "model" is a string): every page opens without an exception."""
     monkeypatch.setenv("GANS_RUNS_DIR", str(runs))
     app = open_page(page)
     assert not app.exception, [e.value for e in app.exception]

@@ -60,6 +60,8 @@ def describe(path: str | Path, source: str = "run") -> CheckpointInfo | None:
         architecture = config["architecture"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    if not (isinstance(model, dict) and isinstance(architecture, str) and isinstance(config.get("data") or {}, dict)):
+        return None  # a hand-edited or damaged config.json: not a loadable run (loading it would say why)
     if not run.weights_path.exists():
         return None
     events = run.read_events()

@@ -15,7 +15,6 @@ The in-the-loop metric never uses it (a 299 px Inception pass is far too slow fo
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import torch
@@ -23,6 +22,7 @@ import torch
 from ..data import load_dataset
 from ..data.image_data import to_model_range
 from ..errors import ConfigError, GansError
+from ..io import jsonsafe
 from ..registry import Task, task_of
 from .distances import frechet_distance, kernel_distance, precision_recall
 from .features import MetricUnavailableError, embed, feature_network_name, load_feature_network
@@ -162,7 +162,11 @@ def evaluate(run_or_id: str, n: int = 2000, seed: int = 0, inception: bool = Tru
     steps = [e["step"] for e in RunDir(path).read_events() if "step" in e]
     metric_path = RunDir(path).metric_path
     if not steps and metric_path.exists():  # a best/ folder: its step is in metric.json
-        steps = [json.loads(metric_path.read_text()).get("step")]
+        try:
+            best = jsonsafe.loads(metric_path.read_text())
+        except (OSError, ValueError) as error:
+            raise ConfigError(f"{metric_path} is not readable JSON ({error})") from None
+        steps = [best.get("step") if isinstance(best, dict) else None]
     return {"run": str(run_or_id), "architecture": config["architecture"], "step": steps[-1] if steps else None,
             **result}
 

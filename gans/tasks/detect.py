@@ -1,4 +1,4 @@
-"""Score images with an anomaly checkpoint: what ``python -m gans anomaly`` and the studio's Detect page call.
+"""Score images with an anomaly checkpoint: what ``python -m gans detect`` and the studio's Detect page call.
 
 Each image is decoded with the library's one upload decoder (``gans.io.uploads.decode_upload``: a bad file is one
 clear ``ImageError``), centre-cropped to a square and resized to the model's size and channels, then scored
@@ -54,7 +54,7 @@ class Detection:
         return "anomalous" if self.anomalous else "normal"
 
     def to_json(self) -> dict:
-        """What ``python -m gans anomaly --json`` prints for the image: path (as given), score, anomalous."""
+        """What ``python -m gans detect --json`` prints for the image: path (as given), score, anomalous."""
         return {"path": self.name, "score": self.score, "anomalous": self.anomalous}
 
 
@@ -134,7 +134,7 @@ def detect_images(model, images: list[tuple[str, Image.Image]], scale: int = 1) 
     check_model(model)
     if not images:
         raise ConfigError("give at least one image to score")
-    budget.check_samples(len(images), "images")  # already decoded: the caller holds them
+    check_count(len(images))  # already decoded: the caller holds them
     with budget.heavy_call():
         return _score(model, [name for name, _ in images], [fit_image(model, image) for _, image in images], scale)
 
