@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.helpers import ROOT, random_photos, train_tiny_upscaler
 
@@ -77,21 +78,32 @@ def upscalers(tmp_path_factory) -> Path:
     return folder
 
 
-def test_upscale_keeps_results_as_bytes_and_few_of_them(upscalers):
-    """Four different 500×500 uploads of one colour (a few kilobytes each; 2000×2000 results): before, each result
-    was kept as pictures (about 8 bytes a result pixel, four results), so memory grew by ~30 MB an upload; now
-    only PNG bytes of the last ``KEPT_RESULTS`` stay, and memory after the fourth is what it was after the second."""
-    measured = run_capped("""
-        app = AppTest.from_file(os.environ.get("UPSCALE_PAGE", "pages/upscale.py"), default_timeout=120).run()
-        after = []
-        for level in (10, 80, 150, 220):
-            app.get("file_uploader")[0].set_value((f"flat-{level}.png", png((500, 500), level), "image/png"))
-            app.run()
-            assert not app.exception and not app.error, app.error
-            after.append(resident_mb())
-        print(json.dumps({"after": after}))
-    """, GANS_CHECKPOINTS_DIR=str(upscalers))
-    after = measured["after"]
-    # Two more kept results would be ~60 MB on top of the first two's peak. The allocator may hand memory back
-    # between uploads (605 → 496 → 604 MB seen), so the peaks are compared, not one reading.
-    assert max(after[2:]) - max(after[:2]) < 35, after
+def test_upscale_keeps_only_the_last_two_results(upscalers, monkeypatch):
+    """Each kept result is a full upscale's PNG (a 25-megapixel result: tens of MB); before, four results were
+    kept as pictures (about 8 bytes a result pixel each). Now only the last ``KEPT_RESULTS`` (2) uploads of all
+    visitors stay: a third upload pushes the oldest out, so showing it again upscales it again. (Counted, not
+    read from the process's resident memory, which the allocator moves by ±100 MB between runs.)"""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from gans.tasks import upscale as task
+    from tests.helpers import encoded
+
+    calls, real = [], task.upscale_file
+    monkeypatch.setattr(task, "upscale_file", lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs))
+    monkeypatch.setenv("GANS_CHECKPOINTS_DIR", str(upscalers))
+    st.cache_resource.clear()
+    app = AppTest.from_file(str(ROOT / "pages" / "upscale.py"), default_timeout=120).run()
+
+    def show(level: int) -> None:
+        picture = encoded(Image.new("RGB", (40, 40), (level,) * 3))
+        app.get("file_uploader")[0].set_value((f"flat-{level}.png", picture, "image/png"))
+        app.run()
+        assert not app.exception and not app.error, app.error
+
+    seen, first = [], len(calls)  # the page opens on a held-out example, upscaled (and kept) too
+    for level in (10, 80, 150, 80, 10):
+        show(level)
+        seen.append(len(calls) - first)
+    assert seen == [1, 2, 3, 3, 4], seen  # 80 is one of the last two: kept; 10 was pushed out: upscaled again
+    st.cache_resource.clear()

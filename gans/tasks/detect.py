@@ -134,7 +134,7 @@ def detect_images(model, images: list[tuple[str, Image.Image]], scale: int = 1) 
     check_model(model)
     if not images:
         raise ConfigError("give at least one image to score")
-    check_count(len(images))  # already decoded: the caller holds them
+    budget.check_samples(len(images), "images")  # already decoded by the caller (the library's in-memory use)
     with budget.heavy_call():
         return _score(model, [name for name, _ in images], [fit_image(model, image) for _, image in images], scale)
 
