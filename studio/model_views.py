@@ -97,6 +97,7 @@ def synth_view(model, key: tuple, class_names: list[str]) -> None:
 
 
 PROJECTION_JOB = "explore_projection_job"  # the session's ProjectionJob, with what it was asked for
+UNWATCHED_AFTER = 20.0  # seconds without a look from its page (it polls every 0.5 s) before a projection stops
 
 
 def projection_view(model, key: tuple, data_name: str, seed_a: int) -> None:
@@ -125,7 +126,8 @@ def projection_view(model, key: tuple, data_name: str, seed_a: int) -> None:
                  help="Runs in the background with a progress bar; the rest of the page stays usable"):
         if held is not None:
             held[1].stop()
-        job = ProjectionJob(model, chosen[1], steps, data_name, name="The image", cache_key=key).start()
+        job = ProjectionJob(model, chosen[1], steps, data_name, name="The image", cache_key=key,
+                            unwatched_after=UNWATCHED_AFTER).start()
         st.session_state[PROJECTION_JOB] = (request, job)
     held = st.session_state.get(PROJECTION_JOB)
     polling = held is not None and held[1].running
@@ -141,6 +143,7 @@ def projection_status(model, request: tuple, seed_a: int, polling: bool) -> None
     if polling and (job is None or not job.running):
         st.rerun()
     if job is not None and job.running:  # of this image, or of the one picked before: it runs until stopped
+        job.watched()  # polled every half second while it runs: a closed tab stops polling, and the job stops
         st.progress(job.fraction, text=f"Projecting {plain(held[0][1])}: {job.status_line()}")
         if st.button("Stop", key="explore_project_stop", icon=":material/stop:"):
             job.stop()

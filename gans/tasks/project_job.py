@@ -4,7 +4,9 @@ Projecting an image takes hundreds of optimisation steps (half a minute to two o
 its own script would make every slider wait; instead it starts a ``ProjectionJob`` when the person presses its
 button, keeps the job (e.g. in the session), and reads ``status_line()`` / ``fraction`` until ``running`` is
 false, then shows ``view`` (a ``gans.tasks.project.ProjectionView``) or ``error`` (one sentence). ``stop()`` ends it
-at the next step. Nothing here knows about Streamlit.
+at the next step. A job started with ``unwatched_after`` seconds also stops on its own when nobody has called
+``watched()`` for that long: a page polls it while it runs, so a closed tab's projection gives its heavy-call
+slot back instead of holding it to the end. Nothing here knows about Streamlit.
 
 >>> job = ProjectionJob(model, png_bytes, steps=300, feature_network="fashion-mnist").start()
 >>> job.status_line()            # "step 120 / 300, about 20 s left"
@@ -40,8 +42,10 @@ class ProjectionJob:
     "projecting", then "finished", "stopped" or "error"."""
 
     def __init__(self, model, data: bytes, steps: int = projection.DEFAULT_STEPS, feature_network: str | None = None,
-                 name: str = "The upload", cache_key: object = None):
+                 name: str = "The upload", cache_key: object = None, unwatched_after: float | None = None):
         self.steps = steps
+        self.unwatched_after = unwatched_after
+        self._watched_at = time.monotonic()
         self.state = "starting"
         self.steps_done = 0
         self.view: projection.ProjectionView | None = None
@@ -96,6 +100,10 @@ class ProjectionJob:
         """Ask the projection to end after its current step (it ends "stopped")."""
         self._stop.set()
 
+    def watched(self) -> None:
+        """Someone is still looking at this job (see ``unwatched_after``)."""
+        self._watched_at = time.monotonic()
+
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the job to end (at most ``timeout`` seconds); whether it has."""
         if self._thread.is_alive():
@@ -103,6 +111,8 @@ class ProjectionJob:
         return not self.running
 
     def _progress(self, done: int, total: int) -> None:
+        if self.unwatched_after is not None and time.monotonic() - self._watched_at > self.unwatched_after:
+            self._stop.set()  # its page was closed: give the heavy-call slot back
         if self._stop.is_set():
             raise _Stopped
         if done == 1:

@@ -256,6 +256,36 @@ def test_a_projection_job_runs_in_the_background_reports_its_progress_and_keeps_
     assert other.wait(60) and other.view is not job.view
 
 
+@pytest.mark.parametrize("watched", [True, False])
+def test_a_job_nobody_watches_stops_on_its_own_and_a_watched_one_finishes(watched, monkeypatch):
+    """A page polls its projection while it runs; a closed tab stops polling, and after ``unwatched_after`` seconds
+    the job stops at its next step, giving its heavy-call slot back."""
+    import time
+
+    from gans.tasks import project as projection
+    from gans.tasks.project_job import ProjectionJob
+    from tests.helpers import encoded
+
+    real, holder = projection.project, {}
+
+    def slow(*args, progress=None, **kwargs):  # every step takes 20 ms; a watching page looks at each one
+        def step(done, total):
+            time.sleep(0.02)
+            if watched:
+                holder["job"].watched()
+            progress(done, total)
+        return real(*args, progress=step, **kwargs)
+
+    monkeypatch.setattr(projection, "project", slow)
+    job = ProjectionJob(tiny_model("dcgan"), encoded(Image.new("L", (40, 40), 90)), steps=40, unwatched_after=0.3)
+    holder["job"] = job
+    job.start()
+    assert job.wait(60)
+    assert job.state == ("finished" if watched else "stopped"), (job.state, job.steps_done)
+    if not watched:
+        assert job.steps_done < 40
+
+
 def test_a_stopped_job_ends_stopped_and_a_bad_image_ends_with_one_line():
     from gans.tasks.project_job import ProjectionJob
 
