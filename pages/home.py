@@ -7,16 +7,13 @@ commands); this page lays it out.
 import streamlit as st
 
 from gans.views import catalog
-from studio.common import go_to
-from studio.shell import PAGES, ensure_shell
+from studio.shell import PAGES, ensure_shell, page_buttons
 
 ensure_shell()  # a fresh server's first deep link runs this page outside the router
 
 GRID_WIDTH = 280  # every grid at one display width, so 28 px and 32 px models look alike
 RECENT_RUNS = 2  # local runs shown beside the shipped checkpoints (one of each task)
 GRIDS_PER_ROW = 3
-BUTTONS_PER_ROW = 4
-LINKS = [(path, label, icon) for path, _, icon, label in PAGES[1:]]  # every page but this one
 
 st.title("GAN Studio")
 st.write(
@@ -26,12 +23,7 @@ st.write(
     "and colorizers bring gray photos to colour."
 )
 
-# Buttons, not links: plain page links read as text. The first, the main way in, stands out.
-columns = [column for _ in range(0, len(LINKS), BUTTONS_PER_ROW) for column in st.columns(BUTTONS_PER_ROW)]
-for index, (column, (page, label, icon)) in enumerate(zip(columns, LINKS)):
-    if column.button(label, icon=icon, type="primary" if index == 0 else "secondary", width="stretch",
-                     key=f"home_go_{page.rsplit('/', 1)[-1].removesuffix('.py')}"):
-        go_to(page, f"The {label.split()[0]} page is not available on this server.")
+page_buttons(PAGES[1:], "home_go", per_row=4, first_stands_out=True)  # every other page; Train, the way in, first
 
 
 @st.cache_data(ttl=30)

@@ -82,15 +82,23 @@ def unknown_page_asked(pages) -> str | None:
     return st.session_state.get("studio_missing_page")
 
 
-def no_such_page() -> None:
-    """The studio's own "no such page": what was asked for, and a button to every page."""
+def page_buttons(pages, key_prefix: str, per_row: int, first_stands_out: bool = False) -> None:
+    """A button to each of ``pages`` (rows of ``PAGES``), ``per_row`` to a row, keyed ``{key_prefix}_{page}``.
+    Buttons, not links: plain page links read as text."""
     from studio.common import go_to
 
+    columns = [column for _ in range(0, len(pages), per_row) for column in st.columns(per_row)]
+    for index, (column, (path, title, icon, label)) in enumerate(zip(columns, pages)):
+        kind = "primary" if first_stands_out and index == 0 else "secondary"
+        if column.button(label, icon=icon, type=kind, width="stretch", key=f"{key_prefix}_{Path(path).stem}"):
+            go_to(path, f"The {title} page is not available on this server.")
+
+
+def no_such_page() -> None:
+    """The studio's own "no such page": what was asked for, and a button to every page."""
     st.title("No such page")
     st.write("There is no page at this address. These are the studio's pages:")
-    for column, (path, _, icon, label) in zip(st.columns(3) * 3, PAGES):
-        if column.button(label, icon=icon, width="stretch", key=f"missing_go_{Path(path).stem}"):
-            go_to(path, f"The {label} page is not available on this server.")
+    page_buttons(PAGES, "missing_go", per_row=3)
 
 
 def ensure_shell() -> None:

@@ -1,6 +1,8 @@
 """Test helpers: tiny models so the whole suite stays fast on 2 CPU cores, page openers, downloads."""
 
+import contextlib
 import socket
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -65,24 +67,11 @@ def train_tiny_upscaler(out: Path, photos: Path, **settings) -> Path:
 
 
 # ---- the work budget on an upload page (Translate, Colorize) --------------------------------------------------
-def check_budget_and_busy_messages(open_page, upload, picture, caption_of, noun: str, monkeypatch) -> None:
-    """An upload page (``open_page()``; ``upload(app, name, bytes)``; ``picture(w, h)`` PNG bytes;
-    ``caption_of(app)`` the output's caption) shows an over-budget image and a busy server as one clear line each,
-    and the next try works: nothing refused is cached."""
-    import threading
-
+@contextlib.contextmanager
+def the_only_heavy_call_held_elsewhere(monkeypatch):
+    """Inside: the server allows one heavy call (``GANS_MAX_HEAVY_CALLS=1``, a 0.2 s wait) and another thread
+    holds it, so a heavy request here is told the server is busy."""
     from gans.ops import budget
-
-    monkeypatch.setenv("GANS_MAX_PIXELS", "2000")
-    app = upload(open_page(), "big.png", picture(50, 50))
-    assert not app.exception and len(app.error) == 1
-    message = app.error[0].value
-    assert message.startswith(f"The {noun} is 50×50 = 2,500 pixels; this server allows at most 2,000 pixels "
-                              "per request (GANS_MAX_PIXELS)")
-    assert "\n" not in message and "Traceback" not in message
-    app = upload(app, "small.png", picture(40, 40))
-    assert not app.exception and not app.error and "40×40 px" in caption_of(app)
-    monkeypatch.delenv("GANS_MAX_PIXELS")
 
     monkeypatch.setenv("GANS_MAX_HEAVY_CALLS", "1")
     monkeypatch.setenv("GANS_BUSY_WAIT_SECONDS", "0.2")
@@ -97,13 +86,32 @@ def check_budget_and_busy_messages(open_page, upload, picture, caption_of, noun:
     other.start()
     try:
         assert inside.wait(60)
+        yield
+    finally:
+        leave.set()
+        other.join(60)
+
+
+def check_budget_and_busy_messages(open_page, upload, picture, caption_of, noun: str, monkeypatch) -> None:
+    """An upload page (``open_page()``; ``upload(app, name, bytes)``; ``picture(w, h)`` PNG bytes;
+    ``caption_of(app)`` the output's caption) shows an over-budget image and a busy server as one clear line each,
+    and the next try works: nothing refused is cached."""
+    monkeypatch.setenv("GANS_MAX_PIXELS", "2000")
+    app = upload(open_page(), "big.png", picture(50, 50))
+    assert not app.exception and len(app.error) == 1
+    message = app.error[0].value
+    assert message.startswith(f"The {noun} is 50×50 = 2,500 pixels; this server allows at most 2,000 pixels "
+                              "per request (GANS_MAX_PIXELS)")
+    assert "\n" not in message and "Traceback" not in message
+    app = upload(app, "small.png", picture(40, 40))
+    assert not app.exception and not app.error and "40×40 px" in caption_of(app)
+    monkeypatch.delenv("GANS_MAX_PIXELS")
+
+    with the_only_heavy_call_held_elsewhere(monkeypatch):
         app = upload(open_page(), "busy.png", picture(41, 37))
         assert not app.exception and len(app.error) == 1
         assert app.error[0].value == ("the server is busy with 1 other request; try again in a moment (it runs at "
                                       "most 1 at once: GANS_MAX_HEAVY_CALLS)")
-    finally:
-        leave.set()
-        other.join(60)
     app.run()  # the refusal was not cached: trying again works
     assert not app.exception and not app.error and "41×37 px" in caption_of(app)
 

@@ -14,7 +14,7 @@ from PIL import Image
 
 from gans.errors import GansError
 from gans.io.uploads import MAX_UPLOAD_PIXELS, UploadError, decode_upload, image_to_tensor, tensor_to_image
-from tests.helpers import encoded
+from tests.helpers import encoded, the_only_heavy_call_held_elsewhere
 
 
 def random_rgb(width: int, height: int, seed: int = 0) -> Image.Image:
@@ -243,8 +243,6 @@ def test_channel_conversions():
 def test_an_upload_is_decoded_inside_the_heavy_call_limit(monkeypatch):
     """Whoever decodes an upload holds one of the GANS_MAX_HEAVY_CALLS places while it does (once, when it already
     holds one); with every place taken by another request it is told the server is busy, and nothing is decoded."""
-    import threading
-
     from gans.ops import budget
 
     data = encoded(random_rgb(20, 10), "PNG")
@@ -254,23 +252,8 @@ def test_an_upload_is_decoded_inside_the_heavy_call_limit(monkeypatch):
         decode_upload(data, check_size=lambda width, height: seen.append(budget.running_heavy_calls()))
     assert seen == [1, 1]
 
-    monkeypatch.setenv("GANS_MAX_HEAVY_CALLS", "1")
-    monkeypatch.setenv("GANS_BUSY_WAIT_SECONDS", "0.2")
-    holding, release = threading.Event(), threading.Event()
-
-    def other_request() -> None:
-        with budget.heavy_call():
-            holding.set()
-            release.wait(10)
-
-    other = threading.Thread(target=other_request)
-    other.start()
-    try:
-        assert holding.wait(10)
-        with pytest.raises(budget.ServerBusyError, match="GANS_MAX_HEAVY_CALLS"):
-            decode_upload(data, check_size=lambda width, height: seen.append("decoded"))
-    finally:
-        release.set()
-        other.join()
+    with the_only_heavy_call_held_elsewhere(monkeypatch), \
+            pytest.raises(budget.ServerBusyError, match="GANS_MAX_HEAVY_CALLS"):
+        decode_upload(data, check_size=lambda width, height: seen.append("decoded"))
     assert "decoded" not in seen
     assert decode_upload(data).size == (20, 10)
