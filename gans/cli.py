@@ -18,13 +18,15 @@ from .errors import ConfigError, GansError
 from .io import jsonsafe
 from .ops.precision import PRECISIONS
 from .registry import Task, check_task
+from .training.config import TIMINGS
 
 EXIT_USER_ERROR = 2
 # Flags that describe a new run; --resume refuses them rather than silently ignoring them.
 NEW_RUN_FLAGS = ("--data", "--data-path", "--batch-size", "--image-size", "--channels", "--lr", "--lr-d", "--seed",
                  "--out", "--loss", "--n-critic", "--clip-value", "--gp-weight", "--width", "--ema", "--spectral-norm",
                  "--model-arg", "--log-every", "--sample-every", "--checkpoint-every", "--preview-seconds",
-                 "--metric-every", "--metric-samples", "--precision", "--num-samples")
+                 "--metric-every", "--metric-samples", "--precision", "--num-samples", "--lr-decay", "--timing",
+                 "--sample-seconds", "--checkpoint-seconds", "--metric-seconds")
 # (--max-seconds is allowed with --resume: a time limit is not a setting of the run)
 
 
@@ -165,7 +167,8 @@ def job_from_args(args):
     info = model_info(args.model)  # an unknown name: one clear error before anything else
     cfg = TrainConfig(steps=info.steps, batch_size=info.batch_size, seed=args.seed or 0, device=args.device or "auto")
     for name in ("steps", "batch_size", "lr", "lr_d", "log_every", "sample_every", "checkpoint_every", "num_samples",
-                 "preview_seconds", "metric_every", "metric_samples", "precision"):
+                 "preview_seconds", "metric_every", "metric_samples", "precision", "lr_decay", "timing",
+                 "sample_seconds", "checkpoint_seconds", "metric_seconds"):
         if getattr(args, name) is not None:
             setattr(cfg, name, getattr(args, name))
     model_kwargs = dict(args.model_arg or [])
@@ -490,6 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--channels", type=int, help="1 or 3 (default: the dataset's)")
     train.add_argument("--lr", type=_positive_float, help="learning rate (default: the model's)")
     train.add_argument("--lr-d", type=_positive_float, help="discriminator learning rate (default: --lr)")
+    train.add_argument("--lr-decay", type=float, metavar="SHARE",
+                       help="lower every learning rate linearly to 0 over the last SHARE of the steps (0-1; default 0: "
+                            "constant)")
     train.add_argument("--seed", type=int, help="random seed (default 0)")
     train.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
     train.add_argument("--precision", choices=PRECISIONS,
@@ -513,6 +519,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="measure FD / KID / precision / recall every N steps and keep best/ (lowest FD)")
     train.add_argument("--metric-samples", type=_positive_int, metavar="N",
                        help="samples per in-the-loop measurement (default 500)")
+    train.add_argument("--timing", choices=TIMINGS,
+                       help="when to log, sample, checkpoint and measure: by steps (the --*-every flags), by seconds "
+                            "of wall time (the --*-seconds flags) or auto (default: seconds on CUDA, else steps)")
+    for action, default in (("sample", 30), ("checkpoint", 120), ("metric", 120)):
+        train.add_argument(f"--{action}-seconds", type=_positive_float, metavar="S",
+                           help=f"with timing by seconds: {action} every S seconds (default {default})")
     train.add_argument("--max-seconds", type=_positive_float,
                        help="stop (with a checkpoint) after this much wall time, as the studio's job limit does")
     train.add_argument("--stop-with-parent", action="store_true",

@@ -148,8 +148,9 @@ class AdversarialGAN(NoiseToImageGAN):
             self._track_confusion(labels, wrong, scores.detach())
         return scores
 
-    def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, float]:
+    def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, torch.Tensor]:
         """``n_critic`` discriminator updates (one per real chunk of the batch), then one generator update.
+        The stats are 0-d tensors left on the device (nothing here waits for a GPU; the Trainer reads them).
 
         The generator runs forward once per step: the fakes of the last critic update keep their graph and serve
         the generator's update (D trains on them detached), the usual trick of DCGAN implementations.
@@ -159,7 +160,7 @@ class AdversarialGAN(NoiseToImageGAN):
         labels = batch.labels.chunk(self.n_critic) if batch.labels is not None else [None] * self.n_critic
         if not self.conditional:
             labels = [None] * self.n_critic
-        stats: dict[str, float] = {}
+        stats: dict[str, torch.Tensor] = {}
 
         for index, (real, real_labels) in enumerate(zip(images, labels)):
             # Fakes are drawn under the real chunk's condition, so D sees matching class (or caption) mixes.
@@ -179,17 +180,17 @@ class AdversarialGAN(NoiseToImageGAN):
                 # share of the fake term, so D must read the condition:
                 # (1 - w)·loss(real, fake) + w·loss(real, mismatched)
                 mismatched = self._mismatched_scores(real, real_labels, condition)
-                stats["d_mismatched"] = mismatched.mean().item()
+                stats["d_mismatched"] = mismatched.mean().detach()
                 loss_d = (1 - self.mismatch_weight) * loss_d + self.mismatch_weight * losses.discriminator_loss(
                     self.loss, real_scores, mismatched)
             if real_classes is not None:  # AC-GAN: D learns the classes on real images only
                 class_loss = F.cross_entropy(real_classes, real_labels)
                 loss_d = loss_d + self.class_weight * class_loss
-                stats["class_loss_real"] = class_loss.item()
+                stats["class_loss_real"] = class_loss.detach()
             if self.gp_weight > 0:
                 penalty = losses.gradient_penalty(self.discriminator, real, fake_for_d, condition)
                 loss_d = loss_d + self.gp_weight * penalty
-                stats["gp"] = penalty.item()
+                stats["gp"] = penalty.detach()
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_d.step()
@@ -206,11 +207,11 @@ class AdversarialGAN(NoiseToImageGAN):
             if fake_classes is not None:  # G makes fakes that D puts in the class asked for
                 class_loss = F.cross_entropy(fake_classes, labels[-1])
                 loss_g = loss_g + self.class_weight * class_loss
-                stats["class_loss_fake"] = class_loss.item()
+                stats["class_loss_fake"] = class_loss.detach()
             if self.mode_seeking:
                 seeking = self._mode_seeking(fake, noise, condition)
                 loss_g = loss_g + self.mode_seeking * seeking
-                stats["mode_seeking"] = seeking.item()
+                stats["mode_seeking"] = seeking.detach()
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
         finally:
@@ -218,11 +219,11 @@ class AdversarialGAN(NoiseToImageGAN):
         opt_g.step()
 
         stats.update(
-            loss_d=loss_d.item(),
-            loss_g=loss_g.item(),
-            d_real=real_scores.mean().item(),
-            d_fake=fake_scores.mean().item(),
+            loss_d=loss_d.detach(),
+            loss_g=loss_g.detach(),
+            d_real=real_scores.mean().detach(),
+            d_fake=fake_scores.mean().detach(),
         )
         if self.loss == "wasserstein":
-            stats["wasserstein"] = (real_scores.mean() - fake_scores.mean()).item()
+            stats["wasserstein"] = (real_scores.mean() - fake_scores.mean()).detach()
         return stats

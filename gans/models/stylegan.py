@@ -305,7 +305,7 @@ class StyleGAN(AdversarialGAN):
         self._setup_objective(loss, n_critic=1, clip_value=None, gp_weight=0.0, d_norm="none", augment=augment)
         self._setup_ema(ema_decay)
 
-    def train_step(self, batch, optimizers: dict, step: int) -> dict[str, float]:
+    def train_step(self, batch, optimizers: dict, step: int) -> dict[str, torch.Tensor]:
         """The standard D and G updates, and every ``r1_every`` steps a lazy R1 update of D on the real batch."""
         stats = super().train_step(batch, optimizers, step)
         if self.r1_gamma > 0 and step % self.r1_every == 0:
@@ -314,7 +314,7 @@ class StyleGAN(AdversarialGAN):
             optimizer.zero_grad(set_to_none=True)
             (self.r1_gamma / 2 * self.r1_every * penalty).backward()
             optimizer.step()
-            stats["r1"] = penalty.item()
+            stats["r1"] = penalty.detach()
         return stats
 
     # ---- styles at inference ------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from ..ops.precision import PRECISIONS
 #: ``torch.Generator().manual_seed`` and the job's derived seeds take). A form's seed box uses them as its
 #: ``min_value`` / ``max_value``.
 SEED_RANGE = (0, 2**63 - 1)
+#: when the periodic work of a run happens (``TrainConfig.timing``)
+TIMINGS = ("auto", "steps", "seconds")
 
 
 def check_seed(seed: int) -> int:
@@ -43,11 +45,22 @@ class TrainConfig:
     preview_seconds: float | None = None  # also write samples/latest.png this often (the studio's live grid)
     # auto: bf16 autocast where the device computes bf16 faster than fp32 (gans.ops.precision), else fp32
     precision: str = "auto"
+    # over the last this share of the steps every learning rate falls linearly to 0 (0 = constant; SNGAN's recipe
+    # decays over the whole run, 1.0). Step-based, so a resumed run follows the same schedule.
+    lr_decay: float = 0.0
+    # when log / sample / checkpoint / metric happen: "steps" (every *_every steps), "seconds" (every *_seconds of
+    # wall time, so a fast GPU is not stopped every fraction of a second) or "auto": seconds on CUDA, else steps
+    timing: str = "auto"
+    log_seconds: float = 2.0
+    sample_seconds: float = 30.0
+    checkpoint_seconds: float = 120.0
+    metric_seconds: float = 120.0  # with timing by seconds, metric_every only turns the metric on (> 0) or off
 
     def validate(self) -> "TrainConfig":
         for item in fields(self):
             value = getattr(self, item.name)
-            expected = {"int": int, "float | None": (int, float, type(None)), "str": str, "bool": bool}[item.type]
+            expected = {"int": int, "float | None": (int, float, type(None)), "float": (int, float), "str": str,
+                        "bool": bool}[item.type]
             if not isinstance(value, expected) or (item.type == "int" and isinstance(value, bool)):
                 raise ConfigError(f"training setting {item.name} has the wrong type: {value!r}")
         check_seed(self.seed)
@@ -59,6 +72,8 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and not (value > 0 and math.isfinite(value)):  # inf trains straight into NaN
                 raise ConfigError(f"{label} must be > 0 and finite, got {value}")
+        if not 0 <= self.lr_decay <= 1:  # NaN fails both comparisons
+            raise ConfigError(f"lr_decay must be between 0 and 1 (the share of the steps), got {self.lr_decay}")
         if self.metric_every < 0:
             raise ConfigError(f"metric_every must be >= 0 (0 = no metric), got {self.metric_every}")
         if self.metric_samples < 10:
@@ -66,6 +81,11 @@ class TrainConfig:
         resolve_device(self.device)  # an unknown or absent device fails here, before a run folder is made
         if self.precision not in PRECISIONS:
             raise ConfigError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
+        if self.timing not in TIMINGS:
+            raise ConfigError(f"unknown timing {self.timing!r}; choose one of {', '.join(TIMINGS)}")
+        for name in ("log_seconds", "sample_seconds", "checkpoint_seconds", "metric_seconds"):
+            if not 0 < getattr(self, name) < math.inf:
+                raise ConfigError(f"{name} must be > 0 and finite, got {getattr(self, name)}")
         if self.preview_seconds is not None and not self.preview_seconds > 0:
             raise ConfigError(f"preview_seconds must be > 0 (or unset), got {self.preview_seconds}")
         for name in ("log_every", "sample_every", "checkpoint_every", "num_samples"):

@@ -62,6 +62,53 @@ class BatchSampler:
         self.position = int(state["position"])
 
 
+class StatsWindow:
+    """The losses of the steps since the last read. A step's stats may be 0-d tensors on the training device: they
+    are summed there, without waiting for the device, and read back (one host sync) only by ``read``."""
+
+    def __init__(self):
+        self.sums: dict = {}
+        self.steps = self.images = 0
+        self.started = time.time()
+
+    def add(self, stats: dict, images: int) -> None:
+        for name, value in stats.items():
+            value = value.detach().float() if torch.is_tensor(value) else torch.tensor(float(value))
+            self.sums[name] = self.sums[name] + value if name in self.sums else value
+        self.steps += 1
+        self.images += images
+
+    def elapsed(self) -> float:
+        return time.time() - self.started
+
+    def read(self) -> dict[str, float]:
+        """The mean of each stat over the window as Python floats; the window starts again."""
+        means = {name: float(total) / max(self.steps, 1) for name, total in self.sums.items()}
+        self.__init__()
+        return means
+
+
+class Schedule:
+    """When the periodic work of a run is due: every ``*_every`` steps, or every ``*_seconds`` of wall time
+    (``TrainConfig.timing``: "auto" goes by seconds on CUDA, where a step takes milliseconds)."""
+
+    def __init__(self, cfg: TrainConfig, device: torch.device):
+        self.cfg = cfg
+        self.by_time = cfg.timing == "seconds" or (cfg.timing == "auto" and device.type == "cuda")
+        self.since = dict.fromkeys(("log", "sample", "checkpoint", "metric"), time.monotonic())
+
+    def due(self, action: str, step: int) -> bool:
+        if action == "metric" and not self.cfg.metric_every:
+            return False
+        if not self.by_time:
+            return step % getattr(self.cfg, f"{action}_every") == 0
+        now = time.monotonic()
+        if now - self.since[action] < getattr(self.cfg, f"{action}_seconds"):
+            return False
+        self.since[action] = now
+        return True
+
+
 #: a loss this large (in absolute value), though finite, means the run diverged: a warning event says so. The
 #: shipped runs never passed 72 (pix2pix: 100 × L1 plus the adversarial term; WGAN-GP 19); lsgan at lr 0.5 passes it
 #: within a few dozen steps.
@@ -95,6 +142,7 @@ class Trainer:
         ``TrainingError`` after an ``error`` event when a loss becomes NaN/Inf (the last checkpoint stays good).
         """
         cfg, run = self.cfg, RunDir(run_dir)
+        self._warned_divergence = False
         data_cfg = data_cfg or DataConfig()
         device = resolve_device(self.dist.device_name(cfg.device))
         precision = resolve_precision(cfg.precision, device)  # fp32 or bf16 autocast (gans.ops.precision)
@@ -133,11 +181,12 @@ class Trainer:
                         "device": describe_device(device), "world_size": self.dist.world_size,
                         "precision": precision, "precision_note": explain_precision(cfg.precision, device),
                         "architecture": model.architecture, "run_dir": str(run.path)})
-        started, window_start, window_images = time.time(), time.time(), 0
+        started = time.time()
         last_preview = time.time()
         status = "finished"
         last_stats: dict = {}
-        warned_divergence = False
+        window = StatsWindow()
+        schedule = Schedule(cfg, device)
         try:
             if not resume:  # a step-0 checkpoint: resumable, and a "last good" state from the very start
                 self._save_checkpoint(run, model, optimizers, sampler, step, data)
@@ -145,6 +194,7 @@ class Trainer:
                 if self.dist.any(self.should_stop()):  # every rank stops at the same step
                     status = "stopped"
                     break
+                self._set_learning_rates(optimizers, step)
                 indices = sampler.next(per_rank * self.dist.world_size)
                 indices = indices[self.dist.rank * per_rank : (self.dist.rank + 1) * per_rank]
                 # random crops / flips (if any) draw from the global RNG
@@ -154,36 +204,22 @@ class Trainer:
                 model.update_ema(step)
                 self.dist.broadcast_buffers(model)
                 step += 1
-                window_images += len(indices) * self.dist.world_size
+                window.add(stats, len(indices) * self.dist.world_size)
 
-                bad = [name for name, value in stats.items() if not math.isfinite(value)]
-                if self.dist.any(bool(bad)):
-                    what = f"loss {', '.join(bad)} became {stats[bad[0]]}" if bad else "another rank's loss diverged"
-                    self._diverged(run, step, what, stats)
-                last_stats = stats
-                if not warned_divergence:
-                    huge = [name for name, value in stats.items()
-                            if name.startswith("loss") and abs(value) > DIVERGED_LOSS]
-                    if huge:  # finite, but no GAN loss gets this large while learning: say so once
-                        warned_divergence = True
-                        self.emit(run, {"type": "warning", "step": step, "message": (
-                            f"{huge[0]} reached {stats[huge[0]]:.3g} at step {step}: the run has probably diverged; "
-                            "try a lower learning rate")})
-
-                if step % cfg.log_every == 0 or step == cfg.steps or step == 1:
-                    elapsed = max(time.time() - window_start, 1e-9)
-                    self.emit(run, {"type": "step", "step": step, "steps": cfg.steps, **stats,
-                                    "images_per_sec": window_images / elapsed})
-                    window_start, window_images = time.time(), 0
-                if step % cfg.sample_every == 0:
+                last = step == cfg.steps
+                checkpoint = schedule.due("checkpoint", step) and not last
+                if step == 1 or last or checkpoint or schedule.due("log", step):
+                    # the one read of the losses (a host sync on a GPU): their means since the last read
+                    last_stats = self._read_stats(run, window, step)
+                if schedule.due("sample", step):
                     self._save_sample(run, model, fixed_inputs, step)
                 elif cfg.preview_seconds and time.time() - last_preview >= cfg.preview_seconds and self.dist.is_main:
                     # Sampling uses the fixed noise and eval mode only, so it never changes the training itself.
                     atomic_write(run.preview_path, png_bytes(model.preview_grid(fixed_inputs)))
                     last_preview = time.time()
-                if tracker is not None and (step % cfg.metric_every == 0 or step == cfg.steps):
+                if tracker is not None and (schedule.due("metric", step) or last):
                     best_fd = self._measure(run, model, tracker, step, best_fd)
-                if step % cfg.checkpoint_every == 0 and step < cfg.steps:
+                if checkpoint:
                     self._save_checkpoint(run, model, optimizers, sampler, step, data)
 
             if not run.sample_paths() or run.sample_paths()[-1] != run.sample_path(step):
@@ -203,6 +239,19 @@ class Trainer:
         self.emit(run, {"type": "end", "status": status, "step": step, "steps": cfg.steps,
                         "seconds": wall, "weights_sha256": fingerprint})
         return {"status": status, "step": step, "run_dir": str(run.path), "weights_sha256": fingerprint}
+
+    def _set_learning_rates(self, optimizers, step: int) -> None:
+        """``lr_decay``: over its last share of the steps each learning rate falls linearly from its start value
+        (kept as ``initial_lr`` in the optimizer's state, so a resumed run continues the same line) toward 0."""
+        cfg = self.cfg
+        if not cfg.lr_decay:
+            return
+        start = cfg.steps * (1 - cfg.lr_decay)
+        factor = 1.0 if step < start else (cfg.steps - step) / (cfg.steps - start)
+        for optimizer in optimizers.values():
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+                group["lr"] = group["initial_lr"] * factor
 
     def _restore(self, run: RunDir, model, optimizers, sampler: BatchSampler, device: torch.device) -> int:
         """Load everything a checkpoint saved; returns its step. Weights come from trainer_state.pt itself, so
@@ -224,8 +273,27 @@ class Trainer:
             torch.cuda.set_rng_state(rng["cuda"], device)
         return int(state["step"])
 
+    def _read_stats(self, run: RunDir, window: "StatsWindow", step: int) -> dict:
+        """Emit a ``step`` event with the means of the losses since the last read (``TrainingError`` when one is
+        NaN/Inf on any rank; a warning, once, when one is implausibly large). Returns those means."""
+        seconds, images = window.elapsed(), window.images
+        stats = window.read()
+        bad = [name for name, value in stats.items() if not math.isfinite(value)]
+        if self.dist.any(bool(bad)):
+            what = f"loss {', '.join(bad)} became {stats[bad[0]]}" if bad else "another rank's loss diverged"
+            self._diverged(run, step, f"{what} by step {step}", stats)
+        huge = [name for name, value in stats.items() if name.startswith("loss") and abs(value) > DIVERGED_LOSS]
+        if huge and not self._warned_divergence:  # finite, but no GAN loss gets this large while learning: say so
+            self._warned_divergence = True
+            self.emit(run, {"type": "warning", "step": step, "message": (
+                f"{huge[0]} reached {stats[huge[0]]:.3g} by step {step}: the run has probably diverged; "
+                "try a lower learning rate")})
+        self.emit(run, {"type": "step", "step": step, "steps": self.cfg.steps, **stats,
+                        "images_per_sec": images / max(seconds, 1e-9)})
+        return stats
+
     def _diverged(self, run: RunDir, step: int, what: str, stats: dict) -> None:
-        message = (f"{what} at step {step}: training diverged. The last good checkpoint is kept in {run.path}; "
+        message = (f"{what}: training diverged. The last good checkpoint is kept in {run.path}; "
                    "try a lower learning rate.")
         self.emit(run, {"type": "error", "step": step, "message": message, "stats": _jsonable(stats)})
         raise TrainingError(message)
@@ -283,7 +351,7 @@ class Trainer:
         broken = [name for name, p in model.state_dict().items()
                   if p.is_floating_point() and not torch.isfinite(p).all()]
         if broken:  # never overwrite the last good checkpoint with broken weights
-            self._diverged(run, step, f"weights {broken[0]} became NaN/Inf", {})
+            self._diverged(run, step, f"weights {broken[0]} became NaN/Inf at step {step}", {})
         cuda_rng = torch.cuda.get_rng_state() if torch.cuda.is_available() else None
         rng_per_rank = self.dist.gather({"torch": torch.get_rng_state(), "cuda": cuda_rng})
         if not self.dist.is_main:
