@@ -68,6 +68,11 @@ class ImageData:
         labels = self.labels[indices] if self.labels is not None else None
         return Batch(to_model_range(self.images[indices]), labels)
 
+    def to(self, device) -> ImageData:
+        """The dataset with its images and labels on ``device`` (the Trainer keeps it on a GPU: no copy per step)."""
+        labels = None if self.labels is None else self.labels.to(device)
+        return replace(self, images=self.images.to(device), labels=labels)
+
     def prepare(self, image_size: int, channels: int) -> ImageData:
         """Images resized to ``image_size`` x ``image_size`` with ``channels`` channels (1 or 3).
 

@@ -151,6 +151,9 @@ class Trainer:
         if channels_last:  # NHWC: faster convolutions in oneDNN and cuDNN (benchmarks/step_speed.py)
             model.to(memory_format=torch.channels_last)
         self.check_job(model, data, data_cfg)
+        # the batches come from a copy of the whole dataset on the GPU (uint8: Fashion-MNIST at 32 px is 61 MB), not
+        # one host-to-device copy per step
+        batches = data.to(device) if device.type == "cuda" and hasattr(data, "to") else data
 
         optimizers = model.configure_optimizers(cfg)
         for optimizer in optimizers.values():
@@ -198,7 +201,7 @@ class Trainer:
                 indices = sampler.next(per_rank * self.dist.world_size)
                 indices = indices[self.dist.rank * per_rank : (self.dist.rank + 1) * per_rank]
                 # random crops / flips (if any) draw from the global RNG
-                batch = data.batch(indices).to(device, channels_last=channels_last)
+                batch = batches.batch(indices).to(device, channels_last=channels_last)
                 with autocast(device, precision):
                     stats = model.train_step(batch, optimizers, step)
                 model.update_ema(step)

@@ -126,3 +126,18 @@ def test_lr_decay_resumes_on_the_same_line(tmp_path):
 def test_bad_timing_settings_are_refused(field, value, message):
     with pytest.raises(ConfigError, match=message):
         TrainConfig(**{field: value}).validate()
+
+
+def test_a_dataset_moves_to_a_device_whole():
+    from gans.data import load_dataset
+
+    data = load_dataset("fashion-mnist-mini")
+    moved = data.to(torch.device("cpu"))
+    assert torch.equal(moved.images, data.images) and torch.equal(moved.labels, data.labels)
+    assert moved.class_names == data.class_names and len(moved) == len(data)
+
+
+def test_adam_is_fused_only_where_the_parameters_are_on_cuda():
+    model = gans.create("dcgan", **TINY)
+    optimizer = model.configure_optimizers(TrainConfig())["generator"]
+    assert not optimizer.defaults["fused"], "CPU parameters: torch's default Adam"
