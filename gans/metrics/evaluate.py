@@ -58,15 +58,21 @@ def real_inception_features(weights: str, dataset: str, path: str | None, n: int
 
 
 @lru_cache(maxsize=4)
-def real_class_accuracy(dataset: str, path: str | None = None) -> dict[str, float] | None:
+def real_class_accuracy(dataset: str, path: str | None = None,
+                        image_size: int | None = None) -> dict[str, float] | None:
     """The feature classifier's own accuracy per class on the dataset's real test images (None without a
-    labelled test split): the bar a class-conditional generator's class accuracy is read against."""
+    labelled test split): the bar a class-conditional generator's class accuracy is read against. With
+    ``image_size`` the images are first resized the way training resizes them for a model of that size
+    (``ImageData.prepare``: antialiased bilinear, rounded to uint8), so real and generated images reach the
+    classifier through the same resizing."""
     try:
         data = load_dataset(dataset, path=path, split="test", download=False)
     except (GansError, OSError):  # no test split here: the comparison is simply not shown
         return None
     if data.labels is None:
         return None
+    if image_size is not None:
+        data = data.prepare(image_size, data.channels)
     network, facts = load_feature_network(feature_network_name(dataset))
     _, scores = embed(network, to_model_range(data.images))
     correct = (scores.argmax(1) == data.labels).double()
@@ -120,7 +126,7 @@ def evaluate_model(model, dataset: str, n: int = 2000, seed: int = 0, path: str 
                      for c in range(model.num_classes) if (labels == c).any()}
         result["class_accuracy"] = correct.mean().item()
         result["per_class_accuracy"] = per_class
-        real_accuracy = real_class_accuracy(dataset, path)
+        real_accuracy = real_class_accuracy(dataset, path, model.data_size_hint())
         if real_accuracy is not None:  # how often the classifier is right on real test images of each class
             result["classifier_per_class_accuracy"] = real_accuracy
     result["protocol"] = {
