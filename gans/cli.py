@@ -26,7 +26,7 @@ NEW_RUN_FLAGS = ("--data", "--data-path", "--batch-size", "--image-size", "--cha
                  "--out", "--loss", "--n-critic", "--clip-value", "--gp-weight", "--width", "--ema", "--spectral-norm",
                  "--model-arg", "--log-every", "--sample-every", "--checkpoint-every", "--preview-seconds",
                  "--metric-every", "--metric-samples", "--precision", "--num-samples", "--lr-decay", "--timing",
-                 "--sample-seconds", "--checkpoint-seconds", "--metric-seconds")
+                 "--log-seconds", "--sample-seconds", "--checkpoint-seconds", "--metric-seconds")
 # (--max-seconds is allowed with --resume: a time limit is not a setting of the run)
 
 
@@ -168,7 +168,7 @@ def job_from_args(args):
     cfg = TrainConfig(steps=info.steps, batch_size=info.batch_size, seed=args.seed or 0, device=args.device or "auto")
     for name in ("steps", "batch_size", "lr", "lr_d", "log_every", "sample_every", "checkpoint_every", "num_samples",
                  "preview_seconds", "metric_every", "metric_samples", "precision", "lr_decay", "timing",
-                 "sample_seconds", "checkpoint_seconds", "metric_seconds"):
+                 "log_seconds", "sample_seconds", "checkpoint_seconds", "metric_seconds"):
         if getattr(args, name) is not None:
             setattr(cfg, name, getattr(args, name))
     model_kwargs = dict(args.model_arg or [])
@@ -522,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--timing", choices=TIMINGS,
                        help="when to log, sample, checkpoint and measure: by steps (the --*-every flags), by seconds "
                             "of wall time (the --*-seconds flags) or auto (default: seconds on CUDA, else steps)")
-    for action, default in (("sample", 30), ("checkpoint", 120), ("metric", 120)):
+    for action, default in (("log", 2), ("sample", 30), ("checkpoint", 120), ("metric", 120)):
         train.add_argument(f"--{action}-seconds", type=_positive_float, metavar="S",
                            help=f"with timing by seconds: {action} every S seconds (default {default})")
     train.add_argument("--max-seconds", type=_positive_float,
