@@ -68,6 +68,7 @@ class StatsWindow:
 
     def __init__(self):
         self.sums: dict = {}
+        self.peaks: dict = {}  # the largest |loss| of the window: one diverging step is not averaged away
         self.steps = self.images = 0
         self.started = time.time()
 
@@ -75,17 +76,21 @@ class StatsWindow:
         for name, value in stats.items():
             value = value.detach().float() if torch.is_tensor(value) else torch.tensor(float(value))
             self.sums[name] = self.sums[name] + value if name in self.sums else value
+            if name.startswith("loss"):
+                self.peaks[name] = torch.maximum(self.peaks[name], value.abs()) if name in self.peaks else value.abs()
         self.steps += 1
         self.images += images
 
     def elapsed(self) -> float:
         return time.time() - self.started
 
-    def read(self) -> dict[str, float]:
-        """The mean of each stat over the window as Python floats; the window starts again."""
+    def read(self) -> tuple[dict[str, float], dict[str, float]]:
+        """(the mean of each stat, the largest |value| of each loss) over the window as Python floats; the window
+        starts again."""
         means = {name: float(total) / max(self.steps, 1) for name, total in self.sums.items()}
+        peaks = {name: float(peak) for name, peak in self.peaks.items()}
         self.__init__()
-        return means
+        return means, peaks
 
 
 class Schedule:
@@ -280,16 +285,16 @@ class Trainer:
         """Emit a ``step`` event with the means of the losses since the last read (``TrainingError`` when one is
         NaN/Inf on any rank; a warning, once, when one is implausibly large). Returns those means."""
         seconds, images = window.elapsed(), window.images
-        stats = window.read()
+        stats, peaks = window.read()
         bad = [name for name, value in stats.items() if not math.isfinite(value)]
         if self.dist.any(bool(bad)):
             what = f"loss {', '.join(bad)} became {stats[bad[0]]}" if bad else "another rank's loss diverged"
             self._diverged(run, step, f"{what} by step {step}", stats)
-        huge = [name for name, value in stats.items() if name.startswith("loss") and abs(value) > DIVERGED_LOSS]
+        huge = [name for name, value in peaks.items() if value > DIVERGED_LOSS]
         if huge and not self._warned_divergence:  # finite, but no GAN loss gets this large while learning: say so
             self._warned_divergence = True
             self.emit(run, {"type": "warning", "step": step, "message": (
-                f"{huge[0]} reached {stats[huge[0]]:.3g} by step {step}: the run has probably diverged; "
+                f"{huge[0]} reached {peaks[huge[0]]:.3g} by step {step}: the run has probably diverged; "
                 "try a lower learning rate")})
         self.emit(run, {"type": "step", "step": step, "steps": self.cfg.steps, **stats,
                         "images_per_sec": images / max(seconds, 1e-9)})

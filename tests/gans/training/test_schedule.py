@@ -25,10 +25,10 @@ def tiny_cfg(**overrides) -> TrainConfig:
 def test_a_window_sums_tensors_and_floats_and_reads_their_means():
     window = StatsWindow()
     window.add({"loss_d": torch.tensor(1.0), "gp": 4.0}, images=8)
-    window.add({"loss_d": torch.tensor(3.0), "gp": 2.0}, images=8)
+    window.add({"loss_d": torch.tensor(-3.0), "gp": 2.0}, images=8)
     assert window.images == 16
-    assert window.read() == {"loss_d": 2.0, "gp": 3.0}
-    assert window.steps == 0 and window.read() == {}, "a read starts a new window"
+    assert window.read() == ({"loss_d": -1.0, "gp": 3.0}, {"loss_d": 3.0}), "means, and each loss's largest |value|"
+    assert window.steps == 0 and window.read() == ({}, {}), "a read starts a new window"
 
 
 def test_adversarial_steps_leave_their_stats_on_the_device():
