@@ -31,11 +31,11 @@ noise lsgan lsgan --data fashion-mnist --steps 30000 --metric-every 5000 &
 wait
 ship "$WORK/dcgan" dcgan-fashion-mnist
 ship "$WORK/lsgan" lsgan-fashion-mnist
-# The cGAN: the matching-aware D (real images under a wrong label count as fake, a tenth of D's fake term) whose
+# The cGAN: the matching-aware D (real images under a wrong label count as fake, a fifth of D's fake term) whose
 # wrong labels are half hard negatives, drawn from the classes D currently confuses with the true one (README: the
 # cGAN's class fidelity).
 noise cgan cgan --data fashion-mnist --steps 24000 --metric-every 4000 \
-  --model-arg mismatch_weight=0.1 --model-arg mismatch_hard=true
+  --model-arg mismatch_weight=0.2 --model-arg mismatch_hard=true
 ship "$WORK/cgan" cgan-fashion-mnist
 # Not retrained with this recipe yet (docs/RESULTS.md says how each was made): sagan-fashion-mnist and
 # stylegan-fashion-mnist (the SAGAN / StyleGAN race), wgan-gp-fashion-mnist and dcgan-fashion-mnist-mini (the
