@@ -4,8 +4,10 @@
 - every convolutional generator has an FD below the FD the plain-PyTorch
   reference DCGAN reached after 10 minutes of training on this machine (``benchmarks/time_to_quality.py``,
   stored in benchmarks/results/ttq/results.json);
-- the cGAN's samples are put in the requested class ≥ 90 % of the time overall, and for every class ≥ 90 % of the
-  classifier's own accuracy on real test images of that class.
+- issue 31's bar, for the generators retrained that reach it: FD ≤ 20 (the others are listed in docs/RESULTS.md
+  with their FD and what is left);
+- the cGAN's samples are put in the requested class ≥ 90 % of the time overall, and for every class ≥ 95 % of the
+  classifier's own accuracy on real test images of that class (resized as training resizes them).
 
 (benchmarks/shipped_metrics.py writes the same numbers into the model cards and the README.)"""
 
@@ -28,6 +30,10 @@ BEAT_THE_REFERENCE = {"dcgan-fashion-mnist", "lsgan-fashion-mnist", "cgan-fashio
                       "dcgan-fashion-mnist-mini", "sagan-fashion-mnist", "stylegan-fashion-mnist"}
 
 
+# Issue 31: every shipped convolutional generator at FD ≤ 20 (n = 2000). These reach it so far.
+FD_AT_MOST_20 = {"cgan-fashion-mnist"}
+
+
 def reference_fd_after(minutes: int) -> float:
     rows = json.loads(REFERENCE.read_text())["rows"]["reference"]
     return next(row["fd"] for row in rows if row["minute"] == minutes)
@@ -48,12 +54,14 @@ def test_fd_beats_an_untrained_generator_and_convolutional_ones_beat_the_referen
     if run.name in BEAT_THE_REFERENCE:
         bar = reference_fd_after(10)
         assert trained["fd"] < bar, f"{run.name}: FD {trained['fd']:.1f}, the reference's 10-minute FD {bar:.1f}"
+    if run.name in FD_AT_MOST_20:
+        assert trained["fd"] <= 20, f"{run.name}: FD {trained['fd']:.1f}"
     if run.name.startswith("cgan"):
         assert trained["class_accuracy"] >= 0.90 and len(trained["per_class_accuracy"]) == 10
         real = trained["classifier_per_class_accuracy"]
         assert real.keys() == trained["per_class_accuracy"].keys()
         low = {name: round(acc / real[name], 3) for name, acc in trained["per_class_accuracy"].items()
-               if acc < 0.90 * real[name]}
-        assert not low, f"classes under 90 % of the classifier's own accuracy: {low}"
+               if acc < 0.95 * real[name]}
+        assert not low, f"classes under 95 % of the classifier's own accuracy: {low}"
         # the untrained generator is not class-true: the measure can tell
         assert baseline["class_accuracy"] < 0.3
