@@ -95,11 +95,14 @@ class StatsWindow:
 
 class Schedule:
     """When the periodic work of a run is due: every ``*_every`` steps, or every ``*_seconds`` of wall time
-    (``TrainConfig.timing``: "auto" goes by seconds on CUDA, where a step takes milliseconds)."""
+    (``TrainConfig.timing``: "auto" goes by seconds on CUDA, where a step takes milliseconds). Several processes
+    (torchrun) always go by steps: every rank must reach each read and checkpoint at the same step, and their
+    clocks differ."""
 
-    def __init__(self, cfg: TrainConfig, device: torch.device):
+    def __init__(self, cfg: TrainConfig, device: torch.device, world_size: int = 1):
         self.cfg = cfg
-        self.by_time = cfg.timing == "seconds" or (cfg.timing == "auto" and device.type == "cuda")
+        by_time = cfg.timing == "seconds" or (cfg.timing == "auto" and device.type == "cuda")
+        self.by_time = by_time and world_size == 1
         self.since = dict.fromkeys(("log", "sample", "checkpoint", "metric"), time.monotonic())
 
     def due(self, action: str, step: int) -> bool:
@@ -194,7 +197,7 @@ class Trainer:
         status = "finished"
         last_stats: dict = {}
         window = StatsWindow()
-        schedule = Schedule(cfg, device)
+        schedule = Schedule(cfg, device, self.dist.world_size)
         try:
             if not resume:  # a step-0 checkpoint: resumable, and a "last good" state from the very start
                 self._save_checkpoint(run, model, optimizers, sampler, step, data)
@@ -230,6 +233,8 @@ class Trainer:
                 if checkpoint:
                     self._save_checkpoint(run, model, optimizers, sampler, step, data)
 
+            if window.steps:  # stopped between two reads: the last steps' losses are read (and checked) too
+                last_stats = self._read_stats(run, window, step)
             if not run.sample_paths() or run.sample_paths()[-1] != run.sample_path(step):
                 self._save_sample(run, model, fixed_inputs, step)
             self._save_checkpoint(run, model, optimizers, sampler, step, data)

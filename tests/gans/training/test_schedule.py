@@ -60,6 +60,24 @@ def test_auto_timing_goes_by_seconds_on_cuda_only(timing, device, by_time):
     assert Schedule(TrainConfig(timing=timing), torch.device(device)).by_time is by_time
 
 
+def test_several_processes_always_go_by_steps():
+    """Every rank must reach each read (an all-reduce) and checkpoint at the same step; their clocks differ."""
+    assert not Schedule(TrainConfig(timing="seconds"), torch.device("cuda"), world_size=2).by_time
+
+
+def test_a_stop_between_two_reads_still_reads_the_last_steps(tmp_path):
+    events, calls = [], [0]
+
+    def should_stop():  # asked before each step: 7 steps run, then a stop
+        calls[0] += 1
+        return calls[0] > 7
+
+    result = train("dcgan", cfg=tiny_cfg(steps=50, log_every=5), out=tmp_path / "run", model_kwargs=TINY,
+                   callbacks=[events.append], should_stop=should_stop)
+    assert result["status"] == "stopped" and result["step"] == 7
+    assert [e["step"] for e in events if e["type"] == "step"] == [1, 5, 7], "steps 6-7 are read at the stop"
+
+
 def test_by_seconds_the_periodic_work_follows_the_clock(tmp_path, monkeypatch):
     """With timing by seconds, a sample is due when sample_seconds have passed, whatever the step count."""
     clock = [0.0]
