@@ -126,8 +126,10 @@ def evaluate_model(model, dataset: str, n: int = 2000, seed: int = 0, path: str 
                      for c in range(model.num_classes) if (labels == c).any()}
         result["class_accuracy"] = correct.mean().item()
         result["per_class_accuracy"] = per_class
-        real_accuracy = real_class_accuracy(dataset, path, model.data_size_hint())
-        if real_accuracy is not None:  # how often the classifier is right on real test images of each class
+        real_accuracy = real_class_accuracy(dataset, path, images.shape[-1])
+        # how often the classifier is right on real test images of each class, resized to the samples' size as
+        # training resized them
+        if real_accuracy is not None:
             result["classifier_per_class_accuracy"] = real_accuracy
     result["protocol"] = {
         "n": n, "seed": seed, "dataset": dataset, "real": f"{n} images of the {dataset} training split",

@@ -41,10 +41,11 @@ def shipped(name: str):
 
 
 def test_the_shipped_cgan_sneaker_walk_is_flagged_and_the_dcgan_walk_is_not():
-    """The measurement the threshold rests on: the cGAN's sneakers barely vary from seed 2 to seed 3 (spread 0.014),
-    its T-shirts from seed 0 to seed 1 do (0.09), and so does every DCGAN walk."""
+    """The measurement the threshold rests on: the shipped cGAN's sneakers barely vary from seed 3 to seed 4 (spread
+    0.018; the cGAN shipped before issue 31 from seed 2 to seed 3), its T-shirts from seed 0 to seed 1 do, and so
+    does every DCGAN walk."""
     cgan, dcgan = shipped("cgan-fashion-mnist"), shipped("dcgan-fashion-mnist")
-    assert walk_variety_note(cgan, 2, 3, 8, label=7) is not None  # sneaker
+    assert walk_variety_note(cgan, 3, 4, 8, label=7) is not None  # sneaker
     assert walk_variety_note(cgan, 0, 1, 8, label=0) is None  # T-shirt
     assert all(walk_variety_note(dcgan, seed, seed + 1) is None for seed in range(0, 20, 4))
     assert LOW_SPREAD < 0.05
