@@ -21,6 +21,14 @@ ROOT = Path(__file__).resolve().parents[1]  # the repository
 SHRINK = {"width": 4, "hidden": 8, "latent_dim": 8, "embed_dim": 4}
 
 
+def tiny_cfg(**overrides) -> TrainConfig:
+    """A short CPU run of a tiny model: 20 steps of 8, a log line every 5 steps, grids and checkpoints every 10."""
+    values = dict(steps=20, batch_size=8, seed=3, device="cpu", log_every=5, sample_every=10, checkpoint_every=10,
+                  num_samples=16)
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
 def tiny_kwargs(name: str, **overrides) -> dict:
     """Arguments that make the registered model ``name`` tiny (reads the model's own config keys)."""
     keys = gans.create(name).config().keys()

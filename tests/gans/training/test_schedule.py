@@ -10,16 +10,9 @@ from gans.errors import ConfigError
 from gans.io.checkpoints import RunDir
 from gans.training import TrainConfig, resume, train
 from gans.training.trainer import Schedule, StatsWindow, Trainer
-from tests.helpers import tiny_kwargs
+from tests.helpers import tiny_cfg, tiny_kwargs
 
 TINY = tiny_kwargs("dcgan", image_size=28)
-
-
-def tiny_cfg(**overrides) -> TrainConfig:
-    values = dict(steps=20, batch_size=8, seed=3, device="cpu", log_every=5, sample_every=10, checkpoint_every=10,
-                  num_samples=16)
-    values.update(overrides)
-    return TrainConfig(**values)
 
 
 def test_a_window_sums_tensors_and_floats_and_reads_their_means():

@@ -9,18 +9,11 @@ import torch
 import gans
 from gans.errors import CheckpointError, ConfigError, TrainingError
 from gans.io.checkpoints import RunDir
-from gans.training import TrainConfig, Trainer, resume, train
+from gans.training import Trainer, resume, train
 from gans.training.distributed import weights_fingerprint
-from tests.helpers import ROOT, tiny_kwargs
+from tests.helpers import ROOT, tiny_cfg, tiny_kwargs
 
 TINY = tiny_kwargs("dcgan", image_size=28)
-
-
-def tiny_cfg(**overrides) -> TrainConfig:
-    values = dict(steps=20, batch_size=8, seed=3, device="cpu", log_every=5, sample_every=10, checkpoint_every=10,
-                  num_samples=16)
-    values.update(overrides)
-    return TrainConfig(**values)
 
 
 def weights(run_dir):
