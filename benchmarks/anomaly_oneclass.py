@@ -77,7 +77,7 @@ def train_model(kwargs: dict, data, steps: int, batch_size: int, seed: int, devi
     model.train()
     for step in range(steps):
         batch = data.batch(sampler.next(batch_size)).to(device)
-        with autocast(device, precision):
+        with autocast(device, precision, cache=False):
             stats = model.train_step(batch, optimizers, step)
     model.calibrate(data)
     return model, data, stats

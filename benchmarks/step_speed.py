@@ -119,7 +119,7 @@ def model_level(args) -> list[dict]:
                 else:
                     model, optimizers, precision, channels_last = variant
                     images = batch.contiguous(memory_format=torch.channels_last) if channels_last else batch
-                    with autocast(device, precision):
+                    with autocast(device, precision, cache=False):
                         model.train_step(Batch(images), optimizers, 0)
                 sync()
                 if round_index:  # round 0 is warm-up

@@ -18,7 +18,7 @@ from .errors import ConfigError, GansError
 from .io import jsonsafe
 from .ops.precision import PRECISIONS
 from .registry import Task, check_task
-from .training.config import TIMINGS
+from .training.config import CUDA_GRAPH_SETTINGS, TIMINGS
 
 EXIT_USER_ERROR = 2
 # Flags that describe a new run; --resume refuses them rather than silently ignoring them.
@@ -26,7 +26,7 @@ NEW_RUN_FLAGS = ("--data", "--data-path", "--batch-size", "--image-size", "--cha
                  "--out", "--loss", "--n-critic", "--clip-value", "--gp-weight", "--width", "--ema", "--spectral-norm",
                  "--model-arg", "--log-every", "--sample-every", "--checkpoint-every", "--preview-seconds",
                  "--metric-every", "--metric-samples", "--precision", "--num-samples", "--lr-decay", "--timing",
-                 "--log-seconds", "--sample-seconds", "--checkpoint-seconds", "--metric-seconds")
+                 "--log-seconds", "--sample-seconds", "--checkpoint-seconds", "--metric-seconds", "--cuda-graphs")
 # (--max-seconds is allowed with --resume: a time limit is not a setting of the run)
 
 
@@ -168,7 +168,7 @@ def job_from_args(args):
     cfg = TrainConfig(steps=info.steps, batch_size=info.batch_size, seed=args.seed or 0, device=args.device or "auto")
     for name in ("steps", "batch_size", "lr", "lr_d", "log_every", "sample_every", "checkpoint_every", "num_samples",
                  "preview_seconds", "metric_every", "metric_samples", "precision", "lr_decay", "timing",
-                 "log_seconds", "sample_seconds", "checkpoint_seconds", "metric_seconds"):
+                 "log_seconds", "sample_seconds", "checkpoint_seconds", "metric_seconds", "cuda_graphs"):
         if getattr(args, name) is not None:
             setattr(cfg, name, getattr(args, name))
     model_kwargs = dict(args.model_arg or [])
@@ -525,6 +525,9 @@ def build_parser() -> argparse.ArgumentParser:
     for action, default in (("log", 2), ("sample", 30), ("checkpoint", 120), ("metric", 120)):
         train.add_argument(f"--{action}-seconds", type=_positive_float, metavar="S",
                            help=f"with timing by seconds: {action} every S seconds (default {default})")
+    train.add_argument("--cuda-graphs", choices=CUDA_GRAPH_SETTINGS,
+                       help="record each training step once as a CUDA graph and replay it: auto (default: on CUDA "
+                            "when the model's step allows it), on, or off")
     train.add_argument("--max-seconds", type=_positive_float,
                        help="stop (with a checkpoint) after this much wall time, as the studio's job limit does")
     train.add_argument("--stop-with-parent", action="store_true",

@@ -148,6 +148,11 @@ class AdversarialGAN(NoiseToImageGAN):
             self._track_confusion(labels, wrong, scores.detach())
         return scores
 
+    def graph_unsafe_reason(self) -> str | None:
+        if self.mismatch_hard:
+            return "hard negatives update D's confusion table through a mask, which waits for the host"
+        return None
+
     def train_step(self, batch: Batch, optimizers: dict, step: int) -> dict[str, torch.Tensor]:
         """``n_critic`` discriminator updates (one per real chunk of the batch), then one generator update.
         The stats are 0-d tensors left on the device (nothing here waits for a GPU; the Trainer reads them).

@@ -189,6 +189,12 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         ``loss_d`` and ``loss_g`` as floats."""
         raise NotImplementedError(f"{type(self).__name__} must implement train_step")
 
+    def graph_unsafe_reason(self) -> str | None:
+        """Why ``train_step`` cannot be recorded once as a CUDA graph and replayed (``gans.training.graphs``), or
+        None when it can: its kernels must not depend on Python state that changes from step to step, and it must
+        never wait for the host (no ``.item()``, no masks that index)."""
+        return f"{type(self).__name__}'s training step is not written for CUDA graphs"
+
     def data_size_hint(self) -> int:
         """The image size datasets should decode to (folders decode straight to it)."""
         return self._settings["image_size"]

@@ -305,6 +305,9 @@ class StyleGAN(AdversarialGAN):
         self._setup_objective(loss, n_critic=1, clip_value=None, gp_weight=0.0, d_norm="none", augment=augment)
         self._setup_ema(ema_decay)
 
+    def graph_unsafe_reason(self) -> str | None:
+        return "the lazy R1 update runs on some steps only, so the step's kernels change from step to step"
+
     def train_step(self, batch, optimizers: dict, step: int) -> dict[str, torch.Tensor]:
         """The standard D and G updates, and every ``r1_every`` steps a lazy R1 update of D on the real batch."""
         stats = super().train_step(batch, optimizers, step)

@@ -256,6 +256,9 @@ class TextToImageGAN(AdversarialGAN):
 
     # The training step is ``AdversarialGAN.train_step`` (one D update, matching-aware, then one G update); these
     # two hooks make it a text model's: G and D read fresh captions of the batch's images instead of their labels.
+    def graph_unsafe_reason(self) -> str | None:
+        return "each step writes new captions on the CPU"
+
     def _condition(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Word ids (N, L) of fresh captions of the real ``images`` (class + measured attributes)."""
         texts, _ = self.training_captions(images, labels)

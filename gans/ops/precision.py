@@ -82,12 +82,17 @@ def explain_precision(name: str, device: torch.device | str) -> str:
     return f"{chosen} (auto: {why})"
 
 
-def autocast(device: torch.device | str, precision: str):
-    """The autocast context for a resolved ``precision`` (a no-op for fp32)."""
+def autocast(device: torch.device | str, precision: str, cache: bool = True):
+    """The autocast context for a resolved ``precision`` (a no-op for fp32).
+
+    ``cache=False`` for training: autocast keeps the bf16 copy of each weight for the rest of its region, so a
+    forward pass after an optimizer step in the same region would run on the weights from before the step (G's
+    update against the D of before D's update; n_critic > 1 critic updates all at the first one's weights). It is
+    also what a CUDA graph's recording needs (a cache must not outlive the recording)."""
     device_type = torch.device(device).type
     if precision != "bf16":
         return contextlib.nullcontext()
-    return torch.autocast(device_type=device_type, dtype=torch.bfloat16)
+    return torch.autocast(device_type=device_type, dtype=torch.bfloat16, cache_enabled=cache)
 
 
 def inference_autocast(device: torch.device | str):

@@ -16,6 +16,8 @@ from ..ops.precision import PRECISIONS
 SEED_RANGE = (0, 2**63 - 1)
 #: when the periodic work of a run happens (``TrainConfig.timing``)
 TIMINGS = ("auto", "steps", "seconds")
+#: ``TrainConfig.cuda_graphs``: "auto" records the step as a CUDA graph on CUDA when the model's step allows it
+CUDA_GRAPH_SETTINGS = ("auto", "on", "off")
 
 
 def check_seed(seed: int) -> int:
@@ -55,6 +57,9 @@ class TrainConfig:
     sample_seconds: float = 30.0
     checkpoint_seconds: float = 120.0
     metric_seconds: float = 120.0  # with timing by seconds, metric_every only turns the metric on (> 0) or off
+    # record the training step once as a CUDA graph and replay it (gans.training.graphs): "auto" on CUDA when the
+    # model's step allows it, "on" (the same, but a CPU run is refused), "off"
+    cuda_graphs: str = "auto"
 
     def validate(self) -> "TrainConfig":
         for item in fields(self):
@@ -83,6 +88,11 @@ class TrainConfig:
             raise ConfigError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
         if self.timing not in TIMINGS:
             raise ConfigError(f"unknown timing {self.timing!r}; choose one of {', '.join(TIMINGS)}")
+        if self.cuda_graphs not in CUDA_GRAPH_SETTINGS:
+            choices = ", ".join(CUDA_GRAPH_SETTINGS)
+            raise ConfigError(f"unknown cuda_graphs {self.cuda_graphs!r}; choose one of {choices}")
+        if self.cuda_graphs == "on" and resolve_device(self.device).type != "cuda":
+            raise ConfigError("cuda_graphs=on needs a CUDA device; use auto (on where there is one) or off")
         for name in ("log_seconds", "sample_seconds", "checkpoint_seconds", "metric_seconds"):
             if not 0 < getattr(self, name) < math.inf:
                 raise ConfigError(f"{name} must be > 0 and finite, got {getattr(self, name)}")

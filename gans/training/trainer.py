@@ -26,6 +26,7 @@ from ..ops.devices import describe_device, resolve_device
 from ..ops.precision import autocast, explain_precision, resolve_precision
 from .config import DataConfig, TrainConfig
 from .distributed import DistributedContext, weights_fingerprint
+from .graphs import GraphedStep, graph_plan, portable_optimizer_state, set_learning_rate
 from .model_card import write_model_card
 
 Callback = Callable[[dict], None]
@@ -75,7 +76,8 @@ class StatsWindow:
     def add(self, stats: dict, images: int) -> None:
         for name, value in stats.items():
             value = value.detach().float() if torch.is_tensor(value) else torch.tensor(float(value))
-            self.sums[name] = self.sums[name] + value if name in self.sums else value
+            # the first one copied: a CUDA graph's stats are the same tensors at every replay (training.graphs)
+            self.sums[name] = self.sums[name] + value if name in self.sums else value.clone()
             if name.startswith("loss"):
                 self.peaks[name] = torch.maximum(self.peaks[name], value.abs()) if name in self.peaks else value.abs()
         self.steps += 1
@@ -176,6 +178,8 @@ class Trainer:
             if device.type == "cuda":
                 torch.cuda.manual_seed(cfg.seed + self.dist.rank)
         self.dist.broadcast_module(model)
+        use_graphs, graph_note = graph_plan(cfg.cuda_graphs, device, self.dist.world_size, model, optimizers)
+        graphed = GraphedStep(model, optimizers, device, precision) if use_graphs else None
         fixed_inputs = model.preview_inputs(data, cfg.seed, cfg.num_samples)  # fixed noise, or fixed input images
         model.train()
         tracker = self._metric_tracker(model, data_cfg) if cfg.metric_every and self.dist.is_main else None
@@ -191,6 +195,7 @@ class Trainer:
         self.emit(run, {"type": "start", "step": step, "steps": cfg.steps, "resume": resume,
                         "device": describe_device(device), "world_size": self.dist.world_size,
                         "precision": precision, "precision_note": explain_precision(cfg.precision, device),
+                        "cuda_graphs": graph_note,
                         "architecture": model.architecture, "run_dir": str(run.path)})
         started = time.time()
         last_preview = time.time()
@@ -210,8 +215,15 @@ class Trainer:
                 indices = indices[self.dist.rank * per_rank : (self.dist.rank + 1) * per_rank]
                 # random crops / flips (if any) draw from the global RNG
                 batch = batches.batch(indices).to(device, channels_last=channels_last)
-                with autocast(device, precision):
-                    stats = model.train_step(batch, optimizers, step)
+                if graphed is not None:  # one replay of the recorded step (after a few eager warm-up steps)
+                    stats = graphed.step(batch, step)
+                    if graphed.failure is not None:
+                        self.emit(run, {"type": "warning", "step": step, "message": (
+                            f"the step could not be recorded as a CUDA graph, so it runs eagerly ({graphed.failure})")})
+                        graphed = None  # the same model and optimizers, trained eagerly from here on
+                else:
+                    with autocast(device, precision, cache=False):  # each forward on the current weights
+                        stats = model.train_step(batch, optimizers, step)
                 model.update_ema(step)
                 self.dist.broadcast_buffers(model)
                 step += 1
@@ -263,8 +275,9 @@ class Trainer:
         factor = 1.0 if step < start else (cfg.steps - step) / (cfg.steps - start)
         for optimizer in optimizers.values():
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-                group["lr"] = group["initial_lr"] * factor
+                if "initial_lr" not in group:  # (float() of a GPU tensor would wait for the GPU at every step)
+                    group["initial_lr"] = float(group["lr"])
+                set_learning_rate(group, group["initial_lr"] * factor)  # in place when a CUDA graph reads it
 
     def _restore(self, run: RunDir, model, optimizers, sampler: BatchSampler, device: torch.device) -> int:
         """Load everything a checkpoint saved; returns its step. Weights come from trainer_state.pt itself, so
@@ -373,7 +386,7 @@ class Trainer:
         run.save_trainer_state({
             "step": step,
             "model": {name: tensor.detach().cpu().clone() for name, tensor in model.state_dict().items()},
-            "optimizers": {name: opt.state_dict() for name, opt in optimizers.items()},
+            "optimizers": {name: portable_optimizer_state(opt) for name, opt in optimizers.items()},
             "sampler": sampler.state_dict(),
             "rng": rng_per_rank,
             "model_extra": model.training_state(),

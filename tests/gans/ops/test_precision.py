@@ -143,3 +143,33 @@ def test_inference_follows_the_auto_rule(cpu_with):
     assert seen == [torch.float32, torch.bfloat16]
     assert fp32_images.dtype == bf16_images.dtype == torch.float32  # callers always get fp32 pixels
     assert (fp32_images - bf16_images).abs().max() < 0.1
+
+
+def test_training_autocast_runs_each_forward_on_the_current_weights(monkeypatch, tmp_path):
+    """autocast keeps the bf16 copy of a weight for the rest of its region by default, so a forward pass after an
+    optimizer step would run on the weights from before it (G's update against the D of before D's update,
+    n_critic > 1 critic updates all at the first one's weights). The Trainer's autocast keeps no such copy."""
+    layer, x = torch.nn.Linear(4, 4), torch.randn(2, 4)
+
+    def same_output_after_a_step(cache: bool) -> bool:
+        with precision.autocast("cpu", "bf16", cache=cache):
+            before = layer(x)
+            with torch.no_grad():
+                layer.weight.add_(1.0)
+            return torch.equal(before, layer(x))
+
+    assert same_output_after_a_step(cache=True), "the pitfall: a stale bf16 weight"
+    assert not same_output_after_a_step(cache=False)
+
+    from gans.training import trainer
+
+    caches = []
+
+    def recording(device, chosen, cache=True):
+        caches.append(cache)
+        return precision.autocast(device, chosen, cache=cache)
+
+    monkeypatch.setattr(trainer, "autocast", recording)
+    train("dcgan", cfg=TrainConfig(steps=2, batch_size=4, device="cpu", precision="bf16", sample_every=2),
+          out=tmp_path / "run", model_kwargs=tiny_kwargs("dcgan", image_size=28))
+    assert caches == [False, False], "one autocast region per step, without the cache"

@@ -225,7 +225,8 @@ os._exit(0)  # killed without a word to its job
 NON_DEFAULT = {"steps": 3, "batch_size": 5, "lr": 3e-4, "lr_d": 5e-4, "seed": 7, "device": "cpu", "log_every": 2,
                "sample_every": 2, "checkpoint_every": 2, "num_samples": 4, "metric_every": 2, "metric_samples": 20,
                "preview_seconds": 0.5, "precision": "fp32", "lr_decay": 0.5, "timing": "seconds", "log_seconds": 1.0,
-               "sample_seconds": 5.0, "checkpoint_seconds": 5.0, "metric_seconds": 5.0}
+               "sample_seconds": 5.0, "checkpoint_seconds": 5.0, "metric_seconds": 5.0,
+               "cuda_graphs": "off"}
 BASE = {"steps": 2, "batch_size": 4, "device": "cpu", "metric_samples": 20}
 
 

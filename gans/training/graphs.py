@@ -1,0 +1,174 @@
+"""CUDA graphs for the training step (``TrainConfig.cuda_graphs``).
+
+At 32 px a GAN step is a few hundred small kernels; on a GPU most of its time is Python and launch overhead.
+A CUDA graph records the kernels of one whole step (D's and G's updates, their optimizers included) once, and
+each later step replays them with one launch. What that needs:
+
+- static shapes and buffers: every batch is copied into the same input tensors, and the step's stats are the
+  same output tensors each replay (the Trainer adds them to its window before the next replay);
+- optimizers that update on the device: fused Adam with ``capturable`` set, its step counts on the GPU, and each
+  learning rate a GPU tensor that ``lr_decay`` changes in place;
+- random numbers drawn on the GPU (noise, DiffAugment): PyTorch's graph-safe generator gives new numbers at each
+  replay;
+- a step whose kernels do not depend on Python state: a model says so with ``graph_unsafe_reason()`` (None: safe).
+
+A step is recorded after a few ordinary (warm-up) steps on a side stream, which build the optimizer state and let
+cuDNN pick its kernels. When recording fails the run goes on eagerly, with a ``warning`` event that says why.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from ..data.batch import Batch
+from ..errors import ConfigError
+from ..ops.precision import autocast
+
+
+def graph_plan(setting: str, device: torch.device, world_size: int, model, optimizers: dict) -> tuple[bool, str]:
+    """(whether to record the step in a CUDA graph, why or why not in words) for ``setting`` (auto / on / off).
+    ``ConfigError`` when ``setting`` is "on" and the run cannot have one."""
+    if setting == "off":
+        return False, "off (cuda_graphs=off)"
+    if device.type != "cuda":
+        reason = f"CUDA graphs need a CUDA device; this run is on {device.type}"
+    elif world_size > 1:
+        reason = "several processes average their gradients between the updates"
+    else:
+        reason = model.graph_unsafe_reason() or _optimizer_unsafe_reason(optimizers)
+    if reason is None:
+        return True, "on (one CUDA graph replays each whole step)"
+    if setting == "on":
+        raise ConfigError(f"cuda_graphs=on cannot hold for this run: {reason}")
+    return False, f"off ({reason})"
+
+
+def _optimizer_unsafe_reason(optimizers: dict) -> str | None:
+    for name, optimizer in optimizers.items():
+        if not isinstance(optimizer, torch.optim.Adam) or not all(g.get("fused") for g in optimizer.param_groups):
+            return f"the {name}'s optimizer is not the fused Adam"
+    return None
+
+
+def make_capturable(optimizers: dict, device: torch.device) -> None:
+    """Switch fused Adam optimizers to the capturable form: each learning rate becomes a 0-d tensor on
+    ``device`` (changed in place by ``set_learning_rate``), with ``initial_lr`` kept as a float."""
+    for optimizer in optimizers.values():
+        for group in optimizer.param_groups:
+            group["capturable"] = True
+            if not torch.is_tensor(group["lr"]):
+                group.setdefault("initial_lr", float(group["lr"]))
+                group["lr"] = torch.tensor(float(group["lr"]), dtype=torch.float32, device=device)
+
+
+def set_learning_rate(group: dict, value: float) -> None:
+    """Set a param group's learning rate: in place when it is a tensor (a recorded graph reads that tensor)."""
+    if torch.is_tensor(group["lr"]):
+        group["lr"].fill_(value)
+    else:
+        group["lr"] = value
+
+
+def portable_optimizer_state(optimizer: torch.optim.Optimizer) -> dict:
+    """``optimizer.state_dict()`` with plain float learning rates and ``capturable`` off, so a checkpoint of a
+    graphed run resumes anywhere (a CPU Adam refuses ``capturable``; a GPU tensor lr does not belong on a CPU)."""
+    state = optimizer.state_dict()
+    for group in state["param_groups"]:
+        if torch.is_tensor(group.get("lr")):
+            group["lr"] = float(group["lr"])
+        if "capturable" in group:
+            group["capturable"] = False
+    return state
+
+
+class CudaGraph:
+    """The real recorder: ``capture(fn)`` records ``fn``'s kernels (running none of them) and returns its outputs,
+    tensors that every ``replay()`` overwrites."""
+
+    def __init__(self):
+        self.graph = torch.cuda.CUDAGraph()
+
+    def capture(self, fn: Callable[[], dict]) -> dict:
+        torch.cuda.synchronize()
+        with torch.cuda.graph(self.graph):
+            outputs = fn()
+        return outputs
+
+    def replay(self) -> None:
+        self.graph.replay()
+
+    @staticmethod
+    def warm_up(fn: Callable[[], dict]) -> dict:
+        """Run ``fn`` eagerly on a side stream (what PyTorch asks before a capture)."""
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            outputs = fn()
+        torch.cuda.current_stream().wait_stream(side)
+        return outputs
+
+
+class GraphedStep:
+    """``model.train_step`` recorded once and replayed: ``step(batch, step)`` returns the step's stats (the same
+    tensors at every replay; read them before the next call). The first ``warmup`` calls run eagerly. When
+    recording raises, it and every later call run eagerly too and ``failure`` says why.
+
+    ``recorder`` makes the graph (``CudaGraph``; tests pass a stand-in that runs the recorded function at each
+    replay, which checks the static-buffer bookkeeping on a CPU)."""
+
+    WARMUP = 3
+
+    def __init__(self, model, optimizers: dict, device: torch.device, precision: str, recorder=None,
+                 warmup: int = WARMUP):
+        self.model, self.optimizers = model, optimizers
+        self.device, self.precision = device, precision
+        self.recorder = recorder or CudaGraph
+        self.warmup = warmup
+        self.calls = 0
+        self.graph = None
+        self.inputs: Batch | None = None
+        self.outputs: dict | None = None
+        self.failure: str | None = None
+        make_capturable(optimizers, device)
+
+    def _eager(self, batch: Batch, step: int) -> dict:
+        with autocast(self.device, self.precision, cache=False):  # as the Trainer's eager step
+            return self.model.train_step(batch, self.optimizers, step)
+
+    def step(self, batch: Batch, step: int) -> dict:
+        self.calls += 1
+        if self.failure is not None:
+            return self._eager(batch, step)
+        if self.graph is None and self.calls <= self.warmup:
+            return self.recorder.warm_up(lambda: self._eager(batch, step))
+        if self.graph is None:
+            return self._record(batch, step)
+        for static, new in zip(self.inputs, batch):
+            if static is not None:
+                static.copy_(new)
+        self.graph.replay()
+        return self.outputs
+
+    def _record(self, batch: Batch, step: int) -> dict:
+        """Record the step on static copies of ``batch``, then replay it once (recording runs nothing)."""
+        self.inputs = Batch(*(None if t is None else t.clone() for t in batch))
+        graph = self.recorder()
+
+        def recorded() -> dict:
+            # no cache of cast weights: it must not outlive the recording (PyTorch's CUDA graphs notes)
+            with autocast(self.device, self.precision, cache=False):
+                return self.model.train_step(self.inputs, self.optimizers, step)
+
+        try:
+            self.outputs = graph.capture(recorded)
+        except Exception as error:  # an op that waits for the host, a Python branch on a tensor...
+            self.failure = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+            self.inputs = self.outputs = None
+            if self.device.type == "cuda":
+                torch.cuda.synchronize()
+            return self._eager(batch, step)
+        self.graph = graph
+        self.graph.replay()
+        return self.outputs
