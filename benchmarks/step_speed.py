@@ -3,6 +3,7 @@
     python benchmarks/step_speed.py                      # auto precision, 8 rounds of 10 + 10 steps
     python benchmarks/step_speed.py --precision fp32     # our step in fp32 (the reference is always fp32)
     python benchmarks/step_speed.py --rounds 12 --json results/step_speed.json
+    python benchmarks/step_speed.py --device cuda --cuda-graphs off   # on a GPU: our step without CUDA graphs
 
 1. **As a user runs it**: ``gans train dcgan --data fashion-mnist --width 64 --model-arg augment=none`` (32 px,
    the reference's network and work per step, batch 64, default precision, the real ``Trainer`` with its data
@@ -56,9 +57,11 @@ def as_a_user_runs_it(args) -> dict:
     data = model.prepare_data(load_dataset("fashion-mnist", image_size=32))
     reference = ReferenceDCGAN(to_model_range(data.images), seed=0, batch_size=64, device=str(device))
     steps = (args.rounds + 1) * args.block + 1
-    cfg = TrainConfig(steps=steps, batch_size=64, precision=args.precision, device=args.device)
+    cfg = TrainConfig(steps=steps, batch_size=64, precision=args.precision, device=args.device,
+                      cuda_graphs=args.cuda_graphs)
     ours, refs = [], []
     state = {"exit": None, "count": 0}
+    events: list[dict] = []
 
     def sync():
         if device.type == "cuda":
@@ -81,9 +84,12 @@ def as_a_user_runs_it(args) -> dict:
         return False
 
     with tempfile.TemporaryDirectory(prefix="gans-step-speed-") as tmp:
-        Trainer(cfg, should_stop=should_stop).fit(model, data, Path(tmp) / "run", DataConfig("fashion-mnist"))
+        trainer = Trainer(cfg, callbacks=[events.append], should_stop=should_stop)
+        trainer.fit(model, data, Path(tmp) / "run", DataConfig("fashion-mnist"))
     precision = resolve_precision(args.precision, device)
+    graphs = next((e.get("cuda_graphs") for e in events if e.get("type") == "start"), None)
     return {"ours_ms": median_ms(ours), "reference_ms": median_ms(refs), "ours_steps": len(ours),
+            "cuda_graphs": graphs,
             "reference_steps": len(refs), "precision": precision,
             "ours_mean_ms": 1000 * statistics.mean(ours), "reference_mean_ms": 1000 * statistics.mean(refs),
             "ratio": statistics.median(refs) / statistics.median(ours),
@@ -135,6 +141,8 @@ def main(argv=None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--rounds", type=int, default=8, help="timed rounds (one more, untimed, warms up)")
     parser.add_argument("--block", type=int, default=10, help="steps per side per round")
+    parser.add_argument("--cuda-graphs", default="auto", choices=("auto", "on", "off"),
+                        help="our Trainer's CUDA graphs setting (auto: on CUDA when the step allows it)")
     parser.add_argument("--skip-model-level", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -142,7 +150,8 @@ def main(argv=None) -> int:
     print(machine, flush=True)
     user = as_a_user_runs_it(args)
     print(f"\nAs a user runs it (full Fashion-MNIST, 32 px, width 64, batch 64, --precision {args.precision} → "
-          f"{user['precision']}; {user['ours_steps']} + {user['reference_steps']} timed steps, interleaved):\n")
+          f"{user['precision']}; CUDA graphs {user['cuda_graphs']}; {user['ours_steps']} + "
+          f"{user['reference_steps']} timed steps, interleaved):\n")
     print("| | median s/step | mean s/step | reference ÷ ours (medians) | (means) |\n"
           "| --- | ---: | ---: | ---: | ---: |")
     print(f"| reference (plain PyTorch, fp32) | {user['reference_ms'] / 1000:.4f} | "
