@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU rows of the README's "Time to quality" (issue 13, point 7), in one run of about 12 minutes on a CUDA
 # machine: step_speed.py (auto = bf16 autocast + channels_last + CUDA graphs; the same without the graphs; fp32),
-# time_to_quality.py (1.5 minutes each, FD every 15 s), then the cGAN trained for 265 s. (Two trainings side by side on one GPU each ran ~4x slower:
-# without MPS the GPU time-slices between processes, so one at a time.)
+# time_to_quality.py (1.5 minutes each, FD every 15 s), then the cGAN trained for 265 s. (Two trainings side by side
+# on one GPU each ran ~4x slower: without MPS the GPU time-slices between processes, so one at a time.)
 # Needs Fashion-MNIST in $GANS_DATA_DIR/fashion-mnist. Writes to ${OUT:-gpu-out}: the JSON and logs, and the run
 # folders as .tar.gz (trainer_state.pt left out).
 #   GANS_DATA_DIR=/path/to/datasets bash benchmarks/gpu_rows.sh
