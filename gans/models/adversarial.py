@@ -148,7 +148,22 @@ class AdversarialGAN(NoiseToImageGAN):
             self._track_confusion(labels, wrong, scores.detach())
         return scores
 
+    #: this class's step and networks were read for CUDA graphs (no wait for the host, nothing that changes with
+    #: Python state from step to step); set on the classes read (vanilla, DCGAN and its presets, SAGAN), not here
+    graph_safe_step: bool = False
+    #: the methods a step runs: a subclass of a class read for CUDA graphs that overrides one is not read itself
+    STEP_METHODS = ("train_step", "_noise", "_condition", "_discriminate", "_mismatched_scores", "_mode_seeking",
+                    "_wrong_labels")
+
     def graph_unsafe_reason(self) -> str | None:
+        if not self.graph_safe_step:
+            return f"{type(self).__name__}'s training step has not been checked for CUDA graphs"
+        mro = type(self).__mro__
+        read = next(cls for cls in mro if "graph_safe_step" in vars(cls))
+        for cls in mro[: mro.index(read)]:
+            overridden = [name for name in self.STEP_METHODS if name in vars(cls)]
+            if overridden:
+                return f"{cls.__name__} overrides {overridden[0]}, which has not been checked for CUDA graphs"
         if self.mismatch_hard:
             return "hard negatives update D's confusion table through a mask, which waits for the host"
         return None

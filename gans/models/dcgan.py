@@ -136,6 +136,8 @@ class DCGAN(AdversarialGAN):
     Every preset in this file (wgan, wgan-gp, lsgan, cgan) is this class with other defaults.
     """
 
+    graph_safe_step = True  # read for CUDA graphs (gans.training.graphs)
+
     def __init__(
         self,
         latent_dim: int = 100,

@@ -132,6 +132,8 @@ def attention_sizes(image_size: int) -> tuple[int, ...]:
 class SAGAN(AdversarialGAN):
     """Self-Attention GAN (Zhang et al. 2019): attention at 16×16 in G and D, spectral norm, hinge, two rates"""
 
+    graph_safe_step = True  # read for CUDA graphs (gans.training.graphs)
+
     image_sizes = (32, 64)  # 28 px has one inner map size (14), so no default 16×16 attention
     loss_choices = ("hinge", "bce", "ls")
     advanced_settings = (

@@ -55,6 +55,8 @@ class MLPDiscriminator(nn.Module):
 class VanillaGAN(AdversarialGAN):
     """The original MLP GAN (Goodfellow et al. 2014), non-saturating loss; batchnorm=True for the BN variant"""
 
+    graph_safe_step = True  # read for CUDA graphs (gans.training.graphs)
+
     channels_last = False  # fully connected: no convolution gains from NHWC
 
     def __init__(

@@ -117,6 +117,8 @@ def resume(run_dir: str | Path, steps: int | None = None, callbacks=(), should_s
         cfg.steps = steps
     if device is not None:
         cfg.device = device
+        if cfg.cuda_graphs == "on":  # graphs where the new device has them: a GPU run resumes on a CPU too
+            cfg.cuda_graphs = "auto"
     state_step = int(run.load_trainer_state()["step"])
     if cfg.steps <= state_step:
         raise ConfigError(f"the run is already at step {state_step}; choose a total number of steps above "

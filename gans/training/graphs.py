@@ -18,6 +18,7 @@ cuDNN pick its kernels. When recording fails the run goes on eagerly, with a ``w
 
 from __future__ import annotations
 
+import contextlib
 from typing import Callable
 
 import torch
@@ -56,6 +57,8 @@ def make_capturable(optimizers: dict, device: torch.device) -> None:
     """Switch fused Adam optimizers to the capturable form: each learning rate becomes a 0-d tensor on
     ``device`` (changed in place by ``set_learning_rate``), with ``initial_lr`` kept as a float."""
     for optimizer in optimizers.values():
+        # it would warn once that a capturable optimizer ran outside a graph: the warm-up steps do, on purpose
+        optimizer._warned_capturable_if_run_uncaptured = True
         for group in optimizer.param_groups:
             group["capturable"] = True
             if not torch.is_tensor(group["lr"]):
@@ -92,20 +95,31 @@ class CudaGraph:
 
     def capture(self, fn: Callable[[], dict]) -> dict:
         torch.cuda.synchronize()
-        with torch.cuda.graph(self.graph):
-            outputs = fn()
+        stream = torch.cuda.current_stream()
+        try:
+            with torch.cuda.graph(self.graph):
+                outputs = fn()
+        except Exception:
+            torch.cuda.set_stream(stream)  # a failed capture leaves its own stream current
+            raise
         return outputs
 
     def replay(self) -> None:
         self.graph.replay()
 
     @staticmethod
-    def warm_up(fn: Callable[[], dict]) -> dict:
-        """Run ``fn`` eagerly on a side stream (what PyTorch asks before a capture)."""
+    def warm_up(fn: Callable[[], dict], check_syncs: bool = False) -> dict:
+        """Run ``fn`` eagerly on a side stream (what PyTorch asks before a capture); with ``check_syncs`` an op that
+        waits for the GPU raises instead (it could not be recorded)."""
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
-            outputs = fn()
+            if check_syncs:
+                torch.cuda.set_sync_debug_mode("error")
+            try:
+                outputs = fn()
+            finally:
+                torch.cuda.set_sync_debug_mode("default")
         torch.cuda.current_stream().wait_stream(side)
         return outputs
 
@@ -138,11 +152,23 @@ class GraphedStep:
             return self.model.train_step(batch, self.optimizers, step)
 
     def step(self, batch: Batch, step: int) -> dict:
+        # the model's GPU, which need not be the current one (--device cuda:1): streams and graphs take it from here
+        with torch.cuda.device(self.device) if self.device.type == "cuda" else contextlib.nullcontext():
+            return self._step(batch, step)
+
+    def _step(self, batch: Batch, step: int) -> dict:
         self.calls += 1
         if self.failure is not None:
             return self._eager(batch, step)
         if self.graph is None and self.calls <= self.warmup:
-            return self.recorder.warm_up(lambda: self._eager(batch, step))
+            try:  # the last warm-up step also checks that nothing in the step waits for the GPU
+                return self.recorder.warm_up(lambda: self._eager(batch, step), check_syncs=self.calls == self.warmup)
+            except RuntimeError as error:
+                if self.calls < self.warmup:
+                    raise
+                # that step stopped part way (D may have been updated): it runs again, eagerly, as all from here
+                self.failure = _first_line(error)
+                return self._eager(batch, step)
         if self.graph is None:
             return self._record(batch, step)
         for static, new in zip(self.inputs, batch):
@@ -163,8 +189,8 @@ class GraphedStep:
 
         try:
             self.outputs = graph.capture(recorded)
-        except Exception as error:  # an op that waits for the host, a Python branch on a tensor...
-            self.failure = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+        except Exception as error:  # an op that cannot be recorded
+            self.failure = _first_line(error.__context__ or error)  # the cause, not the failed capture's follow-up
             self.inputs = self.outputs = None
             if self.device.type == "cuda":
                 torch.cuda.synchronize()
@@ -172,3 +198,7 @@ class GraphedStep:
         self.graph = graph
         self.graph.replay()
         return self.outputs
+
+
+def _first_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}".splitlines()[0][:300]

@@ -10,6 +10,7 @@ from gans.data.batch import Batch
 from gans.errors import ConfigError
 from gans.io.checkpoints import RunDir
 from gans.models.base import GAN
+from gans.ops.precision import autocast
 from gans.training import TrainConfig, graphs, resume, train
 from gans.training.graphs import GraphedStep, graph_plan, set_learning_rate
 from tests.helpers import tiny_cfg, tiny_kwargs
@@ -35,13 +36,23 @@ class Rerun:
                 self.outputs[name] = value.clone()
 
     @staticmethod
-    def warm_up(fn):
+    def warm_up(fn, check_syncs=False):
         return fn()
 
 
 class Refuses(Rerun):
     def capture(self, fn):
         raise RuntimeError("operation not permitted when stream is capturing")
+
+
+class FindsASync(Rerun):
+    """The last warm-up step (the one run with CUDA's sync check) finds an op that waits for the GPU."""
+
+    @staticmethod
+    def warm_up(fn, check_syncs=False):
+        if check_syncs:
+            raise RuntimeError("called a synchronizing CUDA operation")
+        return fn()
 
 
 def fused_adam(self, parameters, lr):
@@ -70,6 +81,26 @@ def test_the_plan_says_why_a_run_records_no_graph(setting, device, world_size, m
         model = gans.create(model, **tiny_kwargs(model))
     use, note = graph_plan(setting, device, world_size, model, optimizers_of(model))
     assert not use and note.startswith("off (") and why in note
+
+
+def test_a_subclass_that_changes_the_step_is_not_graphed_until_it_is_read():
+    """Only classes read for CUDA graphs say so (``graph_safe_step``); a subclass of one that overrides a method of
+    the step (a plugin copied from the template) is not, nor is a new AdversarialGAN."""
+    from gans.models.adversarial import AdversarialGAN
+    from gans.models.dcgan import DCGAN
+
+    class Branchy(DCGAN):
+        def train_step(self, batch, optimizers, step):
+            return super().train_step(batch, optimizers, step) if step % 2 else {}
+
+    class Fresh(AdversarialGAN):
+        pass
+
+    assert gans.create("dcgan", **TINY).graph_unsafe_reason() is None
+    assert Branchy(**TINY).graph_unsafe_reason() == (
+        "Branchy overrides train_step, which has not been checked for CUDA graphs")
+    assert Fresh.graph_unsafe_reason(Fresh.__new__(Fresh)) == (
+        "Fresh's training step has not been checked for CUDA graphs")
 
 
 def test_the_plan_records_a_plain_step_with_fused_adam_only():
@@ -143,6 +174,17 @@ def test_a_step_that_cannot_be_recorded_trains_eagerly():
         "RuntimeError: operation not permitted when stream is capturing")
 
 
+def test_a_step_that_waits_for_the_gpu_is_never_recorded():
+    """The last warm-up step runs under CUDA's sync check; when it finds one, that step runs again eagerly and so
+    does every later one, with no recording tried."""
+    model = gans.create("dcgan", **TINY)
+    opts = optimizers_of(model)
+    graphed = GraphedStep(model, opts, torch.device("cpu"), "fp32", recorder=FindsASync, warmup=2)
+    losses = run_steps(graphed.step, model, opts, steps=4)
+    assert len(losses) == 4 and graphed.graph is None
+    assert graphed.failure == "RuntimeError: called a synchronizing CUDA operation"
+
+
 def test_a_graphed_run_matches_an_eager_run_and_its_checkpoint_resumes_anywhere(tmp_path, monkeypatch):
     """Through the Trainer (the plan forced on, the stand-in recorder): the weights of an eager run with the same
     fused Adam, learning-rate decay included; the checkpoint keeps plain float learning rates and no
@@ -176,23 +218,71 @@ def test_the_trainer_says_when_it_falls_back_to_eager(tmp_path, monkeypatch):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="a CUDA graph needs a CUDA GPU")
-def test_on_cuda_the_recorded_step_gives_the_eager_losses():
-    """The real CUDA graph against eager steps, with the noise read from one buffer the test fills (so both draw the
-    same noise) and no augmentation: the losses and weights agree to float tolerance."""
-    noise = torch.zeros(8, TINY["latent_dim"], device="cuda")
-    losses = []
+@pytest.mark.parametrize("name, settings, precision", [
+    ("dcgan", {}, "bf16"),  # what `auto` runs on a GPU: bf16 autocast, channels_last
+    ("dcgan", {}, "fp32"),
+    ("wgan-gp", {}, "fp32"),  # n_critic = 5 and the gradient penalty's double backward
+    ("sagan", {"image_size": 32}, "fp32"),  # spectral norm and attention
+    ("vanilla", {}, "fp32"),
+])
+def test_on_cuda_the_recorded_step_trains_as_the_eager_step(name, settings, precision):
+    """The real CUDA graph against eager steps on one GPU: the noise is read from one buffer the test fills (both
+    paths draw the same noise) and augmentation is off; the learning rates fall in place between steps. The graph
+    must really be recorded and replayed, and the losses and weights agree to the precision's tolerance. The other
+    random numbers (vanilla's dropout, the penalty's mixing weights) come from the same seeded CUDA generator, which
+    PyTorch's graph-safe RNG advances at each replay as the eager step advances it."""
+    kwargs = {**tiny_kwargs(name), **settings, "augment": "none"}
+    results = []
     for use_graph in (False, True):
         torch.manual_seed(0)
-        model = gans.create("dcgan", **TINY, augment="none").cuda()
+        model = gans.create(name, **kwargs).cuda()
+        channels_last = precision == "bf16" and model.channels_last
+        if channels_last:
+            model.to(memory_format=torch.channels_last)
+        size = model.config()["image_size"]
+        noise = torch.zeros(8, model.config()["latent_dim"], device="cuda")
         model._noise = lambda n, device: noise[:n]
-        opts = optimizers_of(model)
-        step_fn = (GraphedStep(model, opts, CUDA, "fp32").step if use_graph else
-                   lambda batch, step: model.train_step(batch, opts, step))
-        run = []
+        opts = {"generator": model.make_optimizer(model.generator.parameters(), 1e-3),
+                "discriminator": model.make_optimizer(model.discriminator.parameters(), 1e-3)}
+        graphed = GraphedStep(model, opts, CUDA, precision) if use_graph else None
+        graphs.make_capturable(opts, CUDA)  # tensor learning rates in both, rounded alike
+
+        def eager(batch, step, model=model, opts=opts):
+            with autocast(CUDA, precision, cache=False):
+                return model.train_step(batch, opts, step)
+
+        losses = []
         for step in range(8):
-            noise.copy_(torch.randn(8, TINY["latent_dim"], generator=torch.Generator().manual_seed(step)))
-            images = torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(100 + step)) * 2 - 1
-            run.append({k: float(v) for k, v in step_fn(Batch(images.cuda()), step).items()})
-        losses.append(run)
-    for eager, graphed in zip(*losses):
-        assert graphed == pytest.approx(eager, rel=1e-3, abs=1e-4)
+            for optimizer in opts.values():
+                for group in optimizer.param_groups:
+                    set_learning_rate(group, 1e-3 * (8 - step) / 8)
+            noise.copy_(torch.randn(noise.shape, generator=torch.Generator().manual_seed(step)))
+            images = torch.rand(8 * model.batches_per_step, 1, size, size,
+                                generator=torch.Generator().manual_seed(100 + step)) * 2 - 1
+            images = images.cuda().contiguous(memory_format=torch.channels_last) if channels_last else images.cuda()
+            stats = (graphed.step if graphed else eager)(Batch(images), step)
+            losses.append({key: float(value) for key, value in stats.items()})
+        if graphed:
+            assert graphed.failure is None and graphed.graph is not None, graphed.failure
+        results.append((losses, {key: value.float().cpu() for key, value in model.state_dict().items()}))
+    (eager_losses, eager_weights), (graph_losses, graph_weights) = results
+    tolerance = 2e-2 if precision == "bf16" else 1e-3
+    for eager_step, graph_step in zip(eager_losses, graph_losses):
+        assert graph_step == pytest.approx(eager_step, rel=tolerance, abs=tolerance)
+    for key, value in graph_weights.items():
+        torch.testing.assert_close(value, eager_weights[key], rtol=tolerance, atol=tolerance)
+
+
+def test_a_run_started_with_graphs_on_resumes_on_a_cpu(tmp_path):
+    """``cuda_graphs=on`` is refused for a new CPU run, but a GPU run moved to a CPU (``resume(device="cpu")``) goes
+    on there, eagerly."""
+    import json
+
+    train("dcgan", cfg=tiny_cfg(steps=2, sample_every=2), out=tmp_path / "run", model_kwargs=TINY)
+    config_path = tmp_path / "run" / "config.json"
+    config = json.loads(config_path.read_text())
+    config["train"].update(cuda_graphs="on", device="cuda")  # as a GPU run writes it
+    config_path.write_text(json.dumps(config))
+    assert resume(tmp_path / "run", steps=4, device="cpu")["step"] == 4
+    start = [e for e in RunDir(tmp_path / "run").read_events() if e["type"] == "start"][-1]
+    assert start["cuda_graphs"].startswith("off (CUDA graphs need a CUDA device")
