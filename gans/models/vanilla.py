@@ -73,6 +73,7 @@ class VanillaGAN(AdversarialGAN):
         betas: tuple = (0.5, 0.999),
         ema_decay: float = 0.999,
         augment: str = "",
+        mode_seeking: float = 0.0,
     ):
         super().__init__()
         check_common(latent_dim, image_size, channels, lr, optimizer, betas)
@@ -81,4 +82,6 @@ class VanillaGAN(AdversarialGAN):
         self.generator = MLPGenerator(latent_dim, image_size, channels, hidden, batchnorm)
         self.discriminator = MLPDiscriminator(image_size, channels, hidden, spectral_norm)
         self._setup_objective(loss, n_critic=1, clip_value=None, gp_weight=0.0, d_norm="none", augment=augment)
+        # MSGAN's mode-seeking term for G (as DCGAN's): two latents should give images as far apart as they are
+        self._setup_condition_terms(0.0, False, mode_seeking, matching_aware=False)
         self._setup_ema(ema_decay)
