@@ -208,7 +208,13 @@ class AdversarialGAN(NoiseToImageGAN):
                 loss_d = loss_d + self.class_weight * class_loss
                 stats["class_loss_real"] = class_loss.detach()
             if self.gp_weight > 0:
-                penalty = losses.gradient_penalty(self.discriminator, real, fake_for_d, condition)
+                # the critic must be 1-Lipschitz where it is scored: with DiffAugment, between augmented images
+                # (penalised on plain ones only, it grew without bound on the augmented ones D is scored on)
+                real_gp, fake_gp = real, fake_for_d
+                if self.augment_policy:
+                    real_gp = diff_augment(real, self.augment_policy)
+                    fake_gp = diff_augment(fake_for_d, self.augment_policy)
+                penalty = losses.gradient_penalty(self.discriminator, real_gp, fake_gp, condition)
                 loss_d = loss_d + self.gp_weight * penalty
                 stats["gp"] = penalty.detach()
             opt_d.zero_grad(set_to_none=True)

@@ -135,6 +135,31 @@ def test_wgan_gp_penalty_reaches_the_critic_gradients():
     assert torch.allclose(with_gp - no_gp, expected, rtol=1e-3, atol=1e-6)
 
 
+@pytest.mark.parametrize("augment", ["cutout", "none"])
+def test_the_penalty_is_taken_where_the_critic_is_scored(monkeypatch, augment):
+    """With DiffAugment the critic is scored on augmented images, so the penalty interpolates augmented real and
+    fake images (penalised on plain ones only, the critic grew without bound on the augmented ones)."""
+    seen = []
+    original = losses.gradient_penalty
+
+    def recording(critic, real, fake, *args, **kwargs):
+        seen.append((real.detach().clone(), fake.detach().clone()))
+        return original(critic, real, fake, *args, **kwargs)
+
+    monkeypatch.setattr(losses, "gradient_penalty", recording)
+    model = tiny_model("wgan-gp", n_critic=1, augment=augment)
+    batch = real_batch(model)
+    model.train_step(batch, model.configure_optimizers(TrainConfig()), step=0)
+    (real, fake), = seen
+    # cutout sets a square of half the side (up to a quarter of the pixels; less where it leaves the image) to 0
+    zero_share = (real == 0).float().mean().item()
+    if augment == "cutout":
+        assert not torch.equal(real, batch.images) and zero_share >= 0.1
+        assert (fake == 0).float().mean().item() >= 0.1
+    else:
+        assert torch.equal(real, batch.images)
+
+
 @pytest.mark.parametrize("name, n_critic", [("wgan", 5), ("wgan-gp", 5), ("dcgan", 1), ("wgan", 2)])
 def test_n_critic_critic_updates_per_generator_update(name, n_critic):
     model = tiny_model(name, n_critic=n_critic) if name != "dcgan" else tiny_model(name)
