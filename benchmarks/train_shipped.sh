@@ -41,9 +41,20 @@ noise mini dcgan --data fashion-mnist-mini --steps 15000 --metric-every 3000 &
 wait
 ship "$WORK/cgan" cgan-fashion-mnist
 ship "$WORK/mini" dcgan-fashion-mnist-mini
-# Not retrained with this recipe yet (docs/RESULTS.md says how each was made): sagan-fashion-mnist and
-# stylegan-fashion-mnist (the SAGAN / StyleGAN race), wgan-gp-fashion-mnist (the 10-minute presets race) and
-# vanilla-fashion-mnist (the earlier engine; 40,000 steps of this recipe made it no better: the decay hurts the MLP).
+# SAGAN and StyleGAN (the next session, after the training autocast lost its weight cache): their defaults, 24,000
+# and 10,000 steps (about 47 and 43 minutes side by side); StyleGAN keeps fp32 weights (fp16 moved an output pixel by
+# up to 0.5), and SAGAN its best/ (step 20,000):
+noise sagan sagan --data fashion-mnist --steps 24000 --metric-every 4000 &
+noise stylegan stylegan --data fashion-mnist --steps 10000 --metric-every 2000 &
+wait
+ship "$WORK/sagan" sagan-fashion-mnist
+rm -rf checkpoints/stylegan-fashion-mnist; cp -r "$WORK/stylegan" checkpoints/stylegan-fashion-mnist
+rm -f checkpoints/stylegan-fashion-mnist/trainer_state.pt checkpoints/stylegan-fashion-mnist/job.json
+if cmp -s checkpoints/stylegan-fashion-mnist/best/model.safetensors checkpoints/stylegan-fashion-mnist/model.safetensors
+then rm -r checkpoints/stylegan-fashion-mnist/best; fi
+# Not retrained with this recipe yet (docs/RESULTS.md says how each was made): wgan-gp-fashion-mnist (the 10-minute
+# presets race) and vanilla-fashion-mnist (the earlier engine; 40,000 steps of this recipe made it no better: the
+# decay hurts the MLP).
 # Super-resolution ×4 (README: Super-resolution): 10,000 steps of pixel MSE alone (the SRResNet baseline, shipped
 # as srresnet-offline-photos), then the same run continued with D's content loss and the adversarial loss to
 # 12,500 steps (srgan-offline-photos). One CPU thread each (two threads were no faster on this 2-core machine).
