@@ -86,6 +86,13 @@ def portable_optimizer_state(optimizer: torch.optim.Optimizer) -> dict:
     return state
 
 
+def eager_step(model, batch: Batch, optimizers: dict, step: int, device: torch.device, precision: str) -> dict:
+    """One ordinary training step. Its autocast keeps no cache of bf16 weights: with one, a forward pass after an
+    optimizer step would run on the weights from before it (``gans.ops.precision.autocast``)."""
+    with autocast(device, precision, cache=False):
+        return model.train_step(batch, optimizers, step)
+
+
 class CudaGraph:
     """The real recorder: ``capture(fn)`` records ``fn``'s kernels (running none of them) and returns its outputs,
     tensors that every ``replay()`` overwrites."""
@@ -148,8 +155,7 @@ class GraphedStep:
         make_capturable(optimizers, device)
 
     def _eager(self, batch: Batch, step: int) -> dict:
-        with autocast(self.device, self.precision, cache=False):  # as the Trainer's eager step
-            return self.model.train_step(batch, self.optimizers, step)
+        return eager_step(self.model, batch, self.optimizers, step, self.device, self.precision)
 
     def step(self, batch: Batch, step: int) -> dict:
         # the model's GPU, which need not be the current one (--device cuda:1): streams and graphs take it from here

@@ -23,10 +23,10 @@ from ..io.checkpoints import RunDir, atomic_write, save_model_files
 from ..io.decode import decode_image
 from ..io.images import gif_bytes, png_bytes
 from ..ops.devices import describe_device, resolve_device
-from ..ops.precision import autocast, explain_precision, resolve_precision
+from ..ops.precision import explain_precision, resolve_precision
 from .config import DataConfig, TrainConfig
 from .distributed import DistributedContext, weights_fingerprint
-from .graphs import GraphedStep, graph_plan, portable_optimizer_state, set_learning_rate
+from .graphs import GraphedStep, eager_step, graph_plan, portable_optimizer_state, set_learning_rate
 from .model_card import write_model_card
 
 Callback = Callable[[dict], None]
@@ -222,8 +222,7 @@ class Trainer:
                             f"the step could not be recorded as a CUDA graph, so it runs eagerly ({graphed.failure})")})
                         graphed = None  # the same model and optimizers, trained eagerly from here on
                 else:
-                    with autocast(device, precision, cache=False):  # each forward on the current weights
-                        stats = model.train_step(batch, optimizers, step)
+                    stats = eager_step(model, batch, optimizers, step, device, precision)
                 model.update_ema(step)
                 self.dist.broadcast_buffers(model)
                 step += 1

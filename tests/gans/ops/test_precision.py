@@ -161,7 +161,7 @@ def test_training_autocast_runs_each_forward_on_the_current_weights(monkeypatch,
     assert same_output_after_a_step(cache=True), "the pitfall: a stale bf16 weight"
     assert not same_output_after_a_step(cache=False)
 
-    from gans.training import trainer
+    from gans.training import graphs
 
     caches = []
 
@@ -169,7 +169,7 @@ def test_training_autocast_runs_each_forward_on_the_current_weights(monkeypatch,
         caches.append(cache)
         return precision.autocast(device, chosen, cache=cache)
 
-    monkeypatch.setattr(trainer, "autocast", recording)
+    monkeypatch.setattr(graphs, "autocast", recording)  # the Trainer's eager step (graphs.eager_step)
     train("dcgan", cfg=TrainConfig(steps=2, batch_size=4, device="cpu", precision="bf16", sample_every=2),
           out=tmp_path / "run", model_kwargs=tiny_kwargs("dcgan", image_size=28))
     assert caches == [False, False], "one autocast region per step, without the cache"
