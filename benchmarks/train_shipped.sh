@@ -34,18 +34,23 @@ ship "$WORK/lsgan" lsgan-fashion-mnist
 # shipped weights are its best/ (step 40,000, the lowest in-loop FD), so the shipped events and samples end there:
 OMP_NUM_THREADS=1 $PY -m gans train --resume "$WORK/dcgan" --steps 45000 --quiet
 ship "$WORK/dcgan" dcgan-fashion-mnist
-best=$(python3 -c "import json; print(json.load(open('$WORK/dcgan/best/metric.json'))['step'])")
 cp "$WORK/dcgan/best/model.safetensors" checkpoints/dcgan-fashion-mnist/model.safetensors
 rm -rf checkpoints/dcgan-fashion-mnist/best
 $PY benchmarks/halve_weights.py checkpoints/dcgan-fashion-mnist
-$PY - "$best" <<'PY'
+$PY - "$WORK/dcgan" <<'PY'
 import json, sys
 from pathlib import Path
 from gans.io.checkpoints import RunDir
 from gans.training.trainer import Trainer
-best, run = int(sys.argv[1]), Path("checkpoints/dcgan-fashion-mnist")
-events = [line for line in (run / "events.jsonl").read_text().splitlines() if json.loads(line).get("step", 0) <= best]
-(run / "events.jsonl").write_text("\n".join(events) + "\n")
+source, run = Path(sys.argv[1]), Path("checkpoints/dcgan-fashion-mnist")
+best = json.loads((source / "best" / "metric.json").read_text())["step"]
+events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
+kept = [e for e in events if e.get("step", 0) <= best]
+end = next(e for e in reversed(events) if e["type"] == "end")  # the run ends, for this folder, at the best step
+start = [e for e in kept if e["type"] == "start"][-1]
+end = {**end, "time": kept[-1]["time"], "step": best, "seconds": round(kept[-1]["time"] - start["time"], 3)}
+end.pop("weights_sha256", None)
+(run / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in kept + [end]))
 for png in (run / "samples").glob("step_*.png"):
     if int(png.stem.split("_")[1]) > best:
         png.unlink()
@@ -63,12 +68,15 @@ ship "$WORK/cgan" cgan-fashion-mnist
 ship "$WORK/mini" dcgan-fashion-mnist-mini
 # SAGAN and StyleGAN (the next session, after the training autocast lost its weight cache): their defaults, 24,000
 # and 10,000 steps (about 47 and 43 minutes side by side); StyleGAN keeps fp32 weights (fp16 moved an output pixel by
-# up to 0.5), and SAGAN its best/ (step 20,000):
+# up to 0.5), and SAGAN its best/ (step 36,000 once continued below):
 noise sagan sagan --data fashion-mnist --steps 24000 --metric-every 4000 &
 noise stylegan stylegan --data fashion-mnist --steps 10000 --metric-every 2000 &
 wait
-# (the third session) StyleGAN continued to 20,000 steps: the learning rates back at full, falling to 0 again:
-OMP_NUM_THREADS=1 $PY -m gans train --resume "$WORK/stylegan" --steps 20000 --quiet
+# (the third session) StyleGAN continued to 20,000 steps (the learning rates back at full, falling to 0 again) and
+# SAGAN to 40,000 (back at four fifths):
+OMP_NUM_THREADS=1 $PY -m gans train --resume "$WORK/stylegan" --steps 20000 --quiet &
+OMP_NUM_THREADS=1 $PY -m gans train --resume "$WORK/sagan" --steps 40000 --quiet &
+wait
 ship "$WORK/sagan" sagan-fashion-mnist
 rm -rf checkpoints/stylegan-fashion-mnist; cp -r "$WORK/stylegan" checkpoints/stylegan-fashion-mnist
 rm -f checkpoints/stylegan-fashion-mnist/trainer_state.pt checkpoints/stylegan-fashion-mnist/job.json
@@ -76,7 +84,11 @@ if cmp -s checkpoints/stylegan-fashion-mnist/best/model.safetensors checkpoints/
 then rm -r checkpoints/stylegan-fashion-mnist/best; fi
 # WGAN-GP (the third session): one critic update per step with the critic at three times G's learning rate (TTUR)
 # instead of the paper's five at one, DiffAugment with the penalty on augmented images, 20,000 steps:
-noise wgan-gp wgan-gp --data fashion-mnist --steps 20000 --n-critic 1 --lr 1e-4 --lr-d 3e-4 --metric-every 4000
+rm -rf "$WORK/wgan-gp"
+OMP_NUM_THREADS=1 $PY -m gans train wgan-gp --data fashion-mnist --steps 20000 --n-critic 1 --lr 1e-4 --lr-d 3e-4 \
+  --lr-decay 0.5 --metric-every 4000 --sample-every 4000 --checkpoint-every 4000 --metric-samples 1000 \
+  --out "$WORK/wgan-gp" --quiet
+OMP_NUM_THREADS=1 $PY -m gans train --resume "$WORK/wgan-gp" --steps 35000 --quiet  # the rates back at 6/7
 ship "$WORK/wgan-gp" wgan-gp-fashion-mnist
 # Not retrained with this recipe yet (docs/RESULTS.md says how it was made): vanilla-fashion-mnist (the earlier
 # engine; 40,000 steps of this recipe made it no better: the decay hurts the MLP).

@@ -34,7 +34,7 @@ COLOURS = ["#636efa", "#ef553b", "#00cc96", "#ab63fa"]  # one per run, shared by
 LAYOUT = {"height": 340, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "xaxis": {"title": {"text": "step"}},
           "legend": {"orientation": "h", "y": 1.15}}
 
-# The shipped comparison: the same generator trained with three objectives, under the same budget.
+# The shipped comparison: the same generator trained with three objectives (each one's budget: its model card).
 SHIPPED_COMPARISON = ("dcgan-fashion-mnist", "lsgan-fashion-mnist", "wgan-gp-fashion-mnist")
 SHIPPED_COMPARISON_LABEL = ("Shipped comparison: DCGAN vs LSGAN vs WGAN-GP (same seed; the budget of each is in "
                             "its model card)")
