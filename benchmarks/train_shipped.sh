@@ -21,6 +21,7 @@ noise() {  # noise NAME MODEL ARGS...: train one noise-to-image run into $WORK/N
 ship() {  # ship RUN NAME: the run folder RUN becomes checkpoints/NAME
   rm -rf "checkpoints/$2"; cp -r "$1" "checkpoints/$2"
   rm -f "checkpoints/$2/trainer_state.pt" "checkpoints/$2/job.json"
+  sed -i "s|gans.load(\"$(basename "$1")\")|gans.load(\"$2\")|" "checkpoints/$2/README.md"  # the folder's own name
   if cmp -s "checkpoints/$2/best/model.safetensors" "checkpoints/$2/model.safetensors"; then
     rm -r "checkpoints/$2/best"
   fi
@@ -80,6 +81,7 @@ wait
 ship "$WORK/sagan" sagan-fashion-mnist
 rm -rf checkpoints/stylegan-fashion-mnist; cp -r "$WORK/stylegan" checkpoints/stylegan-fashion-mnist
 rm -f checkpoints/stylegan-fashion-mnist/trainer_state.pt checkpoints/stylegan-fashion-mnist/job.json
+sed -i 's|gans.load("stylegan")|gans.load("stylegan-fashion-mnist")|' checkpoints/stylegan-fashion-mnist/README.md
 if cmp -s checkpoints/stylegan-fashion-mnist/best/model.safetensors checkpoints/stylegan-fashion-mnist/model.safetensors
 then rm -r checkpoints/stylegan-fashion-mnist/best; fi
 # WGAN-GP (the third session): one critic update per step with the critic at three times G's learning rate (TTUR)
