@@ -42,7 +42,7 @@ $PY - "$WORK/dcgan" <<'PY'
 import json, sys
 from pathlib import Path
 from gans.io.checkpoints import RunDir
-from gans.training.trainer import Trainer
+from gans.training.trainer import write_progress_gif
 source, run = Path(sys.argv[1]), Path("checkpoints/dcgan-fashion-mnist")
 best = json.loads((source / "best" / "metric.json").read_text())["step"]
 events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
@@ -55,7 +55,7 @@ end.pop("weights_sha256", None)
 for png in (run / "samples").glob("step_*.png"):
     if int(png.stem.split("_")[1]) > best:
         png.unlink()
-Trainer._write_gif(None, RunDir(run))
+write_progress_gif(RunDir(run))
 PY
 # The cGAN: the matching-aware D (real images under a wrong label count as fake, a fifth of D's fake term) whose
 # wrong labels are half hard negatives, drawn from the classes D currently confuses with the true one (README: the

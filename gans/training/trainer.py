@@ -251,7 +251,7 @@ class Trainer:
             self._save_checkpoint(run, model, optimizers, sampler, step, data)
             wall = time.time() - started
             if self.dist.is_main:
-                self._write_gif(run)
+                write_progress_gif(run)
                 write_model_card(run, model, cfg, data_cfg, step, wall, describe_device(device), last_stats, command,
                                  precision=explain_precision(cfg.precision, device))
         except TrainingError:
@@ -392,10 +392,14 @@ class Trainer:
         })
         self.emit(run, {"type": "checkpoint", "step": step})
 
-    def _write_gif(self, run: RunDir) -> None:
-        frames = [decode_image(path, "RGB") for path in run.sample_paths()]
-        if frames:
-            atomic_write(run.gif_path, gif_bytes(frames, duration_ms=250))
+
+
+def write_progress_gif(run: RunDir) -> None:
+    """samples/progress.gif: the run's sample grids in step order (benchmarks/train_shipped.sh redoes it after
+    trimming a shipped run to its best step)."""
+    frames = [decode_image(path, "RGB") for path in run.sample_paths()]
+    if frames:
+        atomic_write(run.gif_path, gif_bytes(frames, duration_ms=250))
 
 
 def _jsonable(stats: dict) -> dict:
