@@ -26,7 +26,8 @@ NEW_RUN_FLAGS = ("--data", "--data-path", "--batch-size", "--image-size", "--cha
                  "--out", "--loss", "--n-critic", "--clip-value", "--gp-weight", "--width", "--ema", "--spectral-norm",
                  "--model-arg", "--log-every", "--sample-every", "--checkpoint-every", "--preview-seconds",
                  "--metric-every", "--metric-samples", "--precision", "--num-samples", "--lr-decay", "--timing",
-                 "--log-seconds", "--sample-seconds", "--checkpoint-seconds", "--metric-seconds", "--cuda-graphs")
+                 "--log-seconds", "--sample-seconds", "--checkpoint-seconds", "--metric-seconds", "--cuda-graphs",
+                 "--init-from")
 # (--max-seconds is allowed with --resume: a time limit is not a setting of the run)
 
 
@@ -180,7 +181,7 @@ def job_from_args(args):
     if args.spectral_norm:
         model_kwargs["spectral_norm"] = True
     data = DataConfig(args.data or info.default_dataset or DataConfig.name, args.data_path)
-    return JobSpec(args.model, model_kwargs, cfg, data, args.out)
+    return JobSpec(args.model, model_kwargs, cfg, data, args.out, args.init_from)
 
 
 def _check_public_path(path: str | None) -> None:
@@ -479,6 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a model, or continue a run with --resume")
     train.add_argument("model", nargs="?", help="registered model name (see `list`)")
     train.add_argument("--resume", metavar="DIR", help="continue this run directory up to --steps total steps")
+    train.add_argument("--init-from", metavar="RUN", help="a new run that starts from the weights of RUN (a run folder "
+                       "or shipped checkpoint of the same model and settings): fine-tuning, with fresh optimizers")
     train.add_argument("--spec", metavar="FILE", help="run the job this JSON job spec describes (a run's job.json; "
                                                       "what the studio starts)")
     train.add_argument("--data", help="dataset name (default: the model's, e.g. fashion-mnist-mini for dcgan, "

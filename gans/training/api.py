@@ -68,11 +68,28 @@ def load_training_data(data_cfg: DataConfig, image_size: int | None = None):
     return load_dataset(data_cfg.name, path=data_cfg.path, image_size=image_size)
 
 
+def start_from(model, source: str | Path) -> None:
+    """Copy the weights of ``source`` (a run folder, shipped checkpoint name or Hub id that ``gans.load`` reads)
+    into ``model``; ``ConfigError`` when they are another architecture's or do not fit its shapes."""
+    trained = load(source)  # refuses a model over GANS_MAX_PARAMETERS
+    if trained.architecture != model.architecture:
+        raise ConfigError(f"{source} holds a {trained.architecture}, not a {model.architecture}; fine-tune it as "
+                          f"{trained.architecture} or start from a {model.architecture} run")
+    try:
+        model.load_state_dict(trained.state_dict())
+    except RuntimeError as error:
+        first = str(error).splitlines()[1].strip() if len(str(error).splitlines()) > 1 else str(error)
+        raise ConfigError(f"the weights of {source} do not fit this {model.architecture} (its settings differ: "
+                          f"give the same model settings as that run; {first})") from None
+
+
 def train(architecture: str, data: DataConfig | None = None, cfg: TrainConfig | None = None,
           out: str | Path | None = None, model_kwargs: dict | None = None, callbacks=(), should_stop=None,
-          command: str = "") -> dict:
+          command: str = "", init_from: str | Path | None = None) -> dict:
     """Train a new model; returns the Trainer's final status. Class-conditional models take the dataset's
-    number of classes unless ``num_classes`` is given."""
+    number of classes unless ``num_classes`` is given. ``init_from`` (a run folder or checkpoint of the same
+    architecture and shapes) gives the starting weights instead of a random start: fine-tuning, with fresh
+    optimizers and this job's own steps, rates and schedule."""
     data_cfg, cfg = data or DataConfig(), (cfg or TrainConfig()).validate()
     model_kwargs = dict(model_kwargs or {})
     check_job(architecture, model_kwargs, cfg)  # bad arguments and an oversized model: before anything is made
@@ -91,6 +108,8 @@ def train(architecture: str, data: DataConfig | None = None, cfg: TrainConfig | 
     if changes:  # e.g. RGB data → an RGB model, unless the user said otherwise
         check_job(architecture, {**model_kwargs, **changes}, cfg)
         model = build_model(architecture, cfg.seed, **model_kwargs, **changes)
+    if init_from is not None:
+        start_from(model, init_from)
     dataset = model.prepare_data(dataset)
     trainer = Trainer(cfg, callbacks, should_stop)
     trainer.check_job(model, dataset, data_cfg)  # refused before a run folder is made
@@ -98,13 +117,15 @@ def train(architecture: str, data: DataConfig | None = None, cfg: TrainConfig | 
     if RunDir(out).exists():
         raise ConfigError(f"{out} already holds a run; choose another --out or continue it with --resume {out}")
     if trainer.dist.is_main:  # the record of how this run was started
-        atomic_write(RunDir(out).job_path, JobSpec(architecture, model_kwargs, cfg, data_cfg, str(out)).to_json())
+        atomic_write(RunDir(out).job_path, JobSpec(architecture, model_kwargs, cfg, data_cfg, str(out),
+                                                         None if init_from is None else str(init_from)).to_json())
     return trainer.fit(model, dataset, out, data_cfg, resume=False, command=command)
 
 
 def run_job(spec: JobSpec, callbacks=(), should_stop=None, command: str = "") -> dict:
     """Train the job ``spec`` describes (what ``python -m gans train --spec FILE`` runs)."""
-    return train(spec.architecture, spec.data, spec.train, spec.out, spec.model, callbacks, should_stop, command)
+    return train(spec.architecture, spec.data, spec.train, spec.out, spec.model, callbacks, should_stop, command,
+                 spec.init_from)
 
 
 def resume(run_dir: str | Path, steps: int | None = None, callbacks=(), should_stop=None, command: str = "",

@@ -20,7 +20,7 @@ from ..errors import ConfigError
 from ..io import jsonsafe
 from .config import DataConfig, TrainConfig
 
-KEYS = ("architecture", "model", "train", "data", "out")
+KEYS = ("architecture", "model", "train", "data", "out", "init_from")
 
 
 @dataclass
@@ -30,10 +30,12 @@ class JobSpec:
     train: TrainConfig = field(default_factory=TrainConfig)
     data: DataConfig = field(default_factory=DataConfig)
     out: str | None = None  # the run folder; None: a new folder under the runs directory
+    init_from: str | None = None  # a run folder or checkpoint whose weights the new run starts from (fine-tuning)
 
     def to_dict(self) -> dict:
         return {"architecture": self.architecture, "model": dict(self.model), "train": self.train.to_dict(),
-                "data": self.data.to_dict(), "out": None if self.out is None else str(self.out)}
+                "data": self.data.to_dict(), "out": None if self.out is None else str(self.out),
+                "init_from": self.init_from}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
@@ -52,8 +54,11 @@ class JobSpec:
         out = values.get("out")
         if out is not None and not isinstance(out, str):
             raise ConfigError(f"job spec: out must be a folder path or null, got {out!r}")
+        init_from = values.get("init_from")
+        if init_from is not None and (not isinstance(init_from, str) or not init_from):
+            raise ConfigError(f"job spec: init_from must be a run folder or checkpoint name or null, got {init_from!r}")
         return cls(values["architecture"], dict(model), _dataclass(TrainConfig, values.get("train", {}), "train"),
-                   _dataclass(DataConfig, values.get("data", {}), "data"), out)
+                   _dataclass(DataConfig, values.get("data", {}), "data"), out, init_from)
 
     def validate(self) -> "JobSpec":
         """The spec, when a job of it may start: ``ConfigError`` or ``BudgetError`` with one message otherwise.

@@ -272,11 +272,14 @@ def test_a_job_spec_round_trips_and_bad_keys_are_named(tmp_path):
 
     spec = JobSpec("dcgan", {"width": 4}, TrainConfig(steps=3, lr=1e-3), DataConfig("fashion-mnist-mini"), "out")
     assert JobSpec.from_dict(json.loads(spec.to_json())) == spec
+    tuned = JobSpec("dcgan", {"width": 4}, init_from="runs/dcgan-1")
+    assert JobSpec.from_dict(json.loads(tuned.to_json())) == tuned
     for section, key, value, message in (("train", "stpes", 3, "unknown key 'train.stpes'"),
                                          ("train", "steps", "3", "train.steps must be a whole number"),
                                          ("train", "lr", True, "train.lr must be a number or null"),
                                          ("data", "name", 5, "data.name must be a string"),
                                          (None, "colour", 1, "unknown key 'colour'"),
+                                         (None, "init_from", 3, "init_from must be a run folder"),
                                          (None, "architecture", None, "architecture must be a model name")):
         values = spec.to_dict()
         (values[section] if section else values)[key] = value

@@ -207,6 +207,37 @@ def test_refuses_to_overwrite_a_run(tmp_path):
         train("dcgan", cfg=tiny_cfg(steps=2), out=tmp_path / "run", model_kwargs=TINY)
 
 
+def test_fine_tuning_starts_from_a_runs_weights_with_its_own_settings(tmp_path):
+    """``init_from`` (``--init-from``): a new run whose first weights are another run's; its job.json says so."""
+    train("dcgan", cfg=tiny_cfg(steps=6), out=tmp_path / "source", model_kwargs=TINY)
+    source = weights(tmp_path / "source")
+    for name, init_from in (("tuned", tmp_path / "source"), ("fresh", None)):
+        train("dcgan", cfg=tiny_cfg(steps=1, lr=1e-9, seed=5), out=tmp_path / name, model_kwargs=TINY,
+              init_from=init_from)
+    tuned, fresh = weights(tmp_path / "tuned"), weights(tmp_path / "fresh")
+    key = next(k for k in source if k.startswith("generator.") and k.endswith("weight") and source[k].dim() == 4)
+    assert torch.allclose(tuned[key], source[key], atol=1e-6)  # one step at a rate of 1e-9 moves nothing visible
+    assert not torch.allclose(fresh[key], source[key], atol=1e-3)
+    job = json.loads(RunDir(tmp_path / "tuned").job_path.read_text())
+    assert job["init_from"] == str(tmp_path / "source") and job["train"]["steps"] == 1
+    assert json.loads(RunDir(tmp_path / "fresh").job_path.read_text())["init_from"] is None
+
+
+def test_fine_tuning_refuses_weights_of_another_model_or_shape(tmp_path, capsys):
+    from gans.cli import main
+
+    train("dcgan", cfg=tiny_cfg(steps=2), out=tmp_path / "source", model_kwargs=TINY)
+    with pytest.raises(ConfigError, match="holds a dcgan, not a lsgan"):
+        train("lsgan", cfg=tiny_cfg(steps=2), out=tmp_path / "a", model_kwargs=tiny_kwargs("lsgan", image_size=28),
+              init_from=tmp_path / "source")
+    with pytest.raises(ConfigError, match="do not fit this dcgan .*give the same model settings"):
+        train("dcgan", cfg=tiny_cfg(steps=2), out=tmp_path / "b", model_kwargs={**TINY, "width": TINY["width"] * 2},
+              init_from=tmp_path / "source")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()  # refused before a run folder is made
+    assert main(["train", "--resume", str(tmp_path / "source"), "--init-from", str(tmp_path / "source")]) == 2
+    assert "only --steps and --device may change (--init-from given)" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("field, value, message", [
     ("batch_size", 0, "batch size must be at least 1"),
     ("steps", 0, "steps must be at least 1"),
