@@ -2,10 +2,13 @@
 
 G: z → 256 → 512 → 1024 → C·H·W with ReLU and Tanh at the output. D: C·H·W → 1024 → 512 → 256 → 1 with
 LeakyReLU(0.2) and dropout 0.3 (the paper's maxout units replaced by the now-usual LeakyReLU).
-``batchnorm=True`` gives the popular variant with LeakyReLU + BatchNorm1d in G.
+``batchnorm=True`` gives the popular variant with LeakyReLU + BatchNorm1d in G. ``r1_gamma`` > 0 adds the R1
+penalty on real images to D's loss (Mescheder et al. 2018: without it the original objective need not converge).
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
@@ -74,11 +77,15 @@ class VanillaGAN(AdversarialGAN):
         ema_decay: float = 0.999,
         augment: str = "",
         mode_seeking: float = 0.0,
+        r1_gamma: float = 0.0,
     ):
         super().__init__()
         check_common(latent_dim, image_size, channels, lr, optimizer, betas)
         if hidden < 1:
             raise ConfigError(f"hidden must be at least 1, got {hidden}")
+        if not 0 <= r1_gamma < math.inf:  # NaN fails both comparisons
+            raise ConfigError(f"r1_gamma must be >= 0 and finite, got {r1_gamma}")
+        self.r1_gamma = float(r1_gamma)
         self.generator = MLPGenerator(latent_dim, image_size, channels, hidden, batchnorm)
         self.discriminator = MLPDiscriminator(image_size, channels, hidden, spectral_norm)
         self._setup_objective(loss, n_critic=1, clip_value=None, gp_weight=0.0, d_norm="none", augment=augment)

@@ -293,6 +293,26 @@ def test_the_mode_seeking_term_is_latent_distance_over_image_distance_in_g_s_los
         gans.create("cgan", width=4, mode_seeking=-1)
 
 
+def test_the_r1_penalty_adds_gamma_half_of_d_s_squared_gradient_norm_on_real_images():
+    """r1_gamma (Mescheder et al. 2018): D's loss gains γ/2 · mean ‖∇ₓD(x)‖² over the real images; G's is untouched."""
+    plain = tiny_model("vanilla", augment="none")
+    penalised = tiny_model("vanilla", augment="none", r1_gamma=4.0)
+    batch = real_batch(plain, n=8)
+    torch.manual_seed(0)
+    without = plain.train_step(batch, plain.configure_optimizers(TrainConfig()), step=0)
+    torch.manual_seed(0)  # the same draws (noise, dropout) up to the penalty, which comes last in D's update
+    with_term = penalised.train_step(batch, penalised.configure_optimizers(TrainConfig()), step=0)
+    assert "r1" not in without and float(with_term["r1"]) > 0
+    assert float(with_term["loss_d"]) == pytest.approx(float(without["loss_d"] + 2.0 * with_term["r1"]), rel=1e-4)
+    discriminator = penalised.discriminator.eval()  # no dropout: the penalty's value itself, against autograd
+    real = batch.images.detach().requires_grad_(True)
+    (gradients,) = torch.autograd.grad(discriminator(real).sum(), real)
+    assert float(losses.r1_penalty(discriminator, batch.images)) == pytest.approx(
+        float(gradients.flatten(1).pow(2).sum(1).mean()), rel=1e-5)
+    with pytest.raises(ConfigError, match="r1_gamma must be >= 0"):
+        gans.create("vanilla", r1_gamma=-1)
+
+
 def test_spectral_norm_and_hinge_options():
     model = tiny_model("dcgan", spectral_norm=True, loss="hinge")
     assert any(hasattr(m, "parametrizations") for m in model.discriminator.modules())
