@@ -4,6 +4,8 @@ G: z → 256 → 512 → 1024 → C·H·W with ReLU and Tanh at the output. D: C
 LeakyReLU(0.2) and dropout 0.3 (the paper's maxout units replaced by the now-usual LeakyReLU).
 ``batchnorm=True`` gives the popular variant with LeakyReLU + BatchNorm1d in G. ``r1_gamma`` > 0 adds the R1
 penalty on real images to D's loss (Mescheder et al. 2018: without it the original objective need not converge).
+``minibatch_std=True`` gives D the batch's spread of its last features as one more input (Karras et al. 2018's
+minibatch standard deviation, a simpler form of Salimans et al. 2016's minibatch discrimination against collapse).
 """
 
 from __future__ import annotations
@@ -40,18 +42,24 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    def __init__(self, image_size: int, channels: int, hidden: int, use_spectral_norm: bool):
+    def __init__(self, image_size: int, channels: int, hidden: int, use_spectral_norm: bool,
+                 minibatch_std: bool = False):
         super().__init__()
         layers, width = [nn.Flatten()], channels * image_size * image_size
         for out in (hidden * 4, hidden * 2, hidden):
             layers += [spectral(nn.Linear(width, out), use_spectral_norm), nn.LeakyReLU(0.2, inplace=True),
                        nn.Dropout(0.3)]
             width = out
-        layers.append(spectral(nn.Linear(width, 1), use_spectral_norm))
+        layers.append(spectral(nn.Linear(width + int(minibatch_std), 1), use_spectral_norm))
         self.net = nn.Sequential(*layers)
+        self.minibatch_std = minibatch_std
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.net(images).flatten()  # (N,)
+        features = self.net[:-1](images)
+        if self.minibatch_std:  # one more feature: how much the batch varies (a collapsed G's batch hardly does)
+            spread = features.float().std(dim=0, unbiased=False).mean().to(features.dtype)
+            features = torch.cat([features, spread.expand(features.size(0), 1)], dim=1)
+        return self.net[-1](features).flatten()  # (N,)
 
 
 @register("vanilla")
@@ -78,6 +86,7 @@ class VanillaGAN(AdversarialGAN):
         augment: str = "",
         mode_seeking: float = 0.0,
         r1_gamma: float = 0.0,
+        minibatch_std: bool = False,
     ):
         super().__init__()
         check_common(latent_dim, image_size, channels, lr, optimizer, betas)
@@ -87,7 +96,7 @@ class VanillaGAN(AdversarialGAN):
             raise ConfigError(f"r1_gamma must be >= 0 and finite, got {r1_gamma}")
         self.r1_gamma = float(r1_gamma)
         self.generator = MLPGenerator(latent_dim, image_size, channels, hidden, batchnorm)
-        self.discriminator = MLPDiscriminator(image_size, channels, hidden, spectral_norm)
+        self.discriminator = MLPDiscriminator(image_size, channels, hidden, spectral_norm, minibatch_std)
         self._setup_objective(loss, n_critic=1, clip_value=None, gp_weight=0.0, d_norm="none", augment=augment)
         # MSGAN's mode-seeking term for G (as DCGAN's): two latents should give images as far apart as they are
         self._setup_condition_terms(0.0, False, mode_seeking, matching_aware=False)

@@ -313,6 +313,22 @@ def test_the_r1_penalty_adds_gamma_half_of_d_s_squared_gradient_norm_on_real_ima
         gans.create("vanilla", r1_gamma=-1)
 
 
+def test_minibatch_std_lets_the_mlp_discriminator_score_an_image_by_its_batch_s_spread():
+    """minibatch_std: D sees how much the batch varies, so one image scores differently among copies of itself
+    (a collapsed batch) than among varied images; without it an image's score ignores its batch."""
+    torch.manual_seed(0)
+    varied = torch.rand(8, 1, 28, 28) * 2 - 1
+    collapsed = varied[:1].expand(8, -1, -1, -1)
+    for flag in (True, False):
+        discriminator = tiny_model("vanilla", minibatch_std=flag).discriminator.eval()  # eval: no dropout
+        with torch.no_grad():
+            among_varied, among_copies = discriminator(varied)[0], discriminator(collapsed)[0]
+        assert (not torch.allclose(among_varied, among_copies, atol=1e-6)) == flag, flag
+    model = tiny_model("vanilla", minibatch_std=True)
+    stats = model.train_step(real_batch(model, n=8), model.configure_optimizers(TrainConfig()), step=0)
+    assert all(torch.isfinite(value) for value in stats.values())
+
+
 def test_spectral_norm_and_hinge_options():
     model = tiny_model("dcgan", spectral_norm=True, loss="hinge")
     assert any(hasattr(m, "parametrizations") for m in model.discriminator.modules())
