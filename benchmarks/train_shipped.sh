@@ -93,9 +93,10 @@ OMP_NUM_THREADS=1 $PY -m gans train wgan-gp --data fashion-mnist --steps 20000 -
 OMP_NUM_THREADS=1 $PY -m gans train --resume "$WORK/wgan-gp" --steps 35000 --quiet  # the rates back at 6/7
 OMP_NUM_THREADS=1 $PY -m gans train --resume "$WORK/wgan-gp" --steps 45000 --quiet  # the rates back at 4/9
 ship "$WORK/wgan-gp" wgan-gp-fashion-mnist
-# (the fourth session, whose machine no longer had the runs' optimizer state) SAGAN and WGAN-GP fine-tuned from their
-# shipped fp16 weights (--init-from: fresh optimizers), the rates at half of what their runs started with and falling
-# to 0 over the whole fine-tune (--lr-decay 1); WGAN-GP's then continued once (the rates back at two fifths):
+# (the fourth session, whose machine no longer had the runs' optimizer state) LSGAN, SAGAN and WGAN-GP fine-tuned from
+# their shipped fp16 weights (--init-from: fresh optimizers), the rates at a third (LSGAN) or half of what their runs
+# started with and falling to 0 over the whole fine-tune (--lr-decay 1); WGAN-GP's then continued once (the rates back
+# at two fifths):
 tune() {  # tune NAME STEPS MORE ARGS...: fine-tune checkpoints/NAME-fashion-mnist for STEPS, continue to MORE (0: no)
   local name=$1 steps=$2 more=$3; shift 3
   rm -rf "${WORK:?}/$name-ft"
@@ -110,6 +111,7 @@ OMP_NUM_THREADS=1 $PY -m gans train dcgan --init-from checkpoints/dcgan-fashion-
   --metric-samples 1000 --out "$WORK/mini-ft" --quiet
 ship "$WORK/mini-ft" dcgan-fashion-mnist-mini
 # (continued to 24,000 steps SAGAN's fine-tune stayed where it was: 21.2 against 21.0)
+tune lsgan 12000 0 --lr 3e-4 --metric-every 3000 --sample-every 3000 --checkpoint-every 3000 &
 tune sagan 16000 0 --lr 2e-4 --lr-d 5e-4 --metric-every 4000 --sample-every 2000 --checkpoint-every 2000 &
 tune wgan-gp 15000 25000 --n-critic 1 --lr 5e-5 --lr-d 1.5e-4 --metric-every 3000 --sample-every 3000 \
   --checkpoint-every 3000 &
