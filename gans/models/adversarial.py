@@ -102,8 +102,9 @@ class AdversarialGAN(NoiseToImageGAN):
     mismatch_hard: bool = False
     #: weight of the mode-seeking term (Mao et al. 2019, MSGAN) in G's loss; 0: none
     mode_seeking: float = 0.0
-    #: γ of the R1 penalty (Mescheder et al. 2018), γ/2 · E‖∇D(x)‖² on (augmented) real images, each D update; 0: off
-    r1_gamma: float = 0.0
+    #: γ of the R1 penalty (Mescheder et al. 2018), γ/2 · E‖∇D(x)‖² on (augmented) real images in every D update; 0:
+    #: off (vanilla's ``r1_gamma``; StyleGAN's own ``r1_gamma`` is a lazy R1 of its own step, not this)
+    step_r1_gamma: float = 0.0
 
     def _discriminate(self, images: torch.Tensor, labels):
         """(D's scores (N,), class logits (N, classes) or None) in fp32, after DiffAugment when the model has a
@@ -219,12 +220,12 @@ class AdversarialGAN(NoiseToImageGAN):
                 penalty = losses.gradient_penalty(self.discriminator, real_gp, fake_gp, condition)
                 loss_d = loss_d + self.gp_weight * penalty
                 stats["gp"] = penalty.detach()
-            if self.r1_gamma > 0:
+            if self.step_r1_gamma > 0:
                 # D's gradient on real images pulled toward 0: near the data D stops pushing, so G can settle there
                 real_r1 = diff_augment(real, self.augment_policy) if self.augment_policy else real
                 with torch.autocast(device_type=real.device.type, enabled=False):  # fp32: a bf16 norm is too coarse
                     penalty = losses.r1_penalty(self.discriminator, real_r1.float(), condition)
-                loss_d = loss_d + self.r1_gamma / 2 * penalty
+                loss_d = loss_d + self.step_r1_gamma / 2 * penalty
                 stats["r1"] = penalty.detach()
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()

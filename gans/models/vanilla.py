@@ -94,7 +94,7 @@ class VanillaGAN(AdversarialGAN):
             raise ConfigError(f"hidden must be at least 1, got {hidden}")
         if not 0 <= r1_gamma < math.inf:  # NaN fails both comparisons
             raise ConfigError(f"r1_gamma must be >= 0 and finite, got {r1_gamma}")
-        self.r1_gamma = float(r1_gamma)
+        self.step_r1_gamma = float(r1_gamma)
         self.generator = MLPGenerator(latent_dim, image_size, channels, hidden, batchnorm)
         self.discriminator = MLPDiscriminator(image_size, channels, hidden, spectral_norm, minibatch_std)
         self._setup_objective(loss, n_critic=1, clip_value=None, gp_weight=0.0, d_norm="none", augment=augment)
