@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(VENV)/bin/streamlit run app.py
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile  # two workers, one file each at a time
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
