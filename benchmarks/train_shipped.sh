@@ -110,17 +110,18 @@ OMP_NUM_THREADS=1 $PY -m gans train dcgan --init-from checkpoints/dcgan-fashion-
   --metric-samples 1000 --out "$WORK/mini-ft" --quiet
 ship "$WORK/mini-ft" dcgan-fashion-mnist-mini
 # (continued to 24,000 steps SAGAN's fine-tune stayed where it was: 21.2 against 21.0). LSGAN's is fine-tuned once more
-# with a longer EMA (0.9995) at half its rate:
-tune lsgan 12000 "" --lr 3e-4 --metric-every 3000 --sample-every 3000 --checkpoint-every 3000 &
-tune sagan 16000 "" --lr 2e-4 --lr-d 5e-4 --metric-every 4000 --sample-every 2000 --checkpoint-every 2000 &
-wait
+# at half its rate with --ema 0.9995 (a new run's EMA warm-up, min(decay, (1 + step) / (10 + step)), restarts the
+# average at step 0, so a fine-tune's EMA starts from the loaded G, and this one's decay ends near 0.9991):
+tune lsgan 12000 "" --lr 3e-4 --metric-every 3000 --sample-every 3000 --checkpoint-every 3000 & lsgan=$!
+tune sagan 16000 "" --lr 2e-4 --lr-d 5e-4 --metric-every 4000 --sample-every 2000 --checkpoint-every 2000 & sagan=$!
+wait "$lsgan"; wait "$sagan"  # one wait per job: a failed one stops the script (set -e) before anything ships
 tune wgan-gp 15000 "25000 35000" --n-critic 1 --lr 5e-5 --lr-d 1.5e-4 --metric-every 3000 --sample-every 3000 \
-  --checkpoint-every 3000 &
+  --checkpoint-every 3000 & wgangp=$!
 rm -rf "$WORK/lsgan-ft2"
 OMP_NUM_THREADS=1 $PY -m gans train lsgan --init-from "$WORK/lsgan-ft" --data fashion-mnist --steps 10000 --lr 1.5e-4 \
   --lr-decay 1 --ema 0.9995 --metric-every 2500 --sample-every 2500 --checkpoint-every 2500 --metric-samples 1000 \
   --out "$WORK/lsgan-ft2" --quiet
-wait
+wait "$wgangp"
 ship "$WORK/sagan-ft" sagan-fashion-mnist
 ship "$WORK/wgan-gp-ft" wgan-gp-fashion-mnist
 ship "$WORK/lsgan-ft2" lsgan-fashion-mnist

@@ -123,6 +123,7 @@ DEEP_LINKS = [("", "GAN Studio")] + [(Path(file).stem, title) for file, title, *
 # A fresh server (about 9 s each) for the home page, the first page and a photo page. Every page starts with the same
 # ensure_shell() call (tests/pages/test_home.py checks each one), so these three walk the mechanism for all of them.
 FRESH_SERVER_LINKS = [link for link in DEEP_LINKS if link[0] in ("", "train", "colorize")]
+assert len(FRESH_SERVER_LINKS) == 3, "a page walked on a fresh server was renamed: name another"
 
 
 @pytest.mark.parametrize("path, title", FRESH_SERVER_LINKS, ids=[path or "home" for path, _ in FRESH_SERVER_LINKS])

@@ -57,7 +57,8 @@ class MLPDiscriminator(nn.Module):
     def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         features = self.net[:-1](images)
         if self.minibatch_std:  # one more feature: how much the batch varies (a collapsed G's batch hardly does)
-            spread = features.float().std(dim=0, unbiased=False).mean().to(features.dtype)
+            # sqrt(var + ε), not std: std's gradient (R1 takes a second one) is NaN where the batch does not vary
+            spread = (features.float().var(dim=0, unbiased=False) + 1e-8).sqrt().mean().to(features.dtype)
             features = torch.cat([features, spread.expand(features.size(0), 1)], dim=1)
         return self.net[-1](features).flatten()  # (N,)
 

@@ -324,9 +324,11 @@ def test_minibatch_std_lets_the_mlp_discriminator_score_an_image_by_its_batch_s_
         with torch.no_grad():
             among_varied, among_copies = discriminator(varied)[0], discriminator(collapsed)[0]
         assert (not torch.allclose(among_varied, among_copies, atol=1e-6)) == flag, flag
-    model = tiny_model("vanilla", minibatch_std=True)
-    stats = model.train_step(real_batch(model, n=8), model.configure_optimizers(TrainConfig()), step=0)
-    assert all(torch.isfinite(value) for value in stats.values())
+    model = tiny_model("vanilla", minibatch_std=True, r1_gamma=1.0)
+    for n in (8, 1):  # a batch of one image does not vary: still finite, R1's second derivative included
+        stats = model.train_step(real_batch(model, n=n), model.configure_optimizers(TrainConfig()), step=0)
+        assert all(torch.isfinite(value) for value in stats.values()), n
+        assert all(torch.isfinite(p).all() for p in model.parameters()), n
 
 
 def test_spectral_norm_and_hinge_options():
