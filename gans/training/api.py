@@ -78,7 +78,8 @@ def start_from(model, source: str | Path) -> None:
     try:
         model.load_state_dict(trained.state_dict())
     except RuntimeError as error:
-        first = str(error).splitlines()[1].strip() if len(str(error).splitlines()) > 1 else str(error)
+        lines = str(error).splitlines()  # torch's first line only says "Error(s) in loading state_dict"
+        first = lines[1].strip() if len(lines) > 1 else str(error)
         raise ConfigError(f"the weights of {source} do not fit this {model.architecture} (its settings differ: "
                           f"give the same model settings as that run; {first})") from None
 
