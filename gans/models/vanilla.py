@@ -6,6 +6,8 @@ LeakyReLU(0.2) and dropout 0.3 (the paper's maxout units replaced by the now-usu
 penalty on real images to D's loss (Mescheder et al. 2018: without it the original objective need not converge).
 ``minibatch_std=True`` gives D the batch's spread of its last features as one more input (Karras et al. 2018's
 minibatch standard deviation, a simpler form of Salimans et al. 2016's minibatch discrimination against collapse).
+``pack=m`` > 1 makes D score m images at a time, side by side in one input (PacGAN, Lin et al. 2018): a packed set
+of fakes from a G that covers few modes looks unlike a set of real images, so D punishes the collapse.
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ class MLPGenerator(nn.Module):
 
 class MLPDiscriminator(nn.Module):
     def __init__(self, image_size: int, channels: int, hidden: int, use_spectral_norm: bool,
-                 minibatch_std: bool = False):
+                 minibatch_std: bool = False, pack: int = 1):
         super().__init__()
-        layers, width = [nn.Flatten()], channels * image_size * image_size
+        layers, width = [nn.Flatten()], pack * channels * image_size * image_size  # Flatten: kept for the saved keys
         for out in (hidden * 4, hidden * 2, hidden):
             layers += [spectral(nn.Linear(width, out), use_spectral_norm), nn.LeakyReLU(0.2, inplace=True),
                        nn.Dropout(0.3)]
@@ -53,9 +55,18 @@ class MLPDiscriminator(nn.Module):
         layers.append(spectral(nn.Linear(width + int(minibatch_std), 1), use_spectral_norm))
         self.net = nn.Sequential(*layers)
         self.minibatch_std = minibatch_std
+        self.pack = pack
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        features = self.net[:-1](images)
+        """One score per image, or with ``pack`` m > 1 one per m images in a row (N/m scores, rounded up: a
+        batch that does not divide is filled up with its own first images)."""
+        flat = images.flatten(1)  # (N, C·H·W)
+        if self.pack > 1:
+            short = -flat.size(0) % self.pack
+            if short:
+                flat = torch.cat([flat, flat.repeat(self.pack, 1)[:short]])
+            flat = flat.reshape(-1, self.pack * flat.size(1))  # (N/m, m·C·H·W)
+        features = self.net[:-1](flat)
         if self.minibatch_std:  # one more feature: how much the batch varies (a collapsed G's batch hardly does)
             # sqrt(var + ε), not std: std's gradient (R1 takes a second one) is NaN where the batch does not vary
             spread = (features.float().var(dim=0, unbiased=False) + 1e-8).sqrt().mean().to(features.dtype)
@@ -88,16 +99,19 @@ class VanillaGAN(AdversarialGAN):
         mode_seeking: float = 0.0,
         r1_gamma: float = 0.0,
         minibatch_std: bool = False,
+        pack: int = 1,
     ):
         super().__init__()
         check_common(latent_dim, image_size, channels, lr, optimizer, betas)
         if hidden < 1:
             raise ConfigError(f"hidden must be at least 1, got {hidden}")
+        if isinstance(pack, bool) or not isinstance(pack, int) or not 1 <= pack <= 8:
+            raise ConfigError(f"pack must be from 1 to 8 images, got {pack}")
         if not 0 <= r1_gamma < math.inf:  # NaN fails both comparisons
             raise ConfigError(f"r1_gamma must be >= 0 and finite, got {r1_gamma}")
         self.step_r1_gamma = float(r1_gamma)
         self.generator = MLPGenerator(latent_dim, image_size, channels, hidden, batchnorm)
-        self.discriminator = MLPDiscriminator(image_size, channels, hidden, spectral_norm, minibatch_std)
+        self.discriminator = MLPDiscriminator(image_size, channels, hidden, spectral_norm, minibatch_std, pack)
         self._setup_objective(loss, n_critic=1, clip_value=None, gp_weight=0.0, d_norm="none", augment=augment)
         # MSGAN's mode-seeking term for G (as DCGAN's): two latents should give images as far apart as they are
         self._setup_condition_terms(0.0, False, mode_seeking, matching_aware=False)

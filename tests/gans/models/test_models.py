@@ -331,6 +331,31 @@ def test_minibatch_std_lets_the_mlp_discriminator_score_an_image_by_its_batch_s_
         assert all(torch.isfinite(p).all() for p in model.parameters()), n
 
 
+def test_pack_makes_the_mlp_discriminator_score_m_images_at_a_time():
+    """pack=m (PacGAN): D gives one score per m images in a row, and the score of a set depends on all of them; an
+    uneven batch is filled up with its own first images; the shared step trains with it."""
+    torch.manual_seed(0)
+    images = torch.rand(6, 1, 28, 28) * 2 - 1
+    discriminator = tiny_model("vanilla", pack=2).discriminator.eval()
+    with torch.no_grad():
+        scores = discriminator(images)
+        assert scores.shape == (3,)
+        changed = images.clone()
+        changed[1] = -changed[1]  # the second image of the first pair
+        moved = discriminator(changed)
+        assert not torch.allclose(moved[0], scores[0]) and torch.equal(moved[1:], scores[1:])
+        uneven = discriminator(images[:5])  # pairs (0, 1), (2, 3), (4, 0)
+        assert torch.equal(uneven[:2], scores[:2])
+        assert torch.allclose(uneven[2], discriminator(images[[4, 0]])[0])
+        assert discriminator(images[:1]).shape == (1,)
+    model = tiny_model("vanilla", pack=2)
+    stats = model.train_step(real_batch(model, n=8), model.configure_optimizers(TrainConfig()), step=0)
+    assert all(torch.isfinite(value) for value in stats.values())
+    for bad in (0, 9, 1.5, True):
+        with pytest.raises(ConfigError, match="pack must be"):
+            gans.create("vanilla", pack=bad)
+
+
 def test_spectral_norm_and_hinge_options():
     model = tiny_model("dcgan", spectral_norm=True, loss="hinge")
     assert any(hasattr(m, "parametrizations") for m in model.discriminator.modules())
