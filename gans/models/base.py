@@ -87,6 +87,9 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         return next(self.parameters()).device
 
     # ---- EMA of the generator (Karras et al. 2018; Yazıcı et al. 2019) ---------------------------------------
+    #: ramp the EMA's decay up from 0 (a random start); ``gans.training.start_from`` turns it off for a fine-tune
+    ema_warmup: bool = True
+
     def _setup_ema(self, decay: float) -> None:
         if not 0.0 <= decay < 1.0:
             raise ConfigError(f"ema_decay must be in [0, 1) (0 turns EMA off), got {decay}")
@@ -98,10 +101,12 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         """Move the EMA generator towards the trained one. Called by the Trainer after every step with the
         step's index (0, 1, ...): the decay then ramps up as min(decay, (1 + step) / (10 + step)), so the average
         forgets the random initial weights within the first hundred steps instead of trailing them for
-        1 / (1 - decay) steps (the warm-up of Tarvainen & Valpola 2017's mean teacher)."""
+        1 / (1 - decay) steps (the warm-up of Tarvainen & Valpola 2017's mean teacher). A fine-tune
+        (``ema_warmup`` False: its weights are trained ones) keeps the loaded average at the full decay."""
         if self.generator_ema is None:
             return
-        decay = self.ema_decay if step is None else min(self.ema_decay, (1 + step) / (10 + step))
+        ramp = step is not None and self.ema_warmup
+        decay = min(self.ema_decay, (1 + step) / (10 + step)) if ramp else self.ema_decay
         # One fused lerp over all parameters rather than a Python loop of small ops.
         torch._foreach_lerp_(list(self.generator_ema.parameters()), list(self.generator.parameters()), 1.0 - decay)
         for ema_buffer, buffer in zip(self.generator_ema.buffers(), self.generator.buffers()):

@@ -82,6 +82,7 @@ def start_from(model, source: str | Path) -> None:
         first = lines[1].strip() if len(lines) > 1 else str(error)
         raise ConfigError(f"the weights of {source} do not fit this {model.architecture} (its settings differ: "
                           f"give the same model settings as that run; {first})") from None
+    model.ema_warmup = False  # the loaded EMA of G is an average of trained weights: keep it, at the full decay
 
 
 def train(architecture: str, data: DataConfig | None = None, cfg: TrainConfig | None = None,

@@ -291,6 +291,7 @@ class Trainer:
             raise CheckpointError(f"{run.state_path} does not match this model ({type(error).__name__}); "
                                   "it cannot be resumed") from None
         model.load_training_state(state.get("model_extra", {}))
+        model.ema_warmup = bool(state.get("ema_warmup", True))
         sampler.load_state_dict(state["sampler"])
         rng = state["rng"][self.dist.rank % len(state["rng"])]  # each rank gets back its own generator
         torch.set_rng_state(rng["torch"])
@@ -389,6 +390,7 @@ class Trainer:
             "sampler": sampler.state_dict(),
             "rng": rng_per_rank,
             "model_extra": model.training_state(),
+            "ema_warmup": model.ema_warmup,  # False in a fine-tune: its EMA continues at the full decay
         })
         self.emit(run, {"type": "checkpoint", "step": step})
 

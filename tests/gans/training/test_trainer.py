@@ -218,6 +218,14 @@ def test_fine_tuning_starts_from_a_runs_weights_with_its_own_settings(tmp_path):
     key = next(k for k in source if k.startswith("generator.") and k.endswith("weight") and source[k].dim() == 4)
     assert torch.allclose(tuned[key], source[key], atol=1e-6)  # one step at a rate of 1e-9 moves nothing visible
     assert not torch.allclose(fresh[key], source[key], atol=1e-3)
+    # G's EMA goes on from the source's average at the full decay (0.999), not from a warm-up that would take 90 %
+    # of the fine-tuned G at step 0
+    ema = "generator_ema." + key.removeprefix("generator.")
+    gap = (source[ema] - source[key]).abs().max()
+    assert gap > 1e-4
+    assert (tuned[ema] - source[ema]).abs().max() < 0.01 * gap
+    assert (fresh[ema] - fresh[key]).abs().max() < (tuned[ema] - tuned[key]).abs().max()
+    assert RunDir(tmp_path / "tuned").load_trainer_state()["ema_warmup"] is False  # a resume keeps it so
     job = json.loads(RunDir(tmp_path / "tuned").job_path.read_text())
     assert job["init_from"] == str(tmp_path / "source") and job["train"]["steps"] == 1
     assert json.loads(RunDir(tmp_path / "fresh").job_path.read_text())["init_from"] is None
