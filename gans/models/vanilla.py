@@ -94,7 +94,7 @@ class VanillaGAN(AdversarialGAN):
         optimizer: str = "adam",
         lr: float = 2e-4,
         betas: tuple = (0.5, 0.999),
-        ema_decay: float = 0.999,
+        ema_decay: float = 0.9999,  # a long average smooths the MLP's speckle (docs/RESULTS.md, the fifth session)
         augment: str = "",
         mode_seeking: float = 0.0,
         r1_gamma: float = 0.0,
