@@ -96,7 +96,8 @@ ship "$WORK/wgan-gp" wgan-gp-fashion-mnist
 # (the fourth session, whose machine no longer had the runs' optimizer state) LSGAN, SAGAN and WGAN-GP fine-tuned from
 # their shipped fp16 weights (--init-from: fresh optimizers), the rates at a third (LSGAN) or half of what their runs
 # started with and falling to 0 over the whole fine-tune (--lr-decay 1); WGAN-GP's then continued twice (the rates back
-# at two fifths, then at two sevenths):
+# at two fifths, then at two sevenths). These fine-tunes ran with the EMA warm-up ramp restarting at step 0; since the
+# fifth session a fine-tune keeps the loaded EMA at the full decay, so a rerun gives other weights than those shipped:
 tune() {  # tune NAME STEPS "MORE..." ARGS...: fine-tune checkpoints/NAME-fashion-mnist for STEPS, continue to each MORE
   local name=$1 steps=$2 more=$3 total; shift 3
   rm -rf "${WORK:?}/$name-ft"

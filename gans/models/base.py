@@ -87,7 +87,7 @@ class GAN(nn.Module, PyTorchModelHubMixin):
         return next(self.parameters()).device
 
     # ---- EMA of the generator (Karras et al. 2018; Yazıcı et al. 2019) ---------------------------------------
-    #: ramp the EMA's decay up from 0 (a random start); ``gans.training.start_from`` turns it off for a fine-tune
+    #: ramp the EMA's decay up from 0 (a random start); ``gans.training.api.start_from`` turns it off for a fine-tune
     ema_warmup: bool = True
 
     def _setup_ema(self, decay: float) -> None:

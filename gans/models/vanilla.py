@@ -7,7 +7,9 @@ penalty on real images to D's loss (Mescheder et al. 2018: without it the origin
 ``minibatch_std=True`` gives D the batch's spread of its last features as one more input (Karras et al. 2018's
 minibatch standard deviation, a simpler form of Salimans et al. 2016's minibatch discrimination against collapse).
 ``pack=m`` > 1 makes D score m images at a time, side by side in one input (PacGAN, Lin et al. 2018): a packed set
-of fakes from a G that covers few modes looks unlike a set of real images, so D punishes the collapse.
+of fakes from a G that covers few modes looks unlike a set of real images, so D punishes the collapse. With pack,
+``r1_gamma`` stays a penalty per image (the mean of each image's squared gradient norm, not per packed set), and
+``minibatch_std`` measures the spread over the packed sets.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ class MLPDiscriminator(nn.Module):
         if self.pack > 1:
             short = -flat.size(0) % self.pack
             if short:
-                flat = torch.cat([flat, flat.repeat(self.pack, 1)[:short]])
+                filler = flat[:short] if short <= flat.size(0) else flat.repeat(self.pack, 1)[:short]
+                flat = torch.cat([flat, filler])
             flat = flat.reshape(-1, self.pack * flat.size(1))  # (N/m, m·C·H·W)
         features = self.net[:-1](flat)
         if self.minibatch_std:  # one more feature: how much the batch varies (a collapsed G's batch hardly does)

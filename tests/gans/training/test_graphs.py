@@ -224,6 +224,7 @@ def test_the_trainer_says_when_it_falls_back_to_eager(tmp_path, monkeypatch):
     ("wgan-gp", {}, "fp32"),  # n_critic = 5 and the gradient penalty's double backward
     ("sagan", {"image_size": 32}, "fp32"),  # spectral norm and attention
     ("vanilla", {}, "fp32"),
+    ("vanilla", {"pack": 3, "r1_gamma": 1.0}, "fp32"),  # packed sets, an uneven batch filled up, R1's double backward
 ])
 def test_on_cuda_the_recorded_step_trains_as_the_eager_step(name, settings, precision):
     """The real CUDA graph against eager steps on one GPU: the noise is read from one buffer the test fills (both

@@ -231,6 +231,19 @@ def test_fine_tuning_starts_from_a_runs_weights_with_its_own_settings(tmp_path):
     assert json.loads(RunDir(tmp_path / "fresh").job_path.read_text())["init_from"] is None
 
 
+def test_a_resumed_fine_tune_keeps_its_ema_at_the_full_decay(tmp_path):
+    """A fine-tune stopped and resumed equals one run straight through: the resumed part must not fall back to the
+    EMA warm-up ramp of a random start (at step 3 it would take 75 % of G into the average)."""
+    train("dcgan", cfg=tiny_cfg(steps=6), out=tmp_path / "source", model_kwargs=TINY)
+    cfg = dict(checkpoint_every=3)
+    train("dcgan", cfg=tiny_cfg(steps=3, **cfg), out=tmp_path / "split", model_kwargs=TINY,
+          init_from=tmp_path / "source")
+    resume(tmp_path / "split", steps=6)
+    train("dcgan", cfg=tiny_cfg(steps=6, **cfg), out=tmp_path / "straight", model_kwargs=TINY,
+          init_from=tmp_path / "source")
+    assert_same_weights(weights(tmp_path / "split"), weights(tmp_path / "straight"))
+
+
 def test_fine_tuning_refuses_weights_of_another_model_or_shape(tmp_path, capsys):
     from gans.cli import main
 
