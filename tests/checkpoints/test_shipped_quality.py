@@ -32,7 +32,8 @@ BEAT_THE_REFERENCE = {"dcgan-fashion-mnist", "lsgan-fashion-mnist", "cgan-fashio
 
 # Issue 31: every shipped convolutional generator at FD ≤ 20 (n = 2000). These reach it so far.
 FD_AT_MOST_20 = {"cgan-fashion-mnist", "stylegan-fashion-mnist", "dcgan-fashion-mnist", "dcgan-fashion-mnist-mini",
-                 "wgan-gp-fashion-mnist", "sagan-fashion-mnist"}
+                 "wgan-gp-fashion-mnist", "sagan-fashion-mnist",
+                 "lsgan-fashion-mnist"}
 
 
 def reference_fd_after(minutes: int) -> float:
@@ -57,6 +58,8 @@ def test_fd_beats_an_untrained_generator_and_convolutional_ones_beat_the_referen
         assert trained["fd"] < bar, f"{run.name}: FD {trained['fd']:.1f}, the reference's 10-minute FD {bar:.1f}"
     if run.name in FD_AT_MOST_20:
         assert trained["fd"] <= 20, f"{run.name}: FD {trained['fd']:.1f}"
+    if run.name.startswith("vanilla"):  # issue 31's bar for the MLP
+        assert trained["fd"] <= 60, f"{run.name}: FD {trained['fd']:.1f}"
     if run.name.startswith("cgan"):
         assert trained["class_accuracy"] >= 0.90 and len(trained["per_class_accuracy"]) == 10
         real = trained["classifier_per_class_accuracy"]
