@@ -160,6 +160,7 @@ def test_an_unknown_address_shows_the_studio_s_own_no_such_page_with_the_sidebar
             nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
             assert all(name in nav for _, name in DEEP_LINKS[1:]) and "No such page" not in nav, (attempt, nav)
             for *_, label in PAGES:
+                page.get_by_role("button", name=label).first.wait_for()  # the buttons render after the heading
                 assert page.get_by_role("button", name=label).count() == 1, label
         page.screenshot(path=ARTIFACTS / "no-such-page.png")
         page.get_by_role("button", name="Train a GAN").click()
