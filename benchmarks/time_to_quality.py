@@ -203,7 +203,11 @@ def parse_variant(text: str) -> tuple[str, dict, dict, dict]:
 
 
 def plot(results: dict, path: Path, machine: str) -> None:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:  # not in requirements.txt: the table and results.json are the result, the plot an extra
+        print(f"(no plot: matplotlib is not installed; pip install matplotlib for {path.name})")
+        return
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
