@@ -65,9 +65,8 @@ class MLPDiscriminator(nn.Module):
         flat = images.flatten(1)  # (N, C·H·W)
         if self.pack > 1:
             short = -flat.size(0) % self.pack
-            if short:
-                filler = flat[:short] if short <= flat.size(0) else flat.repeat(self.pack, 1)[:short]
-                flat = torch.cat([flat, filler])
+            if short:  # the first images again, cycling when the batch is smaller than the gap
+                flat = torch.cat([flat, flat[torch.arange(short, device=flat.device) % flat.size(0)]])
             flat = flat.reshape(-1, self.pack * flat.size(1))  # (N/m, m·C·H·W)
         features = self.net[:-1](flat)
         if self.minibatch_std:  # one more feature: how much the batch varies (a collapsed G's batch hardly does)
